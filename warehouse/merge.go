@@ -1,0 +1,145 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// A target is one warehouse table fed from the staging tables. Rows are
+// matched on the natural key; a staged row whose key is new is inserted, one
+// whose values differ replaces the current row, and either way its version is
+// added to <table>_history (closing the previous version). Identical rows
+// change nothing and write no history.
+type target struct {
+	table string
+	keys  []string
+	cols  []string // every column of the table, in order
+	// from is a query yielding cols plus _row (the input row) and _ord (the
+	// preference among staged rows with the same key: the highest wins).
+	from string
+	// insertOnly: rows whose key exists are left alone (for values that a
+	// ledger restates less precisely than the record type's own file).
+	insertOnly bool
+}
+
+func (t target) chg() string { return "chg_" + t.table }
+
+var (
+	personCols  = []string{"person_key", "gender", "birth_year", "degree", "university", "major", "political_status"}
+	piiCols     = []string{"person_key", "name", "id_number", "phone"}
+	postingCols = []string{"person_key", "village_code", "township_code", "county_code", "channel", "selection_round",
+		"quota_source", "start_date", "end_date", "end_reason", "mentor_role"}
+	roleCols       = []string{"person_key", "role", "role_category", "village_code", "start_date", "end_date"}
+	assessmentCols = []string{"person_key", "year", "grade"}
+	vacancyCols    = []string{"village_code", "reported_on", "reason", "filled_on"}
+	quotaCols      = []string{"county_code", "township_code", "year", "township_quota", "county_pool"}
+	subsidyCols    = []string{"person_key", "paid_on", "kind", "amount_yuan"}
+	countyCols     = []string{"county_code", "county_name", "region"}
+	townshipCols   = []string{"township_code", "township_name", "township_kind", "county_code"}
+	villageCols    = []string{"village_code", "village_name", "village_kind", "urban_rural_code", "township_code",
+		"county_code", "established_on", "dissolved_on"}
+)
+
+// latestPosting prefers, for a person's attributes, the ledger row of the
+// latest posting, then the last row read.
+const latestPosting = "(epoch(start_date) * 1e7 + _row)"
+
+// countyTargets are merged by a county run, in this order.
+var countyTargets = []target{
+	{table: "dim_person", keys: []string{"person_key"}, cols: personCols,
+		from: "SELECT " + strings.Join(personCols, ", ") + ", _row, " + latestPosting + " AS _ord FROM stg_ledger"},
+	{table: "pii_person", keys: []string{"person_key"}, cols: piiCols,
+		from: "SELECT " + strings.Join(piiCols, ", ") + ", _row, " + latestPosting + " AS _ord FROM stg_ledger"},
+	{table: "fact_posting", keys: []string{"person_key", "village_code", "start_date"}, cols: postingCols,
+		from: "SELECT " + strings.Join(postingCols, ", ") + ", _row, _row AS _ord FROM stg_ledger"},
+	{table: "fact_role", keys: []string{"person_key", "role", "start_date"}, cols: roleCols,
+		from: "SELECT " + strings.Join(roleCols, ", ") + ", _row, _row AS _ord FROM stg_roles"},
+	// A ledger's 两委职务 column states the role held now, without its end:
+	// it adds a role the warehouse does not have but never overrides one.
+	{table: "fact_role", keys: []string{"person_key", "role", "start_date"}, cols: roleCols, insertOnly: true,
+		from: `SELECT person_key, role, role_category, CASE WHEN role_category = 'township_leadership' THEN NULL ELSE village_code END,
+			role_start AS start_date, NULL::DATE AS end_date, _row, _row AS _ord
+			FROM stg_ledger WHERE role IS NOT NULL`},
+	{table: "fact_assessment", keys: []string{"person_key", "year"}, cols: assessmentCols,
+		from: `SELECT person_key, year, grade, _row, _row + 1e12 AS _ord FROM stg_assessments
+			UNION ALL SELECT person_key, assessment_year, assessment_grade, _row, _row AS _ord
+			FROM stg_ledger WHERE assessment_year IS NOT NULL`},
+	{table: "fact_vacancy", keys: []string{"village_code", "reported_on"}, cols: vacancyCols,
+		from: "SELECT " + strings.Join(vacancyCols, ", ") + ", _row, _row AS _ord FROM stg_vacancies"},
+	{table: "fact_quota", keys: []string{"county_code", "township_code", "year"}, cols: quotaCols,
+		from: "SELECT " + strings.Join(quotaCols, ", ") + ", _row, _row AS _ord FROM stg_quota"},
+	{table: "fact_subsidy", keys: []string{"person_key", "paid_on", "kind"}, cols: subsidyCols,
+		from: "SELECT person_key, paid_on, kind, (amount_fen / 100)::DECIMAL(12,2) AS amount_yuan, _row, _row AS _ord FROM stg_subsidies"},
+}
+
+// divisionTargets are merged by the divisions run.
+var divisionTargets = []target{
+	{table: "dim_county", keys: []string{"county_code"}, cols: countyCols,
+		from: "SELECT county_code, county_name, region, 0 AS _row, _row AS _ord FROM stg_county"},
+	{table: "dim_township", keys: []string{"township_code"}, cols: townshipCols,
+		from: "SELECT " + strings.Join(townshipCols, ", ") + ", _row, _row AS _ord FROM stg_divisions"},
+	{table: "dim_village", keys: []string{"village_code"}, cols: villageCols,
+		from: "SELECT " + strings.Join(villageCols, ", ") + ", _row, _row AS _ord FROM stg_divisions"},
+}
+
+// merge applies one target and returns how many rows it inserted or changed.
+func (l *Load) merge(ctx context.Context, t target, now time.Time) (int64, error) {
+	on := func(a, b string) string {
+		parts := make([]string, len(t.keys))
+		for i, k := range t.keys {
+			parts[i] = fmt.Sprintf("%s.%s IS NOT DISTINCT FROM %s.%s", a, k, b, k)
+		}
+		return strings.Join(parts, " AND ")
+	}
+	differs := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		differs[i] = fmt.Sprintf("t.%s IS DISTINCT FROM s.%s", c, c)
+	}
+	where := "t._hit IS NULL"
+	if !t.insertOnly {
+		where += " OR " + strings.Join(differs, " OR ")
+	}
+	cols := strings.Join(t.cols, ", ")
+	chg := "temp." + t.chg()
+	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
+		WITH src AS (
+			SELECT * FROM (%[2]s) QUALIFY row_number() OVER (PARTITION BY %[3]s ORDER BY _ord DESC) = 1
+		)
+		SELECT s.* EXCLUDE (_ord) FROM src s
+		LEFT JOIN (SELECT *, true AS _hit FROM %[4]s) t ON %[5]s
+		WHERE %[6]s`, chg, t.from, strings.Join(t.keys, ", "), t.table, on("t", "s"), where)
+	if _, err := l.conn.ExecContext(ctx, q); err != nil {
+		return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
+	}
+	var n int64
+	if err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+chg).Scan(&n); err != nil {
+		return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	stmts := []string{
+		fmt.Sprintf("UPDATE %s_history AS h SET valid_to = $1 FROM %s AS c WHERE h.valid_to IS NULL AND %s", t.table, chg, on("h", "c")),
+		fmt.Sprintf("INSERT INTO %s_history SELECT %s, $1, NULL, $2 FROM %s", t.table, cols, chg),
+		fmt.Sprintf("DELETE FROM %s AS t USING %s AS c WHERE %s", t.table, chg, on("t", "c")),
+		fmt.Sprintf("INSERT INTO %s SELECT %s FROM %s", t.table, cols, chg),
+		fmt.Sprintf("INSERT INTO temp.loaded_rows SELECT _row, '%s' FROM %s", t.table, chg),
+	}
+	for i, s := range stmts {
+		var err error
+		switch i {
+		case 0:
+			_, err = l.conn.ExecContext(ctx, s, now)
+		case 1:
+			_, err = l.conn.ExecContext(ctx, s, now, l.runID)
+		default:
+			_, err = l.conn.ExecContext(ctx, s)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,159 @@
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	sqlfiles "github.com/grassroots-cn/grassroots/sql"
+)
+
+// privateTables are never published.
+var privateTables = []string{"pii_person", "pii_person_history"}
+
+// Backups is how many previous snapshots Publish keeps beside the published
+// file (<path>.1 is the newest).
+const Backups = 3
+
+// Publish writes a snapshot of the warehouse without personal data to dst,
+// atomically: the snapshot is built in a temporary file beside dst (the same
+// schema, comments and macros from the embedded migrations, minus the
+// private tables), filled in one transaction, synced, and renamed over dst.
+// A reader holding the old file keeps its consistent view; a new reader sees
+// the new one. The previous snapshots are kept as dst.1 … dst.N.
+func (w *Warehouse) Publish(ctx context.Context, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("warehouse: publish: %w", err)
+	}
+	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
+	removeDB(tmp)
+	if err := w.buildSnapshot(ctx, tmp); err != nil {
+		removeDB(tmp)
+		return fmt.Errorf("warehouse: publish %s: %w", dst, err)
+	}
+	if err := syncFile(tmp); err != nil {
+		removeDB(tmp)
+		return fmt.Errorf("warehouse: publish: %w", err)
+	}
+	os.Chmod(tmp, 0o644)
+	rotateBackups(dst)
+	if err := os.Rename(tmp, dst); err != nil {
+		removeDB(tmp)
+		return fmt.Errorf("warehouse: publish: %w", err)
+	}
+	if err := syncFile(filepath.Dir(dst)); err != nil {
+		return fmt.Errorf("warehouse: publish: %w", err)
+	}
+	return nil
+}
+
+func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var self string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&self); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(tmp)+" AS snapshot"); err != nil {
+		return err
+	}
+	defer func() {
+		ctx := context.WithoutCancel(ctx)
+		_, e1 := conn.ExecContext(ctx, "USE "+quoteIdent(self))
+		_, e2 := conn.ExecContext(ctx, "DETACH snapshot")
+		err = errors.Join(err, e1, e2)
+	}()
+	if _, err := conn.ExecContext(ctx, "USE snapshot"); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
+		return err
+	}
+	migs, err := sqlfiles.List()
+	if err != nil {
+		return err
+	}
+	for _, m := range migs {
+		if err := applyMigration(ctx, conn, m, true); err != nil {
+			return err
+		}
+	}
+	drop := make([]string, len(privateTables))
+	for i, t := range privateTables {
+		drop[i] = "DROP TABLE IF EXISTS snapshot.main." + t
+	}
+	if _, err := conn.ExecContext(ctx, strings.Join(drop, "; ")); err != nil {
+		return err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
+		WHERE database_name = 'snapshot' AND schema_name = 'main' AND table_name <> 'schema_migrations' ORDER BY table_name`)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var copySQL strings.Builder
+	copySQL.WriteString("BEGIN TRANSACTION;\n")
+	for _, t := range tables {
+		fmt.Fprintf(&copySQL, "INSERT INTO snapshot.main.%s SELECT * FROM %s.main.%s;\n", quoteIdent(t), quoteIdent(self), quoteIdent(t))
+	}
+	copySQL.WriteString("COMMIT;")
+	if _, err := conn.ExecContext(ctx, copySQL.String()); err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "CHECKPOINT snapshot")
+	return err
+}
+
+// quoteLiteral quotes an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// rotateBackups shifts dst.N-1 … dst.1 up by one and hard-links (or, failing
+// that, copies by rename) the current dst to dst.1.
+func rotateBackups(dst string) {
+	os.Remove(fmt.Sprintf("%s.%d", dst, Backups))
+	for i := Backups - 1; i >= 1; i-- {
+		os.Rename(fmt.Sprintf("%s.%d", dst, i), fmt.Sprintf("%s.%d", dst, i+1))
+	}
+	if _, err := os.Stat(dst); err == nil {
+		if err := os.Link(dst, dst+".1"); err != nil {
+			// No hard links on this file system: the backup is lost for this
+			// round rather than risking the published file.
+			return
+		}
+	}
+}
+
+// removeDB removes a database file and its WAL.
+func removeDB(path string) {
+	os.Remove(path)
+	os.Remove(path + ".wal")
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}

@@ -1,0 +1,94 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Division lists used to resolve rows (see transform.Directory).
+type (
+	DimCounty   struct{ Code, Name string }
+	DimTownship struct{ Code, Name, CountyCode string }
+	DimVillage  struct{ Code, Name, TownshipCode, CountyCode string }
+)
+
+// Divisions returns the counties, townships and villages in the warehouse.
+func (w *Warehouse) Divisions(ctx context.Context) ([]DimCounty, []DimTownship, []DimVillage, error) {
+	var (
+		cs []DimCounty
+		ts []DimTownship
+		vs []DimVillage
+	)
+	err := queryEach(ctx, w.db, "SELECT county_code, county_name FROM dim_county ORDER BY 1", nil, func(r *sql.Rows) error {
+		var c DimCounty
+		err := r.Scan(&c.Code, &c.Name)
+		cs = append(cs, c)
+		return err
+	})
+	if err == nil {
+		err = queryEach(ctx, w.db, "SELECT township_code, township_name, county_code FROM dim_township ORDER BY 1", nil, func(r *sql.Rows) error {
+			var t DimTownship
+			err := r.Scan(&t.Code, &t.Name, &t.CountyCode)
+			ts = append(ts, t)
+			return err
+		})
+	}
+	if err == nil {
+		err = queryEach(ctx, w.db, "SELECT village_code, village_name, township_code, county_code FROM dim_village ORDER BY 1", nil, func(r *sql.Rows) error {
+			var v DimVillage
+			err := r.Scan(&v.Code, &v.Name, &v.TownshipCode, &v.CountyCode)
+			vs = append(vs, v)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("warehouse: divisions: %w", err)
+	}
+	return cs, ts, vs, nil
+}
+
+// SeenFiles returns the SHA-256 of every file already loaded for a county
+// ("" for the city's divisions list).
+func (w *Warehouse) SeenFiles(ctx context.Context, county string) (map[string]bool, error) {
+	seen := map[string]bool{}
+	err := queryEach(ctx, w.db, "SELECT DISTINCT file_sha256 FROM etl_file WHERE county_code IS NOT DISTINCT FROM ?",
+		[]any{nullable(county)}, func(r *sql.Rows) error {
+			var s string
+			err := r.Scan(&s)
+			seen[s] = true
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: files seen: %w", err)
+	}
+	return seen, nil
+}
+
+// RecordRun records a run that loaded nothing (no new file) or failed before
+// a load could start.
+func (w *Warehouse) RecordRun(ctx context.Context, job, county, status, errText string) (int64, error) {
+	l, err := w.Begin(ctx, job, county)
+	if err != nil {
+		return 0, err
+	}
+	if status == StatusFailed {
+		return l.runID, l.Rollback(ctx, fmt.Errorf("%s", errText))
+	}
+	res, err := l.Commit(ctx, Counts{})
+	return res.RunID, err
+}
+
+func queryEach(ctx context.Context, db *sql.DB, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,254 @@
+// Package warehouse owns the DuckDB files: opening the private warehouse,
+// applying the embedded migrations, loading canonical Arrow batches, merging
+// them into the fact and dimension tables with history, keeping the run
+// bookkeeping and publishing the snapshot without personal data.
+//
+// It is the only package that imports duckdb-go and database/sql.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
+
+	sqlfiles "github.com/grassroots-cn/grassroots/sql"
+)
+
+// Errors callers can test with errors.Is.
+var (
+	ErrLocked   = errors.New("warehouse: in use by another grassroots process")
+	ErrReadOnly = errors.New("warehouse: file is not writable")
+)
+
+// Options tune the DuckDB instance.
+type Options struct {
+	MemoryLimit string // e.g. "4GB"; "" = DuckDB's default
+	Threads     int    // 0 = DuckDB's default
+	Logger      *slog.Logger
+}
+
+// Warehouse is the open private warehouse. One process writes it at a time,
+// enforced by an advisory lock on <path>.lock.
+type Warehouse struct {
+	db   *sql.DB
+	path string
+	lock *os.File
+	log  *slog.Logger
+}
+
+// Open opens (creating with mode 0600 if needed) the private warehouse at
+// path, takes the writer's lock and applies pending migrations.
+func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("warehouse: %w", err)
+	}
+	lock, err := acquireLock(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	w := &Warehouse{path: path, lock: lock, log: log}
+	if err := w.open(ctx, opts); err != nil {
+		releaseLock(lock)
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *Warehouse) open(ctx context.Context, opts Options) error {
+	// The file holds personal data: it is born with mode 0600 (DuckDB would
+	// create it with the process umask, readable by others), and an existing
+	// file is brought back to 0600.
+	if _, err := os.Stat(w.path); err == nil {
+		if err := os.Chmod(w.path, 0o600); err != nil {
+			return fmt.Errorf("warehouse: %w", err)
+		}
+	}
+	if err := unix.Access(w.path, unix.W_OK); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("%w: %s: %v", ErrReadOnly, w.path, err)
+	}
+	old := syscall.Umask(0o077)
+	db, err := sql.Open("duckdb", dsn(w.path, opts, false))
+	if err == nil {
+		err = db.PingContext(ctx)
+	}
+	syscall.Umask(old)
+	if err != nil {
+		if db != nil {
+			db.Close()
+		}
+		return fmt.Errorf("warehouse: open %s: %w", w.path, err)
+	}
+	w.db = db
+	if err := w.migrate(ctx); err != nil {
+		db.Close()
+		return err
+	}
+	return nil
+}
+
+// dsn builds a duckdb-go DSN with the configuration parameters.
+func dsn(path string, opts Options, readOnly bool) string {
+	var q []string
+	if readOnly {
+		q = append(q, "access_mode=read_only")
+	}
+	if opts.MemoryLimit != "" {
+		q = append(q, "memory_limit="+opts.MemoryLimit)
+	}
+	if opts.Threads > 0 {
+		q = append(q, "threads="+strconv.Itoa(opts.Threads))
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + strings.Join(q, "&")
+}
+
+// Close checkpoints and closes the database and releases the lock.
+func (w *Warehouse) Close() error {
+	var errs []error
+	if w.db != nil {
+		_, err := w.db.Exec("CHECKPOINT")
+		errs = append(errs, err, w.db.Close())
+		w.db = nil
+	}
+	releaseLock(w.lock)
+	return errors.Join(errs...)
+}
+
+// Path is the warehouse file.
+func (w *Warehouse) Path() string { return w.path }
+
+// acquireLock takes an exclusive, non-blocking flock on path and writes the
+// holder's pid into it.
+func acquireLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b := make([]byte, 32)
+		n, _ := f.ReadAt(b, 0)
+		f.Close()
+		holder := strings.TrimSpace(string(b[:n]))
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w (pid %s holds %s)", ErrLocked, holder, path)
+		}
+		return nil, fmt.Errorf("warehouse: lock %s: %w", path, err)
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
+}
+
+func releaseLock(f *os.File) {
+	if f == nil {
+		return
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	f.Close()
+}
+
+// migrate applies every embedded migration not yet recorded in schema_migrations.
+func (w *Warehouse) migrate(ctx context.Context) error {
+	migs, err := sqlfiles.List()
+	if err != nil {
+		return fmt.Errorf("warehouse: %w", err)
+	}
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("warehouse: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
+		return fmt.Errorf("warehouse: schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return fmt.Errorf("warehouse: schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("warehouse: schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	for _, m := range migs {
+		if applied[m.Version] {
+			continue
+		}
+		if err := applyMigration(ctx, conn, m, true); err != nil {
+			return err
+		}
+		w.log.Info("migration applied", "version", m.Version, "name", m.Name)
+	}
+	return nil
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL);
+COMMENT ON TABLE schema_migrations IS '已应用的数据库迁移 / schema migrations applied to this file';
+COMMENT ON COLUMN schema_migrations.version IS '迁移版本号 / migration version (the NNN of sql/migrations/NNN_name.sql)';
+COMMENT ON COLUMN schema_migrations.name IS '迁移名称 / migration name';
+COMMENT ON COLUMN schema_migrations.applied_at IS '应用时间 / when it was applied'`
+
+// applyMigration runs one migration in a transaction and records it.
+func applyMigration(ctx context.Context, conn *sql.Conn, m sqlfiles.Migration, record bool) (err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("warehouse: migration %03d: %w", m.Version, err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("warehouse: migration %03d_%s: %w", m.Version, m.Name, err)
+	}
+	if record {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (?, ?, ?)", m.Version, m.Name, time.Now()); err != nil {
+			return fmt.Errorf("warehouse: migration %03d: %w", m.Version, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("warehouse: migration %03d: %w", m.Version, err)
+	}
+	return nil
+}
+
+// checkpoint writes the WAL into the file and keeps a WAL left behind private.
+func (w *Warehouse) checkpoint(ctx context.Context) error {
+	if _, err := w.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("warehouse: checkpoint: %w", err)
+	}
+	w.privateWAL()
+	return nil
+}
+
+// privateWAL makes the write-ahead log (which holds personal data between
+// checkpoints) readable by the owner only.
+func (w *Warehouse) privateWAL() {
+	if _, err := os.Stat(w.path + ".wal"); err == nil {
+		os.Chmod(w.path+".wal", 0o600)
+	}
+}
