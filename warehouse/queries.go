@@ -92,3 +92,18 @@ func queryEach(ctx context.Context, db *sql.DB, q string, args []any, fn func(*s
 	}
 	return rows.Err()
 }
+
+// Counties returns dim_county by code.
+func (w *Warehouse) Counties(ctx context.Context) (map[string]County, error) {
+	out := map[string]County{}
+	err := queryEach(ctx, w.db, "SELECT county_code, county_name, region FROM dim_county", nil, func(r *sql.Rows) error {
+		var c County
+		err := r.Scan(&c.Code, &c.Name, &c.Region)
+		out[c.Code] = c
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: counties: %w", err)
+	}
+	return out, nil
+}

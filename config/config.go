@@ -1,0 +1,163 @@
+// Package config reads and validates the grassroots configuration file (CONTRACT §2).
+//
+// The file is decoded through yaml.Node, so that every problem carries its line: an
+// unknown key anywhere, a missing required key (at the line of the mapping that should
+// hold it) and a bad value (with what is allowed). All problems are reported at once,
+// each wrapping ErrConfig. Relative paths are resolved against the folder holding the
+// file; every path in a Config is absolute and clean.
+//
+// The file never holds secrets: it names the environment variables (or, for the
+// person_key secret, a file of mode 0600) that do. Config.Key reads the secret.
+package config
+
+import (
+	"time"
+	_ "time/tzdata" // Asia/Shanghai must load on hosts without a zoneinfo database.
+)
+
+// Defaults applied where the file leaves a key out.
+const (
+	DefaultStaleAfter      = 72 * time.Hour
+	DefaultStatusAddr      = "127.0.0.1:9464"
+	DefaultEncoding        = EncodingAuto
+	DefaultSettle          = 10 * time.Second
+	DefaultMode            = ModeFile
+	DefaultTimeout         = 60 * time.Second
+	DefaultRetries         = 5
+	DefaultMaxBytes        = int64(512 << 20) // 512 MiB
+	DefaultReportsSchedule = "0 8 1 * *"
+	DefaultReportsOut      = "reports"
+	DefaultExportSchedule  = "0 6 1 */3 *"
+	DefaultExportOut       = "export"
+	DefaultExportKeyEnv    = "GRASSROOTS_EXPORT_KEY"
+	DefaultExportK         = 5
+	// MinSecretBytes is the shortest secret Key and ExportKey accept.
+	MinSecretBytes = 16
+)
+
+// Values of the enumerated keys.
+const (
+	KindDir  = "dir"
+	KindHTTP = "http"
+
+	RegionRemote    = "remote"
+	RegionDeveloped = "developed"
+
+	EncodingAuto    = "auto"
+	EncodingUTF8    = "utf-8"
+	EncodingGB18030 = "gb18030"
+
+	ModeFile = "file"
+	ModeAPI  = "api"
+
+	FormatHTML = "html"
+	FormatXLSX = "xlsx"
+)
+
+// RecordTypes are the county record types of CONTRACT §1, in the contract's order: the
+// values allowed in source.record_types, and its default for mode: api.
+func RecordTypes() []string {
+	return []string{"ledger", "roles", "assessments", "vacancies", "quota", "subsidies"}
+}
+
+// Config is a loaded, validated configuration file.
+type Config struct {
+	Path     string // absolute path of the file loaded
+	Dir      string // folder holding it; relative paths resolve against it
+	City     City
+	Timezone string
+	Location *time.Location // loaded from Timezone
+
+	Warehouse string // absolute; private, holds personal data
+	Published string // absolute; the snapshot statisticians open
+
+	// Exactly one of KeyEnv and KeyFile names the person_key secret; see Key.
+	KeyEnv  string
+	KeyFile string // absolute
+
+	Divisions Divisions
+	Counties  []County
+	Reports   Reports
+	Export    Export
+
+	StaleAfter time.Duration // a county with no successful pull for this long is stale; default 72h
+	DuckDB     DuckDB
+	StatusAddr string // host:port of the status endpoint; default 127.0.0.1:9464
+}
+
+// City is the city the programme covers.
+type City struct {
+	Code string // 4 digits
+	Name string
+}
+
+// Divisions locates the city's reference list of villages and communities.
+type Divisions struct {
+	Path     string // absolute
+	Encoding string // auto | utf-8 | gb18030; default auto
+}
+
+// County is one county and its source.
+type County struct {
+	Code            string // 6 digits, starting with the city code, unique
+	Name            string // unique
+	Region          string // remote | developed
+	BachelorAllowed bool
+	Source          Source
+	Schedule        string // cron spec (5 fields or a descriptor), in the city's time zone
+	Line            int    // line of this county's entry in the file, for messages
+}
+
+// Source is where a county's files come from. The fields of the other kind are zero.
+type Source struct {
+	Kind string // dir | http
+
+	// kind: dir
+	Path     string        // absolute
+	Pattern  string        // glob on file names; "" means every supported file
+	Encoding string        // auto | utf-8 | gb18030; default auto
+	Settle   time.Duration // a file changed more recently is left for the next run; default 10s
+	Archive  bool          // move loaded files to <Path>/archive/
+
+	// kind: http (CONTRACT §1.5)
+	URL         string        // exactly one of URL and URLs (URLs only with mode: file)
+	URLs        []string      //
+	Mode        string        // file | api; default file
+	TokenEnv    string        // environment variable holding the bearer token; optional
+	CAFile      string        // absolute; optional private CA
+	RecordTypes []string      // mode: api only; default all six (see RecordTypes)
+	Timeout     time.Duration // default 60s
+	Retries     int           // default 5; 0 means no retries
+	MaxBytes    int64         // default 512 MiB
+}
+
+// Reports configures the monthly report job.
+type Reports struct {
+	Schedule string   // default "0 8 1 * *"
+	Out      string   // absolute; default <Dir>/reports
+	Formats  []string // html | xlsx; default both
+}
+
+// Export configures the researchers' release job.
+type Export struct {
+	Schedule string // default "0 6 1 */3 *"
+	Out      string // absolute; default <Dir>/export
+	KeyEnv   string // environment variable holding the export secret; default GRASSROOTS_EXPORT_KEY
+	K        int    // minimum group size for quasi-identifiers; default 5, at least 2
+}
+
+// DuckDB holds optional DuckDB settings; zero values mean DuckDB's own defaults.
+type DuckDB struct {
+	MemoryLimit string // such as "4GB" or "512MiB"
+	Threads     int
+}
+
+// County returns the county with the given code.
+func (c *Config) County(code string) (*County, bool) {
+	for i := range c.Counties {
+		if c.Counties[i].Code == code {
+			return &c.Counties[i], true
+		}
+	}
+	return nil, false
+}

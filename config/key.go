@@ -1,0 +1,86 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+)
+
+// maxKeyFileBytes bounds what Key reads from key_file: a secret is a line, not a file.
+const maxKeyFileBytes = 4096
+
+// Key returns the secret for person_key (CONTRACT §1.3): the content of the environment
+// variable named by key_env, or of the file named by key_file, trimmed of surrounding
+// white space, and at least MinSecretBytes long. A key_file must be a regular file that
+// neither group nor others may read or write (mode 0600 or 0400). Errors wrap ErrSecret
+// and ErrConfig and never contain the secret.
+func (c *Config) Key() ([]byte, error) {
+	switch {
+	case c.KeyEnv != "":
+		return envSecret(c.KeyEnv, "key_env")
+	case c.KeyFile != "":
+		return fileSecret(c.KeyFile)
+	}
+	return nil, &secretError{msg: "neither key_env nor key_file is set"}
+}
+
+// ExportKey returns the researchers' export secret (CONTRACT §6) from the environment
+// variable named by export.key_env, with the same rules as Key.
+func (c *Config) ExportKey() ([]byte, error) {
+	if c.Export.KeyEnv == "" {
+		return nil, &secretError{msg: "export.key_env is not set"}
+	}
+	return envSecret(c.Export.KeyEnv, "export.key_env")
+}
+
+// envSecret reads a secret from the environment variable name, named by key.
+func envSecret(name, key string) ([]byte, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return nil, &secretError{msg: fmt.Sprintf("environment variable %s (%s) is not set", name, key)}
+	}
+	return checkSecret([]byte(v), fmt.Sprintf("environment variable %s (%s)", name, key))
+}
+
+// fileSecret reads a secret from a file that only its owner may access.
+func fileSecret(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &secretError{msg: "key_file", err: err}
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, &secretError{msg: "key_file", err: err}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &secretError{msg: fmt.Sprintf("key_file %s is not a regular file", path)}
+	}
+	// Windows has no such mode bits; its ACLs are the operator's business.
+	if perm := info.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, &secretError{msg: fmt.Sprintf(
+			"key_file %s has mode %#o: group and others must have no access; run chmod 600 %s", path, perm, path)}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
+	if err != nil {
+		return nil, &secretError{msg: "key_file", err: err}
+	}
+	if len(data) > maxKeyFileBytes {
+		return nil, &secretError{msg: fmt.Sprintf("key_file %s is larger than %d bytes; it must hold one secret", path, maxKeyFileBytes)}
+	}
+	return checkSecret(data, "key_file "+path)
+}
+
+// checkSecret trims a secret and checks its length; what names where it came from.
+func checkSecret(secret []byte, what string) ([]byte, error) {
+	secret = bytes.TrimSpace(secret)
+	switch {
+	case len(secret) == 0:
+		return nil, &secretError{msg: what + " is empty"}
+	case len(secret) < MinSecretBytes:
+		return nil, &secretError{msg: fmt.Sprintf("%s is shorter than %d bytes; use a random secret such as the output of openssl rand -hex 32", what, MinSecretBytes)}
+	}
+	return secret, nil
+}

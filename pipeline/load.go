@@ -1,0 +1,228 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/ingest"
+	"github.com/grassroots-cn/grassroots/transform"
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+// source is what a county's files come from.
+type source interface {
+	List(ctx context.Context, now time.Time) ([]ingest.File, []ingest.Skipped, int, error)
+	Done(ctx context.Context, f ingest.File) error
+	Failed(ctx context.Context, f ingest.File, reason string) error
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// loadCounty runs one county: new files only, one transaction.
+func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, dir *transform.Directory, key []byte) CountyResult {
+	src := CountySource(c)
+	opts := transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key, Directory: dir}
+	res := r.load(ctx, w, warehouse.JobIngest, c.Code, src, c.Source.Encoding, opts, nil)
+	res.Name = c.Name
+	return res
+}
+
+// loadDivisions loads the city's village list when it is new, or when the
+// configured counties differ from dim_county.
+func (r *Runner) loadDivisions(ctx context.Context, w *warehouse.Warehouse) CountyResult {
+	cfg := r.Config
+	counties := make([]warehouse.County, len(cfg.Counties))
+	for i, c := range cfg.Counties {
+		counties[i] = warehouse.County{Code: c.Code, Name: c.Name, Region: c.Region}
+	}
+	src := DivisionsSource(cfg)
+	res := r.load(ctx, w, warehouse.JobDivisions, "", src, cfg.Divisions.Encoding,
+		transform.Options{Divisions: true}, counties)
+	res.Code, res.Name = "", "村社区名录 divisions"
+	return res
+}
+
+// load runs one job over a source's new files.
+func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county string, src source, encoding string,
+	opts transform.Options, counties []warehouse.County) (res CountyResult) {
+	start := time.Now()
+	res = CountyResult{Code: county}
+	label := county
+	if label == "" {
+		label = "divisions"
+	}
+	log := r.log().With("county", label)
+	defer func() {
+		res.Seconds = time.Since(start).Seconds()
+		r.progress(Event{County: label, Rows: res.RowsIn, Done: true})
+		if res.Status == StatusFailed {
+			log.Error("load failed", "error", res.Error)
+		} else {
+			log.Info("load finished", "status", res.Status, "rows", res.RowsIn, "loaded", res.Loaded,
+				"rejected", res.Rejected, "duration", time.Since(start))
+		}
+	}()
+	fail := func(err error) CountyResult {
+		res.Status, res.Error = StatusFailed, err.Error()
+		return res
+	}
+
+	files, skipped, unsettled, err := src.List(ctx, r.now())
+	res.Skipped, res.Unsettled = skipped, unsettled
+	if err != nil {
+		if id, rerr := w.RecordRun(ctx, job, county, StatusFailed, err.Error()); rerr == nil {
+			res.RunID = id
+		}
+		return fail(err)
+	}
+	seen, err := w.SeenFiles(ctx, county)
+	if err != nil {
+		return fail(err)
+	}
+	var todo []ingest.File
+	for _, f := range files {
+		if seen[f.SHA256] {
+			res.Seen++
+			continue
+		}
+		seen[f.SHA256] = true // the same content twice in one listing loads once
+		todo = append(todo, f)
+	}
+	res.Files = len(todo)
+	if len(todo) == 0 && (job != warehouse.JobDivisions || !r.countiesChanged(ctx, w, counties)) {
+		if job == warehouse.JobDivisions {
+			res.Status = StatusUnchanged
+			return res
+		}
+		id, err := w.RecordRun(ctx, job, county, StatusNoNewData, "")
+		if err != nil {
+			return fail(err)
+		}
+		res.Status, res.RunID = StatusNoNewData, id
+		return res
+	}
+
+	l, err := w.Begin(ctx, job, county)
+	if err != nil {
+		return fail(err)
+	}
+	res.RunID = l.RunID()
+	failing, lerr := r.stage(ctx, l, src, todo, encoding, opts, counties, &res)
+	if lerr != nil {
+		if rerr := l.Rollback(context.WithoutCancel(ctx), lerr); rerr != nil {
+			lerr = errors.Join(lerr, rerr)
+		}
+		if failing != nil {
+			if err := src.Failed(ctx, *failing, lerr.Error()); err != nil {
+				log.Warn("could not move the failed file aside", "file", failing.URI, "error", err)
+			}
+		}
+		return fail(lerr)
+	}
+	for _, f := range todo {
+		if err := src.Done(ctx, f); err != nil {
+			log.Warn("could not archive a loaded file", "file", f.URI, "error", err)
+		}
+	}
+	res.Status = StatusSucceeded
+	return res
+}
+
+// stage reads and normalises every file into the load, then commits it. It
+// returns the file that failed, if one did.
+func (r *Runner) stage(ctx context.Context, l *warehouse.Load, src source, files []ingest.File, encoding string,
+	opts transform.Options, counties []warehouse.County, res *CountyResult) (failing *ingest.File, err error) {
+	defer r.recovered(res.Code, &err)
+	if counties != nil {
+		if err := l.StageCounties(ctx, counties); err != nil {
+			return nil, err
+		}
+	}
+	n, err := transform.New(opts, l)
+	if err != nil {
+		return nil, err
+	}
+	defer n.Release()
+	label := res.Code
+	if label == "" {
+		label = "divisions"
+	}
+	for i := range files {
+		f := files[i]
+		tf := n.File(f.URI, f.Name, f.Format)
+		err := ingest.Read(ctx, f, ingest.ReadOptions{Encoding: encoding}, func(row ingest.Row) error {
+			if err := tf.Row(ctx, row); err != nil {
+				return err
+			}
+			if st := n.Stats(); st.RowsIn%4096 == 0 {
+				r.progress(Event{County: label, File: f.URI, Rows: st.RowsIn})
+			}
+			return nil
+		})
+		if err == nil {
+			err = tf.Close(ctx)
+		}
+		if err != nil {
+			return &files[i], fmt.Errorf("%s: %w", f.URI, err)
+		}
+		l.AddFile(f.SHA256, f.URI, tf.RecordTypes())
+	}
+	if err := n.Close(ctx); err != nil {
+		return nil, err
+	}
+	st := n.Stats()
+	cres, err := l.Commit(ctx, warehouse.Counts{RowsIn: st.RowsIn, Duplicates: st.Duplicates, Rejected: st.Rejected})
+	if err != nil {
+		return nil, err
+	}
+	res.RowsIn, res.Loaded, res.Unchanged = cres.RowsIn, cres.Loaded, cres.Unchanged
+	res.Duplicates, res.Rejected, res.Findings = cres.Duplicates, cres.Rejected, cres.Findings
+	res.Rejects, res.FindingsBy, res.Changed = st.Rejects, st.Findings, cres.Changed
+	return nil, nil
+}
+
+// countiesChanged reports whether the configured counties differ from dim_county.
+func (r *Runner) countiesChanged(ctx context.Context, w *warehouse.Warehouse, counties []warehouse.County) bool {
+	have, err := w.Counties(ctx)
+	if err != nil || len(have) != len(counties) {
+		return true
+	}
+	for _, c := range counties {
+		if have[c.Code] != c {
+			return true
+		}
+	}
+	return false
+}
+
+// DivisionsSource is the source of the city's village list: the one
+// configured file.
+func DivisionsSource(cfg *config.Config) *ingest.DirSource {
+	return &ingest.DirSource{Path: filepath.Dir(cfg.Divisions.Path), Pattern: globEscape(filepath.Base(cfg.Divisions.Path))}
+}
+
+// CountySource is the source of a county's files.
+func CountySource(c *config.County) *ingest.DirSource {
+	return &ingest.DirSource{Path: c.Source.Path, Pattern: c.Source.Pattern, Settle: c.Source.Settle, Archive: c.Source.Archive}
+}
+
+// globEscape escapes the glob metacharacters of a file name.
+func globEscape(name string) string {
+	out := make([]rune, 0, len(name))
+	for _, c := range name {
+		switch c {
+		case '*', '?', '[', ']', '\\':
+			out = append(out, '\\')
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}

@@ -1,0 +1,209 @@
+// Package pipeline runs loads from end to end: a county's source, the
+// readers, the normaliser and the warehouse, then the published snapshot.
+// The same code serves `run`, `serve` and `demo`.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/ingest"
+	"github.com/grassroots-cn/grassroots/transform"
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+// Statuses of a county in a Result, beyond the etl_run statuses.
+const (
+	StatusSucceeded = warehouse.StatusSucceeded
+	StatusFailed    = warehouse.StatusFailed
+	StatusNoNewData = warehouse.StatusNoNewData
+	StatusUnchanged = "unchanged" // divisions list: nothing new, no run recorded
+)
+
+// ErrUnknownCounty is returned for a --county code the config does not have.
+var ErrUnknownCounty = errors.New("pipeline: county not in the configuration")
+
+// Event reports progress to an optional observer.
+type Event struct {
+	County string // county code, or "divisions"
+	File   string // the file being read ("" when a county starts or ends)
+	Rows   int64  // rows read so far in this county
+	Done   bool   // the county finished
+}
+
+// Runner runs loads for one configuration.
+type Runner struct {
+	Config   *config.Config
+	Logger   *slog.Logger      // nil: discard
+	Progress func(Event)       // nil: none
+	Now      func() time.Time  // nil: time.Now
+	Options  warehouse.Options // DuckDB settings; defaults from Config.DuckDB
+}
+
+// CountyResult is what one county's run did.
+type CountyResult struct {
+	Code       string           `json:"county_code"`
+	Name       string           `json:"county_name"`
+	Status     string           `json:"status"`
+	RunID      int64            `json:"run_id,omitempty"`
+	Files      int              `json:"files_new"`
+	Seen       int              `json:"files_seen_before"`
+	Unsettled  int              `json:"files_unsettled"`
+	Skipped    []ingest.Skipped `json:"files_refused,omitempty"`
+	RowsIn     int64            `json:"rows_in"`
+	Loaded     int64            `json:"rows_loaded"`
+	Unchanged  int64            `json:"rows_unchanged"`
+	Duplicates int64            `json:"rows_duplicate"`
+	Rejected   int64            `json:"rows_rejected"`
+	Findings   int64            `json:"findings"`
+	Rejects    map[string]int64 `json:"rejects_by_reason,omitempty"`
+	FindingsBy map[string]int64 `json:"findings_by_code,omitempty"`
+	Changed    map[string]int64 `json:"rows_changed_by_table,omitempty"`
+	Error      string           `json:"error,omitempty"`
+	Seconds    float64          `json:"seconds"`
+}
+
+// Result is what a Run did.
+type Result struct {
+	Warehouse string         `json:"warehouse"`
+	Published string         `json:"published"`
+	Publish   bool           `json:"published_now"`
+	Divisions CountyResult   `json:"divisions"`
+	Counties  []CountyResult `json:"counties"`
+	Seconds   float64        `json:"seconds"`
+}
+
+// Failed counts the counties (and the divisions list) that failed.
+func (r *Result) Failed() int {
+	n := 0
+	if r.Divisions.Status == StatusFailed {
+		n++
+	}
+	for _, c := range r.Counties {
+		if c.Status == StatusFailed {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
+}
+
+func (r *Runner) progress(e Event) {
+	if r.Progress != nil {
+		r.Progress(e)
+	}
+}
+
+// Run loads the divisions list when it changed, then every county (or those
+// named), each in its own transaction, then publishes the snapshot when
+// anything was loaded. A failing county is recorded and the others go on;
+// the error returned is for failures of the whole run (the warehouse cannot
+// be opened, the snapshot cannot be published).
+func (r *Runner) Run(ctx context.Context, counties []string) (*Result, error) {
+	cfg := r.Config
+	for _, c := range counties {
+		if _, ok := cfg.County(c); !ok {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownCounty, c)
+		}
+	}
+	key, err := cfg.Key()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	opts := r.Options
+	if opts.MemoryLimit == "" {
+		opts.MemoryLimit = cfg.DuckDB.MemoryLimit
+	}
+	if opts.Threads == 0 {
+		opts.Threads = cfg.DuckDB.Threads
+	}
+	if opts.Logger == nil {
+		opts.Logger = r.Logger
+	}
+	w, err := warehouse.Open(ctx, cfg.Warehouse, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	res := &Result{Warehouse: cfg.Warehouse, Published: cfg.Published}
+
+	res.Divisions = r.loadDivisions(ctx, w)
+	changed := res.Divisions.Status == StatusSucceeded
+	if res.Divisions.Status != StatusFailed {
+		dir, err := r.directory(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		for i := range cfg.Counties {
+			c := &cfg.Counties[i]
+			if len(counties) > 0 && !slices.Contains(counties, c.Code) {
+				continue
+			}
+			cr := r.loadCounty(ctx, w, c, dir, key)
+			res.Counties = append(res.Counties, cr)
+			if cr.Status == StatusSucceeded {
+				changed = true
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	if changed || !exists(cfg.Published) {
+		if err := w.Publish(ctx, cfg.Published); err != nil {
+			return res, err
+		}
+		res.Publish = true
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// directory loads the village lists for resolving rows.
+func (r *Runner) directory(ctx context.Context, w *warehouse.Warehouse) (*transform.Directory, error) {
+	cs, ts, vs, err := w.Divisions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counties := make([]transform.County, len(cs))
+	for i, c := range cs {
+		counties[i] = transform.County(c)
+	}
+	townships := make([]transform.Township, len(ts))
+	for i, t := range ts {
+		townships[i] = transform.Township(t)
+	}
+	villages := make([]transform.Village, len(vs))
+	for i, v := range vs {
+		villages[i] = transform.Village(v)
+	}
+	return transform.NewDirectory(counties, townships, villages), nil
+}
+
+// recovered turns a panic in a load into an error with its stack logged.
+func (r *Runner) recovered(county string, err *error) {
+	if p := recover(); p != nil {
+		r.log().Error("panic in load", "county", county, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		*err = fmt.Errorf("pipeline: internal error while loading %s: %v", county, p)
+	}
+}

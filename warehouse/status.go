@@ -1,0 +1,168 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Run is one etl_run row.
+type Run struct {
+	RunID      int64     `json:"run_id"`
+	Job        string    `json:"job"`
+	County     string    `json:"county_code,omitempty"`
+	Started    time.Time `json:"started_at"`
+	Finished   time.Time `json:"finished_at"`
+	Status     string    `json:"status"`
+	RowsIn     int64     `json:"rows_in"`
+	Loaded     int64     `json:"rows_loaded"`
+	Unchanged  int64     `json:"rows_unchanged"`
+	Duplicates int64     `json:"rows_duplicate"`
+	Rejected   int64     `json:"rows_rejected"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// CountyStatus is the state of one county's feed.
+type CountyStatus struct {
+	Code              string           `json:"county_code"`
+	Name              string           `json:"county_name"`
+	Region            string           `json:"region"`
+	LastRun           *Run             `json:"last_run,omitempty"`
+	LastSuccess       *time.Time       `json:"last_success,omitempty"`
+	LastNewFile       *time.Time       `json:"last_new_file,omitempty"`
+	HoursSinceSuccess *float64         `json:"hours_since_success,omitempty"`
+	Stale             bool             `json:"stale"`
+	Files             int64            `json:"files_loaded"`
+	Rejects           map[string]int64 `json:"rejects_by_reason"`
+	Findings          map[string]int64 `json:"findings_by_code"`
+}
+
+// Status is what `grassroots status` shows.
+type Status struct {
+	File     string         `json:"file"`
+	Counties []CountyStatus `json:"counties"`
+	Recent   []Run          `json:"recent_runs"`
+}
+
+// ReadStatus reads runs, rejects, findings and freshness from a warehouse or
+// published snapshot, opened read-only.
+func ReadStatus(ctx context.Context, path string, staleAfter time.Duration, now time.Time) (*Status, error) {
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: open %s: %w", path, err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("warehouse: open %s read-only: %w", path, err)
+	}
+	st := &Status{File: path}
+	byCode := map[string]*CountyStatus{}
+	err = queryEach(ctx, db, "SELECT county_code, county_name, region FROM dim_county ORDER BY county_code", nil, func(r *sql.Rows) error {
+		var c CountyStatus
+		if err := r.Scan(&c.Code, &c.Name, &c.Region); err != nil {
+			return err
+		}
+		c.Rejects, c.Findings = map[string]int64{}, map[string]int64{}
+		st.Counties = append(st.Counties, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: status: %w", err)
+	}
+	for i := range st.Counties {
+		byCode[st.Counties[i].Code] = &st.Counties[i]
+	}
+	scanRun := func(r *sql.Rows) (Run, error) {
+		var x Run
+		var county, errText sql.NullString
+		var fin sql.NullTime
+		err := r.Scan(&x.RunID, &x.Job, &county, &x.Started, &fin, &x.Status, &x.RowsIn, &x.Loaded, &x.Unchanged, &x.Duplicates, &x.Rejected, &errText)
+		x.County, x.Error, x.Finished = county.String, errText.String, fin.Time
+		return x, err
+	}
+	const runCols = `run_id, job, county_code, started_at, finished_at, status, coalesce(rows_in, 0), coalesce(rows_loaded, 0),
+		coalesce(rows_unchanged, 0), coalesce(rows_duplicate, 0), coalesce(rows_rejected, 0), error`
+	err = queryEach(ctx, db, "SELECT "+runCols+` FROM etl_run QUALIFY row_number() OVER (PARTITION BY county_code ORDER BY run_id DESC) = 1`, nil,
+		func(r *sql.Rows) error {
+			x, err := scanRun(r)
+			if c := byCode[x.County]; c != nil && err == nil {
+				c.LastRun = &x
+			}
+			return err
+		})
+	if err == nil {
+		err = queryEach(ctx, db, "SELECT "+runCols+" FROM etl_run ORDER BY run_id DESC LIMIT 20", nil, func(r *sql.Rows) error {
+			x, err := scanRun(r)
+			st.Recent = append(st.Recent, x)
+			return err
+		})
+	}
+	if err == nil {
+		err = queryEach(ctx, db, `SELECT county_code, max(finished_at) FROM etl_run
+			WHERE job = 'ingest' AND status IN ('succeeded', 'no_new_data') GROUP BY county_code`, nil, func(r *sql.Rows) error {
+			var code string
+			var t time.Time
+			if err := r.Scan(&code, &t); err != nil {
+				return err
+			}
+			if c := byCode[code]; c != nil {
+				c.LastSuccess = &t
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = queryEach(ctx, db, `SELECT county_code, max(received_at), count(*) FROM etl_file WHERE county_code IS NOT NULL GROUP BY county_code`, nil,
+			func(r *sql.Rows) error {
+				var code string
+				var t time.Time
+				var n int64
+				if err := r.Scan(&code, &t, &n); err != nil {
+					return err
+				}
+				if c := byCode[code]; c != nil {
+					c.LastNewFile, c.Files = &t, n
+				}
+				return nil
+			})
+	}
+	if err == nil {
+		err = queryEach(ctx, db, `SELECT county_code, reason, count(*) FROM etl_reject WHERE county_code IS NOT NULL GROUP BY ALL`, nil,
+			func(r *sql.Rows) error {
+				var code, reason string
+				var n int64
+				err := r.Scan(&code, &reason, &n)
+				if c := byCode[code]; c != nil {
+					c.Rejects[reason] = n
+				}
+				return err
+			})
+	}
+	if err == nil {
+		err = queryEach(ctx, db, `SELECT county_code, code, count(*) FROM etl_finding WHERE county_code IS NOT NULL GROUP BY ALL`, nil,
+			func(r *sql.Rows) error {
+				var county, code string
+				var n int64
+				err := r.Scan(&county, &code, &n)
+				if c := byCode[county]; c != nil {
+					c.Findings[code] = n
+				}
+				return err
+			})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: status: %w", err)
+	}
+	for i := range st.Counties {
+		c := &st.Counties[i]
+		if c.LastSuccess == nil {
+			c.Stale = true
+			continue
+		}
+		h := now.Sub(*c.LastSuccess).Hours()
+		c.HoursSinceSuccess = &h
+		c.Stale = now.Sub(*c.LastSuccess) > staleAfter
+	}
+	return st, nil
+}
