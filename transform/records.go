@@ -245,9 +245,6 @@ func (r *row) ledger() (parsed, string) {
 	}, ""
 }
 
-
-
-
 func (r *row) roles() (parsed, string) {
 	_, pk, reason := r.person()
 	if reason != "" {
