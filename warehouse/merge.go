@@ -44,14 +44,17 @@ var (
 
 // latestPosting prefers, for a person's attributes, the ledger row of the
 // latest posting, then the last row read.
-const latestPosting = "(epoch(start_date) * 1e7 + _row)"
+const latestPosting = "(epoch(s.start_date) * 1e7 + s._row)"
 
 // countyTargets are merged by a county run, in this order.
 var countyTargets = []target{
+	// A person's attributes come from the ledger row of their latest posting;
+	// a value a ledger leaves empty keeps the value already known (another
+	// county's ledger may not have the column).
 	{table: "dim_person", keys: []string{"person_key"}, cols: personCols,
-		from: "SELECT " + strings.Join(personCols, ", ") + ", _row, " + latestPosting + " AS _ord FROM stg_ledger"},
+		from: keepKnown(personCols) + ", s._row, " + latestPosting + " AS _ord FROM stg_ledger s LEFT JOIN dim_person t USING (person_key)"},
 	{table: "pii_person", keys: []string{"person_key"}, cols: piiCols,
-		from: "SELECT " + strings.Join(piiCols, ", ") + ", _row, " + latestPosting + " AS _ord FROM stg_ledger"},
+		from: keepKnown(piiCols) + ", s._row, " + latestPosting + " AS _ord FROM stg_ledger s LEFT JOIN pii_person t USING (person_key)"},
 	{table: "fact_posting", keys: []string{"person_key", "village_code", "start_date"}, cols: postingCols,
 		from: "SELECT " + strings.Join(postingCols, ", ") + ", _row, _row AS _ord FROM stg_ledger"},
 	{table: "fact_role", keys: []string{"person_key", "role", "start_date"}, cols: roleCols,
@@ -142,4 +145,18 @@ func (l *Load) merge(ctx context.Context, t target, now time.Time) (int64, error
 		}
 	}
 	return n, nil
+}
+
+// keepKnown selects cols from staged rows s, falling back to the current
+// row t where the staged value is null.
+func keepKnown(cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		if c == "person_key" {
+			parts[i] = "s.person_key"
+			continue
+		}
+		parts[i] = fmt.Sprintf("coalesce(s.%s, t.%s) AS %s", c, c, c)
+	}
+	return "SELECT " + strings.Join(parts, ", ")
 }
