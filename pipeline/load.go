@@ -185,7 +185,7 @@ func (r *Runner) stage(ctx context.Context, l *warehouse.Load, src source, files
 	}
 	res.RowsIn, res.Loaded, res.Unchanged = cres.RowsIn, cres.Loaded, cres.Unchanged
 	res.Duplicates, res.Rejected, res.Findings = cres.Duplicates, cres.Rejected, cres.Findings
-	res.Rejects, res.FindingsBy, res.Changed = st.Rejects, st.Findings, cres.Changed
+	res.Rejects, res.FindingsBy, res.Changed = st.Rejects, cres.FindingsBy, cres.Changed
 	return nil, nil
 }
 

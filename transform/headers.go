@@ -46,7 +46,7 @@ var (
 // Column sets per record type, in value-index order.
 var columns = map[canon.RecordType][]column{
 	canon.Ledger: {
-		colName, colIDNumber, colGender, colPhone, colBirth, colPolitical, colDegree, colUniversity, colMajor,
+		{"name", colName.headers, true}, colIDNumber, colGender, colPhone, colBirth, colPolitical, colDegree, colUniversity, colMajor,
 		colChannel, colSelectionRound, colQuotaSource, colCounty, colTownship, colVillage, colVillageCode,
 		colStartDate, colEndDate, colEndReason, colRole, colRoleStart, colMentorRole, colAssessmentYear, colAssessmentGrade,
 	},

@@ -258,8 +258,10 @@ func (r *row) roles() (parsed, string) {
 	if !ok {
 		return parsed{}, "unknown_value:role"
 	}
+	// A township leadership role belongs to no village (the row may still
+	// name the village the graduate was promoted from).
 	var vil Village
-	if category != roleTownshipLeadership || r.v("village_code") != "" || r.v("village") != "" {
+	if category != roleTownshipLeadership {
 		if vil, reason = r.village(); reason != "" {
 			return parsed{}, reason
 		}

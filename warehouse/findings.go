@@ -13,8 +13,9 @@ type findingQuery struct {
 
 // findings records the normaliser's row-level findings and the findings that
 // need the merged warehouse: overlapping postings, persons vanished from a
-// county's ledger, subsidies over the cap. It returns how many were recorded.
-func (l *Load) findings(ctx context.Context) (int64, error) {
+// county's ledger, subsidies over the cap. It returns the findings of the
+// run by code.
+func (l *Load) findings(ctx context.Context) (map[string]int64, error) {
 	county := nullable(l.county)
 	queries := []findingQuery{
 		{"row findings", `INSERT INTO etl_finding
@@ -66,12 +67,22 @@ func (l *Load) findings(ctx context.Context) (int64, error) {
 	}
 	for _, q := range queries {
 		if _, err := l.conn.ExecContext(ctx, q.sql, q.args...); err != nil {
-			return 0, fmt.Errorf("warehouse: %s: %w", q.name, err)
+			return nil, fmt.Errorf("warehouse: %s: %w", q.name, err)
 		}
 	}
-	var n int64
-	if err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM etl_finding WHERE run_id = ?", l.runID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("warehouse: findings: %w", err)
+	by := map[string]int64{}
+	rows, err := l.conn.QueryContext(ctx, "SELECT code, count(*) FROM etl_finding WHERE run_id = ? GROUP BY code", l.runID)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: findings: %w", err)
 	}
-	return n, nil
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var n int64
+		if err := rows.Scan(&code, &n); err != nil {
+			return nil, fmt.Errorf("warehouse: findings: %w", err)
+		}
+		by[code] = n
+	}
+	return by, rows.Err()
 }

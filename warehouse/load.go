@@ -3,15 +3,12 @@ package warehouse
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/grassroots-cn/grassroots/internal/canon"
 )
@@ -39,6 +36,7 @@ type Result struct {
 	RunID                                           int64
 	RowsIn, Loaded, Unchanged, Duplicates, Rejected int64
 	Findings                                        int64
+	FindingsBy                                      map[string]int64 // finding code -> findings recorded
 	Changed                                         map[string]int64 // table -> rows inserted or changed
 }
 
@@ -130,38 +128,6 @@ func columnDDL(s *arrow.Schema) string {
 // quoteIdent quotes an SQL identifier.
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// Write stages one record batch (the transform.Sink interface). The batch is
-// handed to DuckDB through the Arrow C stream interface, without copying
-// row by row.
-func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordBatch) error {
-	if rec.NumRows() == 0 {
-		return nil
-	}
-	reader, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
-	if err != nil {
-		return fmt.Errorf("warehouse: stage %s: %w", rt, err)
-	}
-	defer reader.Release()
-	err = l.conn.Raw(func(dc any) error {
-		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return err
-		}
-		release, err := a.RegisterView(reader, "arrow_in")
-		if err != nil {
-			return err
-		}
-		defer release()
-		_, err = dc.(driver.ExecerContext).ExecContext(ctx,
-			fmt.Sprintf("INSERT INTO %s SELECT * FROM arrow_in", canon.StagingTable(rt)), nil)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("warehouse: stage %s: %w", rt, err)
-	}
-	return nil
-}
-
 // County is a configured county, staged into dim_county by the divisions run.
 type County struct{ Code, Name, Region string }
 
@@ -213,8 +179,11 @@ func (l *Load) Commit(ctx context.Context, c Counts) (res Result, err error) {
 	if res.Unchanged < 0 {
 		return res, fmt.Errorf("warehouse: row accounting broke: %d in, %d loaded, %d duplicate, %d rejected", c.RowsIn, res.Loaded, c.Duplicates, c.Rejected)
 	}
-	if res.Findings, err = l.findings(ctx); err != nil {
+	if res.FindingsBy, err = l.findings(ctx); err != nil {
 		return res, err
+	}
+	for _, n := range res.FindingsBy {
+		res.Findings += n
 	}
 	if err := l.bookkeeping(ctx, now, res); err != nil {
 		return res, err

@@ -62,7 +62,7 @@ var countyTargets = []target{
 	// A ledger's 两委职务 column states the role held now, without its end:
 	// it adds a role the warehouse does not have but never overrides one.
 	{table: "fact_role", keys: []string{"person_key", "role", "start_date"}, cols: roleCols, insertOnly: true,
-		from: `SELECT person_key, role, role_category, CASE WHEN role_category = 'township_leadership' THEN NULL ELSE village_code END,
+		from: `SELECT person_key, role, role_category, CASE WHEN role_category = 'township_leadership' THEN NULL ELSE village_code END AS village_code,
 			role_start AS start_date, NULL::DATE AS end_date, _row, _row AS _ord
 			FROM stg_ledger WHERE role IS NOT NULL`},
 	{table: "fact_assessment", keys: []string{"person_key", "year"}, cols: assessmentCols,

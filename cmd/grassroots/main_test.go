@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// grassroots runs the command line in-process.
+func grassroots(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestDemoThenRunCheckStatus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the synthetic city; skipped with -short")
+	}
+	dir := filepath.Join(t.TempDir(), "demo")
+	code, out, errs := grassroots(t, "demo", "--dir", dir)
+	if code != exitOK {
+		t.Fatalf("demo exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"140181", "古交市", "published snapshot (no personal data): " + filepath.Join(dir, "data", "published", "analytics.duckdb"), "duckdb -readonly"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	cfg := filepath.Join(dir, "grassroots.yaml")
+
+	// Nothing new: exit 0, every county no_new_data, as JSON.
+	code, out, errs = grassroots(t, "run", "--config", cfg, "--json")
+	if code != exitOK {
+		t.Fatalf("rerun exit %d: %s", code, errs)
+	}
+	var res struct {
+		Counties []struct {
+			Status string `json:"status"`
+			Loaded int    `json:"rows_loaded"`
+		} `json:"counties"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("run --json is not one JSON object: %v\n%s", err, out)
+	}
+	if len(res.Counties) != 10 {
+		t.Fatalf("%d counties in the JSON", len(res.Counties))
+	}
+	for _, c := range res.Counties {
+		if c.Status != "no_new_data" || c.Loaded != 0 {
+			t.Errorf("rerun county %+v", c)
+		}
+	}
+
+	code, out, _ = grassroots(t, "check", "--config", cfg)
+	if code != exitOK || !strings.Contains(out, "is valid") {
+		t.Errorf("check exit %d:\n%s", code, out)
+	}
+	code, out, _ = grassroots(t, "status", "--config", cfg)
+	if code != exitOK || !strings.Contains(out, "娄烦县") || !strings.Contains(out, "no_new_data") {
+		t.Errorf("status exit %d:\n%s", code, out)
+	}
+	code, out, _ = grassroots(t, "status", "--config", cfg, "--json")
+	var st struct {
+		Counties []struct {
+			Code  string `json:"county_code"`
+			Stale bool   `json:"stale"`
+		} `json:"counties"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &st) != nil || len(st.Counties) != 10 || st.Counties[0].Stale {
+		t.Errorf("status --json exit %d: %s", code, out)
+	}
+
+	// A county that fails: exit 3, the others fine.
+	bad := filepath.Join(dir, "feeds", "140105", "roles-broken.ndjson")
+	if err := os.WriteFile(bad, []byte("{\"id_number\": \n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = grassroots(t, "run", "--config", cfg)
+	if code != exitPartial || !strings.Contains(errs, "1 of 10 counties failed") {
+		t.Errorf("partial run exit %d: %s", code, errs)
+	}
+	// Again a demo in the same folder starts afresh.
+	if code, _, errs := grassroots(t, "demo", "--dir", dir); code != exitOK {
+		t.Errorf("second demo exit %d: %s", code, errs)
+	}
+}
+
+func TestUsageAndConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "grassroots.yaml")
+	os.WriteFile(cfg, []byte("city: {code: \"1401\", name: 太原市}\ntimezone: Asia/Shanghai\nwarehuose: x.duckdb\n"), 0o644)
+	code, _, errs := grassroots(t, "run", "--config", cfg)
+	if code != exitUsage || !strings.Contains(errs, "grassroots.yaml:3") || !strings.Contains(errs, "warehuose") {
+		t.Errorf("bad config: exit %d, %s", code, errs)
+	}
+	if code, _, _ := grassroots(t, "run", "--nope"); code != exitUsage {
+		t.Errorf("unknown flag: exit %d", code)
+	}
+	if code, _, _ := grassroots(t, "run", "extra"); code != exitUsage {
+		t.Errorf("extra argument: exit %d", code)
+	}
+	if code, _, _ := grassroots(t, "demo", "--scale", "galaxy"); code != exitUsage {
+		t.Errorf("bad scale: exit %d", code)
+	}
+	// demo refuses a non-empty folder it did not write.
+	os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("x"), 0o644)
+	if code, _, errs := grassroots(t, "demo", "--dir", dir); code != exitUsage || !strings.Contains(errs, "not empty") {
+		t.Errorf("demo in a foreign folder: exit %d %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "precious.txt")); err != nil {
+		t.Errorf("demo touched a foreign folder")
+	}
+}

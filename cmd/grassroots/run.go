@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/pipeline"
+)
+
+func (a *app) runCommand() *cobra.Command {
+	var counties []string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Pull, normalise and load every county now (or those named), then publish the snapshot",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			res, err := a.runPipeline(cmd.Context(), cfg, counties)
+			if res != nil {
+				if a.json {
+					printJSON(a.stdout, res)
+				} else {
+					printRun(a.stdout, res)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			return runStatus(res)
+		},
+	}
+	cmd.Flags().StringSliceVar(&counties, "county", nil, "load only these counties (6-digit codes; repeat or separate with commas)")
+	return cmd
+}
+
+// runPipeline runs the pipeline for cfg with the app's logging and progress.
+func (a *app) runPipeline(ctx context.Context, cfg *config.Config, counties []string) (*pipeline.Result, error) {
+	r := &pipeline.Runner{Config: cfg, Logger: a.logger(), Progress: a.progress(a.stderr)}
+	res, err := r.Run(ctx, counties)
+	if errors.Is(err, pipeline.ErrUnknownCounty) {
+		return nil, usageError{err}
+	}
+	return res, err
+}
+
+// runStatus turns a result into the exit status of CONTRACT §3.
+func runStatus(res *pipeline.Result) error {
+	failed := res.Failed()
+	total := len(res.Counties) + 1
+	switch {
+	case failed == 0:
+		return nil
+	case failed == total || res.Divisions.Status == pipeline.StatusFailed:
+		return withCode(exitFailed, summaryError("every load failed"))
+	default:
+		return withCode(exitPartial, summaryError("%d of %d counties failed; the others loaded", failed, len(res.Counties)))
+	}
+}
+
+// summaryError is the one-line reason printed after the summary.
+func summaryError(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// printRun writes the human summary of a run: a table of counts per county,
+// then what was rejected, found, refused or failed.
+func printRun(w io.Writer, res *pipeline.Result) {
+	var rows [][]string
+	var notes []string
+	add := func(c pipeline.CountyResult) {
+		rows = append(rows, []string{c.Code, c.Name, c.Status, fmt.Sprint(c.Files), fmt.Sprint(c.RowsIn), fmt.Sprint(c.Loaded),
+			fmt.Sprint(c.Unchanged), fmt.Sprint(c.Duplicates), fmt.Sprint(c.Rejected), fmt.Sprint(c.Findings)})
+		label := c.Code
+		if label == "" {
+			label = "divisions"
+		}
+		if c.Error != "" {
+			notes = append(notes, fmt.Sprintf("%s FAILED: %s", label, c.Error))
+		}
+		if len(c.Rejects) > 0 {
+			notes = append(notes, fmt.Sprintf("%s rejected: %s", label, counts(c.Rejects)))
+		}
+		if len(c.FindingsBy) > 0 {
+			notes = append(notes, fmt.Sprintf("%s findings: %s", label, counts(c.FindingsBy)))
+		}
+		if c.Unsettled > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d file(s) still settling, left for the next run", label, c.Unsettled))
+		}
+		for _, s := range c.Skipped {
+			notes = append(notes, fmt.Sprintf("%s: refused %s (%s)", label, s.URI, s.Reason))
+		}
+	}
+	add(res.Divisions)
+	var tot pipeline.CountyResult
+	for _, c := range res.Counties {
+		add(c)
+		tot.Files += c.Files
+		tot.RowsIn += c.RowsIn
+		tot.Loaded += c.Loaded
+		tot.Unchanged += c.Unchanged
+		tot.Duplicates += c.Duplicates
+		tot.Rejected += c.Rejected
+		tot.Findings += c.Findings
+	}
+	rows = append(rows, []string{"", "total", "", fmt.Sprint(tot.Files), fmt.Sprint(tot.RowsIn), fmt.Sprint(tot.Loaded),
+		fmt.Sprint(tot.Unchanged), fmt.Sprint(tot.Duplicates), fmt.Sprint(tot.Rejected), fmt.Sprint(tot.Findings)})
+	table(w, []string{"county", "name", "status", "new files", "rows in", "loaded", "unchanged", "duplicate", "rejected", "findings"}, rows)
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintln(w, n)
+		}
+	}
+	fmt.Fprintf(w, "\nwarehouse (private, personal data): %s\n", res.Warehouse)
+	if res.Publish {
+		fmt.Fprintf(w, "published snapshot (no personal data): %s\n", res.Published)
+	} else {
+		fmt.Fprintf(w, "published snapshot unchanged: %s\n", res.Published)
+	}
+	fmt.Fprintf(w, "took %.1fs\n", res.Seconds)
+}

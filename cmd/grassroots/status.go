@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+func (a *app) statusCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show runs, rejects, findings and the freshness of every county",
+		Long: `status reads the private warehouse read-only when no other grassroots process
+holds it, else the published snapshot (which is as of the last publish).`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			now := time.Now().In(cfg.Location)
+			st, err := warehouse.ReadStatus(cmd.Context(), cfg.Warehouse, cfg.StaleAfter, now)
+			if err != nil {
+				if _, serr := os.Stat(cfg.Published); serr != nil {
+					return fmt.Errorf("nothing loaded yet: %w", err)
+				}
+				st, err = warehouse.ReadStatus(cmd.Context(), cfg.Published, cfg.StaleAfter, now)
+				if err != nil {
+					return err
+				}
+			}
+			if a.json {
+				return printJSON(a.stdout, st)
+			}
+			printStatus(a.stdout, st, cfg.Location)
+			return nil
+		},
+	}
+}
+
+func printStatus(w io.Writer, st *warehouse.Status, loc *time.Location) {
+	fmt.Fprintf(w, "from %s\n\n", st.File)
+	var rows [][]string
+	for _, c := range st.Counties {
+		last, success, age := "never", "never", ""
+		if c.LastRun != nil {
+			last = fmt.Sprintf("%s %s (run %d)", c.LastRun.Status, c.LastRun.Finished.In(loc).Format("2006-01-02 15:04"), c.LastRun.RunID)
+		}
+		if c.LastSuccess != nil {
+			success = c.LastSuccess.In(loc).Format("2006-01-02 15:04")
+		}
+		if c.HoursSinceSuccess != nil {
+			age = fmt.Sprintf("%.1fh", *c.HoursSinceSuccess)
+		}
+		stale := ""
+		if c.Stale {
+			stale = "STALE"
+		}
+		rows = append(rows, []string{c.Code, c.Name, c.Region, last, success, age, stale, fmt.Sprint(c.Files), counts(c.Rejects), counts(c.Findings)})
+	}
+	table(w, []string{"county", "name", "region", "last run", "last success", "age", "", "files", "rejects", "findings"}, rows)
+	fmt.Fprintln(w, "\nrecent runs:")
+	rows = nil
+	for _, r := range st.Recent {
+		rows = append(rows, []string{fmt.Sprint(r.RunID), r.Job, r.County, r.Status, r.Finished.In(loc).Format("2006-01-02 15:04:05"),
+			fmt.Sprint(r.RowsIn), fmt.Sprint(r.Loaded), fmt.Sprint(r.Unchanged), fmt.Sprint(r.Duplicates), fmt.Sprint(r.Rejected), r.Error})
+	}
+	table(w, []string{"run", "job", "county", "status", "finished", "in", "loaded", "unchanged", "dup", "rejected", "error"}, rows)
+}

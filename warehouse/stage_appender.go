@@ -1,0 +1,68 @@
+//go:build !duckdb_arrow
+
+package warehouse
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/grassroots-cn/grassroots/internal/canon"
+)
+
+// StagingPath names how batches reach DuckDB in this build. Without the
+// duckdb_arrow build tag, duckdb-go has no Arrow view, and batches are
+// appended row by row: correct, but about half as fast (see
+// PERFORMANCE-NOTES). `make` builds with the tag.
+const StagingPath = "appender"
+
+// Write stages one record batch (the transform.Sink interface) through
+// DuckDB's Appender.
+func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordBatch) error {
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	err := l.conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", canon.StagingTable(rt))
+		if err != nil {
+			return err
+		}
+		row := make([]driver.Value, rec.NumCols())
+		for i := 0; i < int(rec.NumRows()); i++ {
+			for j := range row {
+				row[j] = value(rec.Column(j), i)
+			}
+			if err := app.AppendRow(row...); err != nil {
+				app.Close()
+				return err
+			}
+		}
+		return app.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("warehouse: stage %s: %w", rt, err)
+	}
+	return nil
+}
+
+// value is the Go value of one cell of the staged types.
+func value(col arrow.Array, i int) driver.Value {
+	if col.IsNull(i) {
+		return nil
+	}
+	switch a := col.(type) {
+	case *array.String:
+		return a.Value(i)
+	case *array.Int32:
+		return a.Value(i)
+	case *array.Int64:
+		return a.Value(i)
+	case *array.Date32:
+		return a.Value(i).ToTime()
+	}
+	panic(fmt.Sprintf("warehouse: no appender value for %T", col))
+}
