@@ -63,12 +63,10 @@ func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county s
 	defer func() {
 		res.Seconds = time.Since(start).Seconds()
 		r.progress(Event{County: label, Rows: res.RowsIn, Done: true})
-		if res.Status == StatusFailed {
-			log.Error("load failed", "error", res.Error)
-		} else {
-			log.Info("load finished", "status", res.Status, "rows", res.RowsIn, "loaded", res.Loaded,
-				"rejected", res.Rejected, "duration", time.Since(start))
-		}
+		// The outcome, failures included, is in the result for the caller to
+		// report; the log line is for -v.
+		log.Info("load finished", "status", res.Status, "rows", res.RowsIn, "loaded", res.Loaded,
+			"rejected", res.Rejected, "duration", time.Since(start), "error", res.Error)
 	}()
 	fail := func(err error) CountyResult {
 		res.Status, res.Error = StatusFailed, err.Error()
@@ -171,7 +169,11 @@ func (r *Runner) stage(ctx context.Context, l *warehouse.Load, src source, files
 			err = tf.Close(ctx)
 		}
 		if err != nil {
-			return &files[i], fmt.Errorf("%s: %w", f.URI, err)
+			var pe *ingest.ParseError
+			if !errors.As(err, &pe) { // a ParseError names the file already
+				err = fmt.Errorf("%s: %w", f.URI, err)
+			}
+			return &files[i], err
 		}
 		l.AddFile(f.SHA256, f.URI, tf.RecordTypes())
 	}

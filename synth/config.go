@@ -90,8 +90,13 @@ stale_after: 72h
 	})
 }
 
-// writeKey writes 32 random bytes as 64 hex characters to a file of mode 0600.
+// writeKey writes 32 random bytes as 64 hex characters to a file of mode
+// 0600. An existing key file is kept: person_key depends on it, and a
+// warehouse loaded with it would otherwise see every person as new.
 func writeKey(path string) error {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return os.Chmod(path, 0o600)
+	}
 	var key [32]byte
 	if _, err := rand.Read(key[:]); err != nil {
 		return fmt.Errorf("synth: key: %w", err)

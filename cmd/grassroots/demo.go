@@ -138,7 +138,7 @@ func printFeeds(a *app, res *synth.Result) {
 const demoMarker = ".grassroots-demo"
 
 // prepareDemoDir refuses a non-empty folder that demo did not write, and
-// removes the previous demo's warehouse and snapshot from one it did.
+// removes the previous demo's feeds, warehouse and snapshot from one it did.
 func prepareDemoDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
@@ -148,12 +148,14 @@ func prepareDemoDir(dir string) error {
 		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
 			return usageError{fmt.Errorf("%s is not empty and holds no earlier demo; give demo an empty or new folder with --dir", dir)}
 		}
-		if err := os.RemoveAll(filepath.Join(dir, "data")); err != nil {
-			return err
+		for _, sub := range []string{"data", "feeds"} {
+			if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
+				return err
+			}
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("written by grassroots demo; demo may replace this folder's data/\n"), 0o644)
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("written by grassroots demo; demo may replace this folder's feeds/ and data/\n"), 0o644)
 }

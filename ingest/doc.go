@@ -1,0 +1,14 @@
+// Package ingest offers the files of a county's source and reads them as raw
+// rows with their positions.
+//
+// A DirSource lists a drop folder: settled files only, each with its SHA-256,
+// refusing symbolic links; when archiving, loaded files move to archive/ and
+// failed ones to failed/ with the reason beside them. Read streams the rows
+// of a file (CSV in UTF-8 or GB18030, XLSX, a JSON array, NDJSON) to a
+// callback, one row at a time, so memory stays bounded by one row whatever
+// the file's size. Problems with a file's content are *ParseError values
+// naming the file, sheet, row and column, never the content itself.
+//
+// The package knows nothing of canonical columns or of the warehouse: which
+// row is the header and what a cell means is for the caller to decide.
+package ingest

@@ -1,0 +1,208 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Row is one raw row of a file.
+type Row struct {
+	// Sheet is the sheet name for XLSX, "" otherwise.
+	Sheet string
+	// Number is 1-based: the sheet row number (XLSX), the line on which the
+	// record starts (CSV, NDJSON), or the object's position in the array (JSON).
+	Number int
+	// Keys is set for JSON and NDJSON only: Cells[i] is the value of key
+	// Keys[i], keys in the object's order. It is nil for CSV and XLSX.
+	Keys []string
+	// Cells holds the raw cell text. CSV and XLSX rows are positional: the
+	// header is just the first row, and the caller decides which row is the
+	// header. Their trailing empty cells are trimmed, and rows with no text
+	// at all are not yielded. Keys and Cells may be reused by the next call:
+	// the callback must copy what it keeps.
+	Cells []string
+	// Serial is true for XLSX rows: numeric cells are raw values, so a date
+	// cell arrives as its serial number (e.g. "44743" for 2022-07-01).
+	Serial bool
+}
+
+// Encodings accepted in ReadOptions.Encoding.
+const (
+	EncodingAuto    = "auto"
+	EncodingUTF8    = "utf-8"
+	EncodingGB18030 = "gb18030"
+)
+
+// Defaults for ReadOptions.
+const (
+	DefaultMaxRowBytes   = 16 << 20 // 16 MiB
+	DefaultMaxUnzipBytes = 1 << 30  // 1 GiB
+)
+
+// ReadOptions tune Read. The zero value is ready to use.
+type ReadOptions struct {
+	// Encoding is "auto" (default), "utf-8" or "gb18030"; CSV only.
+	// "auto" takes a UTF-8 byte-order mark as UTF-8, else UTF-8 when the first
+	// 64 KiB are valid UTF-8, else GB18030.
+	Encoding string
+	// MaxRowBytes limits one CSV record (counted as UTF-8, after decoding),
+	// one element of a JSON array or one NDJSON line; a longer one is a
+	// *ParseError wrapping ErrTooLarge. Default 16 MiB.
+	MaxRowBytes int
+	// MaxUnzipBytes limits the unzipped size of an XLSX workbook, so that a
+	// zip bomb fails cleanly with ErrTooLarge. Default 1 GiB.
+	MaxUnzipBytes int64
+	// SheetStart, when set, is called with each sheet's name before its
+	// rows (XLSX only), also for a sheet without rows, so that the caller can
+	// look for a new header. An error stops the read and is returned as is.
+	SheetStart func(sheet string) error
+}
+
+func (o ReadOptions) withDefaults() ReadOptions {
+	if o.Encoding == "" {
+		o.Encoding = EncodingAuto
+	}
+	if o.MaxRowBytes <= 0 {
+		o.MaxRowBytes = DefaultMaxRowBytes
+	}
+	if o.MaxUnzipBytes <= 0 {
+		o.MaxUnzipBytes = DefaultMaxUnzipBytes
+	}
+	return o
+}
+
+// ctxCheckEvery is how many rows a reader yields between checks of ctx.
+const ctxCheckEvery = 4096
+
+// Read streams every row of f to fn: for an XLSX every sheet in workbook
+// order, one after the other. fn returning an error stops the read and that
+// error is returned as is. A problem with the file's content is a
+// *ParseError; a canceled ctx returns ctx.Err().
+//
+// The format is f.Format, or FormatOf(f.Name) (else f.Path) when that is
+// FormatUnknown.
+func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	opts = opts.withDefaults()
+	name := f.displayName()
+	format := f.Format
+	if format == FormatUnknown {
+		format = FormatOf(f.baseName())
+	}
+	switch format {
+	case FormatCSV:
+		enc, err := parseEncoding(opts.Encoding)
+		if err != nil {
+			return err
+		}
+		return readFile(f.Path, func(r io.Reader) error {
+			return readCSV(ctx, r, csvConfig{name: name, tsv: isTSV(f.baseName()), enc: enc, maxRow: opts.MaxRowBytes}, fn)
+		})
+	case FormatXLSX:
+		return readXLSX(ctx, f.Path, name, opts, fn)
+	case FormatJSON:
+		return readFile(f.Path, func(r io.Reader) error {
+			return readJSON(ctx, r, name, opts.MaxRowBytes, fn)
+		})
+	case FormatNDJSON:
+		return readFile(f.Path, func(r io.Reader) error {
+			return readNDJSON(ctx, r, name, opts.MaxRowBytes, fn)
+		})
+	}
+	return fmt.Errorf("%w: %s", ErrUnsupported, name)
+}
+
+// displayName is what a ParseError names: the URI, else the base name.
+func (f File) displayName() string {
+	if f.URI != "" {
+		return f.URI
+	}
+	return f.baseName()
+}
+
+func (f File) baseName() string {
+	if f.Name != "" {
+		return f.Name
+	}
+	return filepath.Base(f.Path)
+}
+
+func isTSV(name string) bool { return strings.EqualFold(filepath.Ext(name), ".tsv") }
+
+// readFile opens path, hands it to read and closes it.
+func readFile(path string, read func(io.Reader) error) error {
+	fh, err := openRegular(path)
+	if err != nil {
+		return err
+	}
+	err = read(fh)
+	if cerr := fh.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("ingest: close %s: %w", filepath.Base(path), cerr)
+	}
+	return err
+}
+
+// trimTrailing drops trailing empty cells.
+func trimTrailing(cells []string) []string {
+	n := len(cells)
+	for n > 0 && cells[n-1] == "" {
+		n--
+	}
+	return cells[:n]
+}
+
+// errWindow is returned by windowReader when a record outgrows its window.
+var errWindow = errors.New("ingest: read window exhausted")
+
+// windowReader bounds how far a parser may read past a mark: reads are cut
+// at limit, and a read that starts at limit fails with errWindow. A record
+// that fits in the window therefore never sees the error, however far the
+// parser's own buffer reads ahead, while an endless one (an unclosed quote,
+// a huge string) fails after about max bytes instead of exhausting memory.
+type windowReader struct {
+	r     io.Reader
+	n     int64 // bytes delivered so far
+	limit int64 // absolute offset that may not be passed
+}
+
+// mark sets the window to [offset, offset+max), offset being the parser's
+// logical position.
+func (w *windowReader) mark(offset int64, max int) { w.limit = offset + int64(max) }
+
+func (w *windowReader) Read(p []byte) (int, error) {
+	room := w.limit - w.n
+	if room <= 0 {
+		return 0, errWindow
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := w.r.Read(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// openRegular opens path for reading and makes sure it is a regular file.
+func openRegular(path string) (*os.File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	st, err := fh.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%w: %s is not a regular file", ErrUnsupported, filepath.Base(path))
+	} else if err != nil {
+		err = fmt.Errorf("ingest: %w", err)
+	}
+	if err != nil {
+		return nil, errors.Join(err, fh.Close())
+	}
+	return fh, nil
+}
