@@ -383,3 +383,43 @@ func TestHelperReader(t *testing.T) {
 		}
 	}
 }
+
+func TestArchiveMovesLoadedAndFailedFiles(t *testing.T) {
+	cfg := fixture(t)
+	for i := range cfg.Counties {
+		cfg.Counties[i].Source.Archive = true
+	}
+	feeds := filepath.Join(cfg.Dir, "feeds")
+	// 娄烦县 also gets a broken NDJSON file: its run fails, the broken file
+	// goes to failed/ with the reason, the good one stays for the next run.
+	must(t, os.WriteFile(filepath.Join(feeds, "140123", "roles.ndjson"), []byte("{\"id_number\": oops}\n"), 0o644))
+	res := runOnce(t, cfg)
+	if x := county(res, "140105"); x.Status != StatusSucceeded {
+		t.Fatalf("140105: %+v", x)
+	}
+	if l := county(res, "140123"); l.Status != StatusFailed {
+		t.Fatalf("140123: %+v", l)
+	}
+	for _, p := range []string{"140105/archive/台账.xlsx", "140123/failed/roles.ndjson", "140123/failed/roles.ndjson.reason.txt", "140123/人员台账.csv"} {
+		if _, err := os.Stat(filepath.Join(feeds, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	for _, p := range []string{"140105/台账.xlsx", "140123/roles.ndjson"} {
+		if _, err := os.Stat(filepath.Join(feeds, p)); err == nil {
+			t.Errorf("%s is still in the drop folder", p)
+		}
+	}
+	reason, _ := os.ReadFile(filepath.Join(feeds, "140123/failed/roles.ndjson.reason.txt"))
+	if !contains(string(reason), "roles.ndjson", "row 1") {
+		t.Errorf("reason file says %q", reason)
+	}
+	// The next run loads 娄烦县's ledger and archives it.
+	res = runOnce(t, cfg)
+	if l := county(res, "140123"); l.Status != StatusSucceeded || l.Loaded != 2 {
+		t.Fatalf("140123 after the bad file went aside: %+v", l)
+	}
+	if _, err := os.Stat(filepath.Join(feeds, "140123/archive/人员台账.csv")); err != nil {
+		t.Error(err)
+	}
+}

@@ -3,8 +3,12 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,5 +232,45 @@ func TestPublishHasNoPersonalData(t *testing.T) {
 	}
 	if n := queryInt(t, db, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'fact_posting' AND (comment IS NULL OR comment = '')"); n != 0 {
 		t.Fatalf("snapshot lost %d column comments", n)
+	}
+}
+
+// TestPublishedStorageIsReadableByDuckDB1 checks the file header of the
+// snapshot: DuckDB's magic bytes and storage version 64, the format that every
+// DuckDB client from 0.10 through 1.x opens (DuckDB 2.0 files are not).
+func TestPublishedStorageIsReadableByDuckDB1(t *testing.T) {
+	ctx := context.Background()
+	w, path := openTest(t)
+	loadDivisions(t, w, memory.NewGoAllocator())
+	dst := filepath.Join(filepath.Dir(path), "published", "analytics.duckdb")
+	if err := w.Publish(ctx, dst); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{dst, path} {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := make([]byte, 20)
+		_, err = f.ReadAt(head, 0)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(head[8:12]) != "DUCK" {
+			t.Fatalf("%s: no DuckDB magic", p)
+		}
+		if v := binary.LittleEndian.Uint64(head[12:20]); v != 64 {
+			t.Fatalf("%s: storage version %d, want 64 (DuckDB 1.x)", p, v)
+		}
+	}
+}
+
+// TestSecondWriterRefused: one process writes the warehouse at a time.
+func TestSecondWriterRefused(t *testing.T) {
+	_, path := openTest(t)
+	_, err := Open(context.Background(), path, Options{})
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
+		t.Fatalf("second Open: %v, want ErrLocked naming pid %d", err, os.Getpid())
 	}
 }
