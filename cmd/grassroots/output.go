@@ -7,8 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
+	"github.com/mattn/go-runewidth"
 	"golang.org/x/term"
 )
 
@@ -20,14 +20,29 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// table writes aligned columns.
+// table writes aligned columns. Widths count display cells, so that Chinese
+// text (two cells a character) lines up in a terminal.
 func table(w io.Writer, header []string, rows [][]string) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	all := append([][]string{header}, rows...)
+	widths := make([]int, len(header))
+	for _, r := range all {
+		for i, c := range r {
+			if i < len(widths) {
+				widths[i] = max(widths[i], runewidth.StringWidth(c))
+			}
+		}
 	}
-	tw.Flush()
+	var b strings.Builder
+	for _, r := range all {
+		b.Reset()
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(c)+2))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
 }
 
 // counts renders a map of counts as "a 3, b 1", largest first.

@@ -45,6 +45,7 @@ holds it, else the published snapshot (which is as of the last publish).`,
 func printStatus(w io.Writer, st *warehouse.Status, loc *time.Location) {
 	fmt.Fprintf(w, "from %s\n\n", st.File)
 	var rows [][]string
+	var notes []string
 	for _, c := range st.Counties {
 		last, success, age := "never", "never", ""
 		if c.LastRun != nil {
@@ -60,9 +61,24 @@ func printStatus(w io.Writer, st *warehouse.Status, loc *time.Location) {
 		if c.Stale {
 			stale = "STALE"
 		}
-		rows = append(rows, []string{c.Code, c.Name, c.Region, last, success, age, stale, fmt.Sprint(c.Files), counts(c.Rejects), counts(c.Findings)})
+		rows = append(rows, []string{c.Code, c.Name, c.Region, last, success, age, stale, fmt.Sprint(c.Files), fmt.Sprint(sum(c.Rejects)), fmt.Sprint(sum(c.Findings))})
+		if c.LastRun != nil && c.LastRun.Error != "" {
+			notes = append(notes, fmt.Sprintf("%s last run failed: %s", c.Code, c.LastRun.Error))
+		}
+		if len(c.Rejects) > 0 {
+			notes = append(notes, fmt.Sprintf("%s rejects: %s", c.Code, counts(c.Rejects)))
+		}
+		if len(c.Findings) > 0 {
+			notes = append(notes, fmt.Sprintf("%s findings: %s", c.Code, counts(c.Findings)))
+		}
 	}
 	table(w, []string{"county", "name", "region", "last run", "last success", "age", "", "files", "rejects", "findings"}, rows)
+	if len(notes) > 0 {
+		fmt.Fprintln(w, "\nall runs so far:")
+		for _, n := range notes {
+			fmt.Fprintln(w, n)
+		}
+	}
 	fmt.Fprintln(w, "\nrecent runs:")
 	rows = nil
 	for _, r := range st.Recent {
@@ -70,4 +86,12 @@ func printStatus(w io.Writer, st *warehouse.Status, loc *time.Location) {
 			fmt.Sprint(r.RowsIn), fmt.Sprint(r.Loaded), fmt.Sprint(r.Unchanged), fmt.Sprint(r.Duplicates), fmt.Sprint(r.Rejected), r.Error})
 	}
 	table(w, []string{"run", "job", "county", "status", "finished", "in", "loaded", "unchanged", "dup", "rejected", "error"}, rows)
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
