@@ -127,29 +127,26 @@ func ReadStatus(ctx context.Context, path string, staleAfter time.Duration, now 
 				return nil
 			})
 	}
-	if err == nil {
-		err = queryEach(ctx, db, `SELECT county_code, reason, count(*) FROM etl_reject WHERE county_code IS NOT NULL GROUP BY ALL`, nil,
-			func(r *sql.Rows) error {
-				var code, reason string
-				var n int64
-				err := r.Scan(&code, &reason, &n)
-				if c := byCode[code]; c != nil {
-					c.Rejects[reason] = n
-				}
-				return err
-			})
-	}
-	if err == nil {
-		err = queryEach(ctx, db, `SELECT county_code, code, count(*) FROM etl_finding WHERE county_code IS NOT NULL GROUP BY ALL`, nil,
-			func(r *sql.Rows) error {
-				var county, code string
-				var n int64
-				err := r.Scan(&county, &code, &n)
-				if c := byCode[county]; c != nil {
-					c.Findings[code] = n
-				}
-				return err
-			})
+	// Rejects by reason and findings by code, per county, over all runs.
+	for _, q := range []struct {
+		sql string
+		m   func(*CountyStatus) map[string]int64
+	}{
+		{"SELECT county_code, reason, count(*) FROM etl_reject WHERE county_code IS NOT NULL GROUP BY ALL", func(c *CountyStatus) map[string]int64 { return c.Rejects }},
+		{"SELECT county_code, code, count(*) FROM etl_finding WHERE county_code IS NOT NULL GROUP BY ALL", func(c *CountyStatus) map[string]int64 { return c.Findings }},
+	} {
+		if err != nil {
+			break
+		}
+		err = queryEach(ctx, db, q.sql, nil, func(r *sql.Rows) error {
+			var county, key string
+			var n int64
+			err := r.Scan(&county, &key, &n)
+			if c := byCode[county]; c != nil {
+				q.m(c)[key] = n
+			}
+			return err
+		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: status: %w", err)

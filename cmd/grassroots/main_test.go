@@ -68,12 +68,18 @@ func TestDemoThenRunCheckStatus(t *testing.T) {
 	code, out, _ = grassroots(t, "status", "--config", cfg, "--json")
 	var st struct {
 		Counties []struct {
-			Code  string `json:"county_code"`
-			Stale bool   `json:"stale"`
+			Code     string           `json:"county_code"`
+			Stale    bool             `json:"stale"`
+			Rejects  map[string]int64 `json:"rejects_by_reason"`
+			Findings map[string]int64 `json:"findings_by_code"`
 		} `json:"counties"`
 	}
 	if code != exitOK || json.Unmarshal([]byte(out), &st) != nil || len(st.Counties) != 10 || st.Counties[0].Stale {
-		t.Errorf("status --json exit %d: %s", code, out)
+		t.Fatalf("status --json exit %d: %s", code, out)
+	}
+	// Status counts what the demo's run reported for 小店区.
+	if c := st.Counties[0]; c.Code != "140105" || c.Rejects["wrong_county"] != 1 || c.Findings["unknown_record_type"] != 1 {
+		t.Errorf("status of 140105: %+v", c)
 	}
 
 	// A county that fails: exit 3, the others fine.
