@@ -6,6 +6,7 @@ TAGS    ?= duckdb_arrow
 BIN     ?= bin/grassroots
 DEMO    ?= demo
 FUZZTIME ?= 60s
+FUZZFLAGS ?= -fuzzminimizetime 5s
 
 .PHONY: build demo test bench fuzz vet clean
 
@@ -22,16 +23,19 @@ test:
 
 # Benchmarks print their figures; see README "Benchmarks".
 bench:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -benchtime 3x ./pipeline/ ./transform/ ./ingest/ ./internal/...
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./internal/... ./ingest/ ./transform/
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -benchtime 5x -count 3 ./pipeline/
 
 # Each fuzz target for $(FUZZTIME).
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/idnum
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/dates
-	$(GO) test -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(FUZZTIME) ./internal/textnorm
-	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime $(FUZZTIME) ./ingest
-	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) ./ingest
-	$(GO) test -run '^$$' -fuzz '^FuzzNDJSON$$' -fuzztime $(FUZZTIME) ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./internal/idnum
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./internal/dates
+	$(GO) test -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./internal/textnorm
+	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzNDJSON$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./config
+	$(GO) test -run '^$$' -fuzz '^FuzzNormalise$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./transform
 
 clean:
 	rm -rf bin $(DEMO)
