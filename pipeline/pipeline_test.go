@@ -423,3 +423,23 @@ func TestArchiveMovesLoadedAndFailedFiles(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestOlderLedgerDoesNotOverrideLatest: 张三 moved from 小店区 (2019) to
+// 娄烦县 (2021). 小店区's ledger restating the old posting with another phone
+// does not override what is known; it only fills what is unknown.
+func TestOlderLedgerDoesNotOverrideLatest(t *testing.T) {
+	cfg := fixture(t)
+	runOnce(t, cfg)
+	ledger := xiaodianLedger()
+	ledger[0][3] = "13900000000"
+	writeXiaodian(t, cfg.Dir, ledger)
+	res := runOnce(t, cfg, "140105")
+	if x := county(res, "140105"); x.Status != StatusSucceeded || x.Loaded != 0 || x.Unchanged != 3 {
+		t.Fatalf("140105: %+v", x)
+	}
+	withWarehouse(t, cfg, func(db *sql.DB) {
+		if p := scalar[string](t, db, "SELECT phone FROM pii_person WHERE id_number = ?", zhang.id); p != zhang.phone {
+			t.Errorf("张三's phone %q, want %q kept", p, zhang.phone)
+		}
+	})
+}

@@ -48,15 +48,17 @@ const latestPosting = "(epoch(s.start_date) * 1e7 + s._row)"
 
 // countyTargets are merged by a county run, in this order.
 var countyTargets = []target{
-	// A person's attributes come from the ledger row of their latest posting;
-	// a value a ledger leaves empty keeps the value already known (another
-	// county's ledger may not have the column).
+	{table: "fact_posting", keys: []string{"person_key", "village_code", "start_date"}, cols: postingCols,
+		from: "SELECT " + strings.Join(postingCols, ", ") + ", _row, _row AS _ord FROM stg_ledger"},
+	// A person's attributes come from the ledger row of their latest posting
+	// (fact_posting is merged first, so "latest" spans every county); a ledger
+	// row of an older posting, such as another county's ledger restating a
+	// posting before a transfer, only fills values still unknown. A value the
+	// latest ledger leaves empty keeps the value already known.
 	{table: "dim_person", keys: []string{"person_key"}, cols: personCols,
 		from: keepKnown(personCols) + ", s._row, " + latestPosting + " AS _ord FROM stg_ledger s LEFT JOIN dim_person t USING (person_key)"},
 	{table: "pii_person", keys: []string{"person_key"}, cols: piiCols,
 		from: keepKnown(piiCols) + ", s._row, " + latestPosting + " AS _ord FROM stg_ledger s LEFT JOIN pii_person t USING (person_key)"},
-	{table: "fact_posting", keys: []string{"person_key", "village_code", "start_date"}, cols: postingCols,
-		from: "SELECT " + strings.Join(postingCols, ", ") + ", _row, _row AS _ord FROM stg_ledger"},
 	{table: "fact_role", keys: []string{"person_key", "role", "start_date"}, cols: roleCols,
 		from: "SELECT " + strings.Join(roleCols, ", ") + ", _row, _row AS _ord FROM stg_roles"},
 	// A ledger's 两委职务 column states the role held now, without its end:
@@ -147,16 +149,18 @@ func (l *Load) merge(ctx context.Context, t target, now time.Time) (int64, error
 	return n, nil
 }
 
-// keepKnown selects cols from staged rows s, falling back to the current
-// row t where the staged value is null.
+// keepKnown selects cols from staged ledger rows s against the current row t:
+// a row of the person's latest posting wins where it has a value; a row of an
+// older posting only fills values that are unknown.
 func keepKnown(cols []string) string {
+	const latest = "s.start_date >= (SELECT max(p.start_date) FROM fact_posting p WHERE p.person_key = s.person_key)"
 	parts := make([]string, len(cols))
 	for i, c := range cols {
 		if c == "person_key" {
 			parts[i] = "s.person_key"
 			continue
 		}
-		parts[i] = fmt.Sprintf("coalesce(s.%s, t.%s) AS %s", c, c, c)
+		parts[i] = fmt.Sprintf("CASE WHEN %s THEN coalesce(s.%s, t.%s) ELSE coalesce(t.%s, s.%s) END AS %s", latest, c, c, c, c, c)
 	}
 	return "SELECT " + strings.Join(parts, ", ")
 }
