@@ -43,6 +43,11 @@ func (r *Runner) loadDivisions(ctx context.Context, w *warehouse.Warehouse) Coun
 	for i, c := range cfg.Counties {
 		counties[i] = warehouse.County{Code: c.Code, Name: c.Name, Region: c.Region}
 	}
+	if _, err := os.Stat(cfg.Divisions.Path); err != nil {
+		// Without the village list no row can be resolved: nothing loads.
+		return CountyResult{Name: "村社区名录 divisions", Status: StatusFailed,
+			Error: fmt.Sprintf("the divisions file (the city's list of villages) cannot be read: %v", err)}
+	}
 	src := DivisionsSource(cfg)
 	res := r.load(ctx, w, warehouse.JobDivisions, "", src, cfg.Divisions.Encoding,
 		transform.Options{Divisions: true}, counties)

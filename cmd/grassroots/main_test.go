@@ -91,6 +91,15 @@ func TestDemoThenRunCheckStatus(t *testing.T) {
 	if code != exitPartial || !strings.Contains(errs, "1 of 10 counties failed") {
 		t.Errorf("partial run exit %d: %s", code, errs)
 	}
+	// Without the village list nothing loads: exit 1, and the reason.
+	divisions := filepath.Join(dir, "feeds", "divisions.csv")
+	if err := os.Rename(divisions, divisions+".away"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = grassroots(t, "run", "--config", cfg)
+	if code != exitFailed || !strings.Contains(out, "divisions file") {
+		t.Errorf("run without divisions: exit %d\n%s\n%s", code, out, errs)
+	}
 	// Again a demo in the same folder starts afresh.
 	if code, _, errs := grassroots(t, "demo", "--dir", dir); code != exitOK {
 		t.Errorf("second demo exit %d: %s", code, errs)
