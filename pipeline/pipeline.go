@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/grassroots-cn/grassroots/config"
@@ -146,9 +147,13 @@ func (r *Runner) Run(ctx context.Context, counties []string) (*Result, error) {
 	}
 	defer w.Close()
 	res := &Result{Warehouse: cfg.Warehouse, Published: cfg.Published}
+	settingsChanged, err := w.SetSettings(ctx, Settings(cfg))
+	if err != nil {
+		return nil, err
+	}
 
 	res.Divisions = r.loadDivisions(ctx, w)
-	changed := res.Divisions.Status == StatusSucceeded
+	changed := settingsChanged || res.Divisions.Status == StatusSucceeded
 	if res.Divisions.Status != StatusFailed {
 		dir, err := r.directory(ctx, w)
 		if err != nil {
@@ -205,5 +210,15 @@ func (r *Runner) recovered(county string, err *error) {
 	if p := recover(); p != nil {
 		r.log().Error("panic in load", "county", county, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		*err = fmt.Errorf("pipeline: internal error while loading %s: %v", county, p)
+	}
+}
+
+// Settings are what the metric macros read from etl_setting.
+func Settings(cfg *config.Config) map[string]string {
+	return map[string]string{
+		"city_code":         cfg.City.Code,
+		"city_name":         cfg.City.Name,
+		"timezone":          cfg.Timezone,
+		"stale_after_hours": strconv.FormatFloat(cfg.StaleAfter.Hours(), 'f', -1, 64),
 	}
 }

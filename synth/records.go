@@ -77,8 +77,10 @@ func (cm *countyModel) addRole(p *posting, word, category string, start, end dat
 
 // makeRoles draws the roles: the planned committee members and secretaries
 // elected in 2021 and still in office on day1, township posts for promoted
-// graduates, and (where the county keeps a roles file) roles that ended or
-// started outside the 2021 election, which the 2021 figures must not count.
+// graduates, and (where the county keeps a roles file) a member co-opted after
+// day1. promotions() counts every graduate whose committee role started by its
+// date, so on day1 exactly the planned members count: nobody else holds or
+// held a committee role starting by then.
 func (cm *countyModel) makeRoles() error {
 	c, r := cm.county, cm.r
 	inLedger := shapes[c.code].rolesInLedger
@@ -114,20 +116,10 @@ func (cm *countyModel) makeRoles() error {
 		}
 		cm.addRole(p, word, catCommittee, start, 0)
 	}
-	// Co-opted in 2022: in office on day1 but not from the 2021 election.
+	// Co-opted after day1: counts from its start date on, not on day1.
 	if len(fits) > c.committee {
 		p := fits[c.committee]
-		cm.addRole(p, pick(r, []string{"委员", "副书记"}), catCommittee, between(r, ymd(2022, 1, 10), ymd(2022, 6, 30)), 0)
-	}
-	if !inLedger {
-		// Elected in 2021, gone before day1.
-		n := 0
-		for _, p := range cm.postings {
-			if n < 2 && p.start < ymd(2021, 4, 1) && p.end > ymd(2021, 11, 15) && p.end <= census && p.endReason != endPromoted {
-				cm.addRole(p, "委员", catCommittee, between(r, election2021, election2021To), p.end)
-				n++
-			}
-		}
+		cm.addRole(p, pick(r, []string{"委员", "副书记"}), catCommittee, between(r, ymd(2022, 8, 1), ymd(2022, 12, 15)), 0)
 	}
 	for _, p := range cm.postings {
 		if p.endReason == endPromoted {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Division lists used to resolve rows (see transform.Directory).
@@ -106,4 +108,44 @@ func (w *Warehouse) Counties(ctx context.Context) (map[string]County, error) {
 		return nil, fmt.Errorf("warehouse: counties: %w", err)
 	}
 	return out, nil
+}
+
+// SetSettings replaces etl_setting (the settings the metric macros read: the
+// city, its time zone, when a source is stale) when they differ, and says
+// whether they did.
+func (w *Warehouse) SetSettings(ctx context.Context, settings map[string]string) (changed bool, err error) {
+	have := map[string]string{}
+	err = queryEach(ctx, w.db, "SELECT key, coalesce(value, '') FROM etl_setting", nil, func(r *sql.Rows) error {
+		var k, v string
+		err := r.Scan(&k, &v)
+		have[k] = v
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("warehouse: settings: %w", err)
+	}
+	if maps.Equal(have, settings) {
+		return false, nil
+	}
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("warehouse: settings: %w", err)
+	}
+	defer conn.Close()
+	stmts := []string{"BEGIN TRANSACTION", "DELETE FROM etl_setting"}
+	var args [][]any
+	args = append(args, nil, nil)
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		stmts = append(stmts, "INSERT INTO etl_setting VALUES (?, ?)")
+		args = append(args, []any{k, settings[k]})
+	}
+	stmts = append(stmts, "COMMIT")
+	args = append(args, nil)
+	for i, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s, args[i]...); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return false, fmt.Errorf("warehouse: settings: %w", err)
+		}
+	}
+	return true, nil
 }
