@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -187,5 +188,48 @@ func BenchmarkRerunUnchanged(b *testing.B) {
 		if _, err := (&Runner{Config: cfg}).Run(ctx, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkMacros times every metric macro on the published snapshot of the
+// synthetic Taiyuan.
+func BenchmarkMacros(b *testing.B) {
+	ctx := context.Background()
+	gen, err := synth.Generate(ctx, b.TempDir(), synth.Options{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := config.Load(gen.ConfigPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := (&Runner{Config: cfg}).Run(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", cfg.Published+"?access_mode=read_only")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		"coverage('2022-07-21')", "uncovered_villages('2022-07-21')", "retention('2022-07-21', 12)", "survival('2022-07-21')",
+		"exits('2022-07-21')", "region_balance('2022-07-21')", "promotions('2022-07-21')", "quota_usage(2022)", "source_freshness()",
+	} {
+		b.Run(q[:strings.IndexByte(q, '(')], func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				rows, err := db.Query("SELECT * FROM " + q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for rows.Next() {
+					n++
+				}
+				rows.Close()
+				if n == 0 {
+					b.Fatalf("%s returned no rows", q)
+				}
+			}
+		})
 	}
 }

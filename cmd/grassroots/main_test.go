@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,41 @@ func TestDemoThenRunCheckStatus(t *testing.T) {
 		}
 	}
 	cfg := filepath.Join(dir, "grassroots.yaml")
+
+	// The figures the city published for 21 July 2022, from the macros.
+	code, out, errs = grassroots(t, "metrics", "--config", cfg, "--as-of", "2022-07-21", "--json")
+	var h struct {
+		AsOf         string  `json:"as_of"`
+		Villages     int     `json:"villages"`
+		Covered      int     `json:"covered"`
+		CoverageRate float64 `json:"coverage_rate"`
+		InPost       int     `json:"graduates_in_post"`
+		Committee    int     `json:"committee_members"`
+		Secretaries  int     `json:"party_secretaries"`
+		QuotaTown    int     `json:"quota_township"`
+		QuotaPool    int     `json:"quota_county_pool"`
+		Counties     []any   `json:"counties"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &h) != nil {
+		t.Fatalf("metrics exit %d: %s %s", code, out, errs)
+	}
+	if h.AsOf != "2022-07-21" || h.Villages != 1395 || h.Covered != 1130 || fmt.Sprintf("%.3f", h.CoverageRate) != "0.810" ||
+		h.InPost != 1145 || h.Committee != 72 || h.Secretaries != 43 || h.QuotaTown != 1117 || h.QuotaPool != 278 || len(h.Counties) != 10 {
+		t.Errorf("metrics on 2022-07-21: %+v", h)
+	}
+	code, out, _ = grassroots(t, "metrics", "--config", cfg, "--as-of", "2022-07-21")
+	for _, want := range []string{"1130 (81.0%)", "1117 township + 278 county pool = 1395"} {
+		if code != exitOK || !strings.Contains(out, want) {
+			t.Errorf("metrics output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = grassroots(t, "metrics", "--config", cfg, "--as-of", "2022-12-31")
+	if code != exitOK || !strings.Contains(out, "1395 (100.0%)") {
+		t.Errorf("metrics on 2022-12-31:\n%s", out)
+	}
+	if code, _, errs := grassroots(t, "metrics", "--config", cfg, "--as-of", "21/07/2022"); code != exitUsage || !strings.Contains(errs, "YYYY-MM-DD") {
+		t.Errorf("bad --as-of: exit %d %s", code, errs)
+	}
 
 	// Nothing new: exit 0, every county no_new_data, as JSON.
 	code, out, errs = grassroots(t, "run", "--config", cfg, "--json")
