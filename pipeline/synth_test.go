@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -137,6 +138,41 @@ func TestDemoCity(t *testing.T) {
 		t.Fatalf("only %d personal values sampled", len(needles))
 	}
 	scanText(t, db, needles)
+	readmeQueriesRun(t, db)
+}
+
+// readmeQueriesRun runs every statement of the README's example queries on
+// the published snapshot: the README stays true.
+func readmeQueriesRun(t *testing.T, db *sql.DB) {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, "### Example queries")
+	if i < 0 {
+		t.Fatal("README has no example queries")
+	}
+	block := text[i:]
+	block = block[strings.Index(block, "```sql")+len("```sql"):]
+	block = block[:strings.Index(block, "```")]
+	n := 0
+	for _, stmt := range strings.Split(block, ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		n++
+		rows, err := db.Query(stmt)
+		if err != nil {
+			t.Errorf("README query %d fails: %v\n%s", n, err, stmt)
+			continue
+		}
+		rows.Close()
+	}
+	if n < 10 {
+		t.Errorf("README has %d example queries, want at least 10", n)
+	}
 }
 
 // BenchmarkDemoCityLoad measures the full load of the synthetic Taiyuan into a

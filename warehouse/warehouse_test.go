@@ -233,6 +233,15 @@ func TestPublishHasNoPersonalData(t *testing.T) {
 	if n := queryInt(t, db, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'fact_posting' AND (comment IS NULL OR comment = '')"); n != 0 {
 		t.Fatalf("snapshot lost %d column comments", n)
 	}
+	// The metric macros are in the snapshot, with their definitions, and work.
+	if n := queryInt(t, db, `SELECT count(DISTINCT function_name) FROM duckdb_functions() WHERE function_type = 'table_macro'
+		AND comment LIKE '%/%' AND function_name IN ('coverage', 'uncovered_villages', 'retention', 'survival', 'exits',
+		'region_balance', 'promotions', 'quota_usage', 'source_freshness')`); n != 9 {
+		t.Fatalf("snapshot has %d of the 9 metric macros", n)
+	}
+	if n := queryInt(t, db, "SELECT graduates_in_post FROM coverage('2020-06-01') WHERE level = 'county' AND code = '140105'"); n != 1 {
+		t.Fatalf("coverage in the snapshot: %d graduates in post, want 1", n)
+	}
 }
 
 // TestPublishedStorageIsReadableByDuckDB1 checks the file header of the
