@@ -449,7 +449,7 @@ func TestQuotaUsage(t *testing.T) {
 
 func TestSourceFreshness(t *testing.T) {
 	db := openFixture(t)
-	now := time.Now()
+	now := time.Now().Truncate(time.Second)
 	_, err := db.Exec(`INSERT INTO etl_run VALUES
 		(1, 'ingest', '140123', ?, ?, 'succeeded', 1, 1, 0, 0, 0, NULL),
 		(2, 'ingest', '140105', ?, ?, 'no_new_data', 0, 0, 0, 0, 0, NULL),
@@ -468,9 +468,11 @@ func TestSourceFreshness(t *testing.T) {
 	// 小店区: a pull that found nothing new 10 hours ago is a success, its
 	// last new file 200 hours ago; 娄烦县: its last success 100 hours ago (the
 	// later failure does not count), stale after 72 hours.
-	expect(t, db, `SELECT county_code, county_name, round(hours_since_success), stale, last_new_file IS NOT NULL FROM source_freshness()`, `
-		140105|小店区|10.000000|false|true
-		140123|娄烦县|100.000000|true|true`)
+	sec := func(d time.Duration) string { return fmt.Sprint(now.Add(d).Unix()) }
+	expect(t, db, `SELECT county_code, county_name, CAST(epoch(last_success) AS BIGINT), CAST(epoch(last_new_file) AS BIGINT),
+		round(hours_since_success), stale FROM source_freshness()`, `
+		140105|小店区|`+sec(-10*time.Hour)+`|`+sec(-200*time.Hour)+`|10.000000|false
+		140123|娄烦县|`+sec(-100*time.Hour)+`|`+sec(-100*time.Hour)+`|100.000000|true`)
 	db.Exec("UPDATE etl_setting SET value = '240' WHERE key = 'stale_after_hours'")
 	expect(t, db, `SELECT county_code, stale FROM source_freshness()`, `
 		140105|false
@@ -489,5 +491,34 @@ func TestMacroComments(t *testing.T) {
 		if !bilingual(comment.String) || len(comment.String) < 200 {
 			t.Errorf("%s: comment %q is not a bilingual definition", name, comment.String)
 		}
+	}
+}
+
+// TestCityToday: "today" is the city's, from etl_setting.timezone. Kiritimati
+// (UTC+14) and Pago Pago (UTC-11) are 25 hours apart, so their dates always
+// differ by one or two days.
+func TestCityToday(t *testing.T) {
+	db := openFixture(t)
+	day := func(tz string) time.Time {
+		t.Helper()
+		if _, err := db.Exec("UPDATE etl_setting SET value = ? WHERE key = 'timezone'", tz); err != nil {
+			t.Fatal(err)
+		}
+		var d time.Time
+		if err := db.QueryRow("SELECT city_today()").Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		var v time.Time
+		if err := db.QueryRow("SELECT as_date(NULL)").Scan(&v); err != nil || !v.Equal(d) {
+			t.Fatalf("as_date(NULL) = %v, city_today() = %v (%v)", v, d, err)
+		}
+		return d
+	}
+	east, west := day("Pacific/Kiritimati"), day("Pacific/Pago_Pago")
+	if diff := east.Sub(west).Hours() / 24; diff != 1 && diff != 2 {
+		t.Fatalf("today is %s in Kiritimati and %s in Pago Pago", east.Format("2006-01-02"), west.Format("2006-01-02"))
+	}
+	if now := time.Now().In(time.FixedZone("UTC+14", 14*3600)); east.Format("2006-01-02") != now.Format("2006-01-02") {
+		t.Fatalf("today in Kiritimati is %s, want %s", east.Format("2006-01-02"), now.Format("2006-01-02"))
 	}
 }
