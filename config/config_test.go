@@ -84,25 +84,23 @@ func TestLoadContractExample(t *testing.T) {
 	}
 }
 
-// TestLoadContractExampleHTTP loads the example of CONTRACT §2 as it is: its county
-// 140105 (line 20) has kind: http, which this version refuses.
+// TestLoadContractExampleHTTP loads the example of CONTRACT §2 as it is, with its
+// county 140105 (line 20) pulled over HTTP in api mode.
 func TestLoadContractExampleHTTP(t *testing.T) {
-	_, err := Load("testdata/example.yaml")
-	want := "testdata/example.yaml:20: county 140105 小店区: kind: http sources are not supported in this version; use kind: dir"
-	if err == nil || err.Error() != want {
-		t.Fatalf("error = %v\nwant %s", err, want)
+	c, err := Load("testdata/example.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !errors.Is(err, ErrHTTPNotYet) || !errors.Is(err, ErrConfig) {
-		t.Errorf("error does not wrap ErrHTTPNotYet and ErrConfig")
-	}
-	var e *Error
-	if !errors.As(err, &e) || e.Line != 20 || e.Key != "counties[1].source.kind" {
-		t.Errorf("errors.As(*Error) = %+v", e)
+	src := c.Counties[1].Source
+	if src.Kind != KindHTTP || src.Mode != ModeAPI || src.URL != "https://xiaodian.example/api/graduates" ||
+		src.TokenEnv != "XIAODIAN_TOKEN" || !strings.HasSuffix(src.CAFile, "certs/intranet-ca.pem") ||
+		len(src.RecordTypes) != 6 || src.Timeout != 60*time.Second || src.Retries != 5 || src.MaxBytes != 512<<20 {
+		t.Errorf("http source: %+v", src)
 	}
 }
 
-// TestHTTPSourceDecoded checks that an http source is decoded and defaulted in full
-// before Parse refuses it.
+// TestHTTPSourceDecoded checks that an http source is decoded and defaulted in full.
+
 func TestHTTPSourceDecoded(t *testing.T) {
 	dir := testdataDir(t)
 	data, err := os.ReadFile("testdata/example.yaml")
@@ -154,10 +152,6 @@ func TestHTTPSourceDecoded(t *testing.T) {
 	}
 	if got := c.Counties[1].Source; !reflect.DeepEqual(got, want) {
 		t.Errorf("source:\n got %+v\nwant %+v", got, want)
-	}
-	_, err = Parse([]byte(explicit), "grassroots.yaml")
-	if wantErr := "grassroots.yaml:15: county 140105 小店区: kind: http sources are not supported in this version; use kind: dir"; err == nil || err.Error() != wantErr {
-		t.Errorf("Parse error = %v\nwant %s", err, wantErr)
 	}
 }
 

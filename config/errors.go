@@ -10,11 +10,6 @@ import (
 // can tell a bad configuration (exit status 2) from a failure at run time.
 var ErrConfig = errors.New("config: invalid")
 
-// ErrHTTPNotYet is wrapped (together with ErrConfig) by the error Load and Parse return
-// for a county whose source has kind: http: such a source is parsed and validated in
-// full, but this version cannot pull from it yet.
-var ErrHTTPNotYet = errors.New("config: kind: http sources are not supported in this version")
-
 // ErrSecret is wrapped (together with ErrConfig) by the errors of Config.Key and
 // Config.ExportKey. Their messages never contain the secret.
 var ErrSecret = errors.New("config: secret unavailable")
@@ -26,7 +21,7 @@ type Error struct {
 	Line int    // 1-based; 0 when the problem concerns the file as a whole
 	Key  string // the key path, such as "counties[0].source.settle"; empty for the file as a whole
 	Msg  string // what is wrong and, for a bad value, what is allowed
-	Err  error  // an optional more specific cause, such as ErrHTTPNotYet or an fs error
+	Err  error  // an optional more specific cause, such as an fs error
 }
 
 // Error returns "file:line: msg".

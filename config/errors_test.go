@@ -291,9 +291,6 @@ func TestErrors(t *testing.T) {
 			if !errors.Is(err, ErrConfig) {
 				t.Errorf("error does not wrap ErrConfig")
 			}
-			if errors.Is(err, ErrHTTPNotYet) {
-				t.Errorf("a validation error wraps ErrHTTPNotYet")
-			}
 			var errs Errors
 			if !errors.As(err, &errs) || len(errs) != len(tt.want) {
 				t.Fatalf("errors.As(Errors) = %v with %d items, want %d", errs, len(errs), len(tt.want))

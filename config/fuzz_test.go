@@ -58,7 +58,10 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("bad county code %q", cty.Code)
 			}
 			seen[cty.Code] = true
-			if cty.Source.Kind != KindDir || !filepath.IsAbs(cty.Source.Path) || checkSchedule(cty.Schedule) != nil {
+			src := cty.Source
+			okSource := (src.Kind == KindDir && filepath.IsAbs(src.Path)) ||
+				(src.Kind == KindHTTP && (src.URL != "") != (len(src.URLs) > 0) && (src.Mode == ModeFile || src.Mode == ModeAPI))
+			if !okSource || checkSchedule(cty.Schedule) != nil {
 				t.Fatalf("bad county %+v", cty)
 			}
 		}

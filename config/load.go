@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -36,21 +35,13 @@ func Load(path string) (*Config, error) {
 // start with it ("" means a file in the current folder, named "config" in messages).
 //
 // A configuration with problems yields an Errors listing every one of them, in the order
-// of their lines, each wrapping ErrConfig; only when there is none are kind: http sources
-// refused, with an Errors whose items wrap ErrConfig and ErrHTTPNotYet. Load yields a
-// single *Error for a file it cannot read.
+// of their lines, each wrapping ErrConfig. Load yields a single *Error for a file it
+// cannot read.
 func Parse(data []byte, path string) (*Config, error) {
-	c, err := decode(data, path)
-	if err != nil {
-		return nil, err
-	}
-	if err := refuseHTTP(c, displayName(path)); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return decode(data, path)
 }
 
-// decode is Parse without the refusal of kind: http sources.
+// decode decodes, defaults and validates a configuration.
 func decode(data []byte, path string) (*Config, error) {
 	name := displayName(path)
 	abs, err := filepath.Abs(path) // "" yields the current folder
@@ -80,28 +71,6 @@ func displayName(path string) string {
 		return "config"
 	}
 	return path
-}
-
-// refuseHTTP is the one place that refuses kind: http sources, which are parsed and
-// validated in full but cannot be pulled yet. Remove it, with ErrHTTPNotYet, when ingest
-// implements them.
-func refuseHTTP(c *Config, file string) error {
-	var errs Errors
-	for i, cty := range c.Counties {
-		if cty.Source.Kind == KindHTTP {
-			errs = append(errs, &Error{
-				File: file,
-				Line: cty.Line,
-				Key:  fmt.Sprintf("counties[%d].source.kind", i),
-				Msg:  fmt.Sprintf("county %s %s: kind: http sources are not supported in this version; use kind: dir", cty.Code, cty.Name),
-				Err:  ErrHTTPNotYet,
-			})
-		}
-	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
 }
 
 // yamlLineRE matches the position yaml.v3 puts in its syntax errors.

@@ -20,6 +20,8 @@ var (
 	// ErrChanged: a file changed between List and Done or Failed; it is left
 	// in place for the next run.
 	ErrChanged = errors.New("ingest: file changed since it was listed")
+	// ErrUnauthorized: an HTTP source answered 401 or 403; it is not retried.
+	ErrUnauthorized = errors.New("ingest: unauthorized")
 )
 
 // ParseError locates a problem in a file. Its message carries the position,

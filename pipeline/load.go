@@ -26,13 +26,65 @@ func exists(path string) bool {
 	return err == nil
 }
 
+// stateful is a source that remembers something between pulls (an HTTP
+// source's cursor and validators), to be stored only when the load commits.
+type stateful interface {
+	NewState() ingest.HTTPState
+	Partial() bool
+	Close() error
+}
+
 // loadCounty runs one county: new files only, one transaction.
 func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, dir *transform.Directory, key []byte) CountyResult {
-	src := CountySource(c)
 	opts := transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key, Directory: dir}
-	res := r.load(ctx, w, warehouse.JobIngest, c.Code, src, c.Source.Encoding, opts, nil)
+	src, err := r.countySource(ctx, w, c)
+	var res CountyResult
+	if err != nil {
+		res = CountyResult{Code: c.Code, Status: StatusFailed, Error: err.Error()}
+		if id, rerr := w.RecordRun(ctx, warehouse.JobIngest, c.Code, StatusFailed, err.Error()); rerr == nil {
+			res.RunID = id
+		}
+	} else {
+		res = r.load(ctx, w, warehouse.JobIngest, c.Code, src, c.Source.Encoding, opts, nil)
+	}
 	res.Name = c.Name
 	return res
+}
+
+// countySource builds a county's source: its drop folder, or its HTTP
+// source with what it remembered from its last committed pull.
+func (r *Runner) countySource(ctx context.Context, w *warehouse.Warehouse, c *config.County) (source, error) {
+	if c.Source.Kind != config.KindHTTP {
+		return CountySource(c), nil
+	}
+	prev, err := w.SourceState(ctx, c.Code)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := HTTPOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	return ingest.NewHTTPSource(opts, ingest.HTTPState(prev))
+}
+
+// HTTPOptions maps a county's http source block to the ingest options,
+// reading the bearer token from its environment variable.
+func HTTPOptions(c *config.County) (ingest.HTTPOptions, error) {
+	s := c.Source
+	urls := s.URLs
+	if s.URL != "" {
+		urls = []string{s.URL}
+	}
+	opts := ingest.HTTPOptions{URLs: urls, Mode: s.Mode, RecordTypes: s.RecordTypes, CAFile: s.CAFile,
+		Timeout: s.Timeout, Retries: s.Retries, MaxBytes: s.MaxBytes}
+	if s.TokenEnv != "" {
+		opts.Token = os.Getenv(s.TokenEnv)
+		if opts.Token == "" {
+			return opts, fmt.Errorf("county %s: the environment variable %s (token_env) is not set", c.Code, s.TokenEnv)
+		}
+	}
+	return opts, nil
 }
 
 // loadDivisions loads the city's village list when it is new, or when the
@@ -78,6 +130,10 @@ func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county s
 		return res
 	}
 
+	st, isStateful := src.(stateful)
+	if isStateful {
+		defer st.Close()
+	}
 	files, skipped, unsettled, err := src.List(ctx, r.now())
 	res.Skipped, res.Unsettled = skipped, unsettled
 	if err != nil {
@@ -100,7 +156,9 @@ func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county s
 		todo = append(todo, f)
 	}
 	res.Files = len(todo)
-	if len(todo) == 0 && (job != warehouse.JobDivisions || !r.countiesChanged(ctx, w, counties)) {
+	// A stateful source goes through a load even with nothing new, so that
+	// its state (cursor, validators) is stored with the run's commit.
+	if len(todo) == 0 && !isStateful && (job != warehouse.JobDivisions || !r.countiesChanged(ctx, w, counties)) {
 		if job == warehouse.JobDivisions {
 			res.Status = StatusUnchanged
 			return res
@@ -118,6 +176,10 @@ func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county s
 		return fail(err)
 	}
 	res.RunID = l.RunID()
+	if isStateful {
+		l.SetSourceState(st.NewState())
+		l.SetPartial(st.Partial())
+	}
 	failing, lerr := r.stage(ctx, l, src, todo, encoding, opts, counties, &res)
 	if lerr != nil {
 		if rerr := l.Rollback(context.WithoutCancel(ctx), lerr); rerr != nil {
@@ -136,6 +198,9 @@ func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county s
 		}
 	}
 	res.Status = StatusSucceeded
+	if len(todo) == 0 && job == warehouse.JobIngest {
+		res.Status = StatusNoNewData
+	}
 	return res
 }
 

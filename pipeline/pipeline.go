@@ -120,17 +120,31 @@ func (r *Runner) progress(e Event) {
 // the error returned is for failures of the whole run (the warehouse cannot
 // be opened, the snapshot cannot be published).
 func (r *Runner) Run(ctx context.Context, counties []string) (*Result, error) {
-	cfg := r.Config
-	for _, c := range counties {
-		if _, ok := cfg.County(c); !ok {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownCounty, c)
-		}
+	if err := r.checkCounties(counties); err != nil {
+		return nil, err
 	}
-	key, err := cfg.Key()
+	w, err := r.Open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
+	defer w.Close()
+	return r.RunOn(ctx, w, counties)
+}
+
+// checkCounties refuses codes the configuration does not have.
+func (r *Runner) checkCounties(counties []string) error {
+	for _, c := range counties {
+		if _, ok := r.Config.County(c); !ok {
+			return fmt.Errorf("%w: %s", ErrUnknownCounty, c)
+		}
+	}
+	return nil
+}
+
+// Open opens the configured warehouse with the runner's DuckDB settings
+// (taking the writer's lock, applying migrations).
+func (r *Runner) Open(ctx context.Context) (*warehouse.Warehouse, error) {
+	cfg := r.Config
 	opts := r.Options
 	if opts.MemoryLimit == "" {
 		opts.MemoryLimit = cfg.DuckDB.MemoryLimit
@@ -141,11 +155,21 @@ func (r *Runner) Run(ctx context.Context, counties []string) (*Result, error) {
 	if opts.Logger == nil {
 		opts.Logger = r.Logger
 	}
-	w, err := warehouse.Open(ctx, cfg.Warehouse, opts)
+	return warehouse.Open(ctx, cfg.Warehouse, opts)
+}
+
+// RunOn is Run on a warehouse the caller holds open (the daemon keeps one for
+// its whole life).
+func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []string) (*Result, error) {
+	cfg := r.Config
+	if err := r.checkCounties(counties); err != nil {
+		return nil, err
+	}
+	key, err := cfg.Key()
 	if err != nil {
 		return nil, err
 	}
-	defer w.Close()
+	start := time.Now()
 	res := &Result{Warehouse: cfg.Warehouse, Published: cfg.Published}
 	settingsChanged, err := w.SetSettings(ctx, Settings(cfg))
 	if err != nil {
@@ -175,7 +199,9 @@ func (r *Runner) Run(ctx context.Context, counties []string) (*Result, error) {
 		}
 	}
 	if changed || !exists(cfg.Published) {
-		if err := w.Publish(ctx, cfg.Published); err != nil {
+		// Publishing is not cut short by a stop: a half-built snapshot is
+		// never renamed into place anyway, and a complete one should be.
+		if err := w.Publish(context.WithoutCancel(ctx), cfg.Published); err != nil {
 			return res, err
 		}
 		res.Publish = true

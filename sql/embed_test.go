@@ -244,6 +244,14 @@ var contractTables = map[string][]column{
 		{"key", varchar, true},
 		{"value", varchar, false},
 	},
+	// 003_source_state.sql: what an HTTP source remembers between pulls.
+	"etl_source_state": {
+		{"county_code", varchar, true},
+		{"key", varchar, true},
+		{"value", varchar, false},
+		{"run_id", bigint, true},
+		{"updated_at", timestamptz, true},
+	},
 }
 
 // historyColumns follow the base table's columns in every X_history table.
@@ -400,8 +408,8 @@ func TestSchema(t *testing.T) {
 			want[table+"_history"] = slices.Concat(cols, historyColumns)
 		}
 	}
-	if len(want) != 27 {
-		t.Fatalf("expected 15 contract tables, etl_setting and 11 history tables, have %d", len(want))
+	if len(want) != 28 {
+		t.Fatalf("expected 15 contract tables, etl_setting, etl_source_state and 11 history tables, have %d", len(want))
 	}
 
 	t.Run("tables", func(t *testing.T) {

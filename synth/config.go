@@ -11,7 +11,7 @@ import (
 
 // writeConfig writes the configuration file (CONTRACT §2) for the city, with
 // Chinese comments explaining every key: it is the first thing a new user reads.
-func writeConfig(path string, c *city) error {
+func writeConfig(path string, c *city, served map[string]string) error {
 	var b strings.Builder
 	b.WriteString(`# grassroots 配置文件（合成数据：` + c.name + `，由 grassroots generate / demo 生成）
 #
@@ -62,13 +62,21 @@ counties:
 			b.WriteString("    bachelor_allowed: true\n")
 		}
 		b.WriteString("    source:\n")
-		b.WriteString("      kind: dir\n")
-		fmt.Fprintf(&b, "      path: %s/%s\n", feedsDir, ct.code)
-		if sh.encoding != "" {
-			fmt.Fprintf(&b, "      encoding: %s\n", sh.encoding)
+		if block, ok := served[ct.code]; ok {
+			b.WriteString(block)
+		} else {
+			b.WriteString("      kind: dir\n")
+			fmt.Fprintf(&b, "      path: %s/%s\n", feedsDir, ct.code)
+			if sh.encoding != "" {
+				fmt.Fprintf(&b, "      encoding: %s\n", sh.encoding)
+			}
+			b.WriteString("      settle: 0s\n")
+			b.WriteString("      archive: false\n")
 		}
-		b.WriteString("      settle: 0s\n")
-		b.WriteString("      archive: false\n")
+		if served != nil {
+			b.WriteString("    schedule: \"* * * * *\"  # 演示：每分钟拉取一次\n")
+			continue
+		}
 		m := 10 * i
 		fmt.Fprintf(&b, "    schedule: \"%d %d * * *\"\n", m%60, 2+m/60)
 	}

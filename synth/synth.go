@@ -46,6 +46,10 @@ var (
 type Options struct {
 	Seed  int64  // default 1; the same seed writes the same files
 	Scale string // "city" (default); "province" and "national" are not implemented yet
+	// ServeURL, when set, is the base URL of a FeedServer over dir: the config
+	// then pulls 小店区 (140105) from it as a file and 晋源区 (140110) through
+	// its API, and every county every minute (for `grassroots demo --serve`).
+	ServeURL string
 }
 
 // Result says where everything was written and what a correct loader must find.
@@ -173,7 +177,7 @@ func generate(ctx context.Context, dir string, opts Options) (*Result, *cityMode
 			}
 		}
 	}
-	if err := writeConfig(res.ConfigPath, city); err != nil {
+	if err := writeConfig(res.ConfigPath, city, httpSources(opts.ServeURL, res.Counties)); err != nil {
 		return nil, nil, err
 	}
 	if err := writeKey(res.KeyPath); err != nil {

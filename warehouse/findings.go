@@ -22,6 +22,9 @@ func (l *Load) findings(ctx context.Context) (map[string]int64, error) {
 			SELECT ?, ?, code, severity, person_key, village_code, detail FROM stg_findings ORDER BY _row`,
 			[]any{l.runID, county}},
 	}
+	if l.job == JobIngest && !l.partial {
+		queries = append(queries, vanished(l.runID, county))
+	}
 	if l.job == JobIngest {
 		queries = append(queries,
 			// One person in post in two villages on the same day, for postings
@@ -38,17 +41,6 @@ func (l *Load) findings(ctx context.Context) (map[string]int64, error) {
 				AND ((c.village_code = a.village_code AND c.start_date = a.start_date)
 				  OR (c.village_code = b.village_code AND c.start_date = b.start_date)))`,
 				[]any{l.runID, county}},
-			// A person in post in this county who is missing from the new ledger:
-			// flagged, never closed.
-			findingQuery{"vanished_from_ledger", `INSERT INTO etl_finding
-			SELECT ?, ?, 'vanished_from_ledger', 'warning', p.person_key, p.village_code,
-				'in post since ' || p.start_date || ' but missing from the new ledger; the posting stays open'
-			FROM fact_posting p
-			WHERE p.county_code = ? AND p.end_date IS NULL
-				AND EXISTS (SELECT 1 FROM stg_ledger)
-				AND NOT EXISTS (SELECT 1 FROM stg_ledger s WHERE s.person_key = p.person_key)
-			ORDER BY p.village_code, p.person_key`,
-				[]any{l.runID, county, county}},
 			// More than 310,000 yuan paid to one person within 5 years of entry.
 			findingQuery{"subsidy_over_cap", `INSERT INTO etl_finding
 			WITH entry AS (SELECT person_key, min(start_date) AS entry FROM fact_posting GROUP BY person_key),
@@ -85,4 +77,18 @@ func (l *Load) findings(ctx context.Context) (map[string]int64, error) {
 		by[code] = n
 	}
 	return by, rows.Err()
+}
+
+// vanished flags persons in post in this county who are missing from the new
+// ledger; it never closes their postings.
+func vanished(runID int64, county any) findingQuery {
+	return findingQuery{"vanished_from_ledger", `INSERT INTO etl_finding
+		SELECT ?, ?, 'vanished_from_ledger', 'warning', p.person_key, p.village_code,
+			'in post since ' || p.start_date || ' but missing from the new ledger; the posting stays open'
+		FROM fact_posting p
+		WHERE p.county_code = ? AND p.end_date IS NULL
+			AND EXISTS (SELECT 1 FROM stg_ledger)
+			AND NOT EXISTS (SELECT 1 FROM stg_ledger s WHERE s.person_key = p.person_key)
+		ORDER BY p.village_code, p.person_key`,
+		[]any{runID, county, county}}
 }

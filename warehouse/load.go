@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +54,8 @@ type Load struct {
 	started time.Time
 	staged  []canon.RecordType
 	files   []loadFile
+	state   map[string]string
+	partial bool
 	done    bool
 }
 
@@ -141,6 +145,14 @@ func (l *Load) StageCounties(ctx context.Context, counties []County) error {
 	return nil
 }
 
+// SetSourceState gives the source state (an HTTP source's cursor and
+// validators) to store with this load: it is written only if the load commits.
+func (l *Load) SetSourceState(state map[string]string) { l.state = state }
+
+// SetPartial marks the load as holding changed records only (an incremental
+// API pull): a person missing from its ledger has not vanished.
+func (l *Load) SetPartial(partial bool) { l.partial = partial }
+
 // AddFile records a file read by this load, for etl_file.
 func (l *Load) AddFile(sha256, uri string, recordTypes []string) {
 	l.files = append(l.files, loadFile{sha256, uri, recordTypes})
@@ -210,6 +222,17 @@ func (l *Load) bookkeeping(ctx context.Context, now time.Time, res Result) error
 		if _, err := l.conn.ExecContext(ctx, `INSERT INTO etl_file VALUES (?, ?, ?, string_split(?, ','), ?, ?)`,
 			f.sha, county, f.uri, strings.Join(f.types, ","), l.runID, now); err != nil {
 			return fmt.Errorf("warehouse: etl_file: %w", err)
+		}
+	}
+	if l.state != nil && l.county != "" {
+		if _, err := l.conn.ExecContext(ctx, "DELETE FROM etl_source_state WHERE county_code = ?", l.county); err != nil {
+			return fmt.Errorf("warehouse: source state: %w", err)
+		}
+		for _, k := range slices.Sorted(maps.Keys(l.state)) {
+			if _, err := l.conn.ExecContext(ctx, "INSERT INTO etl_source_state VALUES (?, ?, ?, ?, ?)",
+				l.county, k, l.state[k], l.runID, now); err != nil {
+				return fmt.Errorf("warehouse: source state: %w", err)
+			}
 		}
 	}
 	status := StatusSucceeded

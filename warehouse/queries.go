@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
 
 // Division lists used to resolve rows (see transform.Directory).
@@ -148,4 +149,33 @@ func (w *Warehouse) SetSettings(ctx context.Context, settings map[string]string)
 		}
 	}
 	return true, nil
+}
+
+// SourceState returns what a county's HTTP source stored after its last
+// committed pull (see etl_source_state).
+func (w *Warehouse) SourceState(ctx context.Context, county string) (map[string]string, error) {
+	state := map[string]string{}
+	err := queryEach(ctx, w.db, "SELECT key, coalesce(value, '') FROM etl_source_state WHERE county_code = ?", []any{county},
+		func(r *sql.Rows) error {
+			var k, v string
+			err := r.Scan(&k, &v)
+			state[k] = v
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: source state: %w", err)
+	}
+	return state, nil
+}
+
+// LastRunStart is when the last run of a job for a county ("" = city-level)
+// started, whatever its outcome; ok is false if it never ran.
+func (w *Warehouse) LastRunStart(ctx context.Context, job, county string) (t time.Time, ok bool, err error) {
+	var last sql.NullTime
+	err = w.db.QueryRowContext(ctx, "SELECT max(started_at) FROM etl_run WHERE job = ? AND county_code IS NOT DISTINCT FROM ?",
+		job, nullable(county)).Scan(&last)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("warehouse: last run: %w", err)
+	}
+	return last.Time, last.Valid, nil
 }

@@ -56,6 +56,16 @@ func ReadStatus(ctx context.Context, path string, staleAfter time.Duration, now 
 	if err := db.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("warehouse: open %s read-only: %w", path, err)
 	}
+	return readStatus(ctx, db, path, staleAfter, now)
+}
+
+// Status reads the status from the open warehouse (for the daemon's status endpoint).
+func (w *Warehouse) Status(ctx context.Context, staleAfter time.Duration, now time.Time) (*Status, error) {
+	return readStatus(ctx, w.db, w.path, staleAfter, now)
+}
+
+func readStatus(ctx context.Context, db *sql.DB, path string, staleAfter time.Duration, now time.Time) (*Status, error) {
+	var err error
 	st := &Status{File: path}
 	byCode := map[string]*CountyStatus{}
 	err = queryEach(ctx, db, "SELECT county_code, county_name, region FROM dim_county ORDER BY county_code", nil, func(r *sql.Rows) error {
@@ -73,16 +83,6 @@ func ReadStatus(ctx context.Context, path string, staleAfter time.Duration, now 
 	for i := range st.Counties {
 		byCode[st.Counties[i].Code] = &st.Counties[i]
 	}
-	scanRun := func(r *sql.Rows) (Run, error) {
-		var x Run
-		var county, errText sql.NullString
-		var fin sql.NullTime
-		err := r.Scan(&x.RunID, &x.Job, &county, &x.Started, &fin, &x.Status, &x.RowsIn, &x.Loaded, &x.Unchanged, &x.Duplicates, &x.Rejected, &errText)
-		x.County, x.Error, x.Finished = county.String, errText.String, fin.Time
-		return x, err
-	}
-	const runCols = `run_id, job, county_code, started_at, finished_at, status, coalesce(rows_in, 0), coalesce(rows_loaded, 0),
-		coalesce(rows_unchanged, 0), coalesce(rows_duplicate, 0), coalesce(rows_rejected, 0), error`
 	err = queryEach(ctx, db, "SELECT "+runCols+` FROM etl_run QUALIFY row_number() OVER (PARTITION BY county_code ORDER BY run_id DESC) = 1`, nil,
 		func(r *sql.Rows) error {
 			x, err := scanRun(r)
@@ -162,4 +162,69 @@ func ReadStatus(ctx context.Context, path string, staleAfter time.Duration, now 
 		c.Stale = now.Sub(*c.LastSuccess) > staleAfter
 	}
 	return st, nil
+}
+
+// runCols are the etl_run columns scanRun reads.
+const runCols = `run_id, job, county_code, started_at, finished_at, status, coalesce(rows_in, 0), coalesce(rows_loaded, 0),
+	coalesce(rows_unchanged, 0), coalesce(rows_duplicate, 0), coalesce(rows_rejected, 0), error`
+
+// scanRun reads one etl_run row selected with runCols.
+func scanRun(r *sql.Rows) (Run, error) {
+	var x Run
+	var county, errText sql.NullString
+	var fin sql.NullTime
+	err := r.Scan(&x.RunID, &x.Job, &county, &x.Started, &fin, &x.Status, &x.RowsIn, &x.Loaded, &x.Unchanged, &x.Duplicates, &x.Rejected, &errText)
+	x.County, x.Error, x.Finished = county.String, errText.String, fin.Time
+	return x, err
+}
+
+// RecentRuns returns the latest runs, newest first.
+func (w *Warehouse) RecentRuns(ctx context.Context, limit int) ([]Run, error) {
+	var runs []Run
+	err := queryEach(ctx, w.db, "SELECT "+runCols+" FROM etl_run ORDER BY run_id DESC LIMIT ?", []any{limit}, func(r *sql.Rows) error {
+		x, err := scanRun(r)
+		runs = append(runs, x)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: runs: %w", err)
+	}
+	return runs, nil
+}
+
+// RunTotal aggregates the runs of one job, county and status.
+type RunTotal struct {
+	Job, County, Status                      string
+	Runs                                     int64
+	RowsIn, Loaded, Unchanged, Dup, Rejected int64
+	LastFinished                             time.Time
+	LastSeconds                              float64 // duration of the latest run
+}
+
+// RunTotals aggregates etl_run for the status endpoint's metrics.
+func (w *Warehouse) RunTotals(ctx context.Context) ([]RunTotal, error) {
+	var out []RunTotal
+	err := queryEach(ctx, w.db, `SELECT job, coalesce(county_code, ''), status, count(*),
+			coalesce(sum(rows_in), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_unchanged), 0),
+			coalesce(sum(rows_duplicate), 0), coalesce(sum(rows_rejected), 0),
+			max(finished_at), arg_max(epoch(finished_at) - epoch(started_at), run_id)
+		FROM etl_run GROUP BY ALL ORDER BY ALL`, nil, func(r *sql.Rows) error {
+		var t RunTotal
+		var last sql.NullTime
+		var secs sql.NullFloat64
+		err := r.Scan(&t.Job, &t.County, &t.Status, &t.Runs, &t.RowsIn, &t.Loaded, &t.Unchanged, &t.Dup, &t.Rejected, &last, &secs)
+		t.LastFinished, t.LastSeconds = last.Time, secs.Float64
+		out = append(out, t)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: run totals: %w", err)
+	}
+	return out, nil
+}
+
+// Ping checks that the warehouse answers.
+func (w *Warehouse) Ping(ctx context.Context) error {
+	var one int
+	return w.db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }

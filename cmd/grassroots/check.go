@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/canon"
 	"github.com/grassroots-cn/grassroots/pipeline"
@@ -27,9 +29,11 @@ type checkResult struct {
 
 type checkFile struct {
 	URI        string `json:"uri"`
-	Format     string `json:"format"`
+	Format     string `json:"format,omitempty"`
 	Bytes      int64  `json:"bytes"`
 	RecordType string `json:"record_type,omitempty"`
+	Status     int    `json:"http_status,omitempty"`
+	Detail     string `json:"detail,omitempty"`
 }
 
 func (a *app) checkCommand() *cobra.Command {
@@ -52,6 +56,10 @@ func (a *app) checkCommand() *cobra.Command {
 			}
 			results = append(results, div)
 			for _, c := range cfg.Counties {
+				if c.Source.Kind == config.KindHTTP {
+					results = append(results, checkHTTP(cmd, &c))
+					continue
+				}
 				results = append(results, checkSource(cmd, c.Code, c.Name, pipeline.CountySource(&c)))
 			}
 			bad := 0
@@ -107,5 +115,40 @@ func checkSource(cmd *cobra.Command, code, name string, src *ingest.DirSource) c
 		}
 		r.Files = append(r.Files, cf)
 	}
+	return r
+}
+
+// checkHTTP reaches a county's HTTP source without loading: a HEAD of each
+// file, or the first page of the API.
+func checkHTTP(cmd *cobra.Command, c *config.County) checkResult {
+	r := checkResult{County: c.Code, Name: c.Name, Kind: "http " + c.Source.Mode, Where: c.Source.URL}
+	if r.Where == "" {
+		r.Where = strings.Join(c.Source.URLs, " ")
+	}
+	opts, err := pipeline.HTTPOptions(c)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	src, err := ingest.NewHTTPSource(opts, nil)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	defer src.Close()
+	r.OK = true
+	var errs []string
+	for _, p := range src.Probe(cmd.Context()) {
+		f := checkFile{URI: p.URL, Bytes: p.Length, Status: p.Status, Detail: p.Detail}
+		if p.ContentType != "" {
+			f.Format = p.ContentType
+		}
+		if p.Err != nil {
+			r.OK = false
+			errs = append(errs, p.Err.Error())
+		}
+		r.Files = append(r.Files, f)
+	}
+	r.Error = strings.Join(errs, "; ")
 	return r
 }

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -64,6 +69,7 @@ func (a *app) generateCommand() *cobra.Command {
 
 func (a *app) demoCommand() *cobra.Command {
 	var dir string
+	var serve bool
 	var sf synthFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -83,6 +89,9 @@ folder and it starts afresh (the key is kept).`,
 			}
 			if err := prepareDemoDir(abs); err != nil {
 				return err
+			}
+			if serve {
+				return a.demoServe(cmd.Context(), abs, opts)
 			}
 			gen, err := synth.Generate(cmd.Context(), abs, opts)
 			if err != nil {
@@ -119,8 +128,40 @@ again with this config: grassroots run --config %s
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "grassroots-demo", "folder for the demo (feeds, config, key, data)")
+	cmd.Flags().BoolVar(&serve, "serve", false, "serve two counties over HTTP on 127.0.0.1 (小店区 as a file, 晋源区 as an API) and run the scheduler until Ctrl-C")
 	sf.register(cmd)
 	return cmd
+}
+
+// demoServe writes the demo city with two counties behind a local HTTP feed
+// server and runs the scheduler on it until ctx is done.
+func (a *app) demoServe(ctx context.Context, dir string, opts synth.Options) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	opts.ServeURL = "http://" + ln.Addr().String()
+	gen, err := synth.Generate(ctx, dir, opts)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: synth.FeedServer(dir), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	cfg, err := config.Load(gen.ConfigPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, `synthetic city written to %s
+feed server: %s (小店区 140105 as a file, 晋源区 140110 through the API)
+config: %s (every county pulled every minute)
+the scheduler starts now: every county is pulled once at once, then on its schedule.
+status: http://%s/metrics, /runs, /healthz
+Ctrl-C stops it; then try: grassroots status --config %s
+`, dir, opts.ServeURL, gen.ConfigPath, cfg.StatusAddr, gen.ConfigPath)
+	log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return a.serve(ctx, cfg, log, 30*time.Second, nil)
 }
 
 // printFeeds writes what the generator wrote.

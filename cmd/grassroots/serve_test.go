@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grassroots-cn/grassroots/synth"
+)
+
+// daemon is a `grassroots serve` process and its JSON log lines.
+type daemon struct {
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []map[string]any
+	raw   []string
+	done  chan error
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "grassroots")
+	out, err := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func startDaemon(t *testing.T, bin string, args ...string) *daemon {
+	t.Helper()
+	d := &daemon{cmd: exec.Command(bin, args...), done: make(chan error, 1)}
+	stderr, err := d.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var m map[string]any
+			json.Unmarshal(sc.Bytes(), &m)
+			d.mu.Lock()
+			d.lines = append(d.lines, m)
+			d.raw = append(d.raw, sc.Text())
+			d.mu.Unlock()
+		}
+		d.done <- d.cmd.Wait()
+	}()
+	t.Cleanup(func() { d.cmd.Process.Kill() })
+	return d
+}
+
+// waitFor waits until n log lines match, and returns the last of them.
+func (d *daemon) waitFor(t *testing.T, n int, timeout time.Duration, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		d.mu.Lock()
+		k := 0
+		var last map[string]any
+		for _, l := range d.lines {
+			if l != nil && match(l) {
+				k++
+				last = l
+			}
+		}
+		d.mu.Unlock()
+		if k >= n {
+			return last
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t.Fatalf("no %d matching log lines within %s; log:\n%s", n, timeout, strings.Join(d.raw, "\n"))
+	return nil
+}
+
+func msg(m string) func(map[string]any) bool {
+	return func(l map[string]any) bool { return l["msg"] == m }
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeDaemon starts `grassroots serve` as a process on the demo city
+// with every county on "@every 2s": runs are recorded, the status endpoint
+// answers, SIGTERM in the middle of a load gives a clean exit and a
+// consistent warehouse, a second daemon is refused, and a restart catches up.
+func TestServeDaemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the daemon; skipped with -short")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	gen, err := synth.Generate(context.Background(), dir, synth.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(gen.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cfgText := regexp.MustCompile(`schedule: "[^"]*"`).ReplaceAllString(string(text), `schedule: "@every 2s"`) +
+		"status_addr: " + addr + "\n"
+	cfg := filepath.Join(dir, "serve.yaml")
+	if err := os.WriteFile(cfg, []byte(cfgText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	d := startDaemon(t, bin, "serve", "--config", cfg, "--grace", "20s")
+	// Catch-up at start: no county ever ran, so each is pulled at once.
+	d.waitFor(t, 10, 60*time.Second, func(l map[string]any) bool { return l["msg"] == "county loaded" && l["status"] == "succeeded" })
+	// Each county was pulled at start, by catch-up or by its first tick
+	// (whichever came first; a job never overlaps itself).
+	d.mu.Lock()
+	catchUps, counties := 0, map[any]bool{}
+	for _, l := range d.lines {
+		if l != nil && l["msg"] == "job started" && l["trigger"] == "catch-up" {
+			catchUps++
+		}
+		if l != nil && l["msg"] == "county loaded" {
+			counties[l["county"]] = true
+		}
+	}
+	d.mu.Unlock()
+	if catchUps == 0 || len(counties) != 10 {
+		t.Errorf("%d catch-up runs and %d counties loaded at the first start", catchUps, len(counties))
+	}
+
+	// The status endpoint.
+	get := func(path string) string {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	if got := get("/healthz"); got != "ok\n" {
+		t.Errorf("/healthz: %q", got)
+	}
+	metrics := get("/metrics")
+	for _, want := range []string{`grassroots_runs_total{county="140105",job="ingest",status="succeeded"}`,
+		`grassroots_last_success_timestamp_seconds{county="140123",name="娄烦县"}`, "# TYPE grassroots_rows_total counter"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(get("/runs?limit=5")), &runs); err != nil || len(runs) != 5 {
+		t.Errorf("/runs: %v, %d runs", err, len(runs))
+	}
+
+	// A second daemon on the same warehouse is refused.
+	out, err := exec.Command(bin, "serve", "--config", cfg).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitFailed || !strings.Contains(string(out), "another grassroots") {
+		t.Errorf("second serve: %v\n%s", err, out)
+	}
+
+	// SIGTERM in the middle of a load: wait for a job to start, then stop.
+	d.mu.Lock()
+	started := 0
+	for _, l := range d.lines {
+		if l != nil && l["msg"] == "job started" {
+			started++
+		}
+	}
+	d.mu.Unlock()
+	d.waitFor(t, started+1, 30*time.Second, msg("job started"))
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, strings.Join(d.raw, "\n"))
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop within 60s of SIGTERM")
+	}
+	if last := d.raw[len(d.raw)-1]; !strings.Contains(last, "serve stopped") {
+		t.Errorf("last log line: %s", last)
+	}
+	for _, l := range d.raw {
+		for _, pii := range []string{"id_number\":\"1", "phone\":\"1"} {
+			if strings.Contains(l, pii) {
+				t.Errorf("a log line carries personal data: %s", l)
+			}
+		}
+	}
+
+	// The warehouse is consistent: it opens, every run adds up, every loaded
+	// file belongs to a succeeded run, and no run is left without an outcome.
+	wh := filepath.Join(dir, "data", "warehouse.duckdb")
+	db, err := sql.Open("duckdb", wh+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad, orphans, unfinished, loaded int
+	db.QueryRow(`SELECT count(*) FROM etl_run WHERE rows_in <> rows_loaded + rows_unchanged + rows_duplicate + rows_rejected`).Scan(&bad)
+	db.QueryRow(`SELECT count(*) FROM etl_file f WHERE NOT EXISTS (SELECT 1 FROM etl_run r WHERE r.run_id = f.first_run_id AND r.status = 'succeeded')`).Scan(&orphans)
+	db.QueryRow(`SELECT count(*) FROM etl_run WHERE finished_at IS NULL`).Scan(&unfinished)
+	db.QueryRow(`SELECT count(DISTINCT county_code) FROM etl_run WHERE status = 'succeeded' AND rows_loaded > 0`).Scan(&loaded)
+	db.Close()
+	if bad != 0 || orphans != 0 || unfinished != 0 || loaded != 10 {
+		t.Fatalf("warehouse after SIGTERM: %d runs not adding up, %d orphan files, %d unfinished runs, %d counties loaded", bad, orphans, unfinished, loaded)
+	}
+
+	// Restarted after more than one schedule period: every county catches up
+	// once at start.
+	time.Sleep(2100 * time.Millisecond)
+	d2 := startDaemon(t, bin, "serve", "--config", cfg)
+	d2.waitFor(t, 1, 30*time.Second, func(l map[string]any) bool { return l["msg"] == "job started" && l["trigger"] == "catch-up" })
+	d2.waitFor(t, 1, 30*time.Second, func(l map[string]any) bool { return l["msg"] == "county loaded" })
+	d2.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-d2.done:
+		if err != nil {
+			t.Fatalf("second daemon exited with %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("second daemon did not stop")
+	}
+}

@@ -1,0 +1,429 @@
+// Package schedule is the clock of grassroots serve: it calls the jobs it is
+// given on their cron schedules in the city's time zone, never lets a job
+// overlap itself (or, when Serial, any other job), runs once on start each job
+// that missed an activation while the program was down, and stops gracefully.
+//
+// It knows nothing of what a job does: a job is a name, a cron spec and a
+// func(ctx) error. robfig/cron/v3 is used as the clock only; the guard against
+// overlaps, the panic handling, the counters and the catch-up live here.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// DefaultGrace is how long running jobs may take after a stop when
+// Scheduler.Grace is zero.
+const DefaultGrace = 30 * time.Second
+
+// onPanicTimeout bounds the context handed to Scheduler.OnPanic, which is not
+// cancelled by a stop (recording the failure should survive the shutdown).
+const onPanicTimeout = 10 * time.Second
+
+// Errors returned by Validate, Run, Missed and Next.
+var (
+	ErrNoLocation     = errors.New("schedule: no time zone")
+	ErrBadJob         = errors.New("schedule: bad job")
+	ErrBadSpec        = errors.New("schedule: bad cron spec")
+	ErrDuplicateJob   = errors.New("schedule: duplicate job name")
+	ErrAlreadyRunning = errors.New("schedule: scheduler already running")
+	// ErrPanic is recorded (Stats.LastError, the finish log) for a run that panicked.
+	ErrPanic = errors.New("schedule: job panicked")
+)
+
+// Job is one scheduled piece of work (a county pull, the monthly report, the export).
+type Job struct {
+	// Name is unique among the scheduler's jobs, e.g. "ingest 140105" or "report".
+	Name string
+	// Spec is a standard 5-field cron spec or a descriptor (@daily, @every 3s),
+	// parsed with cron.ParseStandard and read in the scheduler's Location.
+	Spec string
+	// Run is the work. Its ctx is cancelled when the grace period after a stop
+	// runs out, or after Timeout.
+	Run func(ctx context.Context) error
+	// LastRun returns when this job last started (from the program's own
+	// records, e.g. etl_run), ok=false if never. It is called once at start for
+	// the catch-up; nil means the job is never caught up.
+	LastRun func(ctx context.Context) (time.Time, bool, error)
+	// Timeout, when positive, bounds one run: its ctx is cancelled after this long.
+	Timeout time.Duration
+}
+
+// JobStats are one job's counters since the scheduler was created.
+type JobStats struct {
+	Started   int64 // runs started
+	Succeeded int64 // runs that returned nil
+	Failed    int64 // runs that returned an error or panicked
+	Skipped   int64 // activations dropped because the job was still running (or queued)
+	// LastStart is when the latest run started (by Scheduler.Now).
+	LastStart time.Time
+	// LastDuration is how long the latest finished run took.
+	LastDuration time.Duration
+	// LastError is the latest finished run's error text, "" if it succeeded.
+	LastError string
+}
+
+// Scheduler runs jobs on their schedules in one time zone. Set its fields,
+// then call Run; the fields must not change afterwards. Running, Stats and
+// Handler may be used from any goroutine.
+type Scheduler struct {
+	// Location is the city's time zone in which specs are read (cron.WithLocation). Required.
+	Location *time.Location
+	// Jobs are the work, in order: catch-up runs start in this order.
+	Jobs []Job
+	// Logger receives job start/finish lines and the clock's own debug lines; nil = discard.
+	Logger *slog.Logger
+	// Grace is how long running jobs may take after a stop before their ctx is
+	// cancelled; 0 means DefaultGrace, a negative value cancels at once.
+	Grace time.Duration
+	// OnPanic is called (after recovery) when a job panics, so the caller can
+	// record a failed run. Its ctx is not cancelled by a stop but is bounded to
+	// 10s. The panic value and stack are logged; job data must not be in them.
+	OnPanic func(ctx context.Context, job string, recovered any)
+	// Serial: when true, jobs never run at the same time as each other (they
+	// queue), in addition to a job never overlapping itself.
+	Serial bool
+	// Now tells the time for the catch-up decision and Stats.LastStart (for
+	// tests); nil means time.Now. Durations always use the real clock.
+	Now func() time.Time
+
+	mu      sync.Mutex
+	states  []*jobState // built lazily from Jobs, in order
+	active  bool        // Run is in progress
+	serialQ chan struct{}
+}
+
+// jobState is the guard and the counters of one job.
+type jobState struct {
+	job Job
+	// guard is held while the job is queued or running; a failed TryLock is a skip.
+	guard sync.Mutex
+
+	mu      sync.Mutex // protects the fields below
+	stats   JobStats
+	running bool
+}
+
+// Validate checks the time zone, that every job has a unique name and a Run
+// func, and parses every spec; an error names the job.
+func (s *Scheduler) Validate() error {
+	_, err := s.parse()
+	return err
+}
+
+// parse validates the scheduler and returns the parsed schedule of every job.
+func (s *Scheduler) parse() ([]cron.Schedule, error) {
+	if s.Location == nil {
+		return nil, ErrNoLocation
+	}
+	scheds := make([]cron.Schedule, len(s.Jobs))
+	seen := make(map[string]bool, len(s.Jobs))
+	for i, j := range s.Jobs {
+		switch {
+		case j.Name == "":
+			return nil, fmt.Errorf("%w: job %d has no name", ErrBadJob, i+1)
+		case seen[j.Name]:
+			return nil, fmt.Errorf("%w: %q", ErrDuplicateJob, j.Name)
+		case j.Run == nil:
+			return nil, fmt.Errorf("%w: job %q has no Run func", ErrBadJob, j.Name)
+		}
+		seen[j.Name] = true
+		sched, err := parseSpec(j.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("job %q: %w", j.Name, err)
+		}
+		scheds[i] = sched
+	}
+	return scheds, nil
+}
+
+// parseSpec parses a standard cron spec or descriptor.
+func parseSpec(spec string) (cron.Schedule, error) {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrBadSpec, spec, err)
+	}
+	return sched, nil
+}
+
+// Next returns the first activation of spec after the instant after, as read
+// in loc, expressed in loc; the zero time if the spec never fires.
+func Next(spec string, loc *time.Location, after time.Time) (time.Time, error) {
+	if loc == nil {
+		return time.Time{}, ErrNoLocation
+	}
+	sched, err := parseSpec(spec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sched.Next(after.In(loc)), nil
+}
+
+// jobStates returns the per-job state, building it from Jobs on first use.
+func (s *Scheduler) jobStates() []*jobState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.states == nil {
+		s.states = make([]*jobState, len(s.Jobs))
+		for i, j := range s.Jobs {
+			s.states[i] = &jobState{job: j}
+		}
+	}
+	return s.states
+}
+
+func (s *Scheduler) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Scheduler) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Scheduler) grace() time.Duration {
+	switch {
+	case s.Grace == 0:
+		return DefaultGrace
+	case s.Grace < 0:
+		return 0
+	}
+	return s.Grace
+}
+
+// Run starts the schedules and blocks until ctx is done, then stops taking new
+// work, waits up to Grace for running jobs, cancels their ctx if the grace runs
+// out, waits for them to return, and returns nil. It returns an error only if
+// Validate fails or Run is already in progress.
+//
+// On start, every job whose LastRun is before its latest activation before now
+// (or that never ran) runs once, in the order of Jobs, alongside the normal
+// schedule and never overlapping itself.
+func (s *Scheduler) Run(ctx context.Context) error {
+	scheds, err := s.parse()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.active {
+		s.mu.Unlock()
+		return ErrAlreadyRunning
+	}
+	s.active = true
+	if s.Serial && s.serialQ == nil {
+		s.serialQ = make(chan struct{}, 1)
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.active = false
+		s.mu.Unlock()
+	}()
+
+	states := s.jobStates()
+	log := s.logger()
+	// Jobs run under workCtx, which keeps ctx's values but not its
+	// cancellation: a stop gives them Grace before cancelWork.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopping := make(chan struct{})
+
+	clock := slogCron{log}
+	c := s.newClock(clock)
+	for i, st := range states {
+		inner := cronChain(clock).Then(cron.FuncJob(func() { s.execute(workCtx, st, "schedule") }))
+		c.Schedule(scheds[i], cron.FuncJob(func() { s.guarded(st, stopping, inner) }))
+	}
+	c.Start()
+
+	var wg sync.WaitGroup // catch-up goroutines
+	lookupCtx, cancelLookup := context.WithCancel(workCtx)
+	defer cancelLookup()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.catchUp(lookupCtx, workCtx, stopping, states, scheds, &wg)
+	}()
+
+	<-ctx.Done()
+	close(stopping)
+	cancelLookup()
+	cronDone := c.Stop()
+	done := make(chan struct{})
+	go func() {
+		<-cronDone.Done()
+		wg.Wait()
+		close(done)
+	}()
+	if running := s.Running(); len(running) > 0 {
+		log.Info("stopping: waiting for running jobs", "jobs", running, "grace", s.grace().String())
+	}
+	timer := time.NewTimer(s.grace())
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		if running := s.Running(); len(running) > 0 {
+			log.Warn("grace period over: cancelling running jobs", "jobs", running)
+		}
+		cancelWork()
+		<-done
+	}
+	return nil
+}
+
+// newClock returns the cron clock: the city's time zone, no chain of its own
+// (each job gets guarded and cronChain), logging through l.
+func (s *Scheduler) newClock(l cron.Logger) *cron.Cron {
+	return cron.New(cron.WithLocation(s.Location), cron.WithLogger(l))
+}
+
+// cronChain is robfig/cron's own safety chain, in the order that avoids its
+// issue 366: SkipIfStillRunning outermost, Recover innermost, so a panic never
+// leaves the skip token taken (v3.0.1 restores it without a defer). The guard
+// in guarded sits outside it and the recover in execute inside it, so neither
+// wrapper fires in practice; they stay as documented belt and braces.
+func cronChain(l cron.Logger) cron.Chain {
+	return cron.NewChain(cron.SkipIfStillRunning(l), cron.Recover(l))
+}
+
+// guarded runs inner unless the job is already running or queued (a skip),
+// waits for its turn when Serial, and starts nothing once stopping is closed.
+func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.Job) {
+	select {
+	case <-stopping:
+		return
+	default:
+	}
+	if !st.guard.TryLock() {
+		st.mu.Lock()
+		st.stats.Skipped++
+		st.mu.Unlock()
+		s.logger().Info("job skipped: still running", "job", st.job.Name)
+		return
+	}
+	defer st.guard.Unlock()
+	if s.serialQ != nil {
+		select {
+		case s.serialQ <- struct{}{}:
+			defer func() { <-s.serialQ }()
+		case <-stopping:
+			return
+		}
+		select { // the turn and the stop may have come together
+		case <-stopping:
+			return
+		default:
+		}
+	}
+	inner.Run()
+}
+
+// execute runs the job once, recording it in the stats and the log. A panic
+// is recovered, handed to OnPanic and recorded as a failed run.
+func (s *Scheduler) execute(workCtx context.Context, st *jobState, trigger string) {
+	log := s.logger()
+	name := st.job.Name
+	st.mu.Lock()
+	st.stats.Started++
+	st.stats.LastStart = s.now()
+	st.running = true
+	st.mu.Unlock()
+	log.Info("job started", "job", name, "trigger", trigger)
+
+	start := time.Now()
+	runCtx, cancel := context.WithCancel(workCtx)
+	if st.job.Timeout > 0 {
+		runCtx, cancel = context.WithTimeout(workCtx, st.job.Timeout)
+	}
+	err := s.call(runCtx, st)
+	cancel()
+	dur := time.Since(start)
+
+	st.mu.Lock()
+	st.running = false
+	st.stats.LastDuration = dur
+	if err != nil {
+		st.stats.Failed++
+		st.stats.LastError = err.Error()
+	} else {
+		st.stats.Succeeded++
+		st.stats.LastError = ""
+	}
+	st.mu.Unlock()
+	if err != nil {
+		log.Error("job finished", "job", name, "duration", dur, "error", err.Error())
+		return
+	}
+	log.Info("job finished", "job", name, "duration", dur)
+}
+
+// call runs the job's func, turning a panic into an ErrPanic error after
+// logging it and telling OnPanic.
+func (s *Scheduler) call(ctx context.Context, st *jobState) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		s.logger().Error("job panicked", "job", st.job.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		err = fmt.Errorf("%w: %v", ErrPanic, r)
+		s.notifyPanic(ctx, st.job.Name, r)
+	}()
+	return st.job.Run(ctx)
+}
+
+// notifyPanic calls OnPanic with a ctx that a stop does not cancel, and
+// survives a panic in OnPanic itself.
+func (s *Scheduler) notifyPanic(ctx context.Context, job string, recovered any) {
+	if s.OnPanic == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), onPanicTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger().Error("OnPanic panicked", "job", job, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	s.OnPanic(ctx, job, recovered)
+}
+
+// Running reports the names of the jobs running now, in the order of Jobs.
+// A job queued behind another (Serial) is not running yet.
+func (s *Scheduler) Running() []string {
+	var names []string
+	for _, st := range s.jobStates() {
+		st.mu.Lock()
+		if st.running {
+			names = append(names, st.job.Name)
+		}
+		st.mu.Unlock()
+	}
+	return names
+}
+
+// Stats returns a copy of every job's counters, by job name.
+func (s *Scheduler) Stats() map[string]JobStats {
+	states := s.jobStates()
+	out := make(map[string]JobStats, len(states))
+	for _, st := range states {
+		st.mu.Lock()
+		out[st.job.Name] = st.stats
+		st.mu.Unlock()
+	}
+	return out
+}
