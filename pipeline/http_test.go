@@ -3,6 +3,7 @@ package pipeline
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -171,5 +172,105 @@ func TestHTTPAPICountyWithCursor(t *testing.T) {
 	res = runOnce(t, cfg)
 	if l := county(res, "140123"); l.Status != StatusFailed || !contains(l.Error, "401") || len(api.requests) != 1 {
 		t.Fatalf("401: %+v after %d requests", l, len(api.requests))
+	}
+}
+
+// TestHTTPFileCountyMisbehaving serves 娄烦县's ledger as a file from servers
+// that misbehave on purpose; each run ends as CONTRACT §1.5 says, its etl_run
+// row says why, and failed pulls change nothing.
+func TestHTTPFileCountyMisbehaving(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(fixture(t).Dir, "feeds", "140123", "人员台账.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "text/csv")
+		w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%8F%B0%E8%B4%A6.csv`)
+		w.Write(body)
+	}
+	cases := []struct {
+		name    string
+		extra   string // source keys
+		handler func(n int, w http.ResponseWriter, r *http.Request)
+		status  string
+		error   string
+		calls   int
+	}{
+		{"503 twice then 200", "retries: 3", func(n int, w http.ResponseWriter, r *http.Request) {
+			if n <= 2 {
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return
+			}
+			serve(w)
+		}, StatusSucceeded, "", 3},
+		{"429 with Retry-After", "retries: 2", func(n int, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, "slow down", http.StatusTooManyRequests)
+				return
+			}
+			serve(w)
+		}, StatusSucceeded, "", 2},
+		{"stalled past the timeout", "retries: 1, timeout: 300ms", func(n int, w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(3 * time.Second):
+			}
+		}, StatusFailed, "2 tries", 2},
+		{"body cut short of its Content-Length", "retries: 1", func(n int, w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/csv")
+			w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+			w.Write(body[:len(body)/2])
+		}, StatusFailed, "cut short", 2},
+		{"401", "retries: 3", func(n int, w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "who are you", http.StatusUnauthorized)
+		}, StatusFailed, "401", 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls++
+				n := calls
+				mu.Unlock()
+				c.handler(n, w, r)
+			}))
+			defer srv.Close()
+			base := fixture(t)
+			os.Remove(filepath.Join(base.Dir, "feeds", "140123", "人员台账.csv"))
+			text := strings.Replace(fixtureConfig,
+				"source: {kind: dir, path: feeds/140123, settle: 0s, encoding: auto}",
+				"source: {kind: http, url: \""+srv.URL+"/ledger\", "+c.extra+"}", 1)
+			path := filepath.Join(base.Dir, "grassroots.yaml")
+			must(t, os.WriteFile(path, []byte(text), 0o644))
+			cfg, err := config.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := runOnce(t, cfg)
+			l := county(res, "140123")
+			mu.Lock()
+			got := calls
+			mu.Unlock()
+			if l.Status != c.status || !strings.Contains(l.Error, c.error) || got != c.calls {
+				t.Fatalf("status %s, error %q, %d requests; want %s, %q, %d", l.Status, l.Error, got, c.status, c.error, c.calls)
+			}
+			withWarehouse(t, cfg, func(db *sql.DB) {
+				want := 0
+				if c.status == StatusSucceeded {
+					want = 2
+				}
+				if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting WHERE county_code = '140123'"); n != want {
+					t.Errorf("%d postings of 娄烦县, want %d", n, want)
+				}
+				if c.status == StatusFailed {
+					if e := scalar[string](t, db, "SELECT error FROM etl_run WHERE county_code = '140123'"); e == "" || !strings.Contains(e, srv.URL) {
+						t.Errorf("etl_run error %q does not say why", e)
+					}
+				}
+			})
+		})
 	}
 }
