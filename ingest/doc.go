@@ -3,7 +3,12 @@
 //
 // A DirSource lists a drop folder: settled files only, each with its SHA-256,
 // refusing symbolic links; when archiving, loaded files move to archive/ and
-// failed ones to failed/ with the reason beside them. Read streams the rows
+// failed ones to failed/ with the reason beside them. An HTTPSource pulls a
+// county over HTTP (CONTRACT §1.5): files with ETag / Last-Modified, or a
+// paged API with an updated_since cursor, with retries, backoff and
+// Retry-After; a pull that fails half-way offers nothing, and the state to
+// remember (NewState) is the caller's to store once its load commits. Read
+// streams the rows
 // of a file (CSV in UTF-8 or GB18030, XLSX, a JSON array, NDJSON) to a
 // callback, one row at a time, so memory stays bounded by one row whatever
 // the file's size. Problems with a file's content are *ParseError values
