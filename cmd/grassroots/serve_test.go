@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -249,5 +250,79 @@ func TestServeDaemon(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("second daemon did not stop")
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and a reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestDemoServe: `demo --serve` serves 小店区 as a file and 晋源区 through the
+// API on 127.0.0.1 and the scheduler pulls both over HTTP.
+func TestDemoServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the scheduler on the demo city; skipped with -short")
+	}
+	dir := filepath.Join(t.TempDir(), "demo")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errs lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"demo", "--serve", "--dir", dir}, &out, &errs) }()
+	deadline := time.Now().Add(90 * time.Second)
+	loaded := map[string]bool{}
+	for time.Now().Before(deadline) && !(loaded["140105"] && loaded["140110"]) {
+		for _, line := range strings.Split(errs.String(), "\n") {
+			var l map[string]any
+			if json.Unmarshal([]byte(line), &l) == nil && l["msg"] == "county loaded" && l["status"] == "succeeded" {
+				loaded[fmt.Sprint(l["county"])] = true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("demo --serve exit %d\n%s", code, errs.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("demo --serve did not stop")
+	}
+	if !loaded["140105"] || !loaded["140110"] {
+		t.Fatalf("the HTTP counties were not loaded: %v\n%s", loaded, errs.String())
+	}
+	if !strings.Contains(out.String(), "feed server: http://127.0.0.1:") {
+		t.Errorf("demo --serve output:\n%s", out.String())
+	}
+	db, err := sql.Open("duckdb", filepath.Join(dir, "data", "warehouse.duckdb")+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sources string
+	db.QueryRow(`SELECT string_agg(DISTINCT f.county_code || ' ' || split_part(f.source_uri, ':', 1), ', ' ORDER BY f.county_code || ' ' || split_part(f.source_uri, ':', 1))
+		FROM etl_file f WHERE f.county_code IN ('140105', '140110')`).Scan(&sources)
+	if sources != "140105 http, 140110 http" {
+		t.Errorf("files of the HTTP counties came from %q", sources)
+	}
+	var cursor string
+	db.QueryRow("SELECT value FROM etl_source_state WHERE county_code = '140110' AND key = 'cursor'").Scan(&cursor)
+	if _, err := time.Parse(time.RFC3339, cursor); err != nil {
+		t.Errorf("140110's cursor %q", cursor)
 	}
 }
