@@ -294,6 +294,28 @@ func TestDemoServe(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// check reaches both HTTP counties (HEAD, first API page) while they serve.
+	code, cout, cerr := grassroots(t, "check", "--config", filepath.Join(dir, "grassroots.yaml"), "--json")
+	var chk struct {
+		Sources []struct {
+			County string `json:"county_code"`
+			Kind   string `json:"kind"`
+			OK     bool   `json:"ok"`
+			Files  []struct {
+				Status int `json:"http_status"`
+			} `json:"files"`
+		} `json:"sources"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(cout), &chk) != nil {
+		t.Errorf("check exit %d: %s %s", code, cout, cerr)
+	}
+	for _, src := range chk.Sources {
+		if src.County == "140105" || src.County == "140110" {
+			if !src.OK || !strings.HasPrefix(src.Kind, "http") || len(src.Files) == 0 || src.Files[0].Status != 200 {
+				t.Errorf("check of %s: %+v", src.County, src)
+			}
+		}
+	}
 	cancel()
 	select {
 	case code := <-done:
