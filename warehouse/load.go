@@ -26,6 +26,8 @@ const (
 const (
 	JobIngest    = "ingest"
 	JobDivisions = "divisions"
+	JobReport    = "report"
+	JobExport    = "export"
 )
 
 // Counts are the row counts of one run, as the normaliser saw them.

@@ -179,3 +179,23 @@ func (w *Warehouse) LastRunStart(ctx context.Context, job, county string) (t tim
 	}
 	return last.Time, last.Valid, nil
 }
+
+// RecordJob records a run of a city-level job that loads nothing (the
+// monthly report, the export): its outcome, and the error if it failed.
+func (w *Warehouse) RecordJob(ctx context.Context, job string, started time.Time, jobErr error) (int64, error) {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("warehouse: record %s: %w", job, err)
+	}
+	defer conn.Close()
+	status, errText := StatusSucceeded, any(nil)
+	if jobErr != nil {
+		status, errText = StatusFailed, jobErr.Error()
+	}
+	var id int64
+	q := `INSERT INTO etl_run SELECT coalesce(max(run_id), 0) + 1, ?, NULL, ?, ?, ?, 0, 0, 0, 0, 0, ? FROM etl_run RETURNING run_id`
+	if err := conn.QueryRowContext(ctx, q, job, started, time.Now(), status, errText).Scan(&id); err != nil {
+		return 0, fmt.Errorf("warehouse: record %s: %w", job, err)
+	}
+	return id, nil
+}

@@ -109,11 +109,23 @@ folder and it starts afresh (the key is kept).`,
 			if err != nil {
 				return err
 			}
+			// The monthly report for July 2022, the month of the city's published figures.
+			report, rerr := writeReport(cmd.Context(), cfg, "2022-07", cfg.Reports.Formats)
 			if a.json {
-				printJSON(a.stdout, map[string]any{"generated": gen, "run": res})
+				printJSON(a.stdout, map[string]any{"generated": gen, "run": res, "report": report})
+				if rerr != nil {
+					return rerr
+				}
 				return runStatus(res)
 			}
 			printRun(a.stdout, res)
+			if rerr != nil {
+				return rerr
+			}
+			fmt.Fprintf(a.stdout, "\nmonthly report for 2022-07:\n")
+			for _, f := range report {
+				fmt.Fprintln(a.stdout, " ", f)
+			}
 			fmt.Fprintf(a.stdout, `
 try it (DuckDB's own client, read-only, no personal data in this file):
   duckdb -readonly %s \

@@ -13,6 +13,7 @@ import (
 
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/pipeline"
+	"github.com/grassroots-cn/grassroots/reports"
 	"github.com/grassroots-cn/grassroots/schedule"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
@@ -93,7 +94,31 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 			},
 		})
 	}
-	// The report and export jobs join here when those commands exist.
+	// The monthly report, for the month just ended.
+	jobs = append(jobs, schedule.Job{
+		Name: "report",
+		Spec: cfg.Reports.Schedule,
+		Run: func(ctx context.Context) error {
+			started := time.Now()
+			period := reports.LastMonth(started, cfg.Location)
+			d, err := w.Report(ctx, period)
+			var files []string
+			if err == nil {
+				files, err = reports.Write(ctx, cfg.Reports.Out, d, cfg.Reports.Formats)
+			}
+			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobReport, started, err); rerr != nil {
+				log.Error("cannot record the report run", "error", rerr)
+			}
+			if err == nil {
+				log.Info("report written", "period", period, "files", strings.Join(files, " "))
+			}
+			return err
+		},
+		LastRun: func(ctx context.Context) (time.Time, bool, error) {
+			return w.LastRunStart(ctx, warehouse.JobReport, "")
+		},
+	})
+	// The export job joins here when that command exists.
 	sched := &schedule.Scheduler{
 		Location: cfg.Location,
 		Jobs:     jobs,

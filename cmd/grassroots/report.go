@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/reports"
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+func (a *app) reportCommand() *cobra.Command {
+	var period, formats string
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Write the monthly report (HTML and XLSX, in Chinese) for one month",
+		Long: `report writes reports/YYYY-MM/report.html and report.xlsx for the period (default:
+the month before this one, in the city's time zone), as of the period's last
+day, from the metric macros. Writing a period again replaces its files
+atomically. It reads the private warehouse read-only when no other grassroots
+process holds it, else the published snapshot.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			if period == "" {
+				period = reports.LastMonth(time.Now(), cfg.Location)
+			}
+			if _, _, _, err := warehouse.PeriodDates(period); err != nil {
+				return usageError{fmt.Errorf("--period %q is not a month written YYYY-MM", period)}
+			}
+			fs := cfg.Reports.Formats
+			if formats != "" {
+				fs = strings.Split(formats, ",")
+			}
+			files, err := writeReport(cmd.Context(), cfg, period, fs)
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return printJSON(a.stdout, map[string]any{"period": period, "files": files})
+			}
+			fmt.Fprintf(a.stdout, "report for %s:\n", period)
+			for _, f := range files {
+				fmt.Fprintln(a.stdout, " ", f)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&period, "period", "", "the month, YYYY-MM (default: last month)")
+	cmd.Flags().StringVar(&formats, "formats", "", "html, xlsx or html,xlsx (default: reports.formats of the config)")
+	return cmd
+}
+
+// writeReport reads the period's report data (warehouse, else snapshot) and writes it.
+func writeReport(ctx context.Context, cfg *config.Config, period string, formats []string) ([]string, error) {
+	for _, f := range formats {
+		if f != reports.FormatHTML && f != reports.FormatXLSX {
+			return nil, usageError{fmt.Errorf("--formats: %q is not html or xlsx", f)}
+		}
+	}
+	d, err := warehouse.ReadReport(ctx, cfg.Warehouse, period)
+	if err != nil {
+		if _, serr := os.Stat(cfg.Published); serr != nil {
+			return nil, fmt.Errorf("nothing loaded yet: %w", err)
+		}
+		if d, err = warehouse.ReadReport(ctx, cfg.Published, period); err != nil {
+			return nil, err
+		}
+	}
+	return reports.Write(ctx, cfg.Reports.Out, d, formats)
+}

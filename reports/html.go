@@ -1,0 +1,840 @@
+package reports
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+// The page and the chart library are embedded so that the report is one
+// self-contained file: Apache ECharts 5.6.0 (Apache-2.0, see
+// assets/ECHARTS-LICENSE and assets/ECHARTS-NOTICE) is inlined as is.
+var (
+	//go:embed html_template.html
+	htmlTemplateText string
+	//go:embed assets/echarts.min.js
+	htmlEChartsJS string
+)
+
+var htmlPage = template.Must(template.New("report").Parse(htmlTemplateText))
+
+var errHTMLNoData = errors.New("reports: html: no report data")
+
+// RenderHTML writes the report as one self-contained HTML file: no network needed to open it.
+// Scripts, styles and the chart data are inline; the charts are drawn in the
+// browser with ECharts' SVG renderer. The same data gives the same bytes.
+func RenderHTML(w io.Writer, d *warehouse.ReportData) error {
+	if d == nil {
+		return errHTMLNoData
+	}
+	v, err := htmlBuildView(d)
+	if err != nil {
+		return fmt.Errorf("reports: html: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := htmlPage.Execute(&buf, v); err != nil {
+		return fmt.Errorf("reports: html: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("reports: html: %w", err)
+	}
+	return nil
+}
+
+// htmlView is what the template shows: every figure already formatted.
+type htmlView struct {
+	Title, Summary              string
+	AsOf, PrevAsOf, YearAgoAsOf string
+	ECharts                     template.JS
+
+	Headline        []htmlFigure
+	Counties        []htmlCoverage
+	TownshipGroups  []htmlTownshipGroup
+	Regions         []htmlRegion
+	Retention       []htmlRetention
+	Exits           []htmlExit
+	ExitsTotal      string
+	ExitsShareTotal string
+	ExitReasons     []string
+	ExitCounties    []htmlExitCounty
+	Promotions      []htmlPromotion
+	QuotaYear       int
+	Quota           []htmlQuota
+	Uncovered       []htmlUncovered
+	UncoveredNote   string
+	Freshness       []htmlFreshness
+	StaleNote       string
+	AnyStale        bool
+	Rejects         []htmlQuality
+	RejectsTotal    string
+	Findings        []htmlQuality
+	FindingsTotal   string
+
+	// Charts by name; nil where there is nothing to draw.
+	CoverageChart, RegionChart, SurvivalChart, ExitChart, QuotaChart *htmlChart
+}
+
+type htmlFigure struct {
+	Label, Value, Prev, YearAgo string
+	PrevBase, YearAgoBase       string
+}
+
+type htmlCoverage struct {
+	Code, Name, Region                   string
+	Villages, Covered, Uncovered, InPost string
+	Rate                                 string
+	Full                                 bool
+}
+
+type htmlTownshipGroup struct {
+	County    htmlCoverage
+	Townships []htmlCoverage
+}
+
+type htmlRegion struct {
+	Label, Villages, Covered, Rate, InPost, PerHundred, Retention12m string
+	Ratio                                                            bool
+}
+
+type htmlRetention struct {
+	Label, Cohort12, Retained12, Rate12, Cohort24, Retained24, Rate24 string
+	City                                                              bool
+}
+
+type htmlExit struct{ Label, Code, Exits, Share string }
+
+type htmlExitCounty struct {
+	Name   string
+	Counts []string
+	Total  string
+}
+
+type htmlPromotion struct {
+	Name, Graduates, Committee, Secretaries, TownshipLeaders string
+	CommitteeRate, SecretaryRate, Median                     string
+	City                                                     bool
+}
+
+type htmlQuota struct {
+	Name, TownshipQuota, CountyPool, QuotaTotal       string
+	PostsTownship, PostsCountyPool, PostsTotal, Usage string
+	Unfilled                                          string
+	City, Over                                        bool
+}
+
+type htmlUncovered struct {
+	No, Code, Village, Township, County, Region, Days, Vacancy string
+	VacancyReported                                            bool
+}
+
+type htmlFreshness struct {
+	Code, Name, LastSuccess, LastNewFile, Hours string
+	Stale                                       bool
+}
+
+type htmlQuality struct {
+	County, Label, Code, Severity, Count string
+}
+
+// htmlChart is one chart: a <div class="chart"> of a fixed height and its
+// data, JSON in a <script type="application/json"> element. encoding/json
+// escapes <, > and & so the data cannot end the element early.
+type htmlChart struct {
+	Name, Label string
+	Height      int
+	Data        template.JS
+}
+
+func htmlNewChart(name, label string, height int, data any) (*htmlChart, error) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", name, err)
+	}
+	return &htmlChart{Name: name, Label: label, Height: height, Data: template.JS(b)}, nil
+}
+
+func htmlBuildView(d *warehouse.ReportData) (*htmlView, error) {
+	v := &htmlView{
+		Title:       htmlTitle(d.CityName, d.Period),
+		AsOf:        htmlDate(d.AsOf),
+		PrevAsOf:    htmlDate(d.PrevAsOf),
+		YearAgoAsOf: htmlDate(d.YearAgoAsOf),
+		ECharts:     template.JS(htmlEChartsJS),
+		QuotaYear:   d.QuotaYear,
+	}
+	v.Summary = htmlSummary(d)
+	for _, f := range d.Headline {
+		v.Headline = append(v.Headline, htmlFormatFigure(f))
+	}
+	htmlBuildCoverage(v, d)
+	htmlBuildRegions(v, d)
+	htmlBuildRetention(v, d)
+	htmlBuildExits(v, d)
+	htmlBuildPromotions(v, d)
+	htmlBuildQuota(v, d)
+	htmlBuildUncovered(v, d)
+	htmlBuildFreshness(v, d)
+	htmlBuildQuality(v, d)
+	return v, htmlBuildCharts(v, d)
+}
+
+// htmlTitle is "太原市“一村（社区）一名研究生”工作月报 2022年7月".
+func htmlTitle(city, period string) string {
+	return city + "“一村（社区）一名研究生”工作月报 " + htmlPeriod(period)
+}
+
+// htmlSummary is the opening sentence, from the headline figures it names.
+func htmlSummary(d *warehouse.ReportData) string {
+	fig := map[string]*float64{}
+	for _, f := range d.Headline {
+		fig[f.Key] = f.Value
+	}
+	villages, covered, rate, inPost := fig["villages"], fig["covered"], fig["coverage_rate"], fig["graduates_in_post"]
+	if !htmlFinite(villages) || !htmlFinite(covered) || !htmlFinite(rate) {
+		return ""
+	}
+	s := fmt.Sprintf("截至%s，全市%s个村（社区）中已有%s个有研究生在岗，覆盖率%s",
+		htmlDate(d.AsOf), htmlCount(*villages), htmlCount(*covered), htmlPct(rate))
+	if htmlFinite(inPost) {
+		s += fmt.Sprintf("；在岗研究生%s人", htmlCount(*inPost))
+	}
+	return s + "。"
+}
+
+func htmlFormatFigure(f warehouse.Figure) htmlFigure {
+	value := func(p *float64) string {
+		switch f.Kind {
+		case "count":
+			if !htmlFinite(p) {
+				return "—"
+			}
+			return htmlCount(*p)
+		case "rate":
+			return htmlPct(p)
+		default:
+			return htmlRatio(p)
+		}
+	}
+	return htmlFigure{
+		Label:       f.Label,
+		Value:       value(f.Value),
+		Prev:        htmlChange(f.Kind, f.Value, f.Prev),
+		YearAgo:     htmlChange(f.Kind, f.Value, f.YearAgo),
+		PrevBase:    value(f.Prev),
+		YearAgoBase: value(f.YearAgo),
+	}
+}
+
+// htmlChange is the signed change from base to now: whole numbers for counts,
+// percentage points with one decimal for rates, two decimals for ratios.
+func htmlChange(kind string, now, base *float64) string {
+	if !htmlFinite(now) || !htmlFinite(base) {
+		return "—"
+	}
+	switch kind {
+	case "count":
+		return htmlSigned(htmlInt(int64(math.Round(*now)) - int64(math.Round(*base))))
+	case "rate":
+		return htmlSigned(htmlFixed((*now-*base)*100, 1)) + "个百分点"
+	default:
+		return htmlSigned(htmlFixed(*now-*base, 2))
+	}
+}
+
+func htmlBuildCoverage(v *htmlView, d *warehouse.ReportData) {
+	row := func(c warehouse.CoverageRow) htmlCoverage {
+		return htmlCoverage{
+			Code: c.Code, Name: htmlOr(c.Name, c.Code), Region: htmlRegionLabel(c.Region),
+			Villages: htmlInt(c.Villages), Covered: htmlInt(c.Covered), Uncovered: htmlInt(c.Villages - c.Covered),
+			InPost: htmlInt(c.GraduatesInPost), Rate: htmlPct(c.CoverageRate),
+			Full: c.Villages > 0 && c.Covered == c.Villages,
+		}
+	}
+	// Townships grouped by county, counties in the order of the county
+	// table, then any county only the townships name, in order of appearance.
+	groups := map[string]int{}
+	for _, c := range d.Counties {
+		v.Counties = append(v.Counties, row(c))
+		groups[c.Code] = len(v.TownshipGroups)
+		v.TownshipGroups = append(v.TownshipGroups, htmlTownshipGroup{County: row(c)})
+	}
+	for _, t := range d.Townships {
+		i, ok := groups[t.County]
+		if !ok {
+			i = len(v.TownshipGroups)
+			groups[t.County] = i
+			v.TownshipGroups = append(v.TownshipGroups, htmlTownshipGroup{County: htmlCoverage{
+				Code: t.County, Name: htmlOr(t.CountyName, t.County), Region: htmlRegionLabel(t.Region),
+				Villages: "", Covered: "", Uncovered: "", InPost: "", Rate: "",
+			}})
+		}
+		v.TownshipGroups[i].Townships = append(v.TownshipGroups[i].Townships, row(t))
+	}
+	kept := v.TownshipGroups[:0]
+	for _, g := range v.TownshipGroups {
+		if len(g.Townships) > 0 {
+			kept = append(kept, g)
+		}
+	}
+	v.TownshipGroups = kept
+}
+
+// htmlRegionOrder is the order of regions in tables and charts.
+var htmlRegionOrder = []string{"remote", "developed", "remote_to_developed"}
+
+func htmlBuildRegions(v *htmlView, d *warehouse.ReportData) {
+	for _, r := range htmlOrdered(d.Regions, htmlRegionOrder, func(r warehouse.RegionRow) string { return r.Region }) {
+		if r.Region == "remote_to_developed" {
+			v.Regions = append(v.Regions, htmlRegion{
+				Label: htmlRegionLabel(r.Region), Ratio: true,
+				Villages: htmlRatio(r.Villages), Covered: htmlRatio(r.Covered), InPost: htmlRatio(r.GraduatesInPost),
+				Rate: htmlRatio(r.CoverageRate), PerHundred: htmlRatio(r.PerHundred), Retention12m: htmlRatio(r.Retention12m),
+			})
+			continue
+		}
+		v.Regions = append(v.Regions, htmlRegion{
+			Label:    htmlRegionLabel(r.Region),
+			Villages: htmlCount(htmlDeref(r.Villages)), Covered: htmlCount(htmlDeref(r.Covered)), InPost: htmlCount(htmlDeref(r.GraduatesInPost)),
+			Rate: htmlPct(r.CoverageRate), PerHundred: htmlDec1(r.PerHundred), Retention12m: htmlPct(r.Retention12m),
+		})
+	}
+}
+
+func htmlBuildRetention(v *htmlView, d *warehouse.ReportData) {
+	for _, r := range d.Retention {
+		label := r.Name
+		switch r.Level {
+		case "city":
+			label = "全市"
+		case "region":
+			label = htmlRegionLabel(r.Code)
+		}
+		v.Retention = append(v.Retention, htmlRetention{
+			Label: htmlOr(label, r.Code), City: r.Level == "city",
+			Cohort12: htmlInt(r.Cohort12), Retained12: htmlInt(r.Retained12), Rate12: htmlPct(r.Rate12),
+			Cohort24: htmlInt(r.Cohort24), Retained24: htmlInt(r.Retained24), Rate24: htmlPct(r.Rate24),
+		})
+	}
+}
+
+// htmlExitOrder is the order of exit reasons in tables and charts; a reason
+// not listed follows in order of appearance.
+var htmlExitOrder = []string{"resigned", "transferred", "civil_service", "promoted", "other", "unspecified"}
+
+func htmlExitReason(r warehouse.ExitRow) string { return htmlOr(r.Reason, "unspecified") }
+
+func htmlBuildExits(v *htmlView, d *warehouse.ReportData) {
+	exits := htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason)
+	var total int64
+	for _, e := range exits {
+		total += e.Exits
+	}
+	for _, e := range exits {
+		share := "—"
+		if total > 0 {
+			p := float64(e.Exits) / float64(total)
+			share = htmlPct(&p)
+		}
+		v.Exits = append(v.Exits, htmlExit{Label: htmlExitLabel(htmlExitReason(e)), Code: htmlExitReason(e),
+			Exits: htmlInt(e.Exits), Share: share})
+	}
+	v.ExitsTotal, v.ExitsShareTotal = htmlInt(total), "—"
+	if total > 0 {
+		v.ExitsShareTotal = "100.0%"
+	}
+
+	// The county table: one column per reason seen at either level.
+	var reasons []string
+	seen := map[string]bool{}
+	for _, r := range htmlOrdered(append(append([]warehouse.ExitRow(nil), d.Exits...), d.ExitsCounty...), htmlExitOrder, htmlExitReason) {
+		if reason := htmlExitReason(r); !seen[reason] {
+			seen[reason] = true
+			reasons = append(reasons, reason)
+		}
+	}
+	col := map[string]int{}
+	for i, r := range reasons {
+		col[r] = i
+		v.ExitReasons = append(v.ExitReasons, htmlExitLabel(r))
+	}
+	type county struct {
+		name   string
+		counts []int64
+	}
+	var counties []*county
+	byCode := map[string]*county{}
+	for _, e := range d.ExitsCounty {
+		c := byCode[e.Code]
+		if c == nil {
+			c = &county{name: htmlOr(e.Name, e.Code), counts: make([]int64, len(reasons))}
+			byCode[e.Code] = c
+			counties = append(counties, c)
+		}
+		c.counts[col[htmlExitReason(e)]] += e.Exits
+	}
+	for _, c := range counties {
+		row := htmlExitCounty{Name: c.name}
+		var sum int64
+		for _, n := range c.counts {
+			row.Counts = append(row.Counts, htmlInt(n))
+			sum += n
+		}
+		row.Total = htmlInt(sum)
+		v.ExitCounties = append(v.ExitCounties, row)
+	}
+}
+
+func htmlBuildPromotions(v *htmlView, d *warehouse.ReportData) {
+	for _, p := range d.Promotions {
+		name := htmlOr(p.Name, p.Code)
+		if p.Level == "city" {
+			name = "全市"
+		}
+		v.Promotions = append(v.Promotions, htmlPromotion{
+			Name: name, City: p.Level == "city",
+			Graduates: htmlInt(p.Graduates), Committee: htmlInt(p.Committee), Secretaries: htmlInt(p.Secretaries),
+			TownshipLeaders: htmlInt(p.TownshipLeaders), CommitteeRate: htmlPct(p.CommitteeRate),
+			SecretaryRate: htmlPct(p.SecretaryRate), Median: htmlDec1(p.MedianMonthsToCommittee),
+		})
+	}
+}
+
+func htmlBuildQuota(v *htmlView, d *warehouse.ReportData) {
+	opt := func(p *int64) string {
+		if p == nil {
+			return "—"
+		}
+		return htmlInt(*p)
+	}
+	for _, q := range d.Quota {
+		name := htmlOr(q.Name, q.Code)
+		if q.Level == "city" {
+			name = "全市"
+		}
+		usage := "—"
+		if q.QuotaTotal > 0 {
+			u := float64(q.PostsTotal) / float64(q.QuotaTotal)
+			usage = htmlPct(&u)
+		}
+		v.Quota = append(v.Quota, htmlQuota{
+			Name: name, City: q.Level == "city", Over: q.Unfilled < 0,
+			TownshipQuota: opt(q.TownshipQuota), CountyPool: opt(q.CountyPool), QuotaTotal: htmlInt(q.QuotaTotal),
+			PostsTownship: htmlInt(q.PostsTownship), PostsCountyPool: htmlInt(q.PostsCountyPool),
+			PostsTotal: htmlInt(q.PostsTotal), Unfilled: htmlInt(q.Unfilled), Usage: usage,
+		})
+	}
+}
+
+func htmlBuildUncovered(v *htmlView, d *warehouse.ReportData) {
+	reported := 0
+	for i, u := range d.Uncovered {
+		days := "—"
+		if u.UncoveredDays != nil {
+			days = htmlInt(*u.UncoveredDays)
+		}
+		vacancy := "否"
+		if u.VacancyReported {
+			vacancy = "是"
+			reported++
+		}
+		v.Uncovered = append(v.Uncovered, htmlUncovered{
+			No: strconv.Itoa(i + 1), Code: u.VillageCode, Village: u.VillageName, Township: u.TownshipName,
+			County: u.CountyName, Region: htmlRegionLabel(u.Region), Days: days, Vacancy: vacancy,
+			VacancyReported: u.VacancyReported,
+		})
+	}
+	if len(d.Uncovered) == 0 {
+		v.UncoveredNote = "截至" + htmlDate(d.AsOf) + "，所有村（社区）均有研究生在岗。"
+		return
+	}
+	v.UncoveredNote = fmt.Sprintf("截至%s，共有%s个村（社区）无研究生在岗，其中%s个已登记空缺。按空缺时间由长到短排列。",
+		htmlDate(d.AsOf), htmlInt(int64(len(d.Uncovered))), htmlInt(int64(reported)))
+}
+
+func htmlBuildFreshness(v *htmlView, d *warehouse.ReportData) {
+	var stale []string
+	for _, f := range d.Freshness {
+		row := htmlFreshness{Code: f.County, Name: htmlOr(f.Name, f.County), Stale: f.Stale,
+			LastSuccess: htmlOr(f.LastSuccess, "从未成功"), LastNewFile: htmlOr(f.LastNewFile, "—"), Hours: htmlDec1(f.HoursSinceSuccess)}
+		v.Freshness = append(v.Freshness, row)
+		if f.Stale {
+			stale = append(stale, row.Name)
+		}
+	}
+	v.AnyStale = len(stale) > 0
+	switch {
+	case len(d.Freshness) == 0:
+		v.StaleNote = "暂无数据源记录。"
+	case len(stale) == 0:
+		v.StaleNote = "所有县（市、区）数据源均在时效内。"
+	default:
+		v.StaleNote = fmt.Sprintf("%d个县（市、区）数据源已超过时效，请督促报送：%s。", len(stale), strings.Join(stale, "、"))
+	}
+}
+
+func htmlBuildQuality(v *htmlView, d *warehouse.ReportData) {
+	var rejects, findings int64
+	for _, q := range d.Quality {
+		row := htmlQuality{County: htmlOr(q.CountyName, q.County), Label: htmlQualityLabel(q.Code), Code: q.Code,
+			Severity: htmlSeverityLabel(q.Severity), Count: htmlInt(q.Count)}
+		if q.Kind == "reject" {
+			v.Rejects = append(v.Rejects, row)
+			rejects += q.Count
+		} else {
+			v.Findings = append(v.Findings, row)
+			findings += q.Count
+		}
+	}
+	v.RejectsTotal, v.FindingsTotal = htmlInt(rejects), htmlInt(findings)
+}
+
+// Chart data: the values of the ReportData, unscaled (rates as fractions,
+// survival by day); the page script scales them for display.
+type (
+	htmlCoveragePoint struct {
+		Code         string   `json:"code"`
+		Name         string   `json:"name"`
+		Region       string   `json:"region"`
+		RegionLabel  string   `json:"region_label"`
+		CoverageRate *float64 `json:"coverage_rate"`
+	}
+	htmlRegionPoint struct {
+		Region          string   `json:"region"`
+		Label           string   `json:"label"`
+		CoverageRate    *float64 `json:"coverage_rate"`
+		PerHundred      *float64 `json:"per_100_villages"`
+		Retention12m    *float64 `json:"retention_12m"`
+		Villages        float64  `json:"villages"`
+		Covered         float64  `json:"covered"`
+		GraduatesInPost float64  `json:"graduates_in_post"`
+	}
+	htmlSurvivalSeries struct {
+		Stratum string `json:"stratum"`
+		Label   string `json:"label"`
+		// Points are [day, survival, at risk].
+		Points [][3]float64 `json:"points"`
+	}
+	htmlExitPoint struct {
+		Reason string `json:"reason"`
+		Label  string `json:"label"`
+		Exits  int64  `json:"exits"`
+	}
+	htmlQuotaPoint struct {
+		Code            string `json:"code"`
+		Name            string `json:"name"`
+		TownshipQuota   *int64 `json:"township_quota"`
+		CountyPool      *int64 `json:"county_pool"`
+		QuotaTotal      int64  `json:"quota_total"`
+		PostsTownship   int64  `json:"posts_township"`
+		PostsCountyPool int64  `json:"posts_county_pool"`
+		PostsTotal      int64  `json:"posts_total"`
+	}
+)
+
+// htmlSurvivalOrder is the order (and so the colour) of the strata.
+var htmlSurvivalOrder = []string{"all", "developed", "remote"}
+
+func htmlBuildCharts(v *htmlView, d *warehouse.ReportData) error {
+	var errs []error
+	chart := func(name, label string, height int, data any) *htmlChart {
+		c, err := htmlNewChart(name, label, height, data)
+		errs = append(errs, err)
+		return c
+	}
+
+	var cov []htmlCoveragePoint
+	for _, c := range d.Counties {
+		cov = append(cov, htmlCoveragePoint{Code: c.Code, Name: htmlOr(c.Name, c.Code), Region: c.Region,
+			RegionLabel: htmlRegionLabel(c.Region), CoverageRate: htmlFiniteOrNil(c.CoverageRate)})
+	}
+	if len(cov) > 0 {
+		v.CoverageChart = chart("coverage", "各县（市、区）覆盖率条形图", max(240, 90+34*len(cov)), cov)
+	}
+
+	var reg []htmlRegionPoint
+	for _, r := range htmlOrdered(d.Regions, htmlRegionOrder, func(r warehouse.RegionRow) string { return r.Region }) {
+		if r.Region == "remote_to_developed" {
+			continue
+		}
+		reg = append(reg, htmlRegionPoint{Region: r.Region, Label: htmlRegionLabel(r.Region),
+			CoverageRate: htmlFiniteOrNil(r.CoverageRate), PerHundred: htmlFiniteOrNil(r.PerHundred),
+			Retention12m: htmlFiniteOrNil(r.Retention12m),
+			Villages:     htmlDeref(r.Villages), Covered: htmlDeref(r.Covered), GraduatesInPost: htmlDeref(r.GraduatesInPost)})
+	}
+	if len(reg) > 0 {
+		v.RegionChart = chart("regions", "偏远与发达地区对比柱状图", 340, reg)
+	}
+
+	var surv []htmlSurvivalSeries
+	for _, s := range htmlOrdered(d.Survival, htmlSurvivalOrder, func(s warehouse.SurvivalSeries) string { return s.Stratum }) {
+		pts := make([][3]float64, 0, len(s.Points))
+		for _, p := range s.Points {
+			if math.IsNaN(p.Survival) || math.IsInf(p.Survival, 0) {
+				continue
+			}
+			pts = append(pts, [3]float64{float64(p.Day), p.Survival, float64(p.AtRisk)})
+		}
+		if len(pts) > 0 {
+			surv = append(surv, htmlSurvivalSeries{Stratum: s.Stratum, Label: htmlStratumLabel(s.Stratum), Points: pts})
+		}
+	}
+	if len(surv) > 0 {
+		v.SurvivalChart = chart("survival", "在岗生存曲线（Kaplan–Meier）", 380, surv)
+	}
+
+	var exits []htmlExitPoint
+	for _, e := range htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason) {
+		if e.Exits > 0 {
+			exits = append(exits, htmlExitPoint{Reason: htmlExitReason(e), Label: htmlExitLabel(htmlExitReason(e)), Exits: e.Exits})
+		}
+	}
+	if len(exits) > 0 {
+		v.ExitChart = chart("exits", "离岗原因构成饼图", 340, exits)
+	}
+
+	var quota []htmlQuotaPoint
+	for _, q := range d.Quota {
+		if q.Level == "city" {
+			continue
+		}
+		quota = append(quota, htmlQuotaPoint{Code: q.Code, Name: htmlOr(q.Name, q.Code), TownshipQuota: q.TownshipQuota,
+			CountyPool: q.CountyPool, QuotaTotal: q.QuotaTotal, PostsTownship: q.PostsTownship,
+			PostsCountyPool: q.PostsCountyPool, PostsTotal: q.PostsTotal})
+	}
+	if len(quota) > 0 {
+		v.QuotaChart = chart("quota", "各县（市、区）编制与在岗人数堆积柱状图", 380, quota)
+	}
+	return errors.Join(errs...)
+}
+
+// htmlOrdered returns rows in the order of the keys listed in order, then the
+// others in their original order. It does not change rows.
+func htmlOrdered[T any](rows []T, order []string, key func(T) string) []T {
+	rank := func(k string) int {
+		for i, o := range order {
+			if o == k {
+				return i
+			}
+		}
+		return len(order)
+	}
+	out := make([]T, 0, len(rows))
+	for r := 0; r <= len(order); r++ {
+		for _, row := range rows {
+			if rank(key(row)) == r {
+				out = append(out, row)
+			}
+		}
+	}
+	return out
+}
+
+// Labels in Chinese.
+var (
+	htmlRegionLabels = map[string]string{
+		"remote":              "偏远地区",
+		"developed":           "发达地区",
+		"remote_to_developed": "偏远÷发达",
+	}
+	htmlStratumLabels = map[string]string{
+		"all":       "全市",
+		"developed": "发达地区",
+		"remote":    "偏远地区",
+	}
+	htmlExitLabels = map[string]string{
+		"resigned":      "辞职",
+		"transferred":   "调动",
+		"civil_service": "考录公务员",
+		"promoted":      "提拔",
+		"other":         "其他",
+		"unspecified":   "未填写",
+	}
+	htmlQualityLabels = map[string]string{
+		"bad_id_format":            "身份证号格式错误",
+		"bad_id_checksum":          "身份证号校验位错误",
+		"unknown_village":          "找不到村（社区）",
+		"wrong_county":             "非本县数据",
+		"end_before_start":         "离岗早于到岗",
+		"duplicate_in_file":        "文件内重复",
+		"gender_mismatch":          "性别与身份证号不符",
+		"birth_mismatch":           "出生年月与身份证号不符",
+		"overlapping_postings":     "同一时间在两个村在岗",
+		"vanished_from_ledger":     "台账中消失",
+		"over_age_at_entry":        "专项引进入职时超龄",
+		"degree_below_requirement": "学历低于要求",
+		"subsidy_over_cap":         "补贴超过上限",
+		"unused_columns":           "未使用的列",
+		"unknown_record_type":      "无法识别的工作表",
+	}
+	// htmlQualityPrefixes are the reason codes that name a column.
+	htmlQualityPrefixes = map[string]string{
+		"bad_date":      "日期无法识别",
+		"missing":       "缺少必填项",
+		"unknown_value": "取值不在规定范围",
+	}
+	// htmlColumnLabels are the Chinese headers of the canonical columns (CONTRACT §1.1-§1.2).
+	htmlColumnLabels = map[string]string{
+		"name": "姓名", "id_number": "身份证号", "gender": "性别", "phone": "联系电话", "birth": "出生年月",
+		"political_status": "政治面貌", "degree": "学历", "university": "毕业院校", "major": "专业",
+		"channel": "招录方式", "selection_round": "选岗轮次", "quota_source": "编制来源",
+		"county": "所在县（市、区）", "township": "所在乡镇（街道）", "village": "所在村（社区）",
+		"village_code": "村社区代码", "start_date": "到岗/任职时间", "end_date": "离岗/离任时间",
+		"end_reason": "离岗原因", "role": "两委职务", "role_start": "任职时间", "mentor_role": "导师职务",
+		"assessment_year": "考核年度", "assessment": "年度考核", "year": "年度", "grade": "考核结果",
+		"reported_on": "登记时间", "reason": "空缺原因", "filled_on": "补齐时间",
+		"township_quota": "乡镇编制数", "county_pool": "县级周转池调剂数",
+		"paid_on": "发放时间", "kind": "补贴类型", "amount_yuan": "金额（元）",
+		"village_name": "村（社区）名称", "township_code": "乡镇（街道）代码", "township_name": "乡镇（街道）名称",
+		"county_code": "县（市、区）代码", "county_name": "县（市、区）名称", "urban_rural_code": "城乡分类代码",
+		"established_on": "成立日期", "dissolved_on": "撤销日期",
+	}
+	htmlSeverityLabels = map[string]string{
+		"error":   "错误",
+		"warning": "警告",
+		"info":    "提示",
+	}
+)
+
+func htmlLabel(labels map[string]string, code string) string {
+	if l, ok := labels[code]; ok {
+		return l
+	}
+	return code
+}
+
+func htmlRegionLabel(code string) string   { return htmlLabel(htmlRegionLabels, code) }
+func htmlStratumLabel(code string) string  { return htmlLabel(htmlStratumLabels, code) }
+func htmlExitLabel(code string) string     { return htmlLabel(htmlExitLabels, code) }
+func htmlSeverityLabel(code string) string { return htmlLabel(htmlSeverityLabels, code) }
+
+// htmlQualityLabel translates a reject reason or finding code; a code naming
+// a column ("bad_date:start_date") names it by its Chinese header.
+func htmlQualityLabel(code string) string {
+	if l, ok := htmlQualityLabels[code]; ok {
+		return l
+	}
+	if prefix, col, ok := strings.Cut(code, ":"); ok {
+		if l, ok := htmlQualityPrefixes[prefix]; ok {
+			return l + "（" + htmlLabel(htmlColumnLabels, col) + "）"
+		}
+	}
+	return code
+}
+
+// Number and date formatting.
+
+// htmlGroup puts thousands separators into the integer part of a decimal.
+func htmlGroup(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return sign + b.String()
+}
+
+func htmlInt(n int64) string { return htmlGroup(strconv.FormatInt(n, 10)) }
+
+// htmlCount shows a count held as a float as a whole number.
+func htmlCount(f float64) string { return htmlInt(int64(math.Round(f))) }
+
+// htmlDeref is *p, or 0 for nil (counts of the remote and developed rows are never nil).
+func htmlDeref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// htmlFixed is f with dec decimals and thousands separators, never "-0.0".
+func htmlFixed(f float64, dec int) string {
+	s := strconv.FormatFloat(f, 'f', dec, 64)
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-")
+	}
+	return htmlGroup(s)
+}
+
+// htmlSigned puts a plus sign before a non-zero, non-negative number.
+func htmlSigned(s string) string {
+	if strings.HasPrefix(s, "-") || strings.Trim(s, "0.,") == "" {
+		return s
+	}
+	return "+" + s
+}
+
+func htmlFinite(p *float64) bool { return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0) }
+
+func htmlFiniteOrNil(p *float64) *float64 {
+	if !htmlFinite(p) {
+		return nil
+	}
+	return p
+}
+
+// htmlPct shows a fraction as a percentage with one decimal.
+func htmlPct(p *float64) string {
+	if !htmlFinite(p) {
+		return "—"
+	}
+	return htmlFixed(*p*100, 1) + "%"
+}
+
+func htmlRatio(p *float64) string {
+	if !htmlFinite(p) {
+		return "—"
+	}
+	return htmlFixed(*p, 2)
+}
+
+func htmlDec1(p *float64) string {
+	if !htmlFinite(p) {
+		return "—"
+	}
+	return htmlFixed(*p, 1)
+}
+
+func htmlOr(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
+}
+
+// htmlDate shows "2022-07-31" as "2022年7月31日" (anything else as is).
+func htmlDate(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+}
+
+// htmlPeriod shows "2022-07" as "2022年7月" (anything else as is).
+func htmlPeriod(s string) string {
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return s
+	}
+	return fmt.Sprintf("%d年%d月", t.Year(), t.Month())
+}

@@ -1,0 +1,123 @@
+// Package reports writes the monthly report for the municipal party
+// committee's organisation department (CONTRACT §5): one self-contained HTML
+// file with charts and one workbook with native Excel charts, in Chinese,
+// from warehouse.ReportData, which is read from the metric macros only.
+package reports
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+// Formats a report is written in.
+const (
+	FormatHTML = "html"
+	FormatXLSX = "xlsx"
+)
+
+// renderers by format, with the file each writes.
+var renderers = map[string]struct {
+	file   string
+	render func(io.Writer, *warehouse.ReportData) error
+}{
+	FormatHTML: {"report.html", RenderHTML},
+	FormatXLSX: {"report.xlsx", RenderXLSX},
+}
+
+// ErrFormat is returned for a format other than html and xlsx.
+var ErrFormat = errors.New("reports: unknown format")
+
+// LastMonth is the period before the month of now in loc: what a report run
+// on the 1st covers.
+func LastMonth(now time.Time, loc *time.Location) string {
+	t := now.In(loc)
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -1, 0).Format("2006-01")
+}
+
+// Write renders d in the formats into out/<period>/, replacing an earlier
+// report of the period atomically: the files are written and synced in a
+// folder beside it, which is then swapped into place, so a reader sees the
+// old report or the new one, never a mix. It returns the files written.
+func Write(ctx context.Context, out string, d *warehouse.ReportData, formats []string) ([]string, error) {
+	if len(formats) == 0 {
+		formats = []string{FormatHTML, FormatXLSX}
+	}
+	for _, f := range formats {
+		if _, ok := renderers[f]; !ok {
+			return nil, fmt.Errorf("%w: %q (want html or xlsx)", ErrFormat, f)
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	dst := filepath.Join(out, d.Period)
+	tmp, err := os.MkdirTemp(out, "."+d.Period+".tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	var files []string
+	for _, f := range formats {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r := renderers[f]
+		var buf bytes.Buffer
+		if err := r.render(&buf, d); err != nil {
+			return nil, fmt.Errorf("%s of %s: %w", f, d.Period, err)
+		}
+		if err := writeSynced(filepath.Join(tmp, r.file), buf.Bytes()); err != nil {
+			return nil, fmt.Errorf("reports: %w", err)
+		}
+		files = append(files, filepath.Join(dst, r.file))
+	}
+	if err := swapInto(tmp, dst); err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	return files, nil
+}
+
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// swapInto puts the folder src at dst: a plain rename when dst does not
+// exist, else an atomic exchange (Linux renameat2 RENAME_EXCHANGE), falling
+// back to moving the old folder aside first. The old folder ends in src's
+// place and is removed with it.
+func swapInto(src, dst string) error {
+	if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
+		return os.Rename(src, dst)
+	}
+	if err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, dst, unix.RENAME_EXCHANGE); err == nil {
+		return nil
+	}
+	aside := src + ".old-" + strconv.Itoa(os.Getpid())
+	if err := os.Rename(dst, aside); err != nil {
+		return err
+	}
+	defer os.RemoveAll(aside)
+	return os.Rename(src, dst)
+}

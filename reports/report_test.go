@@ -1,0 +1,273 @@
+package reports_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"html"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/pipeline"
+	"github.com/grassroots-cn/grassroots/reports"
+	"github.com/grassroots-cn/grassroots/synth"
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+// demoCity loads the synthetic Taiyuan and returns its config.
+func demoCity(t *testing.T) *config.Config {
+	t.Helper()
+	ctx := context.Background()
+	gen, err := synth.Generate(ctx, t.TempDir(), synth.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(gen.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&pipeline.Runner{Config: cfg}).Run(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestReportAgainstMacros renders the report of 2022-07 for the demo city and
+// checks its figures against the macros, cell by cell in the workbook and by
+// value in the HTML; the same data gives the same figures; nothing personal
+// is in either file.
+func TestReportAgainstMacros(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the synthetic city; skipped with -short")
+	}
+	ctx := context.Background()
+	cfg := demoCity(t)
+	d, err := warehouse.ReadReport(ctx, cfg.Published, "2022-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "reports")
+	files, err := reports.Write(ctx, out, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 || files[0] != filepath.Join(out, "2022-07", "report.html") || files[1] != filepath.Join(out, "2022-07", "report.xlsx") {
+		t.Fatalf("files %v", files)
+	}
+
+	db, err := sql.Open("duckdb", cfg.Published+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	type county struct {
+		code, name        string
+		villages, covered int64
+		rate              float64
+		inPost            int64
+	}
+	var counties []county
+	rows, err := db.Query("SELECT code, name, villages, covered, coverage_rate, graduates_in_post FROM coverage('2022-07-31') WHERE level = 'county' ORDER BY code")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c county
+		rows.Scan(&c.code, &c.name, &c.villages, &c.covered, &c.rate, &c.inPost)
+		counties = append(counties, c)
+	}
+	rows.Close()
+	if len(counties) != 10 {
+		t.Fatalf("%d counties from the macro", len(counties))
+	}
+
+	// The workbook, cell by cell.
+	x, err := excelize.OpenFile(files[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	sheet := "县区覆盖"
+	header, err := x.GetRows(sheet)
+	if err != nil || len(header) < 2+len(counties) {
+		t.Fatalf("sheet %s: %v, %d rows", sheet, err, len(header))
+	}
+	col := map[string]int{}
+	for i, h := range header[1] {
+		col[h] = i + 1
+	}
+	cell := func(row int, name string) string {
+		t.Helper()
+		i, ok := col[name]
+		if !ok {
+			t.Fatalf("sheet %s has no column %s (%v)", sheet, name, header[1])
+		}
+		ref, _ := excelize.CoordinatesToCellName(i, row)
+		v, err := x.GetCellValue(sheet, ref, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for i, c := range counties {
+		r := 3 + i
+		got := []string{cell(r, "县区代码"), cell(r, "县区"), cell(r, "村（社区）数"), cell(r, "已覆盖"), cell(r, "在岗研究生")}
+		want := []string{c.code, c.name, fmt.Sprint(c.villages), fmt.Sprint(c.covered), fmt.Sprint(c.inPost)}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("workbook row %d: %v, macro %v", r, got, want)
+		}
+		var rate float64
+		fmt.Sscan(cell(r, "覆盖率"), &rate)
+		if diff := rate - c.rate; diff > 1e-9 || diff < -1e-9 {
+			t.Errorf("workbook %s coverage rate %v, macro %v", c.code, rate, c.rate)
+		}
+	}
+	// Headline: this month's coverage rate and committee members.
+	head, _ := x.GetRows("核心指标", excelize.Options{RawCellValue: true})
+	found := map[string]string{}
+	for _, r := range head {
+		if len(r) > 1 {
+			found[r[0]] = r[1]
+		}
+	}
+	if found["覆盖率"] == "" || !strings.HasPrefix(found["覆盖率"], "0.81") || found["进入村（社区）“两委”"] != "72" || found["村（社区）总数"] != "1395" {
+		t.Errorf("headline sheet: %v", found)
+	}
+
+	// The HTML, by value: each county's coverage rate in the chart data and
+	// its numbers in the table.
+	page, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="chart-data-coverage">(.*?)</script>`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no coverage chart data in the HTML")
+	}
+	var points []struct {
+		Code string   `json:"code"`
+		Rate *float64 `json:"coverage_rate"`
+	}
+	if err := json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &points); err != nil {
+		t.Fatalf("coverage chart data: %v", err)
+	}
+	rates := map[string]float64{}
+	for _, p := range points {
+		if p.Rate != nil {
+			rates[p.Code] = *p.Rate
+		}
+	}
+	text := string(page)
+	for _, c := range counties {
+		if rates[c.code] != c.rate {
+			t.Errorf("HTML chart: %s coverage %v, macro %v", c.code, rates[c.code], c.rate)
+		}
+		pct := fmt.Sprintf("%.1f%%", c.rate*100)
+		if !regexp.MustCompile(c.name + `(?s).{0,400}` + regexp.QuoteMeta(pct)).MatchString(text) {
+			t.Errorf("HTML table: %s without %s nearby", c.name, pct)
+		}
+	}
+	for _, want := range []string{"81.0%", "1,395", "1,145"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+
+	// The same period on the same data: byte-identical files.
+	again := filepath.Join(t.TempDir(), "again")
+	files2, err := reports.Write(ctx, again, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range files {
+		a, _ := os.ReadFile(files[i])
+		b, _ := os.ReadFile(files2[i])
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two renders of the same data", filepath.Base(files[i]))
+		}
+	}
+	d2, err := warehouse.ReadReport(ctx, cfg.Published, "2022-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h1, h2 bytes.Buffer
+	reports.RenderHTML(&h1, d)
+	reports.RenderHTML(&h2, d2)
+	if !bytes.Equal(h1.Bytes(), h2.Bytes()) {
+		t.Errorf("reading the same period twice gives another HTML")
+	}
+
+	// Nothing personal in either file.
+	wh, err := sql.Open("duckdb", cfg.Warehouse+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	var needles []string
+	prs, err := wh.Query("SELECT name, id_number, coalesce(phone, id_number), person_key FROM pii_person")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for prs.Next() {
+		var n, id, ph, pk string
+		prs.Scan(&n, &id, &ph, &pk)
+		needles = append(needles, id, ph, pk)
+		if len([]rune(n)) >= 3 {
+			needles = append(needles, n)
+		}
+	}
+	prs.Close()
+	var cells strings.Builder
+	for _, s := range x.GetSheetList() {
+		rs, _ := x.GetRows(s)
+		for _, r := range rs {
+			cells.WriteString(strings.Join(r, "\t"))
+			cells.WriteByte('\n')
+		}
+	}
+	for _, n := range needles {
+		if strings.Contains(text, n) || strings.Contains(cells.String(), n) {
+			t.Fatalf("the report holds personal data (%d characters)", len([]rune(n)))
+		}
+	}
+
+	// Writing the period again replaces its files, leaving no temporary folder.
+	if _, err := reports.Write(ctx, out, d, []string{reports.FormatHTML}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 || entries[0].Name() != "2022-07" {
+		t.Errorf("reports folder holds %v", entries)
+	}
+	inside, _ := os.ReadDir(filepath.Join(out, "2022-07"))
+	if len(inside) != 1 || inside[0].Name() != "report.html" {
+		t.Errorf("2022-07 holds %v after a rewrite with html only", inside)
+	}
+}
+
+func TestLastMonth(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	cases := map[string]string{
+		"2022-08-01T08:00:00+08:00": "2022-07",
+		"2022-01-15T00:00:00+08:00": "2021-12",
+		"2022-03-01T00:30:00+08:00": "2022-02",
+		// 16:30 UTC on the last day of July is already 1 August in Shanghai.
+		"2022-07-31T16:30:00Z": "2022-07",
+	}
+	for in, want := range cases {
+		now, _ := time.Parse(time.RFC3339, in)
+		if got := reports.LastMonth(now, loc); got != want {
+			t.Errorf("LastMonth(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,371 @@
+package reports
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+// The sheet names of the workbook, in order.
+const (
+	xlsxSheetHeadline   = "核心指标"
+	xlsxSheetCounties   = "县区覆盖"
+	xlsxSheetTownships  = "乡镇覆盖"
+	xlsxSheetRegions    = "区域对比"
+	xlsxSheetRetention  = "留任"
+	xlsxSheetSurvival   = "生存曲线"
+	xlsxSheetExits      = "离岗原因"
+	xlsxSheetPromotions = "晋升"
+	xlsxSheetQuota      = "编制使用"
+	xlsxSheetUncovered  = "待补充名单"
+	xlsxSheetFreshness  = "数据源时效"
+	xlsxSheetQuality    = "数据质量"
+)
+
+// xlsxDaysPerMonth is the month of the survival and promotion macros.
+const xlsxDaysPerMonth = 30.4375
+
+// xlsxTables returns the sheets of the workbook, in order.
+func xlsxTables(d *warehouse.ReportData) []xlsxTable {
+	return []xlsxTable{
+		xlsxHeadline(d),
+		xlsxCounties(d),
+		xlsxTownships(d),
+		xlsxRegions(d),
+		xlsxRetention(d),
+		xlsxSurvival(d),
+		xlsxExits(d),
+		xlsxPromotions(d),
+		xlsxQuota(d),
+		xlsxUncovered(d),
+		xlsxFreshness(d),
+		xlsxQuality(d),
+	}
+}
+
+// Cell constructors.
+
+// xText is a text cell; "" is an empty cell.
+func xText(s string) xlsxCell {
+	if s == "" {
+		return xlsxCell{}
+	}
+	return xlsxCell{v: s}
+}
+
+// xInt is a count.
+func xInt(n int64) xlsxCell { return xlsxCell{v: n, f: xfCount} }
+
+// xIntPtr is a count or, for nil, an empty cell.
+func xIntPtr(p *int64) xlsxCell {
+	if p == nil {
+		return xlsxCell{f: xfCount}
+	}
+	return xInt(*p)
+}
+
+// xFloat is v shown as f.
+func xFloat(v float64, f xlsxFmt) xlsxCell { return xlsxCell{v: v, f: f} }
+
+// xNum is *p shown as f or, for nil, an empty cell.
+func xNum(p *float64, f xlsxFmt) xlsxCell {
+	if p == nil {
+		return xlsxCell{f: f}
+	}
+	return xFloat(*p, f)
+}
+
+// xDiff is a − b shown as f, empty unless both are set.
+func xDiff(a, b *float64, f xlsxFmt) xlsxCell {
+	if a == nil || b == nil {
+		return xlsxCell{f: f}
+	}
+	return xFloat(*a-*b, f)
+}
+
+// xYesNo is 是 or 否.
+func xYesNo(b bool) xlsxCell {
+	if b {
+		return xText("是")
+	}
+	return xText("否")
+}
+
+// xDateTime is a "2006-01-02 15:04" time as a date-time cell; "" is
+// never, anything unparsable is kept as text.
+func xDateTime(s string) xlsxCell {
+	if s == "" {
+		return xText(xlsxNever)
+	}
+	t, err := time.Parse("2006-01-02 15:04", s)
+	if err != nil {
+		return xText(s)
+	}
+	return xlsxCell{v: t, f: xfDateTime}
+}
+
+// xlsxName is the name of a row of a level: the region's label when the
+// data leaves a region unnamed.
+func xlsxName(level, code, name string) xlsxCell {
+	if name == "" && level == "region" {
+		name = xlsxLabel(xlsxRegionLabels, code)
+	}
+	return xText(name)
+}
+
+// xlsxNever stands for a time that has not happened yet.
+const xlsxNever = "从未"
+
+// Sections.
+
+func xlsxHeadline(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetHeadline,
+		caption: "核心指标",
+		header:  []string{"指标", "本月", "上月", "较上月", "去年同期", "较去年同期"},
+		notes: []string{
+			fmt.Sprintf("本月为%s，上月为%s，去年同期为%s。", d.AsOf, d.PrevAsOf, d.YearAgoAsOf),
+			"比率的“较上月”“较去年同期”为两者之差（百分点）。",
+		},
+	}
+	for _, h := range d.Headline {
+		f, change := xfRatio, xfRatioChange
+		switch h.Kind {
+		case "count":
+			f, change = xfCount, xfCountChange
+		case "rate":
+			f, change = xfRate, xfRateChange
+		}
+		t.rows = append(t.rows, []xlsxCell{
+			xText(h.Label),
+			xNum(h.Value, f),
+			xNum(h.Prev, f),
+			xDiff(h.Value, h.Prev, change),
+			xNum(h.YearAgo, f),
+			xDiff(h.Value, h.YearAgo, change),
+		})
+	}
+	return t
+}
+
+// xlsxCoverageRateCol is the column (from 1) of 覆盖率 on 县区覆盖.
+const xlsxCoverageRateCol = 6
+
+func xlsxCounties(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetCounties,
+		caption: "县区覆盖情况",
+		header:  []string{"县区代码", "县区", "区域", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生"},
+	}
+	for _, c := range d.Counties {
+		t.rows = append(t.rows, []xlsxCell{
+			xText(c.Code), xText(c.Name), xText(xlsxLabel(xlsxRegionLabels, c.Region)),
+			xInt(c.Villages), xInt(c.Covered), xNum(c.CoverageRate, xfRate), xInt(c.GraduatesInPost),
+		})
+	}
+	return t
+}
+
+func xlsxTownships(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetTownships,
+		caption: "乡镇（街道）覆盖情况",
+		header: []string{"县区代码", "县区", "乡镇（街道）代码", "乡镇（街道）", "区域",
+			"村（社区）数", "已覆盖", "覆盖率", "在岗研究生"},
+	}
+	for _, c := range d.Townships {
+		t.rows = append(t.rows, []xlsxCell{
+			xText(c.County), xText(c.CountyName), xText(c.Code), xText(c.Name),
+			xText(xlsxLabel(xlsxRegionLabels, c.Region)),
+			xInt(c.Villages), xInt(c.Covered), xNum(c.CoverageRate, xfRate), xInt(c.GraduatesInPost),
+		})
+	}
+	return t
+}
+
+func xlsxRegions(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetRegions,
+		caption: "偏远与发达地区对比",
+		header: []string{"区域", "区域代码", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生",
+			"每百村在岗人数", "12个月留任率"},
+		notes: []string{"“偏远÷发达”一行为偏远地区各项指标除以发达地区的对应指标。"},
+	}
+	for _, r := range d.Regions {
+		count, rate, perHundred := xfCount, xfRate, xfOneDecimal
+		if r.Region == "remote_to_developed" {
+			count, rate, perHundred = xfRatio, xfRatio, xfRatio
+		}
+		t.rows = append(t.rows, []xlsxCell{
+			xText(xlsxLabel(xlsxRegionLabels, r.Region)), xText(r.Region),
+			xNum(r.Villages, count), xNum(r.Covered, count), xNum(r.CoverageRate, rate),
+			xNum(r.GraduatesInPost, count), xNum(r.PerHundred, perHundred), xNum(r.Retention12m, rate),
+		})
+	}
+	return t
+}
+
+func xlsxRetention(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetRetention,
+		caption: "留任情况",
+		header: []string{"层级", "代码", "名称", "满12个月人数", "12个月仍在岗", "12个月留任率",
+			"满24个月人数", "24个月仍在岗", "24个月留任率"},
+		notes: []string{"满N个月人数：入职满N个月（截至本月末）的研究生；仍在岗：入职满N个月当日仍在任一村（社区）在岗。"},
+	}
+	for _, r := range d.Retention {
+		t.rows = append(t.rows, []xlsxCell{
+			xText(xlsxLabel(xlsxLevelLabels, r.Level)), xText(r.Code), xlsxName(r.Level, r.Code, r.Name),
+			xInt(r.Cohort12), xInt(r.Retained12), xNum(r.Rate12, xfRate),
+			xInt(r.Cohort24), xInt(r.Retained24), xNum(r.Rate24, xfRate),
+		})
+	}
+	return t
+}
+
+// The columns (from 1) of 生存曲线 that the chart reads.
+const (
+	xlsxSurvivalStratumCol = 1
+	xlsxSurvivalMonthsCol  = 3
+	xlsxSurvivalRateCol    = 7
+)
+
+func xlsxSurvival(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetSurvival,
+		caption: "在岗生存曲线（Kaplan–Meier）",
+		header:  []string{"分层", "在岗天数", "在岗月数", "观察人数", "离岗", "删失", "生存率", "标准误"},
+		notes:   []string{"在岗月数 = 在岗天数 ÷ 30.4375；生存率为在岗满该时长的估计比例，标准误按 Greenwood 公式计算。"},
+	}
+	for _, s := range d.Survival {
+		label := xlsxLabel(xlsxStratumLabels, s.Stratum)
+		for _, p := range s.Points {
+			t.rows = append(t.rows, []xlsxCell{
+				xText(label), xInt(p.Day), xFloat(float64(p.Day)/xlsxDaysPerMonth, xfOneDecimal),
+				xInt(p.AtRisk), xInt(p.Exits), xInt(p.Censored),
+				xFloat(p.Survival, xfRate), xNum(p.StdErr, xfThreeDecimals),
+			})
+		}
+	}
+	return t
+}
+
+func xlsxExits(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetExits,
+		caption: "离岗原因",
+		header:  []string{"层级", "代码", "名称", "离岗原因", "原因代码", "人数", "占比"},
+		notes:   []string{"占比为该原因人数占同一全市或县区离岗总人数的比例。"},
+	}
+	add := func(level string, rows []warehouse.ExitRow) {
+		total := map[string]int64{}
+		for _, e := range rows {
+			total[e.Code] += e.Exits
+		}
+		for _, e := range rows {
+			share := xlsxCell{f: xfRate}
+			if n := total[e.Code]; n > 0 {
+				share = xFloat(float64(e.Exits)/float64(n), xfRate)
+			}
+			t.rows = append(t.rows, []xlsxCell{
+				xText(level), xText(e.Code), xText(e.Name),
+				xText(xlsxLabel(xlsxExitReasonLabels, e.Reason)), xText(e.Reason), xInt(e.Exits), share,
+			})
+		}
+	}
+	add(xlsxLevelLabels["city"], d.Exits)
+	add(xlsxLevelLabels["county"], d.ExitsCounty)
+	return t
+}
+
+func xlsxPromotions(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetPromotions,
+		caption: "晋升情况",
+		header: []string{"层级", "代码", "名称", "研究生人数", "进入村（社区）两委", "任党组织书记",
+			"进入乡镇领导班子", "进入两委比例", "任书记比例", "入职至进入两委月数（中位数）"},
+	}
+	for _, p := range d.Promotions {
+		t.rows = append(t.rows, []xlsxCell{
+			xText(xlsxLabel(xlsxLevelLabels, p.Level)), xText(p.Code), xlsxName(p.Level, p.Code, p.Name),
+			xInt(p.Graduates), xInt(p.Committee), xInt(p.Secretaries), xInt(p.TownshipLeaders),
+			xNum(p.CommitteeRate, xfRate), xNum(p.SecretaryRate, xfRate),
+			xNum(p.MedianMonthsToCommittee, xfOneDecimal),
+		})
+	}
+	return t
+}
+
+func xlsxQuota(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetQuota,
+		caption: fmt.Sprintf("%d年度编制使用情况", d.QuotaYear),
+		header: []string{"层级", "代码", "名称", "乡镇编制", "县级统筹编制", "编制合计",
+			"占用乡镇编制", "占用县级统筹编制", "占用合计", "空余编制"},
+		notes: []string{"在岗人数为该年12月31日（当年为今天）的在岗研究生。"},
+	}
+	for _, q := range d.Quota {
+		t.rows = append(t.rows, []xlsxCell{
+			xText(xlsxLabel(xlsxLevelLabels, q.Level)), xText(q.Code), xlsxName(q.Level, q.Code, q.Name),
+			xIntPtr(q.TownshipQuota), xIntPtr(q.CountyPool), xInt(q.QuotaTotal),
+			xInt(q.PostsTownship), xInt(q.PostsCountyPool), xInt(q.PostsTotal), xInt(q.Unfilled),
+		})
+	}
+	return t
+}
+
+func xlsxUncovered(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetUncovered,
+		caption: "待补充村（社区）名单",
+		header: []string{"村（社区）代码", "村（社区）", "乡镇（街道）", "县区", "区域",
+			"未覆盖天数", "已登记空缺"},
+	}
+	for _, u := range d.Uncovered {
+		t.rows = append(t.rows, []xlsxCell{
+			xText(u.VillageCode), xText(u.VillageName), xText(u.TownshipName), xText(u.CountyName),
+			xText(xlsxLabel(xlsxRegionLabels, u.Region)), xIntPtr(u.UncoveredDays), xYesNo(u.VacancyReported),
+		})
+	}
+	return t
+}
+
+func xlsxFreshness(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetFreshness,
+		caption: "数据源时效",
+		header:  []string{"县区代码", "县区", "最近一次成功运行", "最近一次收到新文件", "距最近成功（小时）", "需跟进"},
+	}
+	for _, r := range d.Freshness {
+		t.rows = append(t.rows, []xlsxCell{
+			xText(r.County), xText(r.Name), xDateTime(r.LastSuccess), xDateTime(r.LastNewFile),
+			xNum(r.HoursSinceSuccess, xfOneDecimal), xYesNo(r.Stale),
+		})
+	}
+	return t
+}
+
+// xlsxCityList names the rows of data_quality without a county: the
+// city's village list.
+const xlsxCityList = "全市村（社区）名录"
+
+func xlsxQuality(d *warehouse.ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   xlsxSheetQuality,
+		caption: "数据质量（历次运行累计）",
+		header:  []string{"县区代码", "县区", "类别", "原因或问题", "代码", "严重程度", "条数"},
+	}
+	for _, q := range d.Quality {
+		name := q.CountyName
+		if q.County == "" && name == "" {
+			name = xlsxCityList
+		}
+		t.rows = append(t.rows, []xlsxCell{
+			xText(q.County), xText(name), xText(xlsxLabel(xlsxQualityKindLabels, q.Kind)),
+			xText(xlsxQualityLabel(q.Code)), xText(q.Code),
+			xText(xlsxLabel(xlsxSeverityLabels, q.Severity)), xInt(q.Count),
+		})
+	}
+	return t
+}
