@@ -143,6 +143,7 @@ type Export struct {
 	Schedule string // default "0 6 1 */3 *"
 	Out      string // absolute; default <Dir>/export
 	KeyEnv   string // environment variable holding the export secret; default GRASSROOTS_EXPORT_KEY
+	KeyFile  string // or a file of mode 0600 holding it (absolute); KeyEnv is then empty
 	K        int    // minimum group size for quasi-identifiers; default 5, at least 2
 }
 

@@ -21,7 +21,7 @@ var (
 		"timeout", "retries", "max_bytes"}
 	sourceKeys  = slices.Concat([]string{"kind"}, dirKeys, httpKeys)
 	reportsKeys = []string{"schedule", "out", "formats"}
-	exportKeys  = []string{"schedule", "out", "key_env", "k"}
+	exportKeys  = []string{"schedule", "out", "key_env", "key_file", "k"}
 	duckdbKeys  = []string{"memory_limit", "threads"}
 	encodings   = []string{EncodingAuto, EncodingUTF8, EncodingGB18030}
 )
@@ -417,6 +417,16 @@ func (d *decoder) export(root *mapping, c *Config) {
 		c.Export.KeyEnv = env
 		if m.has("key_env") {
 			line, key = envLine, m.key("key_env")
+		}
+		if m.has("key_file") {
+			if m.has("key_env") {
+				d.bad(m.line("key_file"), "export.key_file", "give export.key_env or export.key_file, not both")
+			}
+			c.Export.KeyFile = m.filePath("key_file", true, "")
+			c.Export.KeyEnv = ""
+			if c.Export.KeyFile != "" && c.Export.KeyFile == c.KeyFile {
+				d.bad(m.line("key_file"), "export.key_file", "key_file and export.key_file are the same file; the export secret must differ from the person_key secret")
+			}
 		}
 		c.Export.K = m.integer("k", DefaultExportK, 2)
 	}

@@ -26,9 +26,13 @@ func (c *Config) Key() ([]byte, error) {
 	return nil, &secretError{msg: "neither key_env nor key_file is set"}
 }
 
-// ExportKey returns the researchers' export secret (CONTRACT §6) from the environment
-// variable named by export.key_env, with the same rules as Key.
+// ExportKey returns the researchers' export secret (CONTRACT §6) from the file named by
+// export.key_file or the environment variable named by export.key_env, with the same
+// rules as Key.
 func (c *Config) ExportKey() ([]byte, error) {
+	if c.Export.KeyFile != "" {
+		return fileSecret(c.Export.KeyFile)
+	}
 	if c.Export.KeyEnv == "" {
 		return nil, &secretError{msg: "export.key_env is not set"}
 	}

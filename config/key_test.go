@@ -178,3 +178,34 @@ func setenv(t *testing.T, name string, value *string) {
 	}
 	os.Setenv(name, *value)
 }
+
+// TestExportKeyFile: export.key_file names the export secret instead of an
+// environment variable; not together with export.key_env, and not the
+// person_key file.
+func TestExportKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "grassroots.yaml")
+	write := func(export string) (*Config, error) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(base+"export: "+export+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return Load(path)
+	}
+	c, err := write("{key_file: export.key, k: 3}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Export.KeyFile != filepath.Join(dir, "export.key") || c.Export.KeyEnv != "" || c.Export.K != 3 {
+		t.Fatalf("export %+v", c.Export)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "export.key"), []byte("0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := c.ExportKey(); err != nil || string(k) != "0123456789abcdef0123" {
+		t.Fatalf("ExportKey = %q, %v", k, err)
+	}
+	if _, err := write("{key_file: export.key, key_env: X_KEY}"); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("key_file with key_env: %v", err)
+	}
+}

@@ -85,9 +85,10 @@ counties:
 reports: {schedule: "0 8 1 * *", out: reports, formats: [html, xlsx]}
 
 # 研究数据发布：每季度第一天 6 点导出去标识化的 Parquet 文件。
-#   key_env  保存导出密钥的环境变量名（研究编号由它生成，与 person_key 不同）
+#   key_file 保存导出密钥的文件（权限 0600；研究编号由它生成，与 person_key 的密钥不同）；
+#            也可以改用 key_env: 环境变量名
 #   k        准标识符组合少于 k 人时置空，防止识别到个人
-export: {schedule: "0 6 1 */3 *", out: export, key_env: GRASSROOTS_EXPORT_KEY, k: 5}
+export: {schedule: "0 6 1 */3 *", out: export, key_file: ` + exportKeyName + `, k: 5}
 
 # 某个县连续多久没有成功拉取就标记为“数据陈旧”。
 stale_after: 72h

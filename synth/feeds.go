@@ -13,6 +13,7 @@ import (
 const (
 	configName    = "grassroots.yaml"
 	keyName       = "grassroots.key"
+	exportKeyName = "export.key"
 	feedsDir      = "feeds"
 	divisionsName = "divisions.csv"
 )

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/export"
 	"github.com/grassroots-cn/grassroots/synth"
 )
 
@@ -109,10 +110,15 @@ folder and it starts afresh (the key is kept).`,
 			if err != nil {
 				return err
 			}
-			// The monthly report for July 2022, the month of the city's published figures.
+			// The monthly report for July 2022, the month of the city's published
+			// figures, and a researchers' release as of the end of 2022.
 			report, rerr := writeReport(cmd.Context(), cfg, "2022-07", cfg.Reports.Formats)
+			var release *export.Result
+			if rerr == nil {
+				release, rerr = demoRelease(cmd.Context(), cfg)
+			}
 			if a.json {
-				printJSON(a.stdout, map[string]any{"generated": gen, "run": res, "report": report})
+				printJSON(a.stdout, map[string]any{"generated": gen, "run": res, "report": report, "release": release})
 				if rerr != nil {
 					return rerr
 				}
@@ -126,6 +132,7 @@ folder and it starts afresh (the key is kept).`,
 			for _, f := range report {
 				fmt.Fprintln(a.stdout, " ", f)
 			}
+			fmt.Fprintf(a.stdout, "researchers' release 2022Q4 (de-identified Parquet): %s\n", release.Dir)
 			fmt.Fprintf(a.stdout, `
 try it (DuckDB's own client, read-only, no personal data in this file):
   duckdb -readonly %s \
@@ -211,4 +218,18 @@ func prepareDemoDir(dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("written by grassroots demo; demo may replace this folder's feeds/ and data/\n"), 0o644)
+}
+
+// demoRelease writes the demo's researchers' release, as of 2022-12-31.
+func demoRelease(ctx context.Context, cfg *config.Config) (*export.Result, error) {
+	opts, err := exportOptions(cfg, "2022Q4", "2022-12-31", true)
+	if err != nil {
+		return nil, err
+	}
+	w, err := openWarehouse(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	return export.Write(ctx, w, opts)
 }

@@ -97,7 +97,7 @@ without personal data for statisticians.`,
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "print one JSON object instead of a human summary")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log each step to standard error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.demoCommand(), a.generateCommand(), a.runCommand(), a.checkCommand(), a.statusCommand(), a.metricsCommand(), a.serveCommand(), a.reportCommand())
+	root.AddCommand(a.demoCommand(), a.generateCommand(), a.runCommand(), a.checkCommand(), a.statusCommand(), a.metricsCommand(), a.serveCommand(), a.reportCommand(), a.exportCommand())
 	for _, c := range root.Commands() {
 		if c.Args == nil {
 			c.Args = noArgs

@@ -34,6 +34,24 @@ func TestDemoThenRunCheckStatus(t *testing.T) {
 		}
 	}
 	cfg := filepath.Join(dir, "grassroots.yaml")
+	for _, f := range []string{"reports/2022-07/report.html", "reports/2022-07/report.xlsx", "export/2022Q4/manifest.json", "export/2022Q4/persons"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("the demo did not write %s: %v", f, err)
+		}
+	}
+	if !strings.Contains(out, "researchers' release 2022Q4") || !strings.Contains(out, "monthly report for 2022-07") {
+		t.Errorf("demo output does not show the report and the release:\n%s", out)
+	}
+	// An existing release is refused without --replace, replaced with it.
+	if code, _, errs := grassroots(t, "export", "--config", cfg, "--release", "2022Q4", "--as-of", "2022-12-31"); code != exitUsage || !strings.Contains(errs, "--replace") {
+		t.Errorf("export over an existing release: exit %d %s", code, errs)
+	}
+	if code, out, errs := grassroots(t, "export", "--config", cfg, "--release", "2022Q4", "--as-of", "2022-12-31", "--replace"); code != exitOK || !strings.Contains(out, "suppressed cells") {
+		t.Errorf("export --replace: exit %d %s %s", code, out, errs)
+	}
+	if code, out, errs := grassroots(t, "report", "--config", cfg, "--period", "2022-06", "--formats", "html"); code != exitOK || !strings.Contains(out, filepath.Join("2022-06", "report.html")) {
+		t.Errorf("report: exit %d %s %s", code, out, errs)
+	}
 
 	// The figures the city published for 21 July 2022, from the macros.
 	code, out, errs = grassroots(t, "metrics", "--config", cfg, "--as-of", "2022-07-21", "--json")

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/export"
 	"github.com/grassroots-cn/grassroots/pipeline"
 	"github.com/grassroots-cn/grassroots/reports"
 	"github.com/grassroots-cn/grassroots/schedule"
@@ -118,7 +119,29 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 			return w.LastRunStart(ctx, warehouse.JobReport, "")
 		},
 	})
-	// The export job joins here when that command exists.
+	// The researchers' release, named after the quarter of the day it runs.
+	jobs = append(jobs, schedule.Job{
+		Name: "export",
+		Spec: cfg.Export.Schedule,
+		Run: func(ctx context.Context) error {
+			started := time.Now()
+			opts, err := exportOptions(cfg, "", "", true)
+			var res *export.Result
+			if err == nil {
+				res, err = export.Write(ctx, w, opts)
+			}
+			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobExport, started, err); rerr != nil {
+				log.Error("cannot record the export run", "error", rerr)
+			}
+			if err == nil {
+				log.Info("release written", "release", opts.Release, "dir", res.Dir)
+			}
+			return err
+		},
+		LastRun: func(ctx context.Context) (time.Time, bool, error) {
+			return w.LastRunStart(ctx, warehouse.JobExport, "")
+		},
+	})
 	sched := &schedule.Scheduler{
 		Location: cfg.Location,
 		Jobs:     jobs,

@@ -1,0 +1,417 @@
+package warehouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// exportCity is a small warehouse filled by hand: two counties, four
+// villages, and persons built into k-anonymity groups (county_code, gender,
+// birth_band, degree, entry_year):
+//
+//	G1 140105 female 1990-1994 master 2020: g1a g1b g1c g1d g1e  (5; g1e later moves to 140123)
+//	G2 140105 male   1985-1989 bachelor 2021: g2a g2b             (2)
+//	G3 140105 female 1995-1999 doctorate 2019: g3                 (1)
+//	B1 140123 female 1990-1994 master 2020: b1                    (1: G1's attributes, another county)
+//	B2 140123 male   (unknown) master 2021: b2 b3                 (2)
+//
+// "late" starts after the release day (2022-07-21) and "ghost" was never
+// posted: neither is in the release.
+const exportCity = `
+INSERT INTO dim_county VALUES ('140105', '小店区', 'developed'), ('140123', '娄烦县', 'remote');
+INSERT INTO dim_township VALUES ('140105001', '坞城街道', 'street', '140105'), ('140123200', '杜交曲乡', 'township', '140123');
+INSERT INTO dim_village VALUES
+  ('140105001001', '坞城社区', 'community', '111', '140105001', '140105', NULL, NULL),
+  ('140105001002', '东关社区', 'community', '111', '140105001', '140105', NULL, NULL),
+  ('140123200201', '王家村', 'village', '220', '140123200', '140123', NULL, NULL),
+  ('140123200202', '李家村', 'village', '220', '140123200', '140123', DATE '2021-01-01', NULL);
+INSERT INTO dim_person VALUES
+  ('g1a', 'female', 1990, 'master', '山西大学', '农学', 'party_member'),
+  ('g1b', 'female', 1991, 'master', '山西大学', '农学', NULL),
+  ('g1c', 'female', 1992, 'master', NULL, NULL, NULL),
+  ('g1d', 'female', 1994, 'master', NULL, NULL, NULL),
+  ('g1e', 'female', 1993, 'master', NULL, NULL, NULL),
+  ('g2a', 'male', 1985, 'bachelor', NULL, NULL, NULL),
+  ('g2b', 'male', 1989, 'bachelor', NULL, NULL, NULL),
+  ('g3', 'female', 1995, 'doctorate', '中北大学', '法学', NULL),
+  ('b1', 'female', 1990, 'master', NULL, NULL, NULL),
+  ('b2', 'male', NULL, 'master', NULL, NULL, NULL),
+  ('b3', 'male', NULL, 'master', NULL, NULL, NULL),
+  ('late', 'male', 1990, 'master', NULL, NULL, NULL),
+  ('ghost', 'female', 1990, 'master', NULL, NULL, NULL);
+INSERT INTO pii_person SELECT person_key, '某某某', '11010519491231002X', '13800000001' FROM dim_person;
+INSERT INTO fact_posting VALUES
+  ('g1a', '140105001001', '140105001', '140105', 'special_intro', 'direct', 'township', DATE '2020-03-01', NULL, NULL, '村党支部书记'),
+  ('g1b', '140105001001', '140105001', '140105', 'open_recruit', 'direct', 'township', DATE '2020-05-01', DATE '2021-06-30', 'resigned', NULL),
+  ('g1c', '140105001002', '140105001', '140105', 'open_recruit', NULL, 'township', DATE '2020-09-01', NULL, NULL, NULL),
+  ('g1d', '140105001002', '140105001', '140105', 'open_recruit', NULL, 'county_pool', DATE '2020-12-01', NULL, NULL, NULL),
+  ('g1e', '140105001001', '140105001', '140105', 'open_recruit', 'county_round', 'township', DATE '2020-01-15', DATE '2022-01-31', 'transferred', NULL),
+  ('g1e', '140123200201', '140123200', '140123', 'open_recruit', 'city_round', 'township', DATE '2022-02-01', NULL, NULL, NULL),
+  ('g2a', '140105001002', '140105001', '140105', 'open_recruit', NULL, 'township', DATE '2021-03-01', NULL, NULL, NULL),
+  ('g2b', '140105001001', '140105001', '140105', 'open_recruit', NULL, 'township', DATE '2021-04-01', DATE '2022-09-30', 'resigned', NULL),
+  ('g3', '140105001001', '140105001', '140105', 'replenish', NULL, 'township', DATE '2019-08-01', DATE '2021-03-31', 'civil_service', NULL),
+  ('b1', '140123200201', '140123200', '140123', 'special_intro', NULL, 'township', DATE '2020-06-01', NULL, NULL, NULL),
+  ('b2', '140123200202', '140123200', '140123', 'open_recruit', NULL, 'township', DATE '2021-05-01', NULL, NULL, NULL),
+  ('b3', '140123200201', '140123200', '140123', 'open_recruit', NULL, 'township', DATE '2021-07-01', NULL, NULL, NULL),
+  ('late', '140123200202', '140123200', '140123', 'open_recruit', NULL, 'township', DATE '2022-08-01', NULL, NULL, NULL);
+INSERT INTO fact_role VALUES
+  ('g2a', '党支部书记', 'secretary', '140105001002', DATE '2021-06-01', NULL),
+  ('g1e', '副乡长', 'township_leadership', NULL, DATE '2022-03-01', NULL),
+  ('g1a', '委员', 'committee', '140105001001', DATE '2021-05-01', DATE '2022-06-30'),
+  ('g1a', '村委会主任', 'committee', '140105001001', DATE '2022-08-01', NULL),
+  ('late', '委员', 'committee', '140123200202', DATE '2022-01-01', NULL);
+INSERT INTO fact_assessment VALUES
+  ('g1a', 2020, 'excellent'), ('g1a', 2021, 'competent'), ('g1a', 2022, 'excellent'), ('g1a', 2023, 'competent'),
+  ('g1e', 2021, 'competent'), ('g1e', 2022, 'excellent');
+INSERT INTO fact_quota VALUES
+  ('140105', '140105001', 2021, 5, NULL), ('140105', NULL, 2021, NULL, 2), ('140105', '140105001', 2023, 6, NULL);
+`
+
+// testRID is the research_id used by the tests here: readable, and never a person_key.
+func testRID(k string) string { return "R" + k }
+
+func exportTest(t *testing.T, k int) (*Warehouse, string, *Export) {
+	t.Helper()
+	w, _ := openTest(t)
+	if _, err := w.db.Exec(exportCity); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	res, err := w.ExportTables(context.Background(), dir, ExportOptions{AsOf: day("2022-07-21"), K: k, ResearchID: testRID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, dir, res
+}
+
+// parquetRows reads a release table back as text rows (null = "∅"), in file order.
+func parquetRows(t *testing.T, db *sql.DB, dir, table, cols string) []string {
+	t.Helper()
+	src := fmt.Sprintf("read_parquet('%s', hive_partitioning = true, hive_types = {'county_code': VARCHAR})", filepath.Join(dir, table, "*", "*.parquet"))
+	if _, err := os.Stat(filepath.Join(dir, table+".parquet")); err == nil {
+		src = fmt.Sprintf("read_parquet('%s')", filepath.Join(dir, table+".parquet"))
+	}
+	rows, err := db.Query(fmt.Sprintf("SELECT concat_ws('|', %s) FROM (SELECT %s FROM %s)",
+		strings.Join(slices.Collect(func(yield func(string) bool) {
+			for c := range strings.SplitSeq(cols, ",") {
+				if !yield(fmt.Sprintf("coalesce(CAST(%s AS VARCHAR), '∅')", strings.TrimSpace(c))) {
+					return
+				}
+			}
+		}), ", "), cols, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func sortedStrings(s []string) []string { slices.Sort(s); return s }
+
+// TestExportKAnonymity: which persons lose their quasi-identifiers at k = 2
+// and k = 5, and how many cells that is per column.
+func TestExportKAnonymity(t *testing.T) {
+	persons := map[string]string{ // research_id -> county|gender|birth_band|degree|entry_year|channel when kept
+		"Rg1a": "140105|female|1990-1994|master|2020|special_intro",
+		"Rg1b": "140105|female|1990-1994|master|2020|open_recruit",
+		"Rg1c": "140105|female|1990-1994|master|2020|open_recruit",
+		"Rg1d": "140105|female|1990-1994|master|2020|open_recruit",
+		"Rg1e": "140105|female|1990-1994|master|2020|open_recruit",
+		"Rg2a": "140105|male|1985-1989|bachelor|2021|open_recruit",
+		"Rg2b": "140105|male|1985-1989|bachelor|2021|open_recruit",
+		"Rg3":  "140105|female|1995-1999|doctorate|2019|replenish",
+		"Rb1":  "140123|female|1990-1994|master|2020|special_intro",
+		"Rb2":  "140123|male|∅|master|2021|open_recruit",
+		"Rb3":  "140123|male|∅|master|2021|open_recruit",
+	}
+	for _, tc := range []struct {
+		k          int
+		suppressed []string
+		cells      map[string]int64
+	}{
+		{2, []string{"Rg3", "Rb1"}, map[string]int64{"gender": 2, "birth_band": 2, "degree": 2, "entry_year": 2}},
+		// b2 and b3 have no birth year: their null band is not counted as suppressed.
+		{5, []string{"Rg2a", "Rg2b", "Rg3", "Rb1", "Rb2", "Rb3"}, map[string]int64{"gender": 6, "birth_band": 4, "degree": 6, "entry_year": 6}},
+	} {
+		t.Run(fmt.Sprint("k=", tc.k), func(t *testing.T) {
+			w, dir, res := exportTest(t, tc.k)
+			if !maps.Equal(res.Suppressed, tc.cells) {
+				t.Errorf("suppressed cells %v, want %v", res.Suppressed, tc.cells)
+			}
+			if res.Persons != 11 {
+				t.Errorf("%d persons, want 11", res.Persons)
+			}
+			var want []string
+			for id, v := range persons {
+				f := strings.Split(v, "|")
+				if slices.Contains(tc.suppressed, id) {
+					f[1], f[2], f[3], f[4] = "∅", "∅", "∅", "∅"
+				}
+				want = append(want, id+"|"+strings.Join(f, "|")+"|"+fmt.Sprint(slices.Contains(tc.suppressed, id)))
+			}
+			got := parquetRows(t, w.db, dir, "persons", "research_id, county_code, gender, birth_band, degree, entry_year, channel, qi_suppressed")
+			if !reflect.DeepEqual(sortedStrings(got), sortedStrings(want)) {
+				t.Errorf("persons:\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+// TestExportTables checks every table's rows on the hand-built city, the
+// files and types, and that nothing personal is selected.
+func TestExportTables(t *testing.T) {
+	w, dir, res := exportTest(t, 2)
+	if got := res.AsOf.Format(time.DateOnly); got != "2022-07-21" {
+		t.Errorf("as_of %s", got)
+	}
+	var files []string
+	for _, f := range res.Files {
+		files = append(files, fmt.Sprintf("%s %d", f.Path, f.Rows))
+	}
+	wantFiles := []string{
+		"persons/county_code=140105/data_0.parquet 8", "persons/county_code=140123/data_0.parquet 3",
+		"postings/county_code=140105/data_0.parquet 8", "postings/county_code=140123/data_0.parquet 4",
+		"roles/county_code=140105/data_0.parquet 2", "roles/county_code=140123/data_0.parquet 1",
+		"assessments/county_code=140105/data_0.parquet 4", "assessments/county_code=140123/data_0.parquet 1",
+		"exits/county_code=140105/data_0.parquet 2",
+		"counties.parquet 2", "villages.parquet 4", "coverage_monthly.parquet 144", "quota.parquet 2",
+	}
+	if !slices.Equal(files, wantFiles) {
+		t.Errorf("files:\n got %q\nwant %q", files, wantFiles)
+	}
+	var onDisk []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			onDisk = append(onDisk, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	var written []string
+	for _, f := range res.Files {
+		written = append(written, f.Path)
+	}
+	if !slices.Equal(sortedStrings(onDisk), sortedStrings(written)) {
+		t.Errorf("on disk %q, reported %q", onDisk, written)
+	}
+
+	cases := []struct {
+		table, cols string
+		want        []string
+	}{
+		{"postings", "research_id, county_code, village_kind, urban_rural, channel, selection_round, quota_source, start_month, end_month, end_reason", []string{
+			"Rb1|140123|village|rural|special_intro|∅|township|2020-06|∅|∅",
+			"Rb2|140123|village|rural|open_recruit|∅|township|2021-05|∅|∅",
+			"Rb3|140123|village|rural|open_recruit|∅|township|2021-07|∅|∅",
+			"Rg1a|140105|community|urban|special_intro|direct|township|2020-03|∅|∅",
+			"Rg1b|140105|community|urban|open_recruit|direct|township|2020-05|2021-06|resigned",
+			"Rg1c|140105|community|urban|open_recruit|∅|township|2020-09|∅|∅",
+			"Rg1d|140105|community|urban|open_recruit|∅|county_pool|2020-12|∅|∅",
+			"Rg1e|140105|community|urban|open_recruit|county_round|township|2020-01|2022-01|transferred",
+			"Rg1e|140123|village|rural|open_recruit|city_round|township|2022-02|∅|∅",
+			"Rg2a|140105|community|urban|open_recruit|∅|township|2021-03|∅|∅",
+			// ends 2022-09-30, after the release day: still in post then
+			"Rg2b|140105|community|urban|open_recruit|∅|township|2021-04|∅|∅",
+			"Rg3|140105|community|urban|replenish|∅|township|2019-08|2021-03|civil_service",
+		}},
+		// g1a's second role starts after the release day; "late" is not in the release.
+		{"roles", "research_id, county_code, role_category, start_month, end_month", []string{
+			"Rg1a|140105|committee|2021-05|2022-06",
+			"Rg1e|140123|township_leadership|2022-03|∅",
+			"Rg2a|140105|secretary|2021-06|∅",
+		}},
+		{"assessments", "research_id, county_code, year, grade", []string{
+			"Rg1a|140105|2020|excellent", "Rg1a|140105|2021|competent", "Rg1a|140105|2022|excellent",
+			"Rg1e|140105|2021|competent", "Rg1e|140123|2022|excellent",
+		}},
+		{"exits", "research_id, county_code, exit_month, end_reason, months_in_post", []string{
+			"Rg1b|140105|2021-06|resigned|13",
+			"Rg3|140105|2021-03|civil_service|19",
+		}},
+		{"counties", "county_code, county_name, region", []string{"140105|小店区|developed", "140123|娄烦县|remote"}},
+		{"villages", "village_code, village_name, village_kind, urban_rural_code, township_code, township_name, county_code, established_month, dissolved_month", []string{
+			"140105001001|坞城社区|community|111|140105001|坞城街道|140105|∅|∅",
+			"140105001002|东关社区|community|111|140105001|坞城街道|140105|∅|∅",
+			"140123200201|王家村|village|220|140123200|杜交曲乡|140123|∅|∅",
+			"140123200202|李家村|village|220|140123200|杜交曲乡|140123|2021-01|∅",
+		}},
+		{"quota", "county_code, township_code, year, township_quota, county_pool", []string{
+			"140105|∅|2021|∅|2", "140105|140105001|2021|5|∅",
+		}},
+	}
+	for _, c := range cases {
+		got := parquetRows(t, w.db, dir, c.table, c.cols)
+		if !slices.Equal(sortedStrings(got), sortedStrings(slices.Clone(c.want))) {
+			t.Errorf("%s:\n got %q\nwant %q", c.table, got, c.want)
+		}
+	}
+
+	// Coverage: 36 months (2019-08 … 2022-07) × 4 villages; spot checks.
+	cov := parquetRows(t, w.db, dir, "coverage_monthly", "month, measured_on, village_code, county_code, in_universe, covered, graduates_in_post")
+	for _, want := range []string{
+		"2019-08|2019-08-31|140105001001|140105|true|true|1",
+		"2019-08|2019-08-31|140105001002|140105|true|false|0",
+		"2019-08|2019-08-31|140123200202|140123|false|false|0",
+		"2021-06|2021-06-30|140105001001|140105|true|true|3", // g1a, g1e, g2b (g1b left on the 30th)
+		"2022-07|2022-07-21|140105001001|140105|true|true|2", // g1a, g2b
+		"2022-07|2022-07-21|140105001002|140105|true|true|3", // g1c, g1d, g2a
+		"2022-07|2022-07-21|140123200201|140123|true|true|3", // g1e, b1, b3
+		"2022-07|2022-07-21|140123200202|140123|true|true|1", // b2 ("late" starts in August)
+	} {
+		if !slices.Contains(cov, want) {
+			t.Errorf("coverage_monthly lacks %s", want)
+		}
+	}
+	if cov[0] != "2019-08|2019-08-31|140105001001|140105|true|true|1" || cov[len(cov)-1] != "2022-07|2022-07-21|140123200202|140123|true|true|1" {
+		t.Errorf("coverage_monthly not in month, village order: first %s, last %s", cov[0], cov[len(cov)-1])
+	}
+	// The release's coverage on its day is the coverage() macro's.
+	var macroCovered, macroGrads int64
+	w.db.QueryRow("SELECT covered, graduates_in_post FROM coverage('2022-07-21') WHERE level = 'city'").Scan(&macroCovered, &macroGrads)
+	if n := queryInt(t, w.db, fmt.Sprintf("SELECT count(*) FROM read_parquet('%s') WHERE month = '2022-07' AND covered AND in_universe", filepath.Join(dir, "coverage_monthly.parquet"))); n != macroCovered {
+		t.Errorf("covered villages on the release day %d, coverage() says %d", n, macroCovered)
+	}
+
+	// Types and column order as a reader sees them.
+	types := map[string]string{}
+	for _, tab := range res.Tables {
+		var cols []string
+		for _, c := range tab.Columns {
+			cols = append(cols, c.Name+" "+c.Type)
+		}
+		types[tab.Name] = strings.Join(cols, ", ")
+	}
+	wantTypes := map[string]string{
+		"persons":          "research_id VARCHAR, gender VARCHAR, birth_band VARCHAR, degree VARCHAR, entry_year INTEGER, channel VARCHAR, qi_suppressed BOOLEAN, county_code VARCHAR",
+		"postings":         "research_id VARCHAR, village_kind VARCHAR, urban_rural VARCHAR, channel VARCHAR, selection_round VARCHAR, quota_source VARCHAR, start_month VARCHAR, end_month VARCHAR, end_reason VARCHAR, county_code VARCHAR",
+		"roles":            "research_id VARCHAR, role_category VARCHAR, start_month VARCHAR, end_month VARCHAR, county_code VARCHAR",
+		"assessments":      "research_id VARCHAR, year INTEGER, grade VARCHAR, county_code VARCHAR",
+		"exits":            "research_id VARCHAR, exit_month VARCHAR, end_reason VARCHAR, months_in_post INTEGER, county_code VARCHAR",
+		"counties":         "county_code VARCHAR, county_name VARCHAR, region VARCHAR",
+		"villages":         "village_code VARCHAR, village_name VARCHAR, village_kind VARCHAR, urban_rural_code VARCHAR, township_code VARCHAR, township_name VARCHAR, county_code VARCHAR, established_month VARCHAR, dissolved_month VARCHAR",
+		"coverage_monthly": "month VARCHAR, measured_on DATE, village_code VARCHAR, county_code VARCHAR, in_universe BOOLEAN, covered BOOLEAN, graduates_in_post BIGINT",
+		"quota":            "county_code VARCHAR, township_code VARCHAR, year INTEGER, township_quota INTEGER, county_pool INTEGER",
+	}
+	if !maps.Equal(types, wantTypes) {
+		for k, v := range types {
+			if wantTypes[k] != v {
+				t.Errorf("%s columns:\n got %s\nwant %s", k, v, wantTypes[k])
+			}
+		}
+	}
+
+	// The temporary tables are gone from every pooled connection.
+	if n := queryInt(t, w.db, "SELECT count(*) FROM duckdb_tables() WHERE temporary"); n != 0 {
+		t.Errorf("%d temporary tables left", n)
+	}
+}
+
+// TestExportDeterministic: the same warehouse, day, k and research_ids give
+// the same bytes.
+func TestExportDeterministic(t *testing.T) {
+	w, dir, res := exportTest(t, 2)
+	dir2 := t.TempDir()
+	if _, err := w.ExportTables(context.Background(), dir2, ExportOptions{AsOf: day("2022-07-21"), K: 2, ResearchID: testRID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		a, err := os.ReadFile(filepath.Join(dir, f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir2, f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sha256.Sum256(a) != sha256.Sum256(b) {
+			t.Errorf("%s differs between two exports", f.Path)
+		}
+	}
+}
+
+// TestExportRefuses: bad options and research_id functions that would break
+// the pseudonymisation are refused before a file is written.
+func TestExportRefuses(t *testing.T) {
+	w, _ := openTest(t)
+	if _, err := w.db.Exec(exportCity); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opts ExportOptions
+	}{
+		{"k = 1", ExportOptions{K: 1, ResearchID: testRID}},
+		{"no function", ExportOptions{K: 5}},
+		{"identity", ExportOptions{K: 5, ResearchID: func(k string) string { return k }}},
+		{"constant", ExportOptions{K: 5, ResearchID: func(string) string { return "x" }}},
+		{"empty", ExportOptions{K: 5, ResearchID: func(string) string { return "" }}},
+		{"another person's key", ExportOptions{K: 5, ResearchID: func(k string) string {
+			if k == "g1a" {
+				return "g1b"
+			}
+			return "R" + k
+		}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.opts.AsOf = day("2022-07-21")
+			_, err := w.ExportTables(context.Background(), dir, tc.opts)
+			if !errors.Is(err, ErrExport) {
+				t.Fatalf("error %v, want ErrExport", err)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Errorf("%d entries written", len(ents))
+			}
+			if n := queryInt(t, w.db, "SELECT count(*) FROM duckdb_tables() WHERE temporary"); n != 0 {
+				t.Errorf("%d temporary tables left", n)
+			}
+		})
+	}
+}
+
+// TestExportAsOfToday: a zero AsOf is today in the city's time zone.
+func TestExportAsOfToday(t *testing.T) {
+	w, _ := openTest(t)
+	if _, err := w.db.Exec(exportCity + "INSERT INTO etl_setting VALUES ('timezone', 'Pacific/Kiritimati');"); err != nil {
+		t.Fatal(err)
+	}
+	loc, err := time.LoadLocation("Pacific/Kiritimati")
+	if err != nil {
+		t.Skip(err)
+	}
+	before := time.Now().In(loc).Format(time.DateOnly)
+	res, err := w.ExportTables(context.Background(), t.TempDir(), ExportOptions{K: 2, ResearchID: testRID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now().In(loc).Format(time.DateOnly)
+	if got := res.AsOf.Format(time.DateOnly); got != before && got != after {
+		t.Errorf("as_of %s, want today in Kiritimati (%s)", got, before)
+	}
+	// Everyone but "ghost" has started by now.
+	if res.Persons != 12 {
+		t.Errorf("%d persons as of today, want 12", res.Persons)
+	}
+}
