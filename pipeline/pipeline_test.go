@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/internal/idnum"
 )
 
 func TestFixtureRunAndRerun(t *testing.T) {
@@ -336,20 +337,26 @@ func TestReaderKeepsItsViewAcrossPublish(t *testing.T) {
 	if got := readLine(); got != "4" {
 		t.Fatalf("reader sees %s postings, want 4", got)
 	}
-	// A new 娄烦县 file with one more person, loaded while the reader holds on.
-	writeGB18030(t, filepath.Join(cfg.Dir, "feeds", "140123", "人员台账.csv"),
-		loufanLedger(true)+"赵七,140123198506150020,硕士,引进,乡镇编制,娄烦县,杜交曲乡,王家村,2021/5/1,\n")
-	res := runOnce(t, cfg)
-	if !res.Publish {
-		t.Fatal("not published")
-	}
-	io.WriteString(stdin, "again\n")
-	if got := readLine(); got != "4" {
-		t.Fatalf("the open reader now sees %s postings; it must keep its view of 4", got)
-	}
-	db := openRO(t, cfg.Published)
-	if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting"); n != 5 {
-		t.Fatalf("a new reader sees %d postings, want 5", n)
+	// Ten publishes, each with one more person in 娄烦县, while the reader
+	// holds on: it keeps its view; a new connection sees each new snapshot.
+	extra := ""
+	for i := 1; i <= 10; i++ {
+		first := fmt.Sprintf("14012319850615%03d", 100+i)
+		id := first + string(idnum.CheckChar(first))
+		extra += fmt.Sprintf("新人%d,%s,硕士,引进,乡镇编制,娄烦县,杜交曲乡,王家村,2021/6/%d,\n", i, id, i)
+		writeGB18030(t, filepath.Join(cfg.Dir, "feeds", "140123", "人员台账.csv"), loufanLedger(true)+extra)
+		if res := runOnce(t, cfg); !res.Publish {
+			t.Fatalf("publish %d: not published", i)
+		}
+		io.WriteString(stdin, "again\n")
+		if got := readLine(); got != "4" {
+			t.Fatalf("after publish %d the open reader sees %s postings; it must keep its view of 4", i, got)
+		}
+		db := openRO(t, cfg.Published)
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting"); n != 4+i {
+			t.Fatalf("after publish %d a new reader sees %d postings, want %d", i, n, 4+i)
+		}
+		db.Close()
 	}
 	stdin.Close()
 	cmd.Wait()
