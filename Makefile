@@ -8,7 +8,7 @@ DEMO    ?= demo
 FUZZTIME ?= 60s
 FUZZFLAGS ?= -fuzzminimizetime 5s
 
-.PHONY: build demo test bench fuzz vet clean
+.PHONY: build demo test bench fuzz reliability vet clean
 
 build:
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/grassroots
@@ -25,6 +25,14 @@ test:
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./internal/... ./ingest/ ./transform/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -benchtime 5x -count 3 ./pipeline/
+
+# The reliability campaign in full (hostile files at full size, 20 crash
+# points, concurrency); each case's outcome goes to reliability.jsonl.
+reliability:
+	rm -f reliability.jsonl
+	GRASSROOTS_RELIABILITY=full GRASSROOTS_RELIABILITY_REPORT=$(CURDIR)/reliability.jsonl \
+		$(GO) test -tags $(TAGS) -count=1 -timeout 60m -run 'Hostile|Crash|TwoWriters|ReaderKeepsItsView|Failed|Archive' ./pipeline/ ./cmd/grassroots/
+	@cat reliability.jsonl 2>/dev/null || true
 
 # Each fuzz target for $(FUZZTIME).
 fuzz:
