@@ -254,7 +254,7 @@ func htmlChange(kind string, now, base *float64) string {
 func htmlBuildCoverage(v *htmlView, d *warehouse.ReportData) {
 	row := func(c warehouse.CoverageRow) htmlCoverage {
 		return htmlCoverage{
-			Code: c.Code, Name: htmlOr(c.Name, c.Code), Region: htmlRegionLabel(c.Region),
+			Code: c.Code, Name: htmlOr(c.Name, c.Code), Region: regionLabel(c.Region),
 			Villages: htmlInt(c.Villages), Covered: htmlInt(c.Covered), Uncovered: htmlInt(c.Villages - c.Covered),
 			InPost: htmlInt(c.GraduatesInPost), Rate: htmlPct(c.CoverageRate),
 			Full: c.Villages > 0 && c.Covered == c.Villages,
@@ -274,7 +274,7 @@ func htmlBuildCoverage(v *htmlView, d *warehouse.ReportData) {
 			i = len(v.TownshipGroups)
 			groups[t.County] = i
 			v.TownshipGroups = append(v.TownshipGroups, htmlTownshipGroup{County: htmlCoverage{
-				Code: t.County, Name: htmlOr(t.CountyName, t.County), Region: htmlRegionLabel(t.Region),
+				Code: t.County, Name: htmlOr(t.CountyName, t.County), Region: regionLabel(t.Region),
 				Villages: "", Covered: "", Uncovered: "", InPost: "", Rate: "",
 			}})
 		}
@@ -296,14 +296,14 @@ func htmlBuildRegions(v *htmlView, d *warehouse.ReportData) {
 	for _, r := range htmlOrdered(d.Regions, htmlRegionOrder, func(r warehouse.RegionRow) string { return r.Region }) {
 		if r.Region == "remote_to_developed" {
 			v.Regions = append(v.Regions, htmlRegion{
-				Label: htmlRegionLabel(r.Region), Ratio: true,
+				Label: regionLabel(r.Region), Ratio: true,
 				Villages: htmlRatio(r.Villages), Covered: htmlRatio(r.Covered), InPost: htmlRatio(r.GraduatesInPost),
 				Rate: htmlRatio(r.CoverageRate), PerHundred: htmlRatio(r.PerHundred), Retention12m: htmlRatio(r.Retention12m),
 			})
 			continue
 		}
 		v.Regions = append(v.Regions, htmlRegion{
-			Label:    htmlRegionLabel(r.Region),
+			Label:    regionLabel(r.Region),
 			Villages: htmlCount(htmlDeref(r.Villages)), Covered: htmlCount(htmlDeref(r.Covered)), InPost: htmlCount(htmlDeref(r.GraduatesInPost)),
 			Rate: htmlPct(r.CoverageRate), PerHundred: htmlDec1(r.PerHundred), Retention12m: htmlPct(r.Retention12m),
 		})
@@ -317,7 +317,7 @@ func htmlBuildRetention(v *htmlView, d *warehouse.ReportData) {
 		case "city":
 			label = "全市"
 		case "region":
-			label = htmlRegionLabel(r.Code)
+			label = regionLabel(r.Code)
 		}
 		v.Retention = append(v.Retention, htmlRetention{
 			Label: htmlOr(label, r.Code), City: r.Level == "city",
@@ -345,7 +345,7 @@ func htmlBuildExits(v *htmlView, d *warehouse.ReportData) {
 			p := float64(e.Exits) / float64(total)
 			share = htmlPct(&p)
 		}
-		v.Exits = append(v.Exits, htmlExit{Label: htmlExitLabel(htmlExitReason(e)), Code: htmlExitReason(e),
+		v.Exits = append(v.Exits, htmlExit{Label: exitLabel(htmlExitReason(e)), Code: htmlExitReason(e),
 			Exits: htmlInt(e.Exits), Share: share})
 	}
 	v.ExitsTotal, v.ExitsShareTotal = htmlInt(total), "—"
@@ -365,7 +365,7 @@ func htmlBuildExits(v *htmlView, d *warehouse.ReportData) {
 	col := map[string]int{}
 	for i, r := range reasons {
 		col[r] = i
-		v.ExitReasons = append(v.ExitReasons, htmlExitLabel(r))
+		v.ExitReasons = append(v.ExitReasons, exitLabel(r))
 	}
 	type county struct {
 		name   string
@@ -449,7 +449,7 @@ func htmlBuildUncovered(v *htmlView, d *warehouse.ReportData) {
 		}
 		v.Uncovered = append(v.Uncovered, htmlUncovered{
 			No: strconv.Itoa(i + 1), Code: u.VillageCode, Village: u.VillageName, Township: u.TownshipName,
-			County: u.CountyName, Region: htmlRegionLabel(u.Region), Days: days, Vacancy: vacancy,
+			County: u.CountyName, Region: regionLabel(u.Region), Days: days, Vacancy: vacancy,
 			VacancyReported: u.VacancyReported,
 		})
 	}
@@ -485,8 +485,8 @@ func htmlBuildFreshness(v *htmlView, d *warehouse.ReportData) {
 func htmlBuildQuality(v *htmlView, d *warehouse.ReportData) {
 	var rejects, findings int64
 	for _, q := range d.Quality {
-		row := htmlQuality{County: htmlOr(q.CountyName, q.County), Label: htmlQualityLabel(q.Code), Code: q.Code,
-			Severity: htmlSeverityLabel(q.Severity), Count: htmlInt(q.Count)}
+		row := htmlQuality{County: htmlOr(q.CountyName, q.County), Label: qualityLabel(q.Code), Code: q.Code,
+			Severity: severityLabel(q.Severity), Count: htmlInt(q.Count)}
 		if q.Kind == "reject" {
 			v.Rejects = append(v.Rejects, row)
 			rejects += q.Count
@@ -555,7 +555,7 @@ func htmlBuildCharts(v *htmlView, d *warehouse.ReportData) error {
 	var cov []htmlCoveragePoint
 	for _, c := range d.Counties {
 		cov = append(cov, htmlCoveragePoint{Code: c.Code, Name: htmlOr(c.Name, c.Code), Region: c.Region,
-			RegionLabel: htmlRegionLabel(c.Region), CoverageRate: htmlFiniteOrNil(c.CoverageRate)})
+			RegionLabel: regionLabel(c.Region), CoverageRate: htmlFiniteOrNil(c.CoverageRate)})
 	}
 	if len(cov) > 0 {
 		v.CoverageChart = chart("coverage", "各县（市、区）覆盖率条形图", max(240, 90+34*len(cov)), cov)
@@ -566,7 +566,7 @@ func htmlBuildCharts(v *htmlView, d *warehouse.ReportData) error {
 		if r.Region == "remote_to_developed" {
 			continue
 		}
-		reg = append(reg, htmlRegionPoint{Region: r.Region, Label: htmlRegionLabel(r.Region),
+		reg = append(reg, htmlRegionPoint{Region: r.Region, Label: regionLabel(r.Region),
 			CoverageRate: htmlFiniteOrNil(r.CoverageRate), PerHundred: htmlFiniteOrNil(r.PerHundred),
 			Retention12m: htmlFiniteOrNil(r.Retention12m),
 			Villages:     htmlDeref(r.Villages), Covered: htmlDeref(r.Covered), GraduatesInPost: htmlDeref(r.GraduatesInPost)})
@@ -585,7 +585,7 @@ func htmlBuildCharts(v *htmlView, d *warehouse.ReportData) error {
 			pts = append(pts, [3]float64{float64(p.Day), p.Survival, float64(p.AtRisk)})
 		}
 		if len(pts) > 0 {
-			surv = append(surv, htmlSurvivalSeries{Stratum: s.Stratum, Label: htmlStratumLabel(s.Stratum), Points: pts})
+			surv = append(surv, htmlSurvivalSeries{Stratum: s.Stratum, Label: stratumLabel(s.Stratum), Points: pts})
 		}
 	}
 	if len(surv) > 0 {
@@ -595,7 +595,7 @@ func htmlBuildCharts(v *htmlView, d *warehouse.ReportData) error {
 	var exits []htmlExitPoint
 	for _, e := range htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason) {
 		if e.Exits > 0 {
-			exits = append(exits, htmlExitPoint{Reason: htmlExitReason(e), Label: htmlExitLabel(htmlExitReason(e)), Exits: e.Exits})
+			exits = append(exits, htmlExitPoint{Reason: htmlExitReason(e), Label: exitLabel(htmlExitReason(e)), Exits: e.Exits})
 		}
 	}
 	if len(exits) > 0 {
@@ -637,98 +637,6 @@ func htmlOrdered[T any](rows []T, order []string, key func(T) string) []T {
 		}
 	}
 	return out
-}
-
-// Labels in Chinese.
-var (
-	htmlRegionLabels = map[string]string{
-		"remote":              "偏远地区",
-		"developed":           "发达地区",
-		"remote_to_developed": "偏远÷发达",
-	}
-	htmlStratumLabels = map[string]string{
-		"all":       "全市",
-		"developed": "发达地区",
-		"remote":    "偏远地区",
-	}
-	htmlExitLabels = map[string]string{
-		"resigned":      "辞职",
-		"transferred":   "调动",
-		"civil_service": "考录公务员",
-		"promoted":      "提拔",
-		"other":         "其他",
-		"unspecified":   "未填写",
-	}
-	htmlQualityLabels = map[string]string{
-		"bad_id_format":            "身份证号格式错误",
-		"bad_id_checksum":          "身份证号校验位错误",
-		"unknown_village":          "找不到村（社区）",
-		"wrong_county":             "非本县数据",
-		"end_before_start":         "离岗早于到岗",
-		"duplicate_in_file":        "文件内重复",
-		"gender_mismatch":          "性别与身份证号不符",
-		"birth_mismatch":           "出生年月与身份证号不符",
-		"overlapping_postings":     "同一时间在两个村在岗",
-		"vanished_from_ledger":     "台账中消失",
-		"over_age_at_entry":        "专项引进入职时超龄",
-		"degree_below_requirement": "学历低于要求",
-		"subsidy_over_cap":         "补贴超过上限",
-		"unused_columns":           "未使用的列",
-		"unknown_record_type":      "无法识别的工作表",
-	}
-	// htmlQualityPrefixes are the reason codes that name a column.
-	htmlQualityPrefixes = map[string]string{
-		"bad_date":      "日期无法识别",
-		"missing":       "缺少必填项",
-		"unknown_value": "取值不在规定范围",
-	}
-	// htmlColumnLabels are the Chinese headers of the canonical columns (CONTRACT §1.1-§1.2).
-	htmlColumnLabels = map[string]string{
-		"name": "姓名", "id_number": "身份证号", "gender": "性别", "phone": "联系电话", "birth": "出生年月",
-		"political_status": "政治面貌", "degree": "学历", "university": "毕业院校", "major": "专业",
-		"channel": "招录方式", "selection_round": "选岗轮次", "quota_source": "编制来源",
-		"county": "所在县（市、区）", "township": "所在乡镇（街道）", "village": "所在村（社区）",
-		"village_code": "村社区代码", "start_date": "到岗/任职时间", "end_date": "离岗/离任时间",
-		"end_reason": "离岗原因", "role": "两委职务", "role_start": "任职时间", "mentor_role": "导师职务",
-		"assessment_year": "考核年度", "assessment": "年度考核", "year": "年度", "grade": "考核结果",
-		"reported_on": "登记时间", "reason": "空缺原因", "filled_on": "补齐时间",
-		"township_quota": "乡镇编制数", "county_pool": "县级周转池调剂数",
-		"paid_on": "发放时间", "kind": "补贴类型", "amount_yuan": "金额（元）",
-		"village_name": "村（社区）名称", "township_code": "乡镇（街道）代码", "township_name": "乡镇（街道）名称",
-		"county_code": "县（市、区）代码", "county_name": "县（市、区）名称", "urban_rural_code": "城乡分类代码",
-		"established_on": "成立日期", "dissolved_on": "撤销日期",
-	}
-	htmlSeverityLabels = map[string]string{
-		"error":   "错误",
-		"warning": "警告",
-		"info":    "提示",
-	}
-)
-
-func htmlLabel(labels map[string]string, code string) string {
-	if l, ok := labels[code]; ok {
-		return l
-	}
-	return code
-}
-
-func htmlRegionLabel(code string) string   { return htmlLabel(htmlRegionLabels, code) }
-func htmlStratumLabel(code string) string  { return htmlLabel(htmlStratumLabels, code) }
-func htmlExitLabel(code string) string     { return htmlLabel(htmlExitLabels, code) }
-func htmlSeverityLabel(code string) string { return htmlLabel(htmlSeverityLabels, code) }
-
-// htmlQualityLabel translates a reject reason or finding code; a code naming
-// a column ("bad_date:start_date") names it by its Chinese header.
-func htmlQualityLabel(code string) string {
-	if l, ok := htmlQualityLabels[code]; ok {
-		return l
-	}
-	if prefix, col, ok := strings.Cut(code, ":"); ok {
-		if l, ok := htmlQualityPrefixes[prefix]; ok {
-			return l + "（" + htmlLabel(htmlColumnLabels, col) + "）"
-		}
-	}
-	return code
 }
 
 // Number and date formatting.

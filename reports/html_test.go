@@ -277,7 +277,7 @@ func TestRenderHTMLChartData(t *testing.T) {
 	decode("coverage", &cov)
 	var wantCov []coverage
 	for _, c := range d.Counties {
-		wantCov = append(wantCov, coverage{c.Code, c.Name, c.Region, htmlRegionLabels[c.Region], c.CoverageRate})
+		wantCov = append(wantCov, coverage{c.Code, c.Name, c.Region, regionLabels[c.Region], c.CoverageRate})
 	}
 	if !reflect.DeepEqual(cov, wantCov) {
 		t.Errorf("coverage chart data %+v, want %+v", cov, wantCov)
@@ -335,7 +335,7 @@ func TestRenderHTMLChartData(t *testing.T) {
 	}
 	var wantExits []string
 	for _, e := range d.Exits {
-		wantExits = append(wantExits, e.Reason+" "+htmlExitLabels[e.Reason]+" "+strings.Repeat("|", int(e.Exits)))
+		wantExits = append(wantExits, e.Reason+" "+exitLabels[e.Reason]+" "+strings.Repeat("|", int(e.Exits)))
 	}
 	if !slices.Equal(gotExits, wantExits) {
 		t.Errorf("exits chart data %q, want %q", gotExits, wantExits)
@@ -525,19 +525,19 @@ func TestHTMLLabels(t *testing.T) {
 		{"other:thing", "other:thing"},
 	}
 	for _, tt := range tests {
-		if got := htmlQualityLabel(tt.code); got != tt.want {
-			t.Errorf("htmlQualityLabel(%q) = %q, want %q", tt.code, got, tt.want)
+		if got := qualityLabel(tt.code); got != tt.want {
+			t.Errorf("qualityLabel(%q) = %q, want %q", tt.code, got, tt.want)
 		}
 	}
 	for code, want := range map[string]string{"resigned": "辞职", "transferred": "调动", "civil_service": "考录公务员",
 		"promoted": "提拔", "other": "其他", "unspecified": "未填写"} {
-		if got := htmlExitLabel(code); got != want {
-			t.Errorf("htmlExitLabel(%q) = %q, want %q", code, got, want)
+		if got := exitLabel(code); got != want {
+			t.Errorf("exitLabel(%q) = %q, want %q", code, got, want)
 		}
 	}
 	for code, want := range map[string]string{"remote": "偏远地区", "developed": "发达地区", "remote_to_developed": "偏远÷发达"} {
-		if got := htmlRegionLabel(code); got != want {
-			t.Errorf("htmlRegionLabel(%q) = %q, want %q", code, got, want)
+		if got := regionLabel(code); got != want {
+			t.Errorf("regionLabel(%q) = %q, want %q", code, got, want)
 		}
 	}
 }

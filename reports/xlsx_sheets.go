@@ -109,7 +109,7 @@ func xDateTime(s string) xlsxCell {
 // data leaves a region unnamed.
 func xlsxName(level, code, name string) xlsxCell {
 	if name == "" && level == "region" {
-		name = xlsxLabel(xlsxRegionLabels, code)
+		name = label(regionLabels, code)
 	}
 	return xText(name)
 }
@@ -160,7 +160,7 @@ func xlsxCounties(d *warehouse.ReportData) xlsxTable {
 	}
 	for _, c := range d.Counties {
 		t.rows = append(t.rows, []xlsxCell{
-			xText(c.Code), xText(c.Name), xText(xlsxLabel(xlsxRegionLabels, c.Region)),
+			xText(c.Code), xText(c.Name), xText(label(regionLabels, c.Region)),
 			xInt(c.Villages), xInt(c.Covered), xNum(c.CoverageRate, xfRate), xInt(c.GraduatesInPost),
 		})
 	}
@@ -177,7 +177,7 @@ func xlsxTownships(d *warehouse.ReportData) xlsxTable {
 	for _, c := range d.Townships {
 		t.rows = append(t.rows, []xlsxCell{
 			xText(c.County), xText(c.CountyName), xText(c.Code), xText(c.Name),
-			xText(xlsxLabel(xlsxRegionLabels, c.Region)),
+			xText(label(regionLabels, c.Region)),
 			xInt(c.Villages), xInt(c.Covered), xNum(c.CoverageRate, xfRate), xInt(c.GraduatesInPost),
 		})
 	}
@@ -198,7 +198,7 @@ func xlsxRegions(d *warehouse.ReportData) xlsxTable {
 			count, rate, perHundred = xfRatio, xfRatio, xfRatio
 		}
 		t.rows = append(t.rows, []xlsxCell{
-			xText(xlsxLabel(xlsxRegionLabels, r.Region)), xText(r.Region),
+			xText(label(regionLabels, r.Region)), xText(r.Region),
 			xNum(r.Villages, count), xNum(r.Covered, count), xNum(r.CoverageRate, rate),
 			xNum(r.GraduatesInPost, count), xNum(r.PerHundred, perHundred), xNum(r.Retention12m, rate),
 		})
@@ -216,7 +216,7 @@ func xlsxRetention(d *warehouse.ReportData) xlsxTable {
 	}
 	for _, r := range d.Retention {
 		t.rows = append(t.rows, []xlsxCell{
-			xText(xlsxLabel(xlsxLevelLabels, r.Level)), xText(r.Code), xlsxName(r.Level, r.Code, r.Name),
+			xText(label(levelLabels, r.Level)), xText(r.Code), xlsxName(r.Level, r.Code, r.Name),
 			xInt(r.Cohort12), xInt(r.Retained12), xNum(r.Rate12, xfRate),
 			xInt(r.Cohort24), xInt(r.Retained24), xNum(r.Rate24, xfRate),
 		})
@@ -239,7 +239,7 @@ func xlsxSurvival(d *warehouse.ReportData) xlsxTable {
 		notes:   []string{"在岗月数 = 在岗天数 ÷ 30.4375；生存率为在岗满该时长的估计比例，标准误按 Greenwood 公式计算。"},
 	}
 	for _, s := range d.Survival {
-		label := xlsxLabel(xlsxStratumLabels, s.Stratum)
+		label := label(stratumLabels, s.Stratum)
 		for _, p := range s.Points {
 			t.rows = append(t.rows, []xlsxCell{
 				xText(label), xInt(p.Day), xFloat(float64(p.Day)/xlsxDaysPerMonth, xfOneDecimal),
@@ -270,12 +270,12 @@ func xlsxExits(d *warehouse.ReportData) xlsxTable {
 			}
 			t.rows = append(t.rows, []xlsxCell{
 				xText(level), xText(e.Code), xText(e.Name),
-				xText(xlsxLabel(xlsxExitReasonLabels, e.Reason)), xText(e.Reason), xInt(e.Exits), share,
+				xText(label(exitLabels, e.Reason)), xText(e.Reason), xInt(e.Exits), share,
 			})
 		}
 	}
-	add(xlsxLevelLabels["city"], d.Exits)
-	add(xlsxLevelLabels["county"], d.ExitsCounty)
+	add(levelLabels["city"], d.Exits)
+	add(levelLabels["county"], d.ExitsCounty)
 	return t
 }
 
@@ -288,7 +288,7 @@ func xlsxPromotions(d *warehouse.ReportData) xlsxTable {
 	}
 	for _, p := range d.Promotions {
 		t.rows = append(t.rows, []xlsxCell{
-			xText(xlsxLabel(xlsxLevelLabels, p.Level)), xText(p.Code), xlsxName(p.Level, p.Code, p.Name),
+			xText(label(levelLabels, p.Level)), xText(p.Code), xlsxName(p.Level, p.Code, p.Name),
 			xInt(p.Graduates), xInt(p.Committee), xInt(p.Secretaries), xInt(p.TownshipLeaders),
 			xNum(p.CommitteeRate, xfRate), xNum(p.SecretaryRate, xfRate),
 			xNum(p.MedianMonthsToCommittee, xfOneDecimal),
@@ -307,7 +307,7 @@ func xlsxQuota(d *warehouse.ReportData) xlsxTable {
 	}
 	for _, q := range d.Quota {
 		t.rows = append(t.rows, []xlsxCell{
-			xText(xlsxLabel(xlsxLevelLabels, q.Level)), xText(q.Code), xlsxName(q.Level, q.Code, q.Name),
+			xText(label(levelLabels, q.Level)), xText(q.Code), xlsxName(q.Level, q.Code, q.Name),
 			xIntPtr(q.TownshipQuota), xIntPtr(q.CountyPool), xInt(q.QuotaTotal),
 			xInt(q.PostsTownship), xInt(q.PostsCountyPool), xInt(q.PostsTotal), xInt(q.Unfilled),
 		})
@@ -325,7 +325,7 @@ func xlsxUncovered(d *warehouse.ReportData) xlsxTable {
 	for _, u := range d.Uncovered {
 		t.rows = append(t.rows, []xlsxCell{
 			xText(u.VillageCode), xText(u.VillageName), xText(u.TownshipName), xText(u.CountyName),
-			xText(xlsxLabel(xlsxRegionLabels, u.Region)), xIntPtr(u.UncoveredDays), xYesNo(u.VacancyReported),
+			xText(label(regionLabels, u.Region)), xIntPtr(u.UncoveredDays), xYesNo(u.VacancyReported),
 		})
 	}
 	return t
@@ -362,9 +362,9 @@ func xlsxQuality(d *warehouse.ReportData) xlsxTable {
 			name = xlsxCityList
 		}
 		t.rows = append(t.rows, []xlsxCell{
-			xText(q.County), xText(name), xText(xlsxLabel(xlsxQualityKindLabels, q.Kind)),
-			xText(xlsxQualityLabel(q.Code)), xText(q.Code),
-			xText(xlsxLabel(xlsxSeverityLabels, q.Severity)), xInt(q.Count),
+			xText(q.County), xText(name), xText(label(qualityKindLabels, q.Kind)),
+			xText(qualityLabel(q.Code)), xText(q.Code),
+			xText(label(severityLabels, q.Severity)), xInt(q.Count),
 		})
 	}
 	return t
