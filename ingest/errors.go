@@ -17,8 +17,9 @@ var (
 	ErrSyntax = errors.New("ingest: syntax error")
 	// ErrUnsupported: the file's format or a read option is not supported.
 	ErrUnsupported = errors.New("ingest: not supported")
-	// ErrChanged: a file changed between List and Done or Failed; it is left
-	// in place for the next run.
+	// ErrChanged: a file changed after it was listed: while Read read it
+	// (nothing of it may be loaded), or before Done or Failed (it is left in
+	// place for the next run).
 	ErrChanged = errors.New("ingest: file changed since it was listed")
 	// ErrUnauthorized: an HTTP source answered 401 or 403; it is not retried.
 	ErrUnauthorized = errors.New("ingest: unauthorized")

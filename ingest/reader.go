@@ -2,8 +2,11 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -86,6 +89,14 @@ const ctxCheckEvery = 4096
 //
 // The format is f.Format, or FormatOf(f.Name) (else f.Path) when that is
 // FormatUnknown.
+//
+// When f.SHA256 is set (the source listed the file with its hash), Read also
+// makes sure that what it parsed is that content: a file written to or
+// replaced after it was listed is a *ParseError wrapping ErrChanged, even
+// though fn has seen its rows, so that the caller never records a hash for
+// content it did not read. CSV, JSON and NDJSON are hashed as they are read;
+// a workbook is hashed before it is opened and must keep its size and
+// modification time until it has been unzipped.
 func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -102,17 +113,17 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 		if err != nil {
 			return err
 		}
-		return readFile(f.Path, func(r io.Reader) error {
+		return readFile(f.Path, name, f.SHA256, func(r io.Reader) error {
 			return readCSV(ctx, r, csvConfig{name: name, tsv: isTSV(f.baseName()), enc: enc, maxRow: opts.MaxRowBytes}, fn)
 		})
 	case FormatXLSX:
-		return readXLSX(ctx, f.Path, name, opts, fn)
+		return readXLSX(ctx, f.Path, name, f.SHA256, opts, fn)
 	case FormatJSON:
-		return readFile(f.Path, func(r io.Reader) error {
+		return readFile(f.Path, name, f.SHA256, func(r io.Reader) error {
 			return readJSON(ctx, r, name, opts.MaxRowBytes, fn)
 		})
 	case FormatNDJSON:
-		return readFile(f.Path, func(r io.Reader) error {
+		return readFile(f.Path, name, f.SHA256, func(r io.Reader) error {
 			return readNDJSON(ctx, r, name, opts.MaxRowBytes, fn)
 		})
 	}
@@ -136,17 +147,41 @@ func (f File) baseName() string {
 
 func isTSV(name string) bool { return strings.EqualFold(filepath.Ext(name), ".tsv") }
 
-// readFile opens path, hands it to read and closes it.
-func readFile(path string, read func(io.Reader) error) error {
+// readFile opens path, hands it to read and closes it. When want is set,
+// the bytes read are hashed on the way and must hash to want (lower-case
+// hex SHA-256); else the file changed after it was listed.
+func readFile(path, name, want string, read func(io.Reader) error) error {
 	fh, err := openRegular(path)
 	if err != nil {
 		return err
 	}
-	err = read(fh)
+	var (
+		r io.Reader = fh
+		h hash.Hash
+	)
+	if want != "" {
+		h = sha256.New()
+		r = io.TeeReader(fh, h)
+	}
+	err = read(r)
+	if err == nil && h != nil {
+		// The parsers read to the end; anything they left is hashed too.
+		if _, err = io.Copy(io.Discard, r); err != nil {
+			err = fmt.Errorf("ingest: read %s: %w", name, err)
+		} else if hex.EncodeToString(h.Sum(nil)) != want {
+			err = changedWhileRead(name)
+		}
+	}
 	if cerr := fh.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("ingest: close %s: %w", filepath.Base(path), cerr)
 	}
 	return err
+}
+
+// changedWhileRead is the error for a file whose content is not the one
+// listed.
+func changedWhileRead(name string) error {
+	return &ParseError{File: name, Err: fmt.Errorf("%w: it changed while being read", ErrChanged)}
 }
 
 // trimTrailing drops trailing empty cells.

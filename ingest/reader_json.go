@@ -27,6 +27,9 @@ func readJSON(ctx context.Context, r io.Reader, name string, maxRow int, fn func
 
 	p.mark()
 	tok, err := dec.Token()
+	if err == io.EOF {
+		return p.fail(0, 0, errEmpty)
+	}
 	if err != nil {
 		return p.fail(0, 0, err)
 	}
@@ -180,6 +183,7 @@ var (
 	errNested    = errors.New("nested arrays and objects are not allowed in a record")
 	errTrailing  = errors.New("data after the end of the JSON value")
 	errNotOne    = errors.New("a line must hold exactly one object")
+	errEmpty     = errors.New("the file is empty")
 )
 
 // fail turns an error met at row and column into a *ParseError where it is
@@ -201,7 +205,7 @@ func jsonError(name string, row, col int, err error, maxRow int) error {
 	case err == io.EOF, err == io.ErrUnexpectedEOF:
 		err = fmt.Errorf("%w: unexpected end of JSON", ErrSyntax)
 	case errors.Is(err, errNotArray), errors.Is(err, errNoArray), errors.Is(err, errNotObject),
-		errors.Is(err, errNested), errors.Is(err, errTrailing), errors.Is(err, errNotOne):
+		errors.Is(err, errNested), errors.Is(err, errTrailing), errors.Is(err, errNotOne), errors.Is(err, errEmpty):
 		err = fmt.Errorf("%w: %w", ErrSyntax, err)
 	default:
 		return fmt.Errorf("ingest: read %s: %w", name, err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -25,7 +26,17 @@ var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 // date cell arrives as its serial number. Rows.Next also stops on every
 // missing (empty) row of the sheet, so counting its calls gives the real
 // sheet row number.
-func readXLSX(ctx context.Context, path, name string, opts ReadOptions, fn func(Row) error) (err error) {
+//
+// When want is set, the file must hash to it before it is opened, and keep
+// its identity, size and modification time until excelize has unzipped it
+// (excelize reads the file once, when it opens it).
+func readXLSX(ctx context.Context, path, name, want string, opts ReadOptions, fn func(Row) error) (err error) {
+	var listed os.FileInfo
+	if want != "" {
+		if listed, err = checkHash(ctx, path, name, want); err != nil {
+			return err
+		}
+	}
 	if err := checkZip(ctx, path, name, opts.MaxUnzipBytes); err != nil {
 		return err
 	}
@@ -45,6 +56,12 @@ func readXLSX(ctx context.Context, path, name string, opts ReadOptions, fn func(
 			err = fmt.Errorf("ingest: close %s: %w", name, cerr)
 		}
 	}()
+	if listed != nil {
+		if st, err := os.Stat(path); err != nil || !os.SameFile(listed, st) ||
+			st.Size() != listed.Size() || !st.ModTime().Equal(listed.ModTime()) {
+			return changedWhileRead(name)
+		}
+	}
 	for _, sheet := range xf.GetSheetList() {
 		if opts.SheetStart != nil {
 			if err := opts.SheetStart(sheet); err != nil {
@@ -111,6 +128,9 @@ func checkZip(ctx context.Context, path, name string, limit int64) (err error) {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
+	if st.Size() == 0 {
+		return &ParseError{File: name, Err: fmt.Errorf("%w: the file is empty", ErrSyntax)}
+	}
 	zr, err := zip.NewReader(fh, st.Size())
 	if err != nil {
 		head := make([]byte, len(oleMagic))
@@ -142,6 +162,31 @@ func checkZip(ctx context.Context, path, name string, limit int64) (err error) {
 		}
 	}
 	return nil
+}
+
+// checkHash returns the file's status once its content is known to hash to
+// want.
+func checkHash(ctx context.Context, path, name, want string) (_ os.FileInfo, err error) {
+	fh, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, fh.Close()) }()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	sum, err := hashReader(ctx, fh)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("ingest: read %s: %w", name, err)
+	}
+	if sum != want {
+		return nil, changedWhileRead(name)
+	}
+	return st, nil
 }
 
 func tooLargeZip(name string, limit int64) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/ingest"
+	"github.com/grassroots-cn/grassroots/internal/crashpoint"
 	"github.com/grassroots-cn/grassroots/transform"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
@@ -19,11 +20,6 @@ type source interface {
 	List(ctx context.Context, now time.Time) ([]ingest.File, []ingest.Skipped, int, error)
 	Done(ctx context.Context, f ingest.File) error
 	Failed(ctx context.Context, f ingest.File, reason string) error
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // stateful is a source that remembers something between pulls (an HTTP
@@ -223,10 +219,12 @@ func (r *Runner) stage(ctx context.Context, l *warehouse.Load, src source, files
 	if label == "" {
 		label = "divisions"
 	}
+	ro := r.ReadOptions
+	ro.Encoding = encoding
 	for i := range files {
 		f := files[i]
 		tf := n.File(f.URI, f.Name, f.Format)
-		err := ingest.Read(ctx, f, ingest.ReadOptions{Encoding: encoding}, func(row ingest.Row) error {
+		err := ingest.Read(ctx, f, ro, func(row ingest.Row) error {
 			if err := tf.Row(ctx, row); err != nil {
 				return err
 			}
@@ -246,6 +244,7 @@ func (r *Runner) stage(ctx context.Context, l *warehouse.Load, src source, files
 			return &files[i], err
 		}
 		l.AddFile(f.SHA256, f.URI, tf.RecordTypes())
+		crashpoint.Hit(crashpoint.Read)
 	}
 	if err := n.Close(ctx); err != nil {
 		return nil, err

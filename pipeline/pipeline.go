@@ -45,6 +45,10 @@ type Runner struct {
 	Progress func(Event)       // nil: none
 	Now      func() time.Time  // nil: time.Now
 	Options  warehouse.Options // DuckDB settings; defaults from Config.DuckDB
+	// ReadOptions are used for every file read; zero fields take the
+	// ingest defaults (DefaultMaxRowBytes, DefaultMaxUnzipBytes). Encoding
+	// is each source's own, from the configuration.
+	ReadOptions ingest.ReadOptions
 }
 
 // CountyResult is what one county's run did.
@@ -198,7 +202,9 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 			}
 		}
 	}
-	if changed || !exists(cfg.Published) {
+	// The snapshot is also rebuilt when it lags behind the warehouse (a
+	// process killed between a commit and the rename left it so).
+	if changed || !w.SnapshotCurrent(context.WithoutCancel(ctx), cfg.Published) {
 		// Publishing is not cut short by a stop: a half-built snapshot is
 		// never renamed into place anyway, and a complete one should be.
 		if err := w.Publish(context.WithoutCancel(ctx), cfg.Published); err != nil {

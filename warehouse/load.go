@@ -8,11 +8,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/grassroots-cn/grassroots/internal/canon"
+	"github.com/grassroots-cn/grassroots/internal/crashpoint"
 )
 
 // Run statuses recorded in etl_run.
@@ -48,17 +50,18 @@ type Result struct {
 // connection, one transaction, temporary staging tables. It is not safe for
 // concurrent use.
 type Load struct {
-	w       *Warehouse
-	conn    *sql.Conn
-	job     string
-	county  string
-	runID   int64
-	started time.Time
-	staged  []canon.RecordType
-	files   []loadFile
-	state   map[string]string
-	partial bool
-	done    bool
+	w            *Warehouse
+	conn         *sql.Conn
+	job          string
+	county       string
+	runID        int64
+	started      time.Time
+	staged       []canon.RecordType
+	files        []loadFile
+	restoreUmask func()
+	state        map[string]string
+	partial      bool
+	done         bool
 }
 
 type loadFile struct {
@@ -78,13 +81,24 @@ func (w *Warehouse) Begin(ctx context.Context, job, county string) (*Load, error
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
-	l := &Load{w: w, conn: conn, job: job, county: county, started: time.Now()}
+	l := &Load{w: w, conn: conn, job: job, county: county, started: time.Now(), restoreUmask: privateUmask()}
 	if err := l.begin(ctx); err != nil {
 		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		conn.Close()
+		l.restoreUmask()
 		return nil, err
 	}
 	return l, nil
+}
+
+// privateUmask makes the files created from now on private to the owner and
+// returns what restores the previous mask. A load holds it from Begin to its
+// end, so that the write-ahead log DuckDB creates for the load's personal
+// data is never readable by the group, not even after a crash. Loads run one
+// at a time (one writer; serve runs its jobs serially).
+func privateUmask() func() {
+	old := syscall.Umask(0o077)
+	return func() { syscall.Umask(old) }
 }
 
 func (l *Load) begin(ctx context.Context) error {
@@ -178,10 +192,12 @@ func (l *Load) Commit(ctx context.Context, c Counts) (res Result, err error) {
 		targets = divisionTargets
 	}
 	for _, t := range targets {
+		crashpoint.Hit(crashpoint.Merge)
 		n, err := l.merge(ctx, t, now)
 		if err != nil {
 			return res, err
 		}
+		crashpoint.Hit(crashpoint.Merge)
 		if n > 0 {
 			res.Changed[t.table] = n
 		}
@@ -205,12 +221,16 @@ func (l *Load) Commit(ctx context.Context, c Counts) (res Result, err error) {
 	if err := l.dropStaging(ctx); err != nil {
 		return res, err
 	}
+	crashpoint.Hit(crashpoint.Commit)
 	if _, err := l.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return res, fmt.Errorf("warehouse: commit: %w", err)
 	}
+	crashpoint.Hit(crashpoint.Committed)
 	l.done = true
 	l.conn.Close()
-	return res, l.w.checkpoint(ctx)
+	err = l.w.checkpoint(ctx)
+	l.restoreUmask()
+	return res, err
 }
 
 // bookkeeping writes the rejects, the files and the run row.
@@ -286,6 +306,7 @@ func (l *Load) Rollback(ctx context.Context, cause error) error {
 		errs = append(errs, fmt.Errorf("warehouse: record failed run: %w", err))
 	}
 	l.w.privateWAL()
+	l.restoreUmask()
 	return errors.Join(errs...)
 }
 

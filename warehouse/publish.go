@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
+	"github.com/grassroots-cn/grassroots/internal/crashpoint"
 	sqlfiles "github.com/grassroots-cn/grassroots/sql"
 )
 
@@ -29,6 +31,7 @@ func (w *Warehouse) Publish(ctx context.Context, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("warehouse: publish: %w", err)
 	}
+	removeStaleTemps(dst)
 	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
 	removeDB(tmp)
 	if err := w.buildSnapshot(ctx, tmp); err != nil {
@@ -41,10 +44,12 @@ func (w *Warehouse) Publish(ctx context.Context, dst string) error {
 	}
 	os.Chmod(tmp, 0o644)
 	rotateBackups(dst)
+	crashpoint.Hit(crashpoint.PublishRename)
 	if err := os.Rename(tmp, dst); err != nil {
 		removeDB(tmp)
 		return fmt.Errorf("warehouse: publish: %w", err)
 	}
+	crashpoint.Hit(crashpoint.Published)
 	if err := syncFile(filepath.Dir(dst)); err != nil {
 		return fmt.Errorf("warehouse: publish: %w", err)
 	}
@@ -85,6 +90,7 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 			return err
 		}
 	}
+	crashpoint.Hit(crashpoint.PublishBuild)
 	drop := make([]string, len(privateTables))
 	for i, t := range privateTables {
 		drop[i] = "DROP TABLE IF EXISTS snapshot.main." + t
@@ -120,8 +126,66 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return err
 	}
-	_, err = conn.ExecContext(ctx, "CHECKPOINT snapshot")
-	return err
+	crashpoint.Hit(crashpoint.PublishBuild)
+	if _, err := conn.ExecContext(ctx, "CHECKPOINT snapshot"); err != nil {
+		return err
+	}
+	crashpoint.Hit(crashpoint.PublishBuild)
+	return nil
+}
+
+// SnapshotCurrent reports whether the snapshot at dst holds the warehouse's
+// latest successful load and its settings. It is false when dst is missing or
+// cannot be read, and when a process died between a commit and the rename of
+// its snapshot: the next run then publishes even with nothing new to load.
+func (w *Warehouse) SnapshotCurrent(ctx context.Context, dst string) bool {
+	if _, err := os.Stat(dst); err != nil {
+		return false
+	}
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(dst)+" AS published_check (READ_ONLY)"); err != nil {
+		return false
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH published_check")
+	var current bool
+	err = conn.QueryRowContext(ctx, `SELECT
+		(SELECT max(run_id) FROM etl_run WHERE status = 'succeeded') IS NOT DISTINCT FROM
+		(SELECT max(run_id) FROM published_check.main.etl_run WHERE status = 'succeeded')
+		AND NOT EXISTS (SELECT * FROM etl_setting EXCEPT SELECT * FROM published_check.main.etl_setting)
+		AND NOT EXISTS (SELECT * FROM published_check.main.etl_setting EXCEPT SELECT * FROM etl_setting)`).Scan(&current)
+	return err == nil && current
+}
+
+// removeStaleTemps removes the temporary snapshots (and their WALs) that a
+// publishing process which has died left beside dst: each would otherwise
+// stay for ever, as large as a snapshot.
+func removeStaleTemps(dst string) {
+	paths, _ := filepath.Glob(globEscape(dst) + ".tmp-*")
+	for _, p := range paths {
+		pid, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(p, dst+".tmp-"), ".wal"))
+		if err != nil || pid == os.Getpid() || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.Remove(p)
+		}
+	}
+}
+
+// globEscape escapes the glob metacharacters of a path.
+func globEscape(path string) string {
+	var b strings.Builder
+	for _, c := range path {
+		if strings.ContainsRune(`*?[]\`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // quoteLiteral quotes an SQL string literal.

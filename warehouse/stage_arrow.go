@@ -12,6 +12,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/grassroots-cn/grassroots/internal/canon"
+	"github.com/grassroots-cn/grassroots/internal/crashpoint"
 )
 
 // StagingPath names how batches reach DuckDB in this build.
@@ -46,5 +47,6 @@ func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordB
 	if err != nil {
 		return fmt.Errorf("warehouse: stage %s: %w", rt, err)
 	}
+	crashpoint.Hit(crashpoint.Stage)
 	return nil
 }

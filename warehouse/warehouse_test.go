@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -281,5 +282,35 @@ func TestSecondWriterRefused(t *testing.T) {
 	_, err := Open(context.Background(), path, Options{})
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
 		t.Fatalf("second Open: %v, want ErrLocked naming pid %d", err, os.Getpid())
+	}
+}
+
+// TestLoadKeepsWALPrivate: while a load runs, files are created private
+// (the WAL holds personal data); the process umask is restored after it.
+func TestLoadKeepsWALPrivate(t *testing.T) {
+	ctx := context.Background()
+	w, path := openTest(t)
+	before := syscall.Umask(0o022)
+	syscall.Umask(before)
+	l, err := w.Begin(ctx, JobIngest, "140105")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := filepath.Join(filepath.Dir(path), "probe")
+	f, err := os.Create(probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if fi, _ := os.Stat(probe); fi.Mode().Perm() != 0o600 {
+		t.Errorf("a file created during a load has mode %v, want 0600", fi.Mode().Perm())
+	}
+	if err := l.Rollback(ctx, errors.New("test")); err != nil {
+		t.Fatal(err)
+	}
+	after := syscall.Umask(0o022)
+	syscall.Umask(after)
+	if after != before {
+		t.Errorf("umask %o after the load, %o before", after, before)
 	}
 }
