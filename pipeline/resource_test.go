@@ -1,0 +1,143 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/grassroots-cn/grassroots/config"
+)
+
+// mountTmpfs mounts a tmpfs of the given size at dir (root with mount
+// privileges, as on CI), or skips.
+func mountTmpfs(t *testing.T, dir, size string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("resource faults need a tmpfs mount: run as root")
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("resource faults need a tmpfs mount, which this machine refuses: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+func remount(t *testing.T, dir, opts string) {
+	t.Helper()
+	if out, err := exec.Command("mount", "-o", "remount,"+opts, dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount %s: %v %s", opts, err, out)
+	}
+}
+
+// relocate points the fixture's warehouse and snapshot into dir.
+func relocate(t *testing.T, cfg *config.Config, dir string) *config.Config {
+	t.Helper()
+	text, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(text), "warehouse: data/warehouse.duckdb", "warehouse: "+filepath.Join(dir, "warehouse.duckdb"), 1)
+	s = strings.Replace(s, "published: data/published/analytics.duckdb", "published: "+filepath.Join(dir, "published", "analytics.duckdb"), 1)
+	must(t, os.WriteFile(cfg.Path, []byte(s), 0o644))
+	c, err := config.Load(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestDiskFull: the warehouse's disk fills up in the middle of a load; the
+// run fails cleanly with the reason, and once there is room again the next
+// run loads everything.
+func TestDiskFull(t *testing.T) {
+	base := fixture(t)
+	disk := t.TempDir()
+	mountTmpfs(t, disk, "4m")
+	cfg := relocate(t, base, disk)
+	// Fill the disk but for a little room.
+	filler := filepath.Join(disk, "filler")
+	if out, err := exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=64k", "count=58").CombinedOutput(); err != nil {
+		t.Fatalf("dd: %v %s", err, out)
+	}
+	res, err := (&Runner{Config: cfg}).Run(context.Background(), nil)
+	failed := err != nil || (res != nil && res.Failed() > 0)
+	if !failed {
+		t.Skip("the load fitted in the room left; the disk-full path was not reached")
+	}
+	var reasons []string
+	if err != nil {
+		reasons = append(reasons, err.Error())
+	}
+	if res != nil {
+		for _, c := range append([]CountyResult{res.Divisions}, res.Counties...) {
+			if c.Error != "" {
+				reasons = append(reasons, c.Code+": "+c.Error)
+			}
+		}
+	}
+	t.Logf("failures: %q", reasons)
+	if !strings.Contains(strings.Join(reasons, "\n"), "No space left on device") {
+		t.Errorf("no failure says the disk is full: %q", reasons)
+	}
+	// Room again: the next run loads everything.
+	must(t, os.Remove(filler))
+	remount(t, disk, "size=64m")
+	res = runOnce(t, cfg)
+	if res.Failed() != 0 {
+		t.Fatalf("after the disk was freed: %+v", res)
+	}
+	withWarehouse(t, cfg, func(db *sql.DB) {
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting"); n != 4 {
+			t.Errorf("%d postings after the fault was fixed, want 4", n)
+		}
+		assertAccounting(t, db)
+	})
+}
+
+// TestReadOnlyWarehouse: the warehouse's file system is read-only; the run
+// fails with the reason, and succeeds once it is writable again.
+func TestReadOnlyWarehouse(t *testing.T) {
+	base := fixture(t)
+	disk := t.TempDir()
+	mountTmpfs(t, disk, "64m")
+	cfg := relocate(t, base, disk)
+	runOnce(t, cfg)
+	ledger := xiaodianLedger()
+	ledger[1][3] = "13911112222"
+	writeXiaodian(t, cfg.Dir, ledger)
+	remount(t, disk, "ro")
+	_, err := (&Runner{Config: cfg}).Run(context.Background(), nil)
+	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "read-only") {
+		t.Fatalf("run on a read-only warehouse: %v", err)
+	}
+	remount(t, disk, "rw")
+	res := runOnce(t, cfg)
+	if x := county(res, "140105"); x.Status != StatusSucceeded || x.Loaded != 1 {
+		t.Fatalf("after the file system was writable again: %+v", x)
+	}
+}
+
+// TestPublishedFolderMissing: the snapshot's folder cannot be made; the run
+// loads but reports the failed publish, and the next run publishes.
+func TestPublishedFolderMissing(t *testing.T) {
+	cfg := fixture(t)
+	parent := filepath.Dir(cfg.Published)
+	must(t, os.MkdirAll(filepath.Dir(parent), 0o755))
+	must(t, os.WriteFile(parent, []byte("not a folder"), 0o644)) // a file where the folder should be
+	res, err := (&Runner{Config: cfg}).Run(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "publish") {
+		t.Fatalf("publish into a missing folder: %v %+v", err, res)
+	}
+	must(t, os.Remove(parent))
+	res = runOnce(t, cfg)
+	if !res.Publish {
+		t.Fatalf("the next run did not publish: %+v", res)
+	}
+	db := openRO(t, cfg.Published)
+	if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting"); n != 4 {
+		t.Fatalf("snapshot holds %d postings, want 4", n)
+	}
+}
