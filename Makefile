@@ -31,7 +31,7 @@ bench:
 reliability:
 	rm -f reliability.jsonl
 	GRASSROOTS_RELIABILITY=full GRASSROOTS_RELIABILITY_REPORT=$(CURDIR)/reliability.jsonl \
-		$(GO) test -tags $(TAGS) -count=1 -timeout 60m -run 'Hostile|Crash|TwoWriters|ReaderKeepsItsView|Failed|Archive' ./pipeline/ ./cmd/grassroots/
+		$(GO) test -tags $(TAGS) -count=1 -timeout 60m -run 'Hostile|Crash|TwoWriters|ReaderKeepsItsView|Failed|Archive|DiskFull|ReadOnlyWarehouse|PublishedFolderMissing' ./pipeline/ ./cmd/grassroots/
 	@cat reliability.jsonl 2>/dev/null || true
 
 # Each fuzz target for $(FUZZTIME).
