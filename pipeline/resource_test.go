@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // mountTmpfs mounts a tmpfs of the given size at dir (root with mount
@@ -79,6 +80,9 @@ func TestDiskFull(t *testing.T) {
 		}
 	}
 	t.Logf("failures: %q", reasons)
+	if !warehouse.IsFatal(err) {
+		t.Errorf("the run's error is not recognised as DuckDB's fatal error: %v", err)
+	}
 	if !strings.Contains(strings.Join(reasons, "\n"), "No space left on device") {
 		t.Errorf("no failure says the disk is full: %q", reasons)
 	}

@@ -252,3 +252,14 @@ func (w *Warehouse) privateWAL() {
 		os.Chmod(w.path+".wal", 0o600)
 	}
 }
+
+// IsFatal reports whether err is DuckDB's fatal error (such as a full disk
+// during a checkpoint), after which the open database is invalidated and
+// must be reopened: the daemon stops so that its service manager restarts it.
+func IsFatal(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "FATAL Error") || strings.Contains(s, "database has been invalidated")
+}

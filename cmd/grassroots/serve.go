@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,6 +61,21 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	}
 	defer w.Close()
 
+	// A fatal DuckDB error (a full disk during a checkpoint) invalidates the
+	// open warehouse: every later load would fail. The daemon then stops and
+	// exits 1, so that its service manager restarts it; the restart reopens
+	// the warehouse, replays its log and catches up.
+	ctx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	var fatalErr error
+	var fatalOnce sync.Once
+	fatal := func(err error) {
+		fatalOnce.Do(func() {
+			fatalErr = err
+			log.Error("the warehouse was invalidated by a fatal error; stopping so that grassroots is restarted", "error", err)
+			stopAll()
+		})
+	}
 	jobs := make([]schedule.Job, 0, len(cfg.Counties))
 	county := map[string]string{}
 	for _, c := range cfg.Counties {
@@ -71,6 +87,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 			Spec: c.Schedule,
 			Run: func(ctx context.Context) error {
 				res, err := runner.RunOn(ctx, w, []string{code})
+				if warehouse.IsFatal(err) {
+					fatal(err)
+				}
 				if err != nil {
 					return err
 				}
@@ -178,6 +197,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 		log.Error("status endpoint failed", "error", serr)
 	}
 	log.Info("serve stopped")
+	if fatalErr != nil {
+		return withCode(exitFailed, fmt.Errorf("stopped after a fatal warehouse error (restart grassroots): %w", fatalErr))
+	}
 	return err
 }
 
