@@ -50,9 +50,9 @@ type CountyFigures struct {
 // ReadHeadline reads the headline figures on asOf ("" = today in the city's
 // time zone) from a warehouse or published snapshot, opened read-only.
 func ReadHeadline(ctx context.Context, path, asOf string) (*Headline, error) {
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	db, err := openReadOnly(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: open %s: %w", path, err)
+		return nil, err
 	}
 	defer db.Close()
 	conn, err := db.Conn(ctx)

@@ -199,3 +199,17 @@ func (w *Warehouse) RecordJob(ctx context.Context, job string, started time.Time
 	}
 	return id, nil
 }
+
+// openReadOnly opens a warehouse or published snapshot read-only (a reader
+// never blocks the writer of another file) and checks that it answers.
+func openReadOnly(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: open %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("warehouse: open %s read-only: %w", path, err)
+	}
+	return db, nil
+}

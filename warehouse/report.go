@@ -39,14 +39,11 @@ func PeriodDates(period string) (asOf, prev, yearAgo time.Time, err error) {
 // ReadReport reads the monthly report of a period from a warehouse or
 // published snapshot, opened read-only, through the metric macros only.
 func ReadReport(ctx context.Context, path, period string) (*ReportData, error) {
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	db, err := openReadOnly(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: open %s: %w", path, err)
+		return nil, err
 	}
 	defer db.Close()
-	if err := db.PingContext(ctx); err != nil {
-		return nil, fmt.Errorf("warehouse: open %s read-only: %w", path, err)
-	}
 	return readReport(ctx, db, period)
 }
 

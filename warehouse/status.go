@@ -48,14 +48,11 @@ type Status struct {
 // ReadStatus reads runs, rejects, findings and freshness from a warehouse or
 // published snapshot, opened read-only.
 func ReadStatus(ctx context.Context, path string, staleAfter time.Duration, now time.Time) (*Status, error) {
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	db, err := openReadOnly(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: open %s: %w", path, err)
+		return nil, err
 	}
 	defer db.Close()
-	if err := db.PingContext(ctx); err != nil {
-		return nil, fmt.Errorf("warehouse: open %s read-only: %w", path, err)
-	}
 	return readStatus(ctx, db, path, staleAfter, now)
 }
 

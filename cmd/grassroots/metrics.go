@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,15 +26,11 @@ other grassroots process holds it, else from the published snapshot.`,
 			if err != nil {
 				return err
 			}
-			h, err := warehouse.ReadHeadline(cmd.Context(), cfg.Warehouse, asOf)
+			h, err := readEither(cfg, func(path string) (*warehouse.Headline, error) {
+				return warehouse.ReadHeadline(cmd.Context(), path, asOf)
+			})
 			if err != nil {
-				if _, serr := os.Stat(cfg.Published); serr != nil {
-					return fmt.Errorf("nothing loaded yet: %w", err)
-				}
-				h, err = warehouse.ReadHeadline(cmd.Context(), cfg.Published, asOf)
-				if err != nil {
-					return err
-				}
+				return err
 			}
 			if a.json {
 				return printJSON(a.stdout, h)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -65,14 +64,11 @@ func writeReport(ctx context.Context, cfg *config.Config, period string, formats
 			return nil, usageError{fmt.Errorf("--formats: %q is not html or xlsx", f)}
 		}
 	}
-	d, err := warehouse.ReadReport(ctx, cfg.Warehouse, period)
+	d, err := readEither(cfg, func(path string) (*warehouse.ReportData, error) {
+		return warehouse.ReadReport(ctx, path, period)
+	})
 	if err != nil {
-		if _, serr := os.Stat(cfg.Published); serr != nil {
-			return nil, fmt.Errorf("nothing loaded yet: %w", err)
-		}
-		if d, err = warehouse.ReadReport(ctx, cfg.Published, period); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	return reports.Write(ctx, cfg.Reports.Out, d, formats)
 }

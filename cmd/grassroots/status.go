@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -23,15 +24,11 @@ holds it, else the published snapshot (which is as of the last publish).`,
 				return err
 			}
 			now := time.Now().In(cfg.Location)
-			st, err := warehouse.ReadStatus(cmd.Context(), cfg.Warehouse, cfg.StaleAfter, now)
+			st, err := readEither(cfg, func(path string) (*warehouse.Status, error) {
+				return warehouse.ReadStatus(cmd.Context(), path, cfg.StaleAfter, now)
+			})
 			if err != nil {
-				if _, serr := os.Stat(cfg.Published); serr != nil {
-					return fmt.Errorf("nothing loaded yet: %w", err)
-				}
-				st, err = warehouse.ReadStatus(cmd.Context(), cfg.Published, cfg.StaleAfter, now)
-				if err != nil {
-					return err
-				}
+				return err
 			}
 			if a.json {
 				return printJSON(a.stdout, st)
@@ -94,4 +91,18 @@ func sum(m map[string]int64) int64 {
 		n += v
 	}
 	return n
+}
+
+// readEither reads from the private warehouse, read-only, when no other
+// grassroots process holds it, else from the published snapshot (as of the
+// last publish).
+func readEither[T any](cfg *config.Config, read func(path string) (T, error)) (T, error) {
+	v, err := read(cfg.Warehouse)
+	if err == nil {
+		return v, nil
+	}
+	if _, serr := os.Stat(cfg.Published); serr != nil {
+		return v, fmt.Errorf("nothing loaded yet: %w", err)
+	}
+	return read(cfg.Published)
 }
