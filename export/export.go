@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"hash"
 	"os"
 	"path/filepath"
@@ -102,9 +103,9 @@ func Write(ctx context.Context, w *warehouse.Warehouse, opts Options) (*Result, 
 		return nil, fmt.Errorf("export: sync %s: %w", opts.Release, err)
 	}
 	if opts.Replace {
-		err = swapInto(tmp, dst)
+		err = atomicfs.SwapInto(tmp, dst)
 	} else {
-		err = renameNoReplace(tmp, dst)
+		err = atomicfs.RenameNoReplace(tmp, dst)
 	}
 	if errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("%w: %s", ErrExists, dst)
@@ -175,10 +176,10 @@ func build(ctx context.Context, w *warehouse.Warehouse, dir string, opts Options
 	if err != nil {
 		return nil, fmt.Errorf("export: manifest: %w", err)
 	}
-	if err := writeSynced(filepath.Join(dir, ManifestFile), mb); err != nil {
+	if err := atomicfs.WriteSynced(filepath.Join(dir, ManifestFile), mb); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	if err := writeSynced(filepath.Join(dir, ReadmeFile), renderReadme(m)); err != nil {
+	if err := atomicfs.WriteSynced(filepath.Join(dir, ReadmeFile), renderReadme(m)); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	res := &Result{AsOf: ex.AsOf, Files: files, Tables: map[string]int64{}, Suppressed: ex.Suppressed, Persons: ex.Persons}

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // tempPrefix is the name prefix of a release's temporary folders, hidden
@@ -23,19 +20,6 @@ func removeStale(out, release string) {
 	for _, p := range old {
 		os.RemoveAll(p)
 	}
-}
-
-// writeSynced writes a file of mode 0644 and syncs it.
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	return errors.Join(f.Sync(), f.Close())
 }
 
 // syncTree fsyncs every file and folder under root, folders after their
@@ -67,42 +51,3 @@ func syncPath(path string) error {
 }
 
 func syncDir(path string) error { return syncPath(path) }
-
-// renameNoReplace moves src to dst unless dst exists (os.ErrExist then),
-// atomically where the file system supports RENAME_NOREPLACE.
-func renameNoReplace(src, dst string) error {
-	err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, dst, unix.RENAME_NOREPLACE)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, unix.EEXIST):
-		return os.ErrExist
-	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOSYS), errors.Is(err, unix.ENOTSUP):
-		// No RENAME_NOREPLACE here: check, then rename (os.Rename would
-		// replace an empty folder).
-		if _, err := os.Lstat(dst); err == nil {
-			return os.ErrExist
-		}
-		return os.Rename(src, dst)
-	}
-	return err
-}
-
-// swapInto puts the folder src at dst: a plain rename when dst does not
-// exist, else an atomic exchange (Linux renameat2 RENAME_EXCHANGE), falling
-// back to moving the old folder aside first. The old release ends in src's
-// place, and the caller removes it with src.
-func swapInto(src, dst string) error {
-	if _, err := os.Lstat(dst); errors.Is(err, os.ErrNotExist) {
-		return renameNoReplace(src, dst)
-	}
-	if err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, dst, unix.RENAME_EXCHANGE); err == nil {
-		return nil
-	}
-	aside := src + ".old-" + strconv.Itoa(os.Getpid())
-	if err := os.Rename(dst, aside); err != nil {
-		return err
-	}
-	defer os.RemoveAll(aside)
-	return os.Rename(src, dst)
-}

@@ -2,6 +2,7 @@ package export
 
 import (
 	"errors"
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,7 +52,7 @@ func TestRenameNoReplace(t *testing.T) {
 			default:
 				mkRelease(t, dst, tc.existing)
 			}
-			err := renameNoReplace(src, dst)
+			err := atomicfs.RenameNoReplace(src, dst)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("error %v, want %v", err, tc.wantErr)
 			}
@@ -72,7 +73,7 @@ func TestSwapInto(t *testing.T) {
 	src, dst := filepath.Join(out, ".r.tmp-1"), filepath.Join(out, "r")
 	mkRelease(t, src, "new")
 	mkRelease(t, dst, "old")
-	if err := swapInto(src, dst); err != nil {
+	if err := atomicfs.SwapInto(src, dst); err != nil {
 		t.Fatal(err)
 	}
 	if got := content(t, dst); got != "new" {
@@ -84,7 +85,7 @@ func TestSwapInto(t *testing.T) {
 	// Nothing there yet: a plain rename.
 	src2 := filepath.Join(out, ".s.tmp-1")
 	mkRelease(t, src2, "first")
-	if err := swapInto(src2, filepath.Join(out, "s")); err != nil {
+	if err := atomicfs.SwapInto(src2, filepath.Join(out, "s")); err != nil {
 		t.Fatal(err)
 	}
 	if got := content(t, filepath.Join(out, "s")); got != "first" {

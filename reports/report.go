@@ -12,11 +12,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -80,44 +78,13 @@ func Write(ctx context.Context, out string, d *warehouse.ReportData, formats []s
 		if err := r.render(&buf, d); err != nil {
 			return nil, fmt.Errorf("%s of %s: %w", f, d.Period, err)
 		}
-		if err := writeSynced(filepath.Join(tmp, r.file), buf.Bytes()); err != nil {
+		if err := atomicfs.WriteSynced(filepath.Join(tmp, r.file), buf.Bytes()); err != nil {
 			return nil, fmt.Errorf("reports: %w", err)
 		}
 		files = append(files, filepath.Join(dst, r.file))
 	}
-	if err := swapInto(tmp, dst); err != nil {
+	if err := atomicfs.SwapInto(tmp, dst); err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
 	return files, nil
-}
-
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	return errors.Join(f.Sync(), f.Close())
-}
-
-// swapInto puts the folder src at dst: a plain rename when dst does not
-// exist, else an atomic exchange (Linux renameat2 RENAME_EXCHANGE), falling
-// back to moving the old folder aside first. The old folder ends in src's
-// place and is removed with it.
-func swapInto(src, dst string) error {
-	if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
-		return os.Rename(src, dst)
-	}
-	if err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, dst, unix.RENAME_EXCHANGE); err == nil {
-		return nil
-	}
-	aside := src + ".old-" + strconv.Itoa(os.Getpid())
-	if err := os.Rename(dst, aside); err != nil {
-		return err
-	}
-	defer os.RemoveAll(aside)
-	return os.Rename(src, dst)
 }
