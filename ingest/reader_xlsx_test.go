@@ -20,7 +20,7 @@ import (
 // writeLedgerWorkbook writes a workbook as counties keep them: a title row,
 // the header on row 2, an empty row 3, real date cells, a second sheet and an
 // empty third one.
-func writeLedgerWorkbook(t *testing.T, path string) {
+func writeLedgerWorkbook(t testing.TB, path string) {
 	t.Helper()
 	x := excelize.NewFile()
 	defer x.Close()

@@ -147,38 +147,51 @@ func parseCount(s string) (int32, bool) {
 	return int32(n), true
 }
 
-// parseYuan reads an amount in yuan with at most two decimals (1,234.5 or
-// 1234.50 or ¥1234) and returns it in fen.
+// maxYuan is the largest amount parseYuan accepts, in yuan.
+const maxYuan = 1_000_000_000_000
+
+// parseYuan reads an amount in yuan (1,234.5 or 1234.50 or ¥1234 or 1234元)
+// and returns it in fen. More than two decimals are rounded half up to the
+// fen, digit by digit: a spreadsheet's number cell often holds 1234.57 as
+// 1234.5699999999999. Signs, exponents and anything else are refused.
 func parseYuan(s string) (int64, bool) {
 	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥"), "元")
-	s = strings.ReplaceAll(s, ",", "")
-	if s == "" {
+	whole, frac, hasDot := strings.Cut(s, ".")
+	if whole == "" || whole[0] < '0' || whole[0] > '9' || (hasDot && frac == "") {
 		return 0, false
 	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 2 {
-		// Accept float noise from spreadsheets (1234.5000000001) only when
-		// the extra digits are all zeros or the value rounds cleanly.
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f < 0 {
+	var w int64
+	for i := 0; i < len(whole); i++ {
+		c := whole[i]
+		switch {
+		case c == ',':
+			continue
+		case c < '0' || c > '9':
 			return 0, false
 		}
-		return int64(f*100 + 0.5), true
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 || w > 1e12 {
-		return 0, false
+		if w = w*10 + int64(c-'0'); w > maxYuan {
+			return 0, false
+		}
 	}
 	var fen int64
-	if frac != "" {
-		f, err := strconv.ParseInt(frac, 10, 64)
-		if err != nil || f < 0 {
+	for i := 0; i < len(frac); i++ {
+		c := frac[i]
+		if c < '0' || c > '9' {
 			return 0, false
 		}
-		if len(frac) == 1 {
-			f *= 10
+		switch i {
+		case 0:
+			fen += 10 * int64(c-'0')
+		case 1:
+			fen += int64(c - '0')
+		case 2:
+			if c >= '5' {
+				fen++
+			}
 		}
-		fen = f
 	}
-	return w*100 + fen, true
+	if total := w*100 + fen; total <= maxYuan*100 {
+		return total, true
+	}
+	return 0, false
 }
