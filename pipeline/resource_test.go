@@ -10,28 +10,9 @@ import (
 	"testing"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/internal/testfs"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
-
-// mountTmpfs mounts a tmpfs of the given size at dir (root with mount
-// privileges, as on CI), or skips.
-func mountTmpfs(t *testing.T, dir, size string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("resource faults need a tmpfs mount: run as root")
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("resource faults need a tmpfs mount, which this machine refuses: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-}
-
-func remount(t *testing.T, dir, opts string) {
-	t.Helper()
-	if out, err := exec.Command("mount", "-o", "remount,"+opts, dir).CombinedOutput(); err != nil {
-		t.Fatalf("remount %s: %v %s", opts, err, out)
-	}
-}
 
 // relocate points the fixture's warehouse and snapshot into dir.
 func relocate(t *testing.T, cfg *config.Config, dir string) *config.Config {
@@ -56,7 +37,7 @@ func relocate(t *testing.T, cfg *config.Config, dir string) *config.Config {
 func TestDiskFull(t *testing.T) {
 	base := fixture(t)
 	disk := t.TempDir()
-	mountTmpfs(t, disk, "4m")
+	testfs.MountTmpfs(t, disk, "4m")
 	cfg := relocate(t, base, disk)
 	// Fill the disk but for a little room.
 	filler := filepath.Join(disk, "filler")
@@ -88,7 +69,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	// Room again: the next run loads everything.
 	must(t, os.Remove(filler))
-	remount(t, disk, "size=64m")
+	testfs.Remount(t, disk, "size=64m")
 	res = runOnce(t, cfg)
 	if res.Failed() != 0 {
 		t.Fatalf("after the disk was freed: %+v", res)
@@ -106,18 +87,18 @@ func TestDiskFull(t *testing.T) {
 func TestReadOnlyWarehouse(t *testing.T) {
 	base := fixture(t)
 	disk := t.TempDir()
-	mountTmpfs(t, disk, "64m")
+	testfs.MountTmpfs(t, disk, "64m")
 	cfg := relocate(t, base, disk)
 	runOnce(t, cfg)
 	ledger := xiaodianLedger()
 	ledger[1][3] = "13911112222"
 	writeXiaodian(t, cfg.Dir, ledger)
-	remount(t, disk, "ro")
+	testfs.Remount(t, disk, "ro")
 	_, err := (&Runner{Config: cfg}).Run(context.Background(), nil)
 	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "read-only") {
 		t.Fatalf("run on a read-only warehouse: %v", err)
 	}
-	remount(t, disk, "rw")
+	testfs.Remount(t, disk, "rw")
 	res := runOnce(t, cfg)
 	if x := county(res, "140105"); x.Status != StatusSucceeded || x.Loaded != 1 {
 		t.Fatalf("after the file system was writable again: %+v", x)
