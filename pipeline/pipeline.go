@@ -202,6 +202,11 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 			}
 		}
 	}
+	if changed {
+		if err := w.Checkpoint(context.WithoutCancel(ctx)); err != nil {
+			return res, err
+		}
+	}
 	// The snapshot is also rebuilt when it lags behind the warehouse (a
 	// process killed between a commit and the rename left it so).
 	if changed || !w.SnapshotCurrent(context.WithoutCancel(ctx), cfg.Published) {

@@ -236,8 +236,14 @@ func applyMigration(ctx context.Context, conn *sql.Conn, m sqlfiles.Migration, r
 	return nil
 }
 
-// checkpoint writes the WAL into the file and keeps a WAL left behind private.
-func (w *Warehouse) checkpoint(ctx context.Context) error {
+// Checkpoint writes the write-ahead log into the file and keeps a WAL left
+// behind private. A run checkpoints once, after its last county, rather than
+// after every county's commit: at a national scale (thousands of counties)
+// one checkpoint per county cost more than the loads, and DuckDB also
+// checkpoints by itself whenever the log passes its wal_autocheckpoint size.
+func (w *Warehouse) Checkpoint(ctx context.Context) error {
+	restore := privateUmask()
+	defer restore()
 	if _, err := w.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return fmt.Errorf("warehouse: checkpoint: %w", err)
 	}
