@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchSmoke runs the whole bench at city scale once (the quick
+// benchmark smoke test of make test): every step of the table is measured,
+// the floor reads exactly the rows the load reads, and the reruns are
+// cheaper than the load.
+func TestBenchSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binaries and runs every step; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "grassroots")
+	bench := filepath.Join(dir, "grassroots-bench")
+	for _, b := range [][2]string{{bin, "../grassroots"}, {bench, "."}} {
+		if out, err := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", b[0], b[1]).CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	jsonPath := filepath.Join(dir, "bench.json")
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(context.Background(), bench, "--bin", bin, "--scale", "city", "--reps", "1",
+		"--dir", filepath.Join(dir, "work"), "--json", jsonPath)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench: %v\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tb table
+	if err := json.Unmarshal(b, &tb); err != nil {
+		t.Fatal(err)
+	}
+	steps := map[string]row{}
+	for _, r := range tb.Rows {
+		steps[strings.Fields(r.Step)[0]+" "+strings.Fields(r.Step)[1]] = r
+		if r.Median <= 0 || r.Runs < 1 {
+			t.Errorf("%s: %d runs, median %v", r.Step, r.Runs, r.Median)
+		}
+	}
+	asOf, _ := tb.Facts["as_of"].(string)
+	if len(asOf) != 10 {
+		t.Fatalf("as_of %q", asOf)
+	}
+	for _, want := range []string{"generate --csv", "DuckDB read_csv(all_varchar)", "full run", "rerun, nothing", "rerun, one",
+		"macro coverage('" + asOf + "')", "macro survival('" + asOf + "')", "macro quota_usage(" + asOf[:4] + ")", "coverage at", "report --period", "export --as-of"} {
+		if _, ok := steps[want]; !ok {
+			t.Errorf("no %q row in %v", want, steps)
+		}
+	}
+	if full := steps["full run"]; full.PeakMiB <= 0 {
+		t.Errorf("full run without its peak RSS: %+v", full)
+	}
+	// In CSV-only mode every feed row is in a CSV file: the floor reads the
+	// rows the load reads (data rows, the divisions included).
+	if in, floor := tb.Facts["rows_loaded_in"], tb.Facts["rows_floor"]; in != floor || in.(float64) < 25000 {
+		t.Errorf("the load read %v rows, the floor %v", in, floor)
+	}
+	if !strings.Contains(stdout.String(), "| full run (fresh warehouse, publish included) | 1 |") {
+		t.Errorf("the printed table lacks the full run:\n%s", stdout.String())
+	}
+}
