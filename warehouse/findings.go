@@ -33,7 +33,8 @@ func (l *Load) findings(ctx context.Context) (map[string]int64, error) {
 			SELECT DISTINCT ?, ?, 'overlapping_postings', 'error', a.person_key, a.village_code,
 				'in post in ' || a.village_code || ' from ' || a.start_date || ' and in ' || b.village_code ||
 				' from ' || b.start_date || ' on the same days'
-			FROM fact_posting a JOIN fact_posting b
+			FROM (SELECT * FROM fact_posting WHERE person_key IN (SELECT person_key FROM temp.chg_fact_posting)) a
+			JOIN (SELECT * FROM fact_posting WHERE person_key IN (SELECT person_key FROM temp.chg_fact_posting)) b
 				ON a.person_key = b.person_key AND a.village_code < b.village_code
 				AND a.start_date < coalesce(b.end_date, DATE '9999-12-31')
 				AND b.start_date < coalesce(a.end_date, DATE '9999-12-31')
@@ -43,7 +44,11 @@ func (l *Load) findings(ctx context.Context) (map[string]int64, error) {
 				[]any{l.runID, county}},
 			// More than 310,000 yuan paid to one person within 5 years of entry.
 			findingQuery{"subsidy_over_cap", `INSERT INTO etl_finding
-			WITH entry AS (SELECT person_key, min(start_date) AS entry FROM fact_posting GROUP BY person_key),
+			WITH entry AS (
+				SELECT person_key, min(start_date) AS entry FROM fact_posting
+				WHERE person_key IN (SELECT person_key FROM temp.chg_fact_subsidy)
+				GROUP BY person_key
+			),
 			paid AS (
 				SELECT s.person_key, sum(s.amount_yuan) AS total
 				FROM fact_subsidy s JOIN entry e ON e.person_key = s.person_key

@@ -112,37 +112,38 @@ func (l *Load) merge(ctx context.Context, t target, now time.Time) (int64, error
 		WITH src AS (
 			SELECT * FROM (%[2]s) QUALIFY row_number() OVER (PARTITION BY %[3]s ORDER BY _ord DESC) = 1
 		)
-		SELECT s.* EXCLUDE (_ord) FROM src s
+		SELECT s.* EXCLUDE (_ord), t._hit IS NOT NULL AS _replaces FROM src s
 		LEFT JOIN (SELECT *, true AS _hit FROM %[4]s) t ON %[5]s
 		WHERE %[6]s`, chg, t.from, strings.Join(t.keys, ", "), t.table, on("t", "s"), where)
 	if _, err := l.conn.ExecContext(ctx, q); err != nil {
 		return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
 	}
-	var n int64
-	if err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+chg).Scan(&n); err != nil {
+	var n, replaces int64
+	if err := l.conn.QueryRowContext(ctx, "SELECT count(*), count(*) FILTER (WHERE _replaces) FROM "+chg).Scan(&n, &replaces); err != nil {
 		return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
 	}
 	if n == 0 {
 		return 0, nil
 	}
-	stmts := []string{
-		fmt.Sprintf("UPDATE %s_history AS h SET valid_to = $1 FROM %s AS c WHERE h.valid_to IS NULL AND %s", t.table, chg, on("h", "c")),
-		fmt.Sprintf("INSERT INTO %s_history SELECT %s, $1, NULL, $2 FROM %s", t.table, cols, chg),
-		fmt.Sprintf("DELETE FROM %s AS t USING %s AS c WHERE %s", t.table, chg, on("t", "c")),
-		fmt.Sprintf("INSERT INTO %s SELECT %s FROM %s", t.table, cols, chg),
-		fmt.Sprintf("INSERT INTO temp.loaded_rows SELECT _row, '%s' FROM %s", t.table, chg),
+	// Closing history versions and deleting replaced rows each scan the
+	// whole table: skip both when every changed row has a new key (a
+	// county's first load).
+	type stmt struct {
+		sql  string
+		args []any
 	}
-	for i, s := range stmts {
-		var err error
-		switch i {
-		case 0:
-			_, err = l.conn.ExecContext(ctx, s, now)
-		case 1:
-			_, err = l.conn.ExecContext(ctx, s, now, l.runID)
-		default:
-			_, err = l.conn.ExecContext(ctx, s)
-		}
-		if err != nil {
+	var stmts []stmt
+	if replaces > 0 {
+		stmts = append(stmts,
+			stmt{fmt.Sprintf("UPDATE %s_history AS h SET valid_to = $1 FROM %s AS c WHERE c._replaces AND h.valid_to IS NULL AND %s", t.table, chg, on("h", "c")), []any{now}},
+			stmt{fmt.Sprintf("DELETE FROM %s AS t USING %s AS c WHERE c._replaces AND %s", t.table, chg, on("t", "c")), nil})
+	}
+	stmts = append(stmts,
+		stmt{fmt.Sprintf("INSERT INTO %s_history SELECT %s, $1, NULL, $2 FROM %s", t.table, cols, chg), []any{now, l.runID}},
+		stmt{fmt.Sprintf("INSERT INTO %s SELECT %s FROM %s", t.table, cols, chg), nil},
+		stmt{fmt.Sprintf("INSERT INTO temp.loaded_rows SELECT _row, '%s' FROM %s", t.table, chg), nil})
+	for _, s := range stmts {
+		if _, err := l.conn.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
 		}
 	}
