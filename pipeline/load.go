@@ -103,9 +103,60 @@ func (r *Runner) loadDivisions(ctx context.Context, w *warehouse.Warehouse) Coun
 	return res
 }
 
+// listing is what a source holds that the warehouse has not loaded.
+type listing struct {
+	todo      []ingest.File
+	skipped   []ingest.Skipped
+	unsettled int
+	seen      int
+	err       error // listing failed (recorded as a failed run)
+	fatal     error // the warehouse could not be read
+}
+
+// list lists a source and leaves out the files loaded before.
+func (r *Runner) list(ctx context.Context, w *warehouse.Warehouse, county string, src source) (lst listing) {
+	files, skipped, unsettled, err := src.List(ctx, r.now())
+	lst.skipped, lst.unsettled = skipped, unsettled
+	if err != nil {
+		lst.err = err
+		return lst
+	}
+	seen, err := w.SeenFiles(ctx, county)
+	if err != nil {
+		lst.fatal = err
+		return lst
+	}
+	for _, f := range files {
+		if seen[f.SHA256] {
+			lst.seen++
+			continue
+		}
+		seen[f.SHA256] = true // the same content twice in one listing loads once
+		lst.todo = append(lst.todo, f)
+	}
+	return lst
+}
+
+// A stager reads and normalises a load's files into it (adding each file
+// read), and returns the file that failed, if one did.
+type stager func(ctx context.Context, l *warehouse.Load) (failing *ingest.File, st transform.Stats, err error)
+
 // load runs one job over a source's new files.
 func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county string, src source, encoding string,
-	opts transform.Options, counties []warehouse.County) (res CountyResult) {
+	opts transform.Options, counties []warehouse.County) CountyResult {
+	lst := r.list(ctx, w, county, src)
+	label := county
+	if label == "" {
+		label = "divisions"
+	}
+	return r.loadListed(ctx, w, job, county, src, lst, counties, func(ctx context.Context, l *warehouse.Load) (*ingest.File, transform.Stats, error) {
+		return r.normalise(ctx, l, l.AddFile, src, lst.todo, encoding, opts, label)
+	})
+}
+
+// loadListed loads the files of a listing in one transaction.
+func (r *Runner) loadListed(ctx context.Context, w *warehouse.Warehouse, job, county string, src source, lst listing,
+	counties []warehouse.County, stage stager) (res CountyResult) {
 	start := time.Now()
 	res = CountyResult{Code: county}
 	label := county
@@ -130,27 +181,17 @@ func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county s
 	if isStateful {
 		defer st.Close()
 	}
-	files, skipped, unsettled, err := src.List(ctx, r.now())
-	res.Skipped, res.Unsettled = skipped, unsettled
-	if err != nil {
-		if id, rerr := w.RecordRun(ctx, job, county, StatusFailed, err.Error()); rerr == nil {
+	res.Skipped, res.Unsettled, res.Seen = lst.skipped, lst.unsettled, lst.seen
+	if lst.err != nil {
+		if id, rerr := w.RecordRun(ctx, job, county, StatusFailed, lst.err.Error()); rerr == nil {
 			res.RunID = id
 		}
-		return fail(err)
+		return fail(lst.err)
 	}
-	seen, err := w.SeenFiles(ctx, county)
-	if err != nil {
-		return fail(err)
+	if lst.fatal != nil {
+		return fail(lst.fatal)
 	}
-	var todo []ingest.File
-	for _, f := range files {
-		if seen[f.SHA256] {
-			res.Seen++
-			continue
-		}
-		seen[f.SHA256] = true // the same content twice in one listing loads once
-		todo = append(todo, f)
-	}
+	todo := lst.todo
 	res.Files = len(todo)
 	// A stateful source goes through a load even with nothing new, so that
 	// its state (cursor, validators) is stored with the run's commit.
@@ -176,7 +217,7 @@ func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county s
 		l.SetSourceState(st.NewState())
 		l.SetPartial(st.Partial())
 	}
-	failing, lerr := r.stage(ctx, l, src, todo, encoding, opts, counties, &res)
+	failing, lerr := r.stageAndCommit(ctx, l, stage, counties, &res)
 	if lerr != nil {
 		if rerr := l.Rollback(context.WithoutCancel(ctx), lerr); rerr != nil {
 			lerr = errors.Join(lerr, rerr)
@@ -200,25 +241,40 @@ func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county s
 	return res
 }
 
-// stage reads and normalises every file into the load, then commits it. It
-// returns the file that failed, if one did.
-func (r *Runner) stage(ctx context.Context, l *warehouse.Load, src source, files []ingest.File, encoding string,
-	opts transform.Options, counties []warehouse.County, res *CountyResult) (failing *ingest.File, err error) {
+// stageAndCommit stages the load's files and commits it. It returns the
+// file that failed, if one did.
+func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, stage stager, counties []warehouse.County,
+	res *CountyResult) (failing *ingest.File, err error) {
 	defer r.recovered(res.Code, &err)
 	if counties != nil {
 		if err := l.StageCounties(ctx, counties); err != nil {
 			return nil, err
 		}
 	}
-	n, err := transform.New(opts, l)
+	failing, st, err := stage(ctx, l)
+	if err != nil {
+		return failing, err
+	}
+	cres, err := l.Commit(ctx, warehouse.Counts{RowsIn: st.RowsIn, Duplicates: st.Duplicates, Rejected: st.Rejected})
 	if err != nil {
 		return nil, err
 	}
-	defer n.Release()
-	label := res.Code
-	if label == "" {
-		label = "divisions"
+	res.RowsIn, res.Loaded, res.Unchanged = cres.RowsIn, cres.Loaded, cres.Unchanged
+	res.Duplicates, res.Rejected, res.Findings = cres.Duplicates, cres.Rejected, cres.Findings
+	res.Rejects, res.FindingsBy, res.Changed = st.Rejects, cres.FindingsBy, cres.Changed
+	return nil, nil
+}
+
+// normalise reads and normalises files into sink, calling addFile for each
+// file read whole. It returns the file that failed, if one did, and the
+// normaliser's counts.
+func (r *Runner) normalise(ctx context.Context, sink transform.Sink, addFile func(sha, uri string, types []string),
+	src source, files []ingest.File, encoding string, opts transform.Options, label string) (failing *ingest.File, _ transform.Stats, err error) {
+	n, err := transform.New(opts, sink)
+	if err != nil {
+		return nil, transform.Stats{}, err
 	}
+	defer n.Release()
 	ro := r.ReadOptions
 	ro.Encoding = encoding
 	for i := range files {
@@ -241,23 +297,15 @@ func (r *Runner) stage(ctx context.Context, l *warehouse.Load, src source, files
 			if !errors.As(err, &pe) { // a ParseError names the file already
 				err = fmt.Errorf("%s: %w", f.URI, err)
 			}
-			return &files[i], err
+			return &files[i], transform.Stats{}, err
 		}
-		l.AddFile(f.SHA256, f.URI, tf.RecordTypes())
+		addFile(f.SHA256, f.URI, tf.RecordTypes())
 		crashpoint.Hit(crashpoint.Read)
 	}
 	if err := n.Close(ctx); err != nil {
-		return nil, err
+		return nil, transform.Stats{}, err
 	}
-	st := n.Stats()
-	cres, err := l.Commit(ctx, warehouse.Counts{RowsIn: st.RowsIn, Duplicates: st.Duplicates, Rejected: st.Rejected})
-	if err != nil {
-		return nil, err
-	}
-	res.RowsIn, res.Loaded, res.Unchanged = cres.RowsIn, cres.Loaded, cres.Unchanged
-	res.Duplicates, res.Rejected, res.Findings = cres.Duplicates, cres.Rejected, cres.Findings
-	res.Rejects, res.FindingsBy, res.Changed = st.Rejects, cres.FindingsBy, cres.Changed
-	return nil, nil
+	return nil, n.Stats(), nil
 }
 
 // countiesChanged reports whether the configured counties differ from dim_county.

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/grassroots-cn/grassroots/config"
@@ -49,6 +50,8 @@ type Runner struct {
 	// ingest defaults (DefaultMaxRowBytes, DefaultMaxUnzipBytes). Encoding
 	// is each source's own, from the configuration.
 	ReadOptions ingest.ReadOptions
+
+	progressMu sync.Mutex // Progress is called from the reading and the merging goroutine
 }
 
 // CountyResult is what one county's run did.
@@ -114,6 +117,8 @@ func (r *Runner) now() time.Time {
 
 func (r *Runner) progress(e Event) {
 	if r.Progress != nil {
+		r.progressMu.Lock()
+		defer r.progressMu.Unlock()
 		r.Progress(e)
 	}
 }
@@ -187,18 +192,42 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 		if err != nil {
 			return nil, err
 		}
+		var todo []*config.County
 		for i := range cfg.Counties {
-			c := &cfg.Counties[i]
-			if len(counties) > 0 && !slices.Contains(counties, c.Code) {
-				continue
+			if c := &cfg.Counties[i]; len(counties) == 0 || slices.Contains(counties, c.Code) {
+				todo = append(todo, c)
 			}
-			cr := r.loadCounty(ctx, w, c, dir, key)
+		}
+		// The next county is read while this one merges (prefetch.go).
+		pctx, stopReading := context.WithCancel(ctx)
+		pre := r.prefetch(pctx, w, todo, dir, key)
+		for _, c := range todo {
+			p, ok := <-pre
+			if !ok {
+				break
+			}
+			var cr CountyResult
+			if p == nil {
+				cr = r.loadCounty(ctx, w, c, dir, key)
+			} else {
+				cr = r.loadPrefetched(ctx, w, p)
+			}
 			res.Counties = append(res.Counties, cr)
 			if cr.Status == StatusSucceeded {
 				changed = true
 			}
 			if ctx.Err() != nil {
 				break
+			}
+		}
+		stopReading()
+		for p := range pre { // a county read ahead of a stop is not loaded
+			if p != nil {
+				for m := range p.msgs {
+					if m.rec != nil {
+						m.rec.Release()
+					}
+				}
 			}
 		}
 	}
