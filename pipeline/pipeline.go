@@ -50,6 +50,9 @@ type Runner struct {
 	// ingest defaults (DefaultMaxRowBytes, DefaultMaxUnzipBytes). Encoding
 	// is each source's own, from the configuration.
 	ReadOptions ingest.ReadOptions
+	// GroupCounties, when positive, is how many counties one transaction
+	// holds (group.go); zero groups only runs of more than 16 counties.
+	GroupCounties int
 
 	progressMu sync.Mutex // Progress is called from the reading and the merging goroutine
 }
@@ -201,6 +204,13 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 		// The next county is read while this one merges (prefetch.go).
 		pctx, stopReading := context.WithCancel(ctx)
 		pre := r.prefetch(pctx, w, todo, dir, key)
+		if size := r.groupSize(len(todo)); size > 1 {
+			res.Counties = r.loadGrouped(ctx, w, todo, pre, size, dir, key)
+			for _, cr := range res.Counties {
+				changed = changed || cr.Status == StatusSucceeded
+			}
+			todo = nil
+		}
 		for _, c := range todo {
 			p, ok := <-pre
 			if !ok {

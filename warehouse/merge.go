@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,8 +44,19 @@ var (
 )
 
 // latestPosting prefers, for a person's attributes, the ledger row of the
-// latest posting, then the last row read.
-const latestPosting = "(epoch(s.start_date) * 1e7 + s._row)"
+// latest posting, then the last row read (of the last county in a group).
+const latestPosting = "(epoch(s.start_date)::HUGEINT * 18446744073709551616 + s._row)"
+
+// fileOverLedger orders an assessment stated twice: by county in a group
+// (the last wins, as if loaded one after the other), then the assessments
+// file's row over the ledger's column, then the last row read.
+func fileOverLedger(fromFile bool) string {
+	flag := ""
+	if fromFile {
+		flag = " + (1::HUGEINT << 41)"
+	}
+	return fmt.Sprintf("(((_row >> %d)::HUGEINT << 42)%s + (_row & %d))", unitShift, flag, int64(1)<<unitShift-1)
+}
 
 // countyTargets are merged by a county run, in this order.
 var countyTargets = []target{
@@ -68,8 +80,8 @@ var countyTargets = []target{
 			role_start AS start_date, NULL::DATE AS end_date, _row, _row AS _ord
 			FROM stg_ledger WHERE role IS NOT NULL`},
 	{table: "fact_assessment", keys: []string{"person_key", "year"}, cols: assessmentCols,
-		from: `SELECT person_key, year, grade, _row, _row + 1e12 AS _ord FROM stg_assessments
-			UNION ALL SELECT person_key, assessment_year, assessment_grade, _row, _row AS _ord
+		from: `SELECT person_key, year, grade, _row, ` + fileOverLedger(true) + ` AS _ord FROM stg_assessments
+			UNION ALL SELECT person_key, assessment_year, assessment_grade, _row, ` + fileOverLedger(false) + ` AS _ord
 			FROM stg_ledger WHERE assessment_year IS NOT NULL`},
 	{table: "fact_vacancy", keys: []string{"village_code", "reported_on"}, cols: vacancyCols,
 		from: "SELECT " + strings.Join(vacancyCols, ", ") + ", _row, _row AS _ord FROM stg_vacancies"},
@@ -89,8 +101,9 @@ var divisionTargets = []target{
 		from: "SELECT " + strings.Join(villageCols, ", ") + ", _row, _row AS _ord FROM stg_divisions"},
 }
 
-// merge applies one target and returns how many rows it inserted or changed.
-func (l *Load) merge(ctx context.Context, t target, now time.Time) (int64, error) {
+// merge applies one target for every load of the group and returns how
+// many rows each load (by unit) inserted or changed.
+func (g *Group) merge(ctx context.Context, t target, now time.Time) (map[int64]int64, error) {
 	on := func(a, b string) string {
 		parts := make([]string, len(t.keys))
 		for i, k := range t.keys {
@@ -115,15 +128,29 @@ func (l *Load) merge(ctx context.Context, t target, now time.Time) (int64, error
 		SELECT s.* EXCLUDE (_ord), t._hit IS NOT NULL AS _replaces FROM src s
 		LEFT JOIN (SELECT *, true AS _hit FROM %[4]s) t ON %[5]s
 		WHERE %[6]s`, chg, t.from, strings.Join(t.keys, ", "), t.table, on("t", "s"), where)
-	if _, err := l.conn.ExecContext(ctx, q); err != nil {
-		return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
+	if _, err := g.conn.ExecContext(ctx, q); err != nil {
+		return nil, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
 	}
+	byUnit := map[int64]int64{}
 	var n, replaces int64
-	if err := l.conn.QueryRowContext(ctx, "SELECT count(*), count(*) FILTER (WHERE _replaces) FROM "+chg).Scan(&n, &replaces); err != nil {
-		return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
+	rows, err := g.conn.QueryContext(ctx, fmt.Sprintf(
+		"SELECT _row >> %d AS unit, count(*), count(*) FILTER (WHERE _replaces) FROM %s GROUP BY unit", unitShift, chg))
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
+	}
+	for rows.Next() {
+		var u, k, r int64
+		if err := rows.Scan(&u, &k, &r); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
+		}
+		byUnit[u], n, replaces = k, n+k, replaces+r
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
 	}
 	if n == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	// Closing history versions and deleting replaced rows each scan the
 	// whole table: skip both when every changed row has a new key (a
@@ -138,16 +165,21 @@ func (l *Load) merge(ctx context.Context, t target, now time.Time) (int64, error
 			stmt{fmt.Sprintf("UPDATE %s_history AS h SET valid_to = $1 FROM %s AS c WHERE c._replaces AND h.valid_to IS NULL AND %s", t.table, chg, on("h", "c")), []any{now}},
 			stmt{fmt.Sprintf("DELETE FROM %s AS t USING %s AS c WHERE c._replaces AND %s", t.table, chg, on("t", "c")), nil})
 	}
+	prefixed := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		prefixed[i] = "c." + c
+	}
 	stmts = append(stmts,
-		stmt{fmt.Sprintf("INSERT INTO %s_history SELECT %s, $1, NULL, $2 FROM %s", t.table, cols, chg), []any{now, l.runID}},
+		stmt{fmt.Sprintf("INSERT INTO %s_history SELECT %s, $1, NULL, u.run_id FROM %s c JOIN temp.units u ON u.unit = c._row >> %d",
+			t.table, strings.Join(prefixed, ", "), chg, unitShift), []any{now}},
 		stmt{fmt.Sprintf("INSERT INTO %s SELECT %s FROM %s", t.table, cols, chg), nil},
 		stmt{fmt.Sprintf("INSERT INTO temp.loaded_rows SELECT _row, '%s' FROM %s", t.table, chg), nil})
 	for _, s := range stmts {
-		if _, err := l.conn.ExecContext(ctx, s.sql, s.args...); err != nil {
-			return 0, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
+		if _, err := g.conn.ExecContext(ctx, s.sql, s.args...); err != nil {
+			return nil, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
 		}
 	}
-	return n, nil
+	return byUnit, nil
 }
 
 // keepKnown selects cols from staged ledger rows s against the current row t:

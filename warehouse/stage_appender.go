@@ -27,7 +27,7 @@ func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordB
 	if rec.NumRows() == 0 {
 		return nil
 	}
-	err := l.conn.Raw(func(dc any) error {
+	err := l.g.conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", canon.StagingTable(rt))
 		if err != nil {
 			return err
@@ -37,6 +37,7 @@ func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordB
 			for j := range row {
 				row[j] = value(rec.Column(j), i)
 			}
+			row[0] = row[0].(int64) + l.rowBase() // _row, first in every staged schema
 			if err := app.AppendRow(row...); err != nil {
 				app.Close()
 				return err
@@ -47,6 +48,7 @@ func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordB
 	if err != nil {
 		return fmt.Errorf("warehouse: stage %s: %w", rt, err)
 	}
+	l.staged += rec.NumRows()
 	crashpoint.Hit(crashpoint.Stage)
 	return nil
 }

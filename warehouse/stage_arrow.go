@@ -30,7 +30,7 @@ func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordB
 		return fmt.Errorf("warehouse: stage %s: %w", rt, err)
 	}
 	defer reader.Release()
-	err = l.conn.Raw(func(dc any) error {
+	err = l.g.conn.Raw(func(dc any) error {
 		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return err
@@ -41,12 +41,13 @@ func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordB
 		}
 		defer release()
 		_, err = dc.(driver.ExecerContext).ExecContext(ctx,
-			fmt.Sprintf("INSERT INTO %s SELECT * FROM arrow_in", canon.StagingTable(rt)), nil)
+			fmt.Sprintf("INSERT INTO %s SELECT * REPLACE (_row + %d AS _row) FROM arrow_in", canon.StagingTable(rt), l.rowBase()), nil)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("warehouse: stage %s: %w", rt, err)
 	}
+	l.staged += rec.NumRows()
 	crashpoint.Hit(crashpoint.Stage)
 	return nil
 }
