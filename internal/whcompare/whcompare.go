@@ -103,4 +103,3 @@ func Compare(t testing.TB, want, got string) (diffs []string, lost int64) {
 	}
 	return diffs, lost
 }
-
