@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"time"
@@ -113,18 +114,22 @@ type listing struct {
 	fatal     error // the warehouse could not be read
 }
 
-// list lists a source and leaves out the files loaded before.
-func (r *Runner) list(ctx context.Context, w *warehouse.Warehouse, county string, src source) (lst listing) {
+// list lists a source and leaves out the files loaded before: those in
+// seen, or when seen is nil those the warehouse lists for the county.
+func (r *Runner) list(ctx context.Context, w *warehouse.Warehouse, county string, src source, seen map[string]bool) (lst listing) {
 	files, skipped, unsettled, err := src.List(ctx, r.now())
 	lst.skipped, lst.unsettled = skipped, unsettled
 	if err != nil {
 		lst.err = err
 		return lst
 	}
-	seen, err := w.SeenFiles(ctx, county)
-	if err != nil {
-		lst.fatal = err
-		return lst
+	if seen == nil {
+		if seen, err = w.SeenFiles(ctx, county); err != nil {
+			lst.fatal = err
+			return lst
+		}
+	} else {
+		seen = maps.Clone(seen)
 	}
 	for _, f := range files {
 		if seen[f.SHA256] {
@@ -144,7 +149,7 @@ type stager func(ctx context.Context, l *warehouse.Load) (failing *ingest.File, 
 // load runs one job over a source's new files.
 func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county string, src source, encoding string,
 	opts transform.Options, counties []warehouse.County) CountyResult {
-	lst := r.list(ctx, w, county, src)
+	lst := r.list(ctx, w, county, src, nil)
 	label := county
 	if label == "" {
 		label = "divisions"

@@ -73,6 +73,12 @@ func (r *Runner) prefetch(ctx context.Context, w *warehouse.Warehouse, counties 
 	out := make(chan *prefetched, 1)
 	go func() {
 		defer close(out)
+		var seen map[string]map[string]bool
+		if len(counties) > 1 {
+			// One query for every county's loaded files; a county's own
+			// query otherwise. Failing, each county queries alone.
+			seen, _ = w.SeenFilesByCounty(ctx)
+		}
 		for _, c := range counties {
 			if c.Source.Kind == config.KindHTTP {
 				select {
@@ -83,7 +89,13 @@ func (r *Runner) prefetch(ctx context.Context, w *warehouse.Warehouse, counties 
 				continue
 			}
 			p := &prefetched{county: c, src: CountySource(c), msgs: make(chan staged, prefetchBatches)}
-			p.lst = r.list(ctx, w, c.Code, p.src)
+			var mine map[string]bool
+			if seen != nil {
+				if mine = seen[c.Code]; mine == nil {
+					mine = map[string]bool{}
+				}
+			}
+			p.lst = r.list(ctx, w, c.Code, p.src, mine)
 			select {
 			case out <- p:
 			case <-ctx.Done():

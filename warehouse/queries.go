@@ -68,6 +68,26 @@ func (w *Warehouse) SeenFiles(ctx context.Context, county string) (map[string]bo
 	return seen, nil
 }
 
+// SeenFilesByCounty returns SeenFiles for every county at once (one query
+// instead of one per county, for a run of thousands of counties).
+func (w *Warehouse) SeenFilesByCounty(ctx context.Context) (map[string]map[string]bool, error) {
+	seen := map[string]map[string]bool{}
+	err := queryEach(ctx, w.db, "SELECT DISTINCT county_code, file_sha256 FROM etl_file WHERE county_code IS NOT NULL", nil,
+		func(r *sql.Rows) error {
+			var c, s string
+			err := r.Scan(&c, &s)
+			if seen[c] == nil {
+				seen[c] = map[string]bool{}
+			}
+			seen[c][s] = true
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: files seen: %w", err)
+	}
+	return seen, nil
+}
+
 // RecordRun records a run that loaded nothing (no new file) or failed before
 // a load could start.
 func (w *Warehouse) RecordRun(ctx context.Context, job, county, status, errText string) (int64, error) {

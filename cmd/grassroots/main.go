@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,7 @@ type app struct {
 	configPath string
 	json       bool
 	verbose    bool
+	cpuProfile string
 	stdout     io.Writer
 	stderr     io.Writer
 }
@@ -96,6 +98,28 @@ without personal data for statisticians.`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "grassroots.yaml", "configuration file")
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "print one JSON object instead of a human summary")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log each step to standard error")
+	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	var stopProfile func()
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if a.cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(a.cpuProfile)
+		if err != nil {
+			return usageError{err}
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return nil
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if stopProfile != nil {
+			stopProfile()
+		}
+	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.demoCommand(), a.generateCommand(), a.runCommand(), a.checkCommand(), a.statusCommand(), a.metricsCommand(), a.serveCommand(), a.reportCommand(), a.exportCommand())
 	for _, c := range root.Commands() {
