@@ -11,6 +11,7 @@
 package config
 
 import (
+	"strings"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must load on hosts without a zoneinfo database.
 )
@@ -85,10 +86,22 @@ type Config struct {
 	StatusAddr string // host:port of the status endpoint; default 127.0.0.1:9464
 }
 
-// City is the city the programme covers.
+// NationalCode is the city.code of a configuration that covers the whole
+// country: its county codes may start with anything.
+const NationalCode = "00"
+
+// City is the area the programme covers: a city, a province or the whole country.
 type City struct {
-	Code string // 4 digits
+	// Code is 4 digits (a city), 2 digits (a province) or NationalCode (the
+	// whole country); every county code but the country's starts with it.
+	Code string
 	Name string
+}
+
+// Contains reports whether the county code lies in the area: it starts with
+// the area's code, or the area is the whole country.
+func (c City) Contains(county string) bool {
+	return c.Code == NationalCode || strings.HasPrefix(county, c.Code)
 }
 
 // Divisions locates the city's reference list of villages and communities.
@@ -99,7 +112,7 @@ type Divisions struct {
 
 // County is one county and its source.
 type County struct {
-	Code            string // 6 digits, starting with the city code, unique
+	Code            string // 6 digits, in the City (see City.Contains), unique
 	Name            string // unique
 	Region          string // remote | developed
 	BachelorAllowed bool

@@ -303,6 +303,51 @@ func TestAccepted(t *testing.T) {
 	}
 }
 
+// TestAreaCodes checks the codes city.code accepts (a city, a province, the
+// whole country) with county codes inside each; errors_test.go has the rejected ones.
+func TestAreaCodes(t *testing.T) {
+	for _, c := range []struct {
+		area, name   string
+		county1, two string // the two counties' codes
+	}{
+		{"1401", "太原市", "140123", "140105"},
+		{"14", "山西省", "140123", "140105"},
+		{"14", "山西省", "140123", "142702"},
+		{"00", "全国", "140123", "110101"},
+		{"00", "全国", "650102", "110101"},
+	} {
+		t.Run(c.area+"-"+c.two, func(t *testing.T) {
+			data := edit(t, `city: {code: "1401", name: 太原市}`, `city: {code: "`+c.area+`", name: `+c.name+`}`,
+				`  - code: "140123"`, `  - code: "`+c.county1+`"`, `  - code: "140105"`, `  - code: "`+c.two+`"`)
+			cfg, err := Parse([]byte(data), "grassroots.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.City != (City{Code: c.area, Name: c.name}) || cfg.Counties[0].Code != c.county1 || cfg.Counties[1].Code != c.two {
+				t.Errorf("city %+v, counties %s %s", cfg.City, cfg.Counties[0].Code, cfg.Counties[1].Code)
+			}
+		})
+	}
+}
+
+func TestCityContains(t *testing.T) {
+	for _, c := range []struct {
+		area, county string
+		want         bool
+	}{
+		{"1401", "140105", true},
+		{"1401", "140221", false},
+		{"14", "140221", true},
+		{"14", "110101", false},
+		{"00", "110101", true},
+		{"00", "650102", true},
+	} {
+		if got := (City{Code: c.area}).Contains(c.county); got != c.want {
+			t.Errorf("City %s contains %s: %v, want %v", c.area, c.county, got, c.want)
+		}
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	tests := []struct {
 		in   string

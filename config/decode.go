@@ -44,8 +44,9 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 	}
 	if cm := m.child("city", true, cityKeys); cm != nil {
 		code, line := cm.str("code", true, "")
-		if code != "" && !isDigits(code, 4) {
-			d.bad(line, cm.key("code"), "%s is not a city code; want 4 digits", quote(code))
+		if code != "" && !isDigits(code, 4) && !isDigits(code, 2) {
+			d.bad(line, cm.key("code"), `%s is not a city code; want 4 digits (a city), 2 digits (a province) or %q (the whole country)`,
+				quote(code), NationalCode)
 			code = ""
 		}
 		c.City.Code = code
@@ -170,10 +171,13 @@ func (d *decoder) county(n *yaml.Node, path, cityCode string, s *seen) (cty Coun
 	case code == "":
 	case !isDigits(code, 6):
 		d.bad(line, m.key("code"), "%s is not a county code; want 6 digits", quote(code))
-	case cityCode != "" && !strings.HasPrefix(code, cityCode):
-		d.bad(line, m.key("code"), "%s is not in the city %s; a county code starts with the city code", quote(code), cityCode)
-	case strings.HasSuffix(code, "00"):
+	case cityCode != "" && !(City{Code: cityCode}).Contains(code):
+		level := map[int]string{2: "province", 4: "city"}[len(cityCode)]
+		d.bad(line, m.key("code"), "%s is not in the %s %s; a county code starts with the %s code", quote(code), level, cityCode, level)
+	case strings.HasSuffix(code, "00") && len(cityCode) == 4:
 		d.bad(line, m.key("code"), "%s is the code of the city itself, not of a county", quote(code))
+	case strings.HasSuffix(code, "00"):
+		d.bad(line, m.key("code"), "%s is the code of a city or a province, not of a county", quote(code))
 	case s.codes[code] != 0:
 		d.bad(line, m.key("code"), "%s is given twice (first at line %d)", quote(code), s.codes[code])
 	default:

@@ -150,7 +150,17 @@ func TestErrors(t *testing.T) {
 
 		// bad values
 		{name: "city code", edits: []string{`code: "1401"`, `code: "14a1"`},
-			want: []string{`1: city.code: "14a1" is not a city code; want 4 digits`}},
+			want: []string{`1: city.code: "14a1" is not a city code; want 4 digits (a city), 2 digits (a province) or "00" (the whole country)`}},
+		{name: "city code of one digit", edits: []string{`code: "1401"`, `code: "1"`},
+			want: []string{`1: city.code: "1" is not a city code; want 4 digits (a city), 2 digits (a province) or "00" (the whole country)`}},
+		{name: "city code of three digits", edits: []string{`code: "1401"`, `code: "140"`},
+			want: []string{`1: city.code: "140" is not a city code; want 4 digits (a city), 2 digits (a province) or "00" (the whole country)`}},
+		{name: "county code outside the province", edits: []string{`code: "1401"`, `code: "14"`, `  - code: "140123"`, `  - code: "110101"`},
+			want: []string{`8: counties[0].code: "110101" is not in the province 14; a county code starts with the province code`}},
+		{name: "county code of a city in a province", edits: []string{`code: "1401"`, `code: "14"`, `  - code: "140123"`, `  - code: "140100"`},
+			want: []string{`8: counties[0].code: "140100" is the code of a city or a province, not of a county`}},
+		{name: "county code of a province in the country", edits: []string{`code: "1401"`, `code: "00"`, `  - code: "140123"`, `  - code: "140000"`},
+			want: []string{`8: counties[0].code: "140000" is the code of a city or a province, not of a county`}},
 		{name: "county code length", edits: []string{`  - code: "140123"`, `  - code: "14012"`},
 			want: []string{`8: counties[0].code: "14012" is not a county code; want 6 digits`}},
 		{name: "county code outside the city", edits: []string{`  - code: "140123"`, `  - code: "140223"`},

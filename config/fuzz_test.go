@@ -22,6 +22,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(base + "reports: {schedule: \"@monthly\", formats: [xlsx]}\nduckdb: {memory_limit: 4GB, threads: 2}\n"))
 	f.Add([]byte(strings.Replace(base, "    source: {kind: dir, path: feeds/140105}",
 		"    source: {kind: http, mode: api, url: \"https://x.example/api\", record_types: [ledger], max_bytes: 1MiB}", 1)))
+	f.Add([]byte(strings.Replace(base, `code: "1401", name: 太原市`, `code: "14", name: 山西省`, 1)))
+	f.Add([]byte(strings.Replace(base, `code: "1401", name: 太原市`, `code: "00", name: 全国`, 1)))
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("city: {<<: {code: \"1401\"}}\n"))
 
@@ -41,7 +43,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if c.Location == nil || len(c.Counties) == 0 || !isDigits(c.City.Code, 4) || c.City.Name == "" {
+		if c.Location == nil || len(c.Counties) == 0 || !(isDigits(c.City.Code, 4) || isDigits(c.City.Code, 2)) || c.City.Name == "" {
 			t.Fatalf("incomplete config: %+v", c)
 		}
 		for _, p := range []string{c.Warehouse, c.Published, c.Divisions.Path, c.Reports.Out, c.Export.Out} {
@@ -54,7 +56,7 @@ func FuzzParse(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, cty := range c.Counties {
-			if !isDigits(cty.Code, 6) || !strings.HasPrefix(cty.Code, c.City.Code) || seen[cty.Code] {
+			if !isDigits(cty.Code, 6) || !c.City.Contains(cty.Code) || strings.HasSuffix(cty.Code, "00") || seen[cty.Code] {
 				t.Fatalf("bad county code %q", cty.Code)
 			}
 			seen[cty.Code] = true

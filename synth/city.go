@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // Regions of CONTRACT §2.
@@ -32,6 +33,16 @@ type countyPlan struct {
 	newIn2023          int // communities established on 2023-03-01
 	transfersTo        []string
 	oneShoulder        bool // a secretary also chairs the village committee (一肩挑)
+	legacyIDs          bool // some ID numbers are written in the old 15-digit form
+
+	// turnover, when above 0, raises the share of villages whose graduate in
+	// post on 2022-07-21 had one predecessor to it, and gives some of them two
+	// (the larger scales use it for more postings per village); 0 keeps the
+	// city's rates.
+	turnover float64
+	// shape is how the county keeps its files; nil at first for the city's
+	// plans, which take theirs from shapes.
+	shape *shape
 
 	// Rows that load with a finding (CONTRACT §1.4).
 	genderMismatch, birthMismatch, overAge, bachelorOutside, overlap, overCap int
@@ -76,7 +87,7 @@ var taiyuan = []countyPlan{
 		birthMismatch: 1,
 		missingCol:    colStart, unknownCol: colDegree, unknownText: "大专"},
 	{code: "140123", name: "娄烦县", region: regionRemote, bachelorAllowed: true, towns: 4, xiangs: 3, villages: 110,
-		uncovered: 20, doubles: 1, twoRound: 82, pool: 40, committee: 6, secretaries: 4,
+		uncovered: 20, doubles: 1, twoRound: 82, pool: 40, committee: 6, secretaries: 4, legacyIDs: true,
 		missingCol: colID, unknownCol: colChannel, unknownText: "借调"},
 	{code: "140181", name: "古交市", region: regionRemote, streets: 4, towns: 6, xiangs: 3, villages: 175,
 		uncovered: 30, doubles: 1, twoRound: 132, pool: 60, committee: 10, secretaries: 6, newCommunities: 1, dissolved: 1,
@@ -101,7 +112,9 @@ func (k townshipKind) leaderRole() string {
 	return [...]string{"街道办事处副主任", "副镇长", "副乡长"}[k]
 }
 
-// city is the division layout: counties, townships and villages.
+// city is the division layout of one prefecture-level city: counties,
+// townships and villages. At the larger scales every prefecture is laid out,
+// built and written as a city of its own.
 type city struct {
 	code, name string
 	counties   []*county
@@ -140,10 +153,13 @@ func (v *village) inUniverse(d date) bool {
 	return (v.established == 0 || v.established <= d) && (v.dissolved == 0 || v.dissolved > d)
 }
 
-// newCity lays out the townships and villages of the plans, deterministically for seed.
-func newCity(seed int64, plans []countyPlan) *city {
-	r := rand.New(rand.NewPCG(uint64(seed), 0xc17e))
-	c := &city{code: "1401", name: "太原市"}
+// cityStream is the random stream of the city scale's layout.
+const cityStream = 0xc17e
+
+// newCity lays out the townships and villages of the plans, deterministically
+// for r. Township names are unique within the city.
+func newCity(r *rand.Rand, code, name string, plans []countyPlan) *city {
+	c := &city{code: code, name: name}
 	townshipNames := map[string]bool{}
 	for _, p := range plans {
 		ct := &county{countyPlan: p, names: map[string]bool{}}
@@ -312,9 +328,15 @@ func (ct *county) universe(d date) []*village {
 	return out
 }
 
-// unusedVillageName draws a village name that no division of the county has.
+// unusedVillageName draws a village name that no division of the county has,
+// not even as a community of the same stem (东园村 when 东园社区 exists would
+// resolve to the community once the suffix is dropped).
 func (ct *county) unusedVillageName(r *rand.Rand) string {
-	name := placeName(r, villageSecond, "村", ct.names)
-	delete(ct.names, name) // not a real village: keep it drawable (it stays unused)
-	return name
+	for {
+		name := placeName(r, villageSecond, "村", ct.names)
+		delete(ct.names, name) // not a real village: keep it drawable (it stays unused)
+		if !ct.names[strings.TrimSuffix(name, "村")+"社区"] {
+			return name
+		}
+	}
 }

@@ -9,18 +9,27 @@ import (
 	"strings"
 )
 
-// writeConfig writes the configuration file (CONTRACT §2) for the city, with
+// areaWords are what the configuration's comments say of each scale: the
+// city key, the divisions list, the county codes.
+var areaWords = map[string][3]string{
+	ScaleCity:     {"# 城市：code 为统计用区划代码的前 4 位，name 用于报表标题。", "全市", "以城市代码开头"},
+	ScaleProvince: {"# 范围为一个省：code 为统计用区划代码的前 2 位（省级代码），name 用于报表标题。", "全省", "以省级代码开头"},
+	ScaleNational: {`# 范围为全国：code 写 "00"，各县的区划代码不限开头；name 用于报表标题。`, "全国", "全国范围，不限开头"},
+}
+
+// writeConfig writes the configuration file (CONTRACT §2) for the area, with
 // Chinese comments explaining every key: it is the first thing a new user reads.
-func writeConfig(path string, c *city, served map[string]string) error {
+func writeConfig(path string, a *area, served map[string]string) error {
+	words := areaWords[a.scale]
 	var b strings.Builder
-	b.WriteString(`# grassroots 配置文件（合成数据：` + c.name + `，由 grassroots generate / demo 生成）
+	b.WriteString(`# grassroots 配置文件（合成数据：` + a.name + `，由 grassroots generate / demo 生成）
 #
 # 本文件中的相对路径都相对于本文件所在的目录。
 # 本文件不保存任何密钥：密钥放在环境变量或权限为 0600 的文件里，这里只写它们的名字。
 # 写错的键名、缺少必填项或取值不合法，程序启动前就会报错并指出行号。
 
-# 城市：code 为统计用区划代码的前 4 位，name 用于报表标题。
-city: {code: "` + c.code + `", name: ` + c.name + `}
+` + words[0] + `
+city: {code: "` + a.code + `", name: ` + a.name + `}
 
 # 时区：日期、定时任务和“今天”都按这个时区计算。
 timezone: Asia/Shanghai
@@ -36,11 +45,11 @@ published: data/published/analytics.duckdb
 # 也可以删去这一行，改用 key_env: 环境变量名，从环境变量读取密钥。
 key_file: ` + keyName + `
 
-# 全市村（社区）名录：村社区代码、名称、所属乡镇和县区、城乡分类、成立与撤销日期。
+# ` + words[1] + `村（社区）名录：村社区代码、名称、所属乡镇和县区、城乡分类、成立与撤销日期。
 divisions: {path: ` + feedsDir + `/` + divisionsName + `}
 
 # 各县（市、区）的数据来源，每个县一项：
-#   code              6 位县级区划代码（以城市代码开头）
+#   code              6 位县级区划代码（` + words[2] + `）
 #   name              县区名称
 #   region            区域类型：remote（偏远）或 developed（发达），用于区域对比
 #   bachelor_allowed  为 true 时允许本科学历入职；其他县的本科入职会记为数据问题
@@ -52,33 +61,19 @@ divisions: {path: ` + feedsDir + `/` + divisionsName + `}
 #   schedule          拉取时间（cron 表达式，按上面的时区），各县错开
 counties:
 `)
-	for i, ct := range c.counties {
-		sh := shapes[ct.code]
-		fmt.Fprintf(&b, "  # %s：%s\n", ct.name, sh.zh)
-		fmt.Fprintf(&b, "  - code: %q\n", ct.code)
-		fmt.Fprintf(&b, "    name: %s\n", ct.name)
-		fmt.Fprintf(&b, "    region: %s\n", ct.region)
-		if ct.bachelorAllowed {
-			b.WriteString("    bachelor_allowed: true\n")
+	i := 0
+	for _, u := range a.units {
+		switch {
+		case u.province == "":
+		case strings.HasPrefix(u.name, u.province): // a municipality's districts or counties
+			fmt.Fprintf(&b, "\n  # —— %s（%s）——\n", u.name, u.code)
+		default:
+			fmt.Fprintf(&b, "\n  # —— %s %s（%s）——\n", u.province, u.name, u.code)
 		}
-		b.WriteString("    source:\n")
-		if block, ok := served[ct.code]; ok {
-			b.WriteString(block)
-		} else {
-			b.WriteString("      kind: dir\n")
-			fmt.Fprintf(&b, "      path: %s/%s\n", feedsDir, ct.code)
-			if sh.encoding != "" {
-				fmt.Fprintf(&b, "      encoding: %s\n", sh.encoding)
-			}
-			b.WriteString("      settle: 0s\n")
-			b.WriteString("      archive: false\n")
+		for _, ct := range u.counties {
+			writeCountyConfig(&b, a.scale, i, &ct, served)
+			i++
 		}
-		if served != nil {
-			b.WriteString("    schedule: \"* * * * *\"  # 演示：每分钟拉取一次\n")
-			continue
-		}
-		m := 10 * i
-		fmt.Fprintf(&b, "    schedule: \"%d %d * * *\"\n", m%60, 2+m/60)
 	}
 	b.WriteString(`
 # 月度报表：每月 1 日 8 点生成上个月的报表，写到 out 目录，格式为 HTML 和 Excel。
@@ -97,6 +92,40 @@ stale_after: 72h
 		_, err := io.WriteString(w, b.String())
 		return err
 	})
+}
+
+// writeCountyConfig writes the entry of county ct, the i-th of the area.
+func writeCountyConfig(b *strings.Builder, scale string, i int, ct *countyPlan, served map[string]string) {
+	sh := ct.shape
+	fmt.Fprintf(b, "  # %s：%s\n", ct.name, sh.zh)
+	fmt.Fprintf(b, "  - code: %q\n", ct.code)
+	fmt.Fprintf(b, "    name: %s\n", ct.name)
+	fmt.Fprintf(b, "    region: %s\n", ct.region)
+	if ct.bachelorAllowed {
+		b.WriteString("    bachelor_allowed: true\n")
+	}
+	b.WriteString("    source:\n")
+	if block, ok := served[ct.code]; ok {
+		b.WriteString(block)
+	} else {
+		b.WriteString("      kind: dir\n")
+		fmt.Fprintf(b, "      path: %s/%s\n", feedsDir, ct.code)
+		if sh.encoding != "" {
+			fmt.Fprintf(b, "      encoding: %s\n", sh.encoding)
+		}
+		b.WriteString("      settle: 0s\n")
+		b.WriteString("      archive: false\n")
+	}
+	switch {
+	case served != nil:
+		b.WriteString("    schedule: \"* * * * *\"  # 演示：每分钟拉取一次\n")
+	case scale == ScaleCity: // ten counties, ten minutes apart from 2:00
+		m := 10 * i
+		fmt.Fprintf(b, "    schedule: \"%d %d * * *\"\n", m%60, 2+m/60)
+	default: // one minute apart from 1:00 to 5:59, then again
+		m := i % 300
+		fmt.Fprintf(b, "    schedule: \"%d %d * * *\"\n", m%60, 1+m/60)
+	}
 }
 
 // writeKey writes 32 random bytes as 64 hex characters to a file of mode

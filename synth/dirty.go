@@ -125,20 +125,29 @@ func (cm *countyModel) addDirty(sh *shape, ts []*table, others []*county, feed *
 		reject(code)
 	}
 
-	// Subsidies: the rest of the county's share.
+	// Subsidies: the rest of the county's share, no two rows alike (a row
+	// twice would be an exact duplicate, not two rejects).
 	plainSubs := cm.plainSubsidies()
 	subCodes := []string{rejBadDate + colPaid, rejBadIDChecksum, rejBadIDFormat}
+	made := map[string]bool{}
 	for k := range max(2, target-len(codes)-2) {
-		s := plainSubs[r.IntN(len(plainSubs))]
-		row := cm.subsidyRow(sh, subs, s)
 		code := subCodes[k%len(subCodes)]
-		switch code {
-		case rejBadDate + colPaid:
-			row[subs.index(colPaid)] = textCell(sh.badDate(r.IntN(3), sh.monthPaid))
-		case rejBadIDChecksum:
-			row[subs.index(colID)] = textCell(wrongCheck(s.person.id18))
-		case rejBadIDFormat:
-			row[subs.index(colID)] = textCell(badIDFormat(s.person.id18, k))
+		var row []cell
+		for {
+			s := plainSubs[r.IntN(len(plainSubs))]
+			row = cm.subsidyRow(sh, subs, s)
+			switch code {
+			case rejBadDate + colPaid:
+				row[subs.index(colPaid)] = textCell(sh.badDate(r.IntN(3), sh.monthPaid))
+			case rejBadIDChecksum:
+				row[subs.index(colID)] = textCell(wrongCheck(s.person.id18))
+			case rejBadIDFormat:
+				row[subs.index(colID)] = textCell(badIDFormat(s.person.id18, k))
+			}
+			if key := fmt.Sprint(row); !made[key] {
+				made[key] = true
+				break
+			}
 		}
 		subs.insert(r, row)
 		reject(code)

@@ -1,5 +1,7 @@
 package synth
 
+import "maps"
+
 // addCounty adds county cm's figures to e. incoming is the number of
 // graduates who moved into the county from another: each is a person with
 // postings in two counties. Every figure is a sum over counties (a person is
@@ -71,4 +73,28 @@ func (e *Expect) addCounty(cm *countyModel, incoming int) {
 	}
 	e.Committee2021 += len(committee)
 	e.Secretaries2021 += len(secretaries)
+}
+
+// add adds the figures of another part of the area (a prefecture) to e.
+func (e *Expect) add(o Expect) {
+	e.Villages += o.Villages
+	e.Townships += o.Townships
+	e.InPost20220721 += o.InPost20220721
+	e.Covered20220721 += o.Covered20220721
+	e.TwoRound20220721 += o.TwoRound20220721
+	e.OpenRecruitsAfter += o.OpenRecruitsAfter
+	e.Covered20221231 += o.Covered20221231
+	e.InPost20221231 += o.InPost20221231
+	e.TownshipQuota2022 += o.TownshipQuota2022
+	e.CountyPool2022 += o.CountyPool2022
+	e.PoolCounties += o.PoolCounties
+	e.Committee2021 += o.Committee2021
+	e.Secretaries2021 += o.Secretaries2021
+	e.Persons += o.Persons
+	e.Postings += o.Postings
+	e.TransferredAcrossCounties += o.TransferredAcrossCounties
+	if e.ByCounty == nil {
+		e.ByCounty = map[string]CountyExpect{}
+	}
+	maps.Copy(e.ByCounty, o.ByCounty)
 }

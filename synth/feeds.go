@@ -22,9 +22,9 @@ const (
 // writes its files under dir/feeds/<code>/ and describes them.
 func writeCounty(ctx context.Context, dir string, cm *countyModel, others []*county) (*CountyFeed, error) {
 	c := cm.county
-	sh := shapes[c.code]
+	sh := c.shape
 	feed := &CountyFeed{
-		Code: c.code, Name: c.name, Region: c.region, Shape: sh.desc,
+		Code: c.code, Name: c.name, Region: c.region, Shape: sh.desc, Rows: map[string]int{},
 		Rejects: map[string]int{}, Findings: maps.Clone(cm.findings),
 	}
 	ts := cm.tables(sh)
@@ -36,6 +36,7 @@ func writeCounty(ctx context.Context, dir string, cm *countyModel, others []*cou
 		t.numberSeq()
 		byType[t.rt] = t
 		feed.RowsIn += len(t.rows)
+		feed.Rows[t.rt.english()] = len(t.rows)
 	}
 	rel := path.Join(feedsDir, c.code)
 	if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(rel)), 0o755); err != nil {

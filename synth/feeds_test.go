@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -30,66 +31,7 @@ func TestFeedsReadBack(t *testing.T) {
 	res, _ := generated(t, 1)
 	codes := map[string]bool{}
 	for _, feed := range res.Counties {
-		t.Run(feed.Code, func(t *testing.T) {
-			sh := shapes[feed.Code]
-			rows, badIDs, badDates, emptyIDs := 0, 0, 0, 0
-			for _, sd := range readBack(t, res, feed) {
-				rows += len(sd.rows)
-				id := sd.column(sh, colID)
-				if sd.rt != rtQuota && sd.rt != rtVacancies && id < 0 {
-					t.Errorf("%s %s: no ID column in %v", sd.file, sd.sheet, sd.header)
-				}
-				for _, r := range sd.rows {
-					if id >= 0 {
-						switch s := normalise(r[id]); {
-						case s == "":
-							emptyIDs++
-						default:
-							if _, err := idnum.Parse(s); err != nil {
-								badIDs++
-							}
-						}
-					}
-					for _, key := range []string{colBirth, colStart, colEnd, colRoleStart, colReported, colFilled, colPaid} {
-						i := sd.column(sh, key)
-						if i < 0 || normalise(r[i]) == "" {
-							continue
-						}
-						if _, err := dates.Parse(normalise(r[i]), filepath.Ext(sd.file) == ".xlsx"); err != nil {
-							badDates++
-						}
-					}
-				}
-			}
-			if rows != feed.RowsIn {
-				t.Errorf("%d data rows in the files, RowsIn %d", rows, feed.RowsIn)
-			}
-			if want := feed.Rejects[rejBadIDFormat] + feed.Rejects[rejBadIDChecksum]; badIDs != want {
-				t.Errorf("%d invalid ID numbers, %d rejected for them", badIDs, want)
-			}
-			if want := feed.Rejects[rejMissing+colID]; emptyIDs != want {
-				t.Errorf("%d empty ID numbers, %d rejected as missing", emptyIDs, want)
-			}
-			wantDates := 0
-			rejects := 0
-			for code, n := range feed.Rejects {
-				codes[strings.SplitAfter(code, ":")[0]] = true
-				if strings.HasPrefix(code, rejBadDate) {
-					codes[code] = true
-					wantDates += n
-				}
-				rejects += n
-			}
-			if badDates != wantDates {
-				t.Errorf("%d unparseable dates, %d rejected for them", badDates, wantDates)
-			}
-			if share := float64(rejects+feed.Duplicates) / float64(feed.RowsIn); share < 0.01 || share > 0.02 {
-				t.Errorf("dirty rows are %.2f%% of %d", 100*share, feed.RowsIn)
-			}
-			if feed.Duplicates < 1 {
-				t.Error("no exact duplicate")
-			}
-		})
+		t.Run(feed.Code, func(t *testing.T) { checkFeed(t, res, feed, codes) })
 	}
 	for _, code := range []string{
 		rejBadIDFormat, rejBadIDChecksum, rejBadDate + colStart, rejBadDate + colEnd, rejBadDate + colPaid, rejMissing,
@@ -98,6 +40,74 @@ func TestFeedsReadBack(t *testing.T) {
 		if !codes[code] {
 			t.Errorf("no county has a %s reject", code)
 		}
+	}
+}
+
+// checkFeed reads a county's files back and checks that the rows are those
+// counted in its feed: every data row counted in RowsIn and Rows, every bad
+// ID number and bad date accounted for by a reject, and nothing else wrong.
+// It adds the county's reject codes (and their prefixes up to ":") to codes.
+func checkFeed(t *testing.T, res *Result, feed CountyFeed, codes map[string]bool) {
+	t.Helper()
+	sh := feedShape(t, feed)
+	rows, badIDs, badDates, emptyIDs := 0, 0, 0, 0
+	byType := map[string]int{}
+	for _, sd := range readBack(t, res, feed) {
+		rows += len(sd.rows)
+		byType[sd.rt.english()] += len(sd.rows)
+		id := sd.column(sh, colID)
+		if sd.rt != rtQuota && sd.rt != rtVacancies && id < 0 {
+			t.Errorf("%s %s: no ID column in %v", sd.file, sd.sheet, sd.header)
+		}
+		for _, r := range sd.rows {
+			if id >= 0 {
+				switch s := normalise(r[id]); {
+				case s == "":
+					emptyIDs++
+				default:
+					if _, err := idnum.Parse(s); err != nil {
+						badIDs++
+					}
+				}
+			}
+			for _, key := range []string{colBirth, colStart, colEnd, colRoleStart, colReported, colFilled, colPaid} {
+				i := sd.column(sh, key)
+				if i < 0 || normalise(r[i]) == "" {
+					continue
+				}
+				if _, err := dates.Parse(normalise(r[i]), filepath.Ext(sd.file) == ".xlsx"); err != nil {
+					badDates++
+				}
+			}
+		}
+	}
+	if rows != feed.RowsIn || !maps.Equal(byType, feed.Rows) {
+		t.Errorf("%d data rows in the files (%v), RowsIn %d (%v)", rows, byType, feed.RowsIn, feed.Rows)
+	}
+	if want := feed.Rejects[rejBadIDFormat] + feed.Rejects[rejBadIDChecksum]; badIDs != want {
+		t.Errorf("%d invalid ID numbers, %d rejected for them", badIDs, want)
+	}
+	if want := feed.Rejects[rejMissing+colID]; emptyIDs != want {
+		t.Errorf("%d empty ID numbers, %d rejected as missing", emptyIDs, want)
+	}
+	wantDates := 0
+	rejects := 0
+	for code, n := range feed.Rejects {
+		codes[strings.SplitAfter(code, ":")[0]] = true
+		if strings.HasPrefix(code, rejBadDate) {
+			codes[code] = true
+			wantDates += n
+		}
+		rejects += n
+	}
+	if badDates != wantDates {
+		t.Errorf("%d unparseable dates, %d rejected for them", badDates, wantDates)
+	}
+	if share := float64(rejects+feed.Duplicates) / float64(feed.RowsIn); share < 0.01 || share > 0.02 {
+		t.Errorf("dirty rows are %.2f%% of %d", 100*share, feed.RowsIn)
+	}
+	if feed.Duplicates < 1 {
+		t.Error("no exact duplicate")
 	}
 }
 

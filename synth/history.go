@@ -107,9 +107,18 @@ func (cm *countyModel) histories() error {
 			p.uncovered = true
 		default:
 			s, batch := intakeStart(r)
-			if s >= ymd(2019, 12, 1) && chance(r, 0.5) {
+			if s >= ymd(2019, 12, 1) && chance(r, cmp.Or(c.turnover, 0.5)) {
 				s0 := between(r, ymd(2019, 3, 1), ymd(2019, 7, 31))
-				if s0+150 <= s {
+				switch {
+				case s0+150 > s:
+				case c.turnover > 0 && s >= ymd(2021, 3, 1) && chance(r, c.turnover):
+					// Two predecessors: the first leaves within a year, the
+					// second starts a few weeks later and leaves before s.
+					mid := s0 + (s-s0)/2
+					cm.add(v, s0, between(r, s0+90, mid-20), true)
+					s1 := between(r, mid, mid+30)
+					cm.add(v, s1, between(r, s1+90, s-5), false)
+				default:
 					cm.add(v, s0, between(r, s0+90, s-5), true)
 				}
 			}
@@ -133,7 +142,8 @@ func (cm *countyModel) histories() error {
 				inPost++
 			}
 		}
-		cm.spare = inPost - c.twoRound
+		// The overlap's second posting is no entrant's either.
+		cm.spare = inPost - c.twoRound - c.overlap
 	}
 	return nil
 }

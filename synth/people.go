@@ -110,9 +110,14 @@ type cityModel struct {
 // countyRand returns the county's own random source, so that one county's
 // model does not depend on how much randomness another county drew.
 func countyRand(seed int64, code string) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(seed), countyStream(code)))
+}
+
+// countyStream is the random stream of a division code (FNV-1a of the code).
+func countyStream(code string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(code))
-	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+	return h.Sum64()
 }
 
 // buildCounty generates a county's graduates and records. incoming are the
@@ -259,6 +264,12 @@ func (cm *countyModel) attributes() error {
 			p.person.special = true
 			cm.findings["overlapping_postings"]++
 		}
+		// A graduate moving here from a county that admits bachelors keeps
+		// their degree, which this county may not admit.
+		if p.prev != nil && p.prev.county != c && p.person.degree == degBachelor && !c.bachelorAllowed {
+			p.person.special = true
+			cm.findings["degree_below_requirement"]++
+		}
 	}
 	return nil
 }
@@ -325,13 +336,10 @@ func (cm *countyModel) setID(pe *person) {
 	}
 	pe.id18 = cm.newID(pe.birth, pe.male)
 	pe.id15 = ""
-	if cm.county.code == legacyIDCounty && chance(cm.r, 0.15) {
+	if cm.county.legacyIDs && chance(cm.r, 0.15) {
 		pe.id15 = pe.id18[:6] + pe.id18[8:17]
 	}
 }
-
-// legacyIDCounty writes some ID numbers in the old 15-digit form.
-const legacyIDCounty = "140123"
 
 // newID returns an unused 18-character ID number of this county's area code.
 func (cm *countyModel) newID(birth date, male bool) string {

@@ -83,7 +83,7 @@ func (cm *countyModel) addRole(p *posting, word, category string, start, end dat
 // held a committee role starting by then.
 func (cm *countyModel) makeRoles() error {
 	c, r := cm.county, cm.r
-	inLedger := shapes[c.code].rolesInLedger
+	inLedger := c.shape.rolesInLedger
 	var fits []*posting
 	for _, p := range cm.postings {
 		if p.end == 0 && p.start < ymd(2021, 4, 1) && p.person.home == c {
@@ -221,7 +221,7 @@ const rentYuan = 1800
 // quarter's living subsidy and, for renters, the rent subsidy; buyers get
 // their purchase subsidy 13 months after entry, in a month without a payday.
 func (cm *countyModel) makeSubsidies() {
-	sh := shapes[cm.county.code]
+	sh := cm.county.shape
 	var people []*person
 	seen := map[*person]bool{}
 	for _, p := range cm.postings {

@@ -13,16 +13,32 @@ import (
 	"time"
 )
 
-// The counties a FeedServer serves over HTTP in `grassroots demo --serve`.
-const (
-	servedFileCounty = "140105" // its workbook, as one file (mode: file)
-	servedAPICounty  = "140110" // its NDJSON feeds, as the paged API of CONTRACT §1.5 (mode: api)
-	apiPageSize      = 200
-)
+// apiPageSize is the number of records in a page of the FeedServer's API.
+const apiPageSize = 200
+
+// servedCounties are the counties a FeedServer serves over HTTP in
+// `grassroots demo --serve`: the first county kept in one workbook (its
+// file, mode: file) and the first kept as NDJSON (its feeds as the paged API
+// of CONTRACT §1.5, mode: api). In the city they are 小店区 (140105) and
+// 晋源区 (140110); with Options.CSVOnly there are none.
+func servedCounties(a *area) (file, api string) {
+	for _, u := range a.units {
+		for _, c := range u.counties {
+			sh := c.shape
+			if file == "" && sh.layout == layoutWorkbook && len(sh.books) == 1 {
+				file = c.code
+			}
+			if api == "" && sh.layout == layoutText && sh.format == fmtNDJSON {
+				api = c.code
+			}
+		}
+	}
+	return file, api
+}
 
 // httpSources are the source blocks of the config for the served counties,
 // or nil when nothing is served.
-func httpSources(base string, feeds []CountyFeed) map[string]string {
+func httpSources(base string, feeds []CountyFeed, fileCounty, apiCounty string) map[string]string {
 	if base == "" {
 		return nil
 	}
@@ -30,12 +46,12 @@ func httpSources(base string, feeds []CountyFeed) map[string]string {
 	out := map[string]string{}
 	for _, f := range feeds {
 		switch f.Code {
-		case servedFileCounty:
+		case fileCounty:
 			if len(f.Files) == 1 {
 				out[f.Code] = fmt.Sprintf("      kind: http\n      mode: file\n      url: %s/files/%s/%s\n      timeout: 30s\n      retries: 2\n",
 					base, f.Code, url.PathEscape(filepath.Base(f.Files[0])))
 			}
-		case servedAPICounty:
+		case apiCounty:
 			out[f.Code] = fmt.Sprintf("      kind: http\n      mode: api\n      url: %s/api/%s\n      timeout: 30s\n      retries: 2\n", base, f.Code)
 		}
 	}

@@ -409,3 +409,46 @@ func (sh *shape) word(key, canonical string) string {
 	}
 	return ws[min(sh.vocab, len(ws)-1)]
 }
+
+// shapeFor returns the shape a county keeps its files in: the shape of the
+// city's county tmpl, with tmpl's name and code in file names replaced by the
+// county's own, and as plain UTF-8 CSV when csvOnly is set. The city's own
+// counties get their shapes from the shapes map unchanged.
+func shapeFor(tmpl, c *countyPlan, csvOnly bool) *shape {
+	base := shapes[tmpl.code]
+	if csvOnly {
+		return base.csvOnly()
+	}
+	if c.code == tmpl.code {
+		return base
+	}
+	sh := *base
+	rename := strings.NewReplacer(tmpl.name, c.name, tmpl.code, c.code).Replace
+	if base.files != nil {
+		sh.files = map[recordType]string{}
+		for rt, name := range base.files {
+			sh.files[rt] = rename(name)
+		}
+	}
+	sh.books = nil
+	for _, b := range base.books {
+		sh.books = append(sh.books, book{name: rename(b.name), types: b.types})
+	}
+	return &sh
+}
+
+// csvOnly is the shape as UTF-8 CSV, one file <record type>.csv per record
+// type, for benchmarks against plain CSV readers. Headers, words, date
+// forms and text noise stay the county's; a workbook's title rows and notes
+// sheet go, and dates are written as text in the county's form.
+func (sh *shape) csvOnly() *shape {
+	c := *sh
+	c.desc = "UTF-8 CSV, one file per record type (csv-only; otherwise: " + sh.desc + ")"
+	c.zh = "UTF-8 编码的 CSV，每类记录一个文件（仅 CSV 模式；表头、取值和日期写法同：" + sh.zh + "）"
+	c.layout, c.format, c.comma = layoutText, fmtCSV, ','
+	c.gb18030, c.bom, c.crlf = false, false, false
+	c.files, c.books = textFiles(false, ".csv"), nil
+	c.title, c.notesSheet, c.nullEmpty = false, false, false
+	c.encoding = "utf-8"
+	return &c
+}

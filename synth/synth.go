@@ -1,30 +1,37 @@
-// Package synth writes a deterministic synthetic city for `grassroots demo`,
-// `grassroots generate`, tests and benchmarks: the city's list of villages and
-// communities, every county's feed files (each county in its own shape, with
-// realistic dirty rows), a configuration file and a key.
+// Package synth writes a deterministic synthetic city, province or country
+// for `grassroots demo`, `grassroots generate`, tests and benchmarks: the list
+// of villages and communities, every county's feed files (each county in its
+// own shape, with realistic dirty rows), a configuration file and a key.
 //
 // The city is invented but shaped like Taiyuan: its ten real county-level
 // divisions, 101 townships and 1,395 villages and communities, with graduates
-// posted to them since the programme started in 2019. Everything follows from
-// Options.Seed: the same seed writes the same files, apart from the key and
-// the order of the parts inside .xlsx files (excelize writes them in map
-// order), whose cells are the same.
+// posted to them since the programme started in 2019. The province (code 14:
+// 117 counties, 1,400 townships, 30,000 villages) and the country (the 31
+// provinces with their real codes: 2,843 counties, 38,613 townships and
+// 618,200 villages) are made of invented prefecture-level cities, each built
+// as the city is: every county's plan is drawn from the seed in the city's
+// proportions (with somewhat more postings per village), and the counties
+// take the city's ten shapes in turn, with the same kinds of dirty rows.
+// Everything follows from Options.Seed: the same seed writes the same files,
+// apart from the key and the order of the parts inside .xlsx files (excelize
+// writes them in map order), whose cells are the same.
 //
 // Result.Expect holds the truth, computed from the generator's own model and
 // not from the files, and Result.Counties says, per county, how many rows a
 // correct loader must load, reject (by reason code) and flag (by finding code).
 //
-// The model is built county by county and each county's files are written as
-// soon as it is complete, so that larger scales can stream. synth knows nothing
-// of the pipeline's internals: it writes files that CONTRACT §1 describes.
+// Each prefecture-level city is laid out, then built county by county; a
+// county's files are written as soon as it is complete and its model is then
+// dropped, Expect being summed county by county. Graduates move between
+// counties only within a prefecture, so memory is bounded by the largest
+// prefecture whatever the scale. Prefectures are written in parallel and the
+// divisions file grows in code order as each is done. synth knows nothing of
+// the pipeline's internals: it writes files that CONTRACT §1 describes.
 package synth
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 )
 
 // Scales accepted by Options.Scale.
@@ -34,21 +41,25 @@ const (
 	ScaleNational = "national"
 )
 
-// Errors returned by Generate.
-var (
-	// ErrScaleNotYet is wrapped when a known scale larger than a city is asked for.
-	ErrScaleNotYet = errors.New("synth: scale not implemented yet")
-	// ErrUnknownScale is wrapped when the scale is none of city, province, national.
-	ErrUnknownScale = errors.New("synth: unknown scale")
-)
+// ErrUnknownScale is wrapped when the scale is none of city, province, national.
+var ErrUnknownScale = errors.New("synth: unknown scale")
 
 // Options choose what Generate writes.
 type Options struct {
-	Seed  int64  // default 1; the same seed writes the same files
-	Scale string // "city" (default); "province" and "national" are not implemented yet
+	Seed int64 // default 1; the same seed writes the same files
+	// Scale is "city" (the default: Taiyuan), "province" (one province of
+	// 117 counties) or "national" (31 provinces, 2,843 counties).
+	Scale string
+	// CSVOnly writes every county's feeds as plain UTF-8 CSV, one file
+	// <record type>.csv per record type, with the same rows, dirty rows,
+	// headers, words and date forms as its shape otherwise has (for
+	// benchmarks against plain CSV readers).
+	CSVOnly bool
 	// ServeURL, when set, is the base URL of a FeedServer over dir: the config
-	// then pulls 小店区 (140105) from it as a file and 晋源区 (140110) through
-	// its API, and every county every minute (for `grassroots demo --serve`).
+	// then pulls the first county kept in one workbook (小店区, 140105, in the
+	// city) from it as a file and the first county kept as NDJSON (晋源区,
+	// 140110) through its API, and every county every minute (for
+	// `grassroots demo --serve`).
 	ServeURL string
 }
 
@@ -68,15 +79,18 @@ type CountyFeed struct {
 	Shape              string   // how the county keeps its files, in a few words
 	Files              []string // paths relative to Result.Dir, slash-separated
 	RowsIn             int      // data rows in all its files (header and title rows excluded)
-	Duplicates         int      // exact duplicate rows (the same row twice in one file)
+	// Rows maps a record type (ledger, roles, assessments, vacancies, quota,
+	// subsidies) to its data rows, dirty rows and duplicates included.
+	Rows       map[string]int
+	Duplicates int // exact duplicate rows (the same row twice in one file)
 	// Rejects maps a reject reason code (CONTRACT §1.4) to the rows that must be rejected.
 	Rejects map[string]int
 	// Findings maps a finding code to the findings loading these rows must produce.
 	Findings map[string]int
 }
 
-// Expect is the truth about the synthetic city, computed from the generator's
-// model. "In post on day D" and "the village universe on D" are as CONTRACT §4
+// Expect is the truth about the synthetic city, province or country,
+// computed from the generator's model. "In post on day D" and "the village universe on D" are as CONTRACT §4
 // defines them.
 type Expect struct {
 	Villages          int // village universe on 2022-07-21
@@ -109,82 +123,10 @@ type CountyExpect struct {
 	Covered20220721 int
 }
 
-// Generate writes a synthetic city into dir (created if missing) and returns
-// what it wrote. Existing files of the same names are replaced.
+// Generate writes the synthetic city, province or country of opts.Scale into
+// dir (created if missing) and returns what it wrote. Existing files of the
+// same names are replaced.
 func Generate(ctx context.Context, dir string, opts Options) (*Result, error) {
 	res, _, err := generate(ctx, dir, opts)
 	return res, err
-}
-
-// generate is Generate that also returns the model, for the tests.
-func generate(ctx context.Context, dir string, opts Options) (*Result, *cityModel, error) {
-	if opts.Seed == 0 {
-		opts.Seed = 1
-	}
-	switch opts.Scale {
-	case "", ScaleCity:
-	case ScaleProvince, ScaleNational:
-		return nil, nil, fmt.Errorf("%w: %q", ErrScaleNotYet, opts.Scale)
-	default:
-		return nil, nil, fmt.Errorf("%w: %q (want city, province or national)", ErrUnknownScale, opts.Scale)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, feedsDir), 0o755); err != nil {
-		return nil, nil, fmt.Errorf("synth: %w", err)
-	}
-	city := newCity(opts.Seed, taiyuan)
-	res := &Result{
-		Dir:           dir,
-		ConfigPath:    filepath.Join(dir, configName),
-		KeyPath:       filepath.Join(dir, keyName),
-		DivisionsPath: filepath.Join(dir, feedsDir, divisionsName),
-	}
-	if err := writeDivisions(res.DivisionsPath, city); err != nil {
-		return nil, nil, err
-	}
-	// The model is kept for the tests; at larger scales a county's model can be
-	// dropped once its files are written, as Expect is summed county by county.
-	model := &cityModel{city: city}
-	handovers := map[string][]*handover{}
-	for _, c := range city.counties {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		cm, err := buildCounty(opts.Seed, c, handovers[c.code])
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, h := range cm.out {
-			handovers[h.to] = append(handovers[h.to], h)
-		}
-		res.Expect.addCounty(cm, len(handovers[c.code]))
-		var others []*county
-		for _, o := range city.counties {
-			if o != c {
-				others = append(others, o)
-			}
-		}
-		feed, err := writeCounty(ctx, dir, cm, others)
-		if err != nil {
-			return nil, nil, err
-		}
-		res.Counties = append(res.Counties, *feed)
-		model.counties = append(model.counties, cm)
-	}
-	for to, hs := range handovers {
-		for _, h := range hs {
-			if h.claimed == nil {
-				return nil, nil, fmt.Errorf("synth: a transfer to county %s was never taken up", to)
-			}
-		}
-	}
-	if err := writeConfig(res.ConfigPath, city, httpSources(opts.ServeURL, res.Counties)); err != nil {
-		return nil, nil, err
-	}
-	if err := writeKey(res.KeyPath); err != nil {
-		return nil, nil, err
-	}
-	if err := writeKey(filepath.Join(dir, exportKeyName)); err != nil {
-		return nil, nil, err
-	}
-	return res, model, nil
 }

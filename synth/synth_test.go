@@ -232,6 +232,8 @@ func workbookCells(t *testing.T, path string) map[string][][]string {
 	return out
 }
 
+// TestScales checks the scales Generate accepts; the province is tested on
+// its own (TestProvince) and the country only by BenchmarkGenerateNational.
 func TestScales(t *testing.T) {
 	for _, c := range []struct {
 		scale string
@@ -239,8 +241,6 @@ func TestScales(t *testing.T) {
 	}{
 		{"", nil},
 		{"city", nil},
-		{"province", ErrScaleNotYet},
-		{"national", ErrScaleNotYet},
 		{"town", ErrUnknownScale},
 	} {
 		t.Run(c.scale, func(t *testing.T) {

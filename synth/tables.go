@@ -410,6 +410,17 @@ func (cm *countyModel) subsidyRow(sh *shape, t *table, s subsidy) []cell {
 	return row
 }
 
+// original returns the index of the row that row n repeats exactly (an
+// exact duplicate is the same slice as the row before it), or n. Writers
+// render a duplicate as its original, so that dates a county writes in mixed
+// forms (sh.mixedDates) stay the same.
+func (t *table) original(n int) int {
+	for n > 0 && &t.rows[n][0] == &t.rows[n-1][0] {
+		n--
+	}
+	return n
+}
+
 // numberSeq fills the 序号 column with 1, 2, ...; an exact duplicate row
 // (the same slice as the row before it) keeps its original's number.
 func (t *table) numberSeq() {

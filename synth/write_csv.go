@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,34 +13,52 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// divisionsHeader is the header of the city's village list.
+// divisionsHeader is the header of the list of villages and communities.
 var divisionsHeader = []string{"村社区代码", "村社区名称", "乡镇代码", "乡镇名称", "县区代码", "县区名称", "城乡分类代码", "成立日期", "撤销日期"}
 
-// writeDivisions writes every division of the city as UTF-8 CSV.
-func writeDivisions(path string, c *city) error {
-	return writeFile(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		if err := cw.Write(divisionsHeader); err != nil {
-			return err
+// writeDivisions writes the divisions file as UTF-8 CSV: its header, then
+// the rows fill writes, as they come.
+func writeDivisions(path string, fill func(*csv.Writer) error) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("synth: write %s: %w", path, cerr)
 		}
-		opt := func(d date) string {
-			if d == 0 {
-				return ""
-			}
-			return formISO.formatDate(d)
+	}()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	cw := csv.NewWriter(bw)
+	if err := cw.Write(divisionsHeader); err != nil {
+		return fmt.Errorf("synth: write %s: %w", path, err)
+	}
+	if err := fill(cw); err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cmp.Or(cw.Error(), bw.Flush()); err != nil {
+		return fmt.Errorf("synth: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// divisionRows renders every division of a city as rows of the divisions file.
+func divisionRows(c *city) [][]string {
+	opt := func(d date) string {
+		if d == 0 {
+			return ""
 		}
-		for _, ct := range c.counties {
-			for _, v := range ct.divs {
-				t := v.township
-				rec := []string{v.code, v.name, t.code, t.name, ct.code, ct.name, v.urbanRural, opt(v.established), opt(v.dissolved)}
-				if err := cw.Write(rec); err != nil {
-					return err
-				}
-			}
+		return formISO.formatDate(d)
+	}
+	var out [][]string
+	for _, ct := range c.counties {
+		for _, v := range ct.divs {
+			t := v.township
+			out = append(out, []string{v.code, v.name, t.code, t.name, ct.code, ct.name, v.urbanRural, opt(v.established), opt(v.dissolved)})
 		}
-		cw.Flush()
-		return cw.Error()
-	})
+	}
+	return out
 }
 
 // writeCSV writes a table as comma- or tab-separated text in the county's
@@ -68,7 +87,7 @@ func writeCSV(path string, sh *shape, t *table) error {
 		}
 		for n, row := range t.rows {
 			for i, c := range row {
-				rec[i] = sh.text(c, n)
+				rec[i] = sh.text(c, t.original(n))
 			}
 			if err := cw.Write(rec); err != nil {
 				return err

@@ -33,7 +33,7 @@ func writeJSON(path string, sh *shape, t *table, ndjson bool) error {
 				case c.kind == cEmpty && sh.nullEmpty:
 					b = append(b, "null"...)
 				default:
-					b = appendJSONString(b, sh.text(c, n))
+					b = appendJSONString(b, sh.text(c, t.original(n)))
 				}
 			}
 			b = append(b, '}')

@@ -116,7 +116,7 @@ func writeSheet(f *excelize.File, sh *shape, c *county, t *table, st styles) err
 	for n, r := range t.rows {
 		row++
 		for i, c := range r {
-			values[i] = xlsxValue(sh, c, n, st)
+			values[i] = xlsxValue(sh, c, t.original(n), st)
 		}
 		if err := setRow(sw, row, values); err != nil {
 			return err

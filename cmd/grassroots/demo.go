@@ -39,6 +39,7 @@ func (f *synthFlags) options() (synth.Options, error) {
 
 func (a *app) generateCommand() *cobra.Command {
 	var out string
+	var csvOnly bool
 	var sf synthFlags
 	cmd := &cobra.Command{
 		Use:   "generate",
@@ -51,6 +52,7 @@ func (a *app) generateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			opts.CSVOnly = csvOnly
 			res, err := synth.Generate(cmd.Context(), out, opts)
 			if err != nil {
 				return err
@@ -64,6 +66,7 @@ func (a *app) generateCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "folder to write into (created if missing)")
+	cmd.Flags().BoolVar(&csvOnly, "csv", false, "write every county's feeds as plain UTF-8 CSV, one <record type>.csv per record type (same rows and dirty rows; for benchmarks)")
 	sf.register(cmd)
 	return cmd
 }
