@@ -135,7 +135,8 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 }
 
 // SnapshotCurrent reports whether the snapshot at dst holds the warehouse's
-// latest successful load and its settings. It is false when dst is missing or
+// latest successful load, its settings and its schema and macros (an upgraded
+// grassroots republishes with its new migrations). It is false when dst is missing or
 // cannot be read, and when a process died between a commit and the rename of
 // its snapshot: the next run then publishes even with nothing new to load.
 func (w *Warehouse) SnapshotCurrent(ctx context.Context, dst string) bool {
@@ -156,7 +157,9 @@ func (w *Warehouse) SnapshotCurrent(ctx context.Context, dst string) bool {
 		(SELECT max(run_id) FROM etl_run WHERE status = 'succeeded') IS NOT DISTINCT FROM
 		(SELECT max(run_id) FROM published_check.main.etl_run WHERE status = 'succeeded')
 		AND NOT EXISTS (SELECT * FROM etl_setting EXCEPT SELECT * FROM published_check.main.etl_setting)
-		AND NOT EXISTS (SELECT * FROM published_check.main.etl_setting EXCEPT SELECT * FROM etl_setting)`).Scan(&current)
+		AND NOT EXISTS (SELECT * FROM published_check.main.etl_setting EXCEPT SELECT * FROM etl_setting)
+		AND (SELECT max(version) FROM schema_migrations) IS NOT DISTINCT FROM
+			(SELECT max(version) FROM published_check.main.schema_migrations)`).Scan(&current)
 	return err == nil && current
 }
 
