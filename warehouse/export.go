@@ -251,17 +251,24 @@ var exportTables = []exportTable{
 			           date_trunc('month', x.as_of), INTERVAL 1 MONTH)) AS m, x.as_of
 			FROM export_param x
 		),
-		days AS (SELECT strftime(m, '%Y-%m') AS month, CAST(least(last_day(m), as_of) AS DATE) AS day FROM months)
+		days AS (SELECT strftime(m, '%Y-%m') AS month, CAST(least(last_day(m), as_of) AS DATE) AS day FROM months),
+		-- graduates in post per month and village: a range join of the days
+		-- and the postings (an OR in a LEFT JOIN's condition would make
+		-- DuckDB compare every village with every posting).
+		inpost AS (
+			SELECT d.month, p.village_code, count(DISTINCT p.person_key) AS graduates
+			FROM days d JOIN fact_posting p
+			     ON p.start_date <= d.day AND coalesce(p.end_date, DATE '9999-12-31') > d.day
+			GROUP BY d.month, p.village_code
+		)
 		SELECT d.month, d.day AS measured_on, v.village_code, v.county_code,
 		       (v.established_on IS NULL OR v.established_on <= d.day) AND (v.dissolved_on IS NULL OR v.dissolved_on > d.day) AS in_universe,
-		       count(p.person_key) > 0 AS covered,
-		       count(DISTINCT p.person_key) AS graduates_in_post,
+		       coalesce(i.graduates, 0) > 0 AS covered,
+		       coalesce(i.graduates, 0) AS graduates_in_post,
 		       row_number() OVER (ORDER BY d.month, v.village_code) AS _o
 		FROM days d
 		CROSS JOIN dim_village v
-		LEFT JOIN fact_posting p ON p.village_code = v.village_code
-		     AND p.start_date <= d.day AND (p.end_date IS NULL OR p.end_date > d.day)
-		GROUP BY d.month, d.day, v.village_code, v.county_code, v.established_on, v.dissolved_on`},
+		LEFT JOIN inpost i ON i.month = d.month AND i.village_code = v.village_code`},
 
 	{"quota", false, `CREATE TEMP TABLE export_quota AS
 		SELECT q.county_code, q.township_code, q.year, q.township_quota, q.county_pool,
