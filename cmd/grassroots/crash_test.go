@@ -39,6 +39,9 @@ import (
 //	commit          1 divisions, 2 140105, … 11 140181 (committed: the same)
 //	publish-build   1 schema made; 2 data copied; 3 snapshot checkpointed
 //
+// Files are read one county ahead of the merge (pipeline/prefetch.go), so a
+// read hit happens while the previous county may still be merging.
+//
 // A "preloaded" start is a warehouse that already holds a complete load of
 // the divisions and of 140105 and 140106 (and its published snapshot): the
 // run finds the divisions unchanged (no load), records no_new_data for 140105
@@ -57,8 +60,8 @@ type crashCase struct {
 
 var crashCases = []crashCase{
 	{at: "read:1", how: "the divisions file read, nothing committed"},
-	{at: "read:5", quick: true, how: "140106's third file read; 140105 committed"},
-	{at: "read:51", how: "140181's last file read; nine counties committed"},
+	{at: "read:5", quick: true, how: "140106's third file read, ahead, while 140105 merges"},
+	{at: "read:51", how: "140181's last file read, ahead, while the ninth county merges"},
 	{at: "stage:1", how: "the first batch staged (the divisions)"},
 	{at: "stage:40", how: "the 40th batch staged, in 140110's load"},
 	{at: "merge:3", how: "in the divisions' merge, after dim_county"},
