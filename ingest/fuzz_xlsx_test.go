@@ -41,15 +41,23 @@ func FuzzXLSX(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "f.xlsx")
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		rows, err := gather(func(fn func(Row) error) error {
-			return readXLSX(context.Background(), p, "f.xlsx", "", ReadOptions{MaxUnzipBytes: 1 << 20}, fn)
-		})
+		_, rows, err := readWorkbookBytes(t, data)
 		checkXLSXRows(t, rows, err)
 	})
+}
+
+// readWorkbookBytes writes data to a temporary .xlsx file and reads it with
+// a 1 MiB unzip limit.
+func readWorkbookBytes(t *testing.T, data []byte) (path string, rows []Row, err error) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "f.xlsx")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = gather(func(fn func(Row) error) error {
+		return readXLSX(context.Background(), path, "f.xlsx", "", ReadOptions{MaxUnzipBytes: 1 << 20}, fn)
+	})
+	return path, rows, err
 }
 
 // FuzzXLSXSheet wraps arbitrary worksheet and shared-strings XML in a valid
@@ -65,14 +73,7 @@ func FuzzXLSXSheet(f *testing.F) {
 	f.Add(`<row r="1048576"><c r="XFD1048576" t="str"><v>"; DROP TABLE x; --</v></c></row>`, ``)
 	f.Add(`<row r="2"><c r="B2" t="s"><v>7</v></c></row><row r="1"><c r="A1"><v>x</v></c></row>`, `<si><t>a</t></si>`)
 	f.Fuzz(func(t *testing.T, sheetData, sst string) {
-		data := workbookWith(t, sheetData, sst)
-		p := filepath.Join(t.TempDir(), "f.xlsx")
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		rows, err := gather(func(fn func(Row) error) error {
-			return readXLSX(context.Background(), p, "f.xlsx", "", ReadOptions{MaxUnzipBytes: 1 << 20}, fn)
-		})
+		p, rows, err := readWorkbookBytes(t, workbookWith(t, sheetData, sst))
 		checkXLSXRows(t, rows, err)
 		if err != nil || (len(rows) > 0 && rows[len(rows)-1].Number > 10000) {
 			return // GetRows would build every blank row up to the last
