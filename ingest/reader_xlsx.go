@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -20,16 +19,16 @@ const xlsxXMLInMemory = 64 << 20
 // oleMagic starts an OLE compound file: an encrypted workbook or an old .xls.
 var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
-// readXLSX streams every sheet of a workbook, in workbook order.
-//
-// Rows come from excelize's streaming Rows, with raw cell values so that a
-// date cell arrives as its serial number. Rows.Next also stops on every
-// missing (empty) row of the sheet, so counting its calls gives the real
-// sheet row number.
+// readXLSX streams every sheet of a workbook, in workbook order, with the
+// streaming reader (streamXLSX), which gives the rows excelize's streaming
+// Rows gives with raw cell values (a date cell arrives as its serial
+// number), counting rows as Rows.Next does: blank rows skipped, the real
+// sheet row number kept.
 //
 // When want is set, the file must hash to it before it is opened, and keep
-// its identity, size and modification time until excelize has unzipped it
-// (excelize reads the file once, when it opens it).
+// its identity, size and modification time until it has been read to the
+// end: a file changed under the reader is ErrChanged, even when rows were
+// handed out.
 func readXLSX(ctx context.Context, path, name, want string, opts ReadOptions, fn func(Row) error) (err error) {
 	var listed os.FileInfo
 	if want != "" {
@@ -40,16 +39,59 @@ func readXLSX(ctx context.Context, path, name, want string, opts ReadOptions, fn
 	if err := checkZip(ctx, path, name, opts.MaxUnzipBytes); err != nil {
 		return err
 	}
-	xf, err := excelize.OpenFile(path, excelize.Options{
-		RawCellValue:      true,
-		UnzipSizeLimit:    opts.MaxUnzipBytes,
-		UnzipXMLSizeLimit: min(opts.MaxUnzipBytes, xlsxXMLInMemory),
-	})
+	fh, err := openRegular(path)
 	if err != nil {
-		if xf != nil {
-			err = errors.Join(err, xf.Close())
+		return err
+	}
+	defer func() {
+		if cerr := fh.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("ingest: close %s: %w", name, cerr)
 		}
-		return &ParseError{File: name, Err: fmt.Errorf("%w: %w", ErrSyntax, err)}
+	}()
+	st, err := fh.Stat()
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	if listed != nil && !sameListing(listed, st) {
+		return changedWhileRead(name)
+	}
+	err = streamXLSX(ctx, fh, st.Size(), path, name, opts, fn)
+	var pe *ParseError
+	if listed != nil && (err == nil || errors.As(err, &pe)) {
+		// The content read must still be the one hashed; excelize, when
+		// the reader hands it a sheet, opens the file by its path.
+		now, ferr := fh.Stat()
+		byPath, perr := os.Stat(path)
+		if ferr != nil || perr != nil || !sameListing(listed, now) || !sameListing(listed, byPath) {
+			return changedWhileRead(name)
+		}
+	}
+	return err
+}
+
+// sameListing reports whether st is the file listed, unchanged.
+func sameListing(listed, st os.FileInfo) bool {
+	return os.SameFile(listed, st) && st.Size() == listed.Size() && st.ModTime().Equal(listed.ModTime())
+}
+
+// readXLSXExcelize is readXLSX done by excelize alone: its streaming Rows,
+// with raw cell values. Rows.Next also stops on every missing (empty) row
+// of the sheet, so counting its calls gives the real sheet row number.
+// excelize reads the file once, when it opens it. It is the reference the
+// streaming reader is tested against.
+func readXLSXExcelize(ctx context.Context, path, name, want string, opts ReadOptions, fn func(Row) error) (err error) {
+	var listed os.FileInfo
+	if want != "" {
+		if listed, err = checkHash(ctx, path, name, want); err != nil {
+			return err
+		}
+	}
+	if err := checkZip(ctx, path, name, opts.MaxUnzipBytes); err != nil {
+		return err
+	}
+	xf, err := openExcelize(path, name, opts)
+	if err != nil {
+		return err
 	}
 	defer func() {
 		if cerr := xf.Close(); cerr != nil && err == nil {
@@ -57,8 +99,7 @@ func readXLSX(ctx context.Context, path, name, want string, opts ReadOptions, fn
 		}
 	}()
 	if listed != nil {
-		if st, err := os.Stat(path); err != nil || !os.SameFile(listed, st) ||
-			st.Size() != listed.Size() || !st.ModTime().Equal(listed.ModTime()) {
+		if st, err := os.Stat(path); err != nil || !sameListing(listed, st) {
 			return changedWhileRead(name)
 		}
 	}
@@ -68,15 +109,34 @@ func readXLSX(ctx context.Context, path, name, want string, opts ReadOptions, fn
 				return err
 			}
 		}
-		if err := readSheet(ctx, xf, name, sheet, fn); err != nil {
+		if err := readSheet(ctx, xf, name, sheet, 0, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// readSheet streams the rows of one sheet.
-func readSheet(ctx context.Context, xf *excelize.File, name, sheet string, fn func(Row) error) (err error) {
+// openExcelize opens the workbook at path with excelize, raw cell values,
+// within the unzip limit.
+func openExcelize(path, name string, opts ReadOptions) (*excelize.File, error) {
+	xf, err := excelize.OpenFile(path, excelize.Options{
+		RawCellValue:      true,
+		UnzipSizeLimit:    opts.MaxUnzipBytes,
+		UnzipXMLSizeLimit: min(opts.MaxUnzipBytes, xlsxXMLInMemory),
+	})
+	if err != nil {
+		if xf != nil {
+			err = errors.Join(err, xf.Close())
+		}
+		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: %w", ErrSyntax, err)}
+	}
+	return xf, nil
+}
+
+// readSheet streams the rows of one sheet with excelize, handing fn those
+// after the first skip rows (which are read all the same, as excelize's
+// Rows must be to keep its place).
+func readSheet(ctx context.Context, xf *excelize.File, name, sheet string, skip int, fn func(Row) error) (err error) {
 	rows, err := xf.Rows(sheet)
 	if err != nil {
 		return &ParseError{File: name, Sheet: sheet, Err: fmt.Errorf("%w: %w", ErrSyntax, err)}
@@ -100,7 +160,7 @@ func readSheet(ctx context.Context, xf *excelize.File, name, sheet string, fn fu
 			return &ParseError{File: name, Sheet: sheet, Row: n, Err: fmt.Errorf("%w: %w", ErrSyntax, err)}
 		}
 		cells = trimTrailing(cells)
-		if len(cells) == 0 {
+		if len(cells) == 0 || n <= skip {
 			continue
 		}
 		if err := fn(Row{Sheet: sheet, Number: n, Cells: cells, Serial: true}); err != nil {
@@ -131,7 +191,7 @@ func checkZip(ctx context.Context, path, name string, limit int64) (err error) {
 	if st.Size() == 0 {
 		return &ParseError{File: name, Err: fmt.Errorf("%w: the file is empty", ErrSyntax)}
 	}
-	zr, err := zip.NewReader(fh, st.Size())
+	zr, err := openZip(fh, st.Size())
 	if err != nil {
 		head := make([]byte, len(oleMagic))
 		if _, rerr := fh.ReadAt(head, 0); rerr == nil && bytes.Equal(head, oleMagic) {
