@@ -53,6 +53,8 @@ fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzNDJSON$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzXLSX$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzXLSXSheet$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzXLSXStream$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzXLSXStreamWorkbook$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzDecodePage$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzFileName$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./ingest
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./config
