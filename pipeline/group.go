@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/grassroots-cn/grassroots/config"
-	"github.com/grassroots-cn/grassroots/transform"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -52,7 +51,7 @@ type group struct {
 	w       *warehouse.Warehouse
 	g       *warehouse.Group
 	members []*member
-	dir     *transform.Directory
+	dir     *lazyDir
 	key     []byte
 }
 
@@ -203,7 +202,7 @@ func drainPrefetched(p *prefetched) {
 // loadGrouped loads the counties in groups (see above); HTTP counties, whose
 // pulls keep state, load alone between groups.
 func (r *Runner) loadGrouped(ctx context.Context, w *warehouse.Warehouse, todo []*config.County, pre <-chan *prefetched,
-	size int, dir *transform.Directory, key []byte) []CountyResult {
+	size int, dir *lazyDir, key []byte) []CountyResult {
 	gr := &group{r: r, w: w, dir: dir, key: key}
 	var out []CountyResult
 	for _, c := range todo {

@@ -32,9 +32,13 @@ type stateful interface {
 }
 
 // loadCounty runs one county: new files only, one transaction.
-func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, dir *transform.Directory, key []byte) CountyResult {
-	opts := transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key, Directory: dir}
-	src, err := r.countySource(ctx, w, c)
+func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, dir *lazyDir, key []byte) CountyResult {
+	d, err := dir.get()
+	opts := transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key, Directory: d}
+	var src source
+	if err == nil {
+		src, err = r.countySource(ctx, w, c)
+	}
 	var res CountyResult
 	if err != nil {
 		res = CountyResult{Code: c.Code, Status: StatusFailed, Error: err.Error()}

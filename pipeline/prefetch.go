@@ -69,7 +69,7 @@ func (s chanSink) Write(ctx context.Context, rt canon.RecordType, rec arrow.Reco
 // are left to the caller (their pulls keep state that must follow the
 // previous commit); for them, and once ctx ends, the channel yields nil
 // work. The caller must drain every prefetched county it receives.
-func (r *Runner) prefetch(ctx context.Context, w *warehouse.Warehouse, counties []*config.County, dir *transform.Directory, key []byte) <-chan *prefetched {
+func (r *Runner) prefetch(ctx context.Context, w *warehouse.Warehouse, counties []*config.County, dir *lazyDir, key []byte) <-chan *prefetched {
 	out := make(chan *prefetched, 1)
 	go func() {
 		defer close(out)
@@ -108,7 +108,7 @@ func (r *Runner) prefetch(ctx context.Context, w *warehouse.Warehouse, counties 
 }
 
 // read normalises one prefetched county into its channel.
-func (r *Runner) read(ctx context.Context, p *prefetched, dir *transform.Directory, key []byte) {
+func (r *Runner) read(ctx context.Context, p *prefetched, dir *lazyDir, key []byte) {
 	defer close(p.msgs)
 	defer func() {
 		if v := recover(); v != nil {
@@ -120,7 +120,12 @@ func (r *Runner) read(ctx context.Context, p *prefetched, dir *transform.Directo
 		return
 	}
 	c := p.county
-	opts := transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key, Directory: dir}
+	d, err := dir.get()
+	if err != nil {
+		p.err = err
+		return
+	}
+	opts := transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key, Directory: d}
 	addFile := func(sha, uri string, types []string) {
 		select {
 		case p.msgs <- staged{file: &loadedFile{sha, uri, types}}:
