@@ -96,7 +96,7 @@ const ctxCheckEvery = 4096
 // though fn has seen its rows, so that the caller never records a hash for
 // content it did not read. CSV, JSON and NDJSON are hashed as they are read;
 // a workbook is hashed before it is opened and must keep its size and
-// modification time until it has been unzipped.
+// modification time until it has been read to the end.
 func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -292,7 +292,7 @@ func (z *xmlTokenizer) parseStart(b []byte, at int64) error {
 		return z.tagErr(b, i, at, "expected element name after <")
 	}
 	nameEnd := i
-	empty := false
+	empty, binds := false, false
 	for {
 		i = skipSpace(b, i)
 		if i >= len(b) {
@@ -346,12 +346,16 @@ func (z *xmlTokenizer) parseStart(b []byte, at int64) error {
 			return err
 		}
 		z.attrs = append(z.attrs, xmlAttr{prefix: ap, local: al, value: v})
+		binds = binds || string(ap) == "xmlns" || len(ap) == 0 && string(al) == "xmlns"
 		i += j + 1
 	}
 	// Bind the namespaces the tag declares, then open the element, as
 	// Decoder.Token does.
 	nsLen := len(z.ns)
 	for _, a := range z.attrs {
+		if !binds {
+			break
+		}
 		if string(a.prefix) == "xmlns" {
 			z.ns = append(z.ns, nsBinding{prefix: string(a.local), url: string(a.value)})
 		} else if len(a.prefix) == 0 && string(a.local) == "xmlns" {
