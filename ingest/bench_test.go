@@ -101,7 +101,7 @@ func BenchmarkReadXLSX(b *testing.B) {
 
 // writeStreamed writes rows with excelize's StreamWriter, which stores
 // strings inline rather than in the shared-strings table.
-func writeStreamed(b *testing.B, path string, rows [][]string) {
+func writeStreamed(b testing.TB, path string, rows [][]string) {
 	b.Helper()
 	x := excelize.NewFile()
 	defer x.Close()

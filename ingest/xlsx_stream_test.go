@@ -414,27 +414,7 @@ func TestXLSXStreamLedger(t *testing.T) {
 	shared := filepath.Join(dir, "shared.xlsx")
 	xlsxFile(t, shared, []string{"人员台账"}, map[string][][]string{"人员台账": rows})
 	inline := filepath.Join(dir, "inline.xlsx")
-	x := excelize.NewFile()
-	sw, err := x.NewStreamWriter("Sheet1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range rows {
-		vals := make([]any, len(r))
-		for k, v := range r {
-			vals[k] = v
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, vals); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := x.SaveAs(inline); err != nil {
-		t.Fatal(err)
-	}
+	writeStreamed(t, inline, rows)
 	for _, p := range []string{shared, inline} {
 		got, err := collect(t, fileAt(p, "ledger.xlsx"), ReadOptions{})
 		if err != nil || len(got) != len(rows) {
