@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -55,6 +56,9 @@ type DirSource struct {
 	Pattern string        // glob on the base name; "" = every supported format
 	Settle  time.Duration // a file modified more recently than now-Settle is left for the next run
 	Archive bool          // Done moves the file to <Path>/archive/, Failed to <Path>/failed/
+	// Hashes, if set, keeps files' hashes between listings: a file whose
+	// device, inode, size and times are unchanged is not read again.
+	Hashes *HashCache
 }
 
 // List returns the settled, supported files in the folder and its
@@ -80,6 +84,7 @@ func (s *DirSource) List(ctx context.Context, now time.Time) (files []File, skip
 		}
 	}
 	cutoff := now.Add(-s.Settle)
+	listed := map[string]bool{}
 	// Walk the real folder (the configured one may be a link, which WalkDir
 	// would not enter) but name files by the configured one.
 	walk := func(p string, d fs.DirEntry, werr error) error {
@@ -145,9 +150,19 @@ func (s *DirSource) List(ctx context.Context, now time.Time) (files []File, skip
 			return nil
 		}
 		f := File{Path: filepath.Join(root, rel), URI: uri, Name: base, Format: format}
+		listed[p] = true
+		if sha, ok := s.Hashes.lookup(realRoot, p, info); ok {
+			f.Size, f.ModTime, f.SHA256 = info.Size(), info.ModTime(), sha
+			files = append(files, f)
+			return nil
+		}
+		hashedAt := time.Now()
 		ok, err := hashFile(ctx, &f, info)
 		if err != nil {
 			return walkError(uri, d, err, &skipped)
+		}
+		if ok {
+			s.Hashes.put(realRoot, p, info, f.SHA256, hashedAt)
 		}
 		if !ok || f.ModTime.After(cutoff) {
 			unsettled++
@@ -162,6 +177,7 @@ func (s *DirSource) List(ctx context.Context, now time.Time) (files []File, skip
 		}
 		return nil, nil, 0, fmt.Errorf("ingest: list %s: %w", s.Path, err)
 	}
+	s.Hashes.retain(realRoot, listed)
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.URI, b.URI) })
 	slices.SortFunc(skipped, func(a, b Skipped) int { return strings.Compare(a.URI, b.URI) })
 	return files, skipped, unsettled, nil
@@ -305,6 +321,10 @@ func isInside(realRoot, p string) (bool, error) {
 	return err == nil && filepath.IsLocal(rel), nil
 }
 
+// hashBuffers are hashReader's read buffers, reused: a listing hashes
+// thousands of files.
+var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 // hashFile opens f.Path, makes sure it is still the file described by info
 // (not replaced since it was listed), and fills f's Size, ModTime and
 // SHA256. ok is false when the file was replaced or written to meanwhile.
@@ -352,7 +372,9 @@ func hashPath(ctx context.Context, p string) (sum string, err error) {
 // hashReader streams r through SHA-256, checking ctx between reads.
 func hashReader(ctx context.Context, r io.Reader) (string, error) {
 	h := sha256.New()
-	buf := make([]byte, 256<<10)
+	bp := hashBuffers.Get().(*[]byte)
+	defer hashBuffers.Put(bp)
+	buf := *bp
 	for {
 		if err := ctx.Err(); err != nil {
 			return "", err

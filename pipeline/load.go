@@ -56,7 +56,7 @@ func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *conf
 // source with what it remembered from its last committed pull.
 func (r *Runner) countySource(ctx context.Context, w *warehouse.Warehouse, c *config.County) (source, error) {
 	if c.Source.Kind != config.KindHTTP {
-		return CountySource(c), nil
+		return r.dirSource(w, c), nil
 	}
 	prev, err := w.SourceState(ctx, c.Code)
 	if err != nil {

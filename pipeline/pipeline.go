@@ -55,6 +55,9 @@ type Runner struct {
 	GroupCounties int
 
 	progressMu sync.Mutex // Progress is called from the reading and the merging goroutine
+
+	hashesMu sync.Mutex
+	hashes   *ingest.HashCache // the drop folders' hash cache, beside the warehouse
 }
 
 // CountyResult is what one county's run did.
@@ -238,6 +241,7 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 			}
 		}
 	}
+	r.saveHashes()
 	if changed {
 		if err := w.Checkpoint(context.WithoutCancel(ctx)); err != nil {
 			return res, err
@@ -255,6 +259,38 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
+}
+
+// HashCacheSuffix names the file beside the warehouse that keeps the drop
+// folders' file hashes between runs (ingest.HashCache).
+const HashCacheSuffix = ".hashes"
+
+// hashCache returns the hash cache of w's drop folders, loaded on first use.
+func (r *Runner) hashCache(w *warehouse.Warehouse) *ingest.HashCache {
+	r.hashesMu.Lock()
+	defer r.hashesMu.Unlock()
+	if r.hashes == nil {
+		r.hashes = ingest.LoadHashCache(w.Path() + HashCacheSuffix)
+	}
+	return r.hashes
+}
+
+// saveHashes writes the hash cache back; failing costs only hashing next
+// time, so it is logged, not returned.
+func (r *Runner) saveHashes() {
+	r.hashesMu.Lock()
+	c := r.hashes
+	r.hashesMu.Unlock()
+	if err := c.Save(); err != nil {
+		r.log().Warn("the file hash cache was not saved", "err", err)
+	}
+}
+
+// dirSource is a county's drop folder, with the hash cache.
+func (r *Runner) dirSource(w *warehouse.Warehouse, c *config.County) *ingest.DirSource {
+	s := CountySource(c)
+	s.Hashes = r.hashCache(w)
+	return s
 }
 
 // lazyDir builds the village directory on first use: a run with nothing new

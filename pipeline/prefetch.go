@@ -88,7 +88,7 @@ func (r *Runner) prefetch(ctx context.Context, w *warehouse.Warehouse, counties 
 				}
 				continue
 			}
-			p := &prefetched{county: c, src: CountySource(c), msgs: make(chan staged, prefetchBatches)}
+			p := &prefetched{county: c, src: r.dirSource(w, c), msgs: make(chan staged, prefetchBatches)}
 			var mine map[string]bool
 			if seen != nil {
 				if mine = seen[c.Code]; mine == nil {
