@@ -1,7 +1,9 @@
 package transform
 
 import (
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/grassroots-cn/grassroots/internal/textnorm"
 )
@@ -19,14 +21,25 @@ type Village struct{ Code, Name, TownshipCode, CountyCode string }
 // Directory resolves counties, townships and villages written by code or by
 // name. Names match exactly after normalisation, or else loosely (without
 // suffixes such as 村委会, 社区居委会, 街道办事处) when only one entry matches.
+//
+// The village name indexes are built lazily, one township or county at a
+// time, on the first lookup there: a national directory holds 620,000
+// villages, and a load of one county only ever looks up its own. A
+// Directory is safe for concurrent use.
 type Directory struct {
 	counties       map[string]County
 	countyByName   map[string][]string
 	townships      map[string]Township
 	townshipByName map[string][]string // county|name -> codes
-	villages       map[string]Village
-	villageByName  map[string][]string // township|name -> codes
-	villageInCty   map[string][]string // county|name -> codes
+
+	villages    []Village        // sorted by code
+	inTownship  map[string][]int // township code -> indexes into villages
+	inCounty    map[string][]int // county code -> indexes into villages
+	mu          sync.Mutex
+	indexedTS   map[string]bool
+	indexedCty  map[string]bool
+	villageByTS map[string][]string // township|name -> codes
+	villageInCt map[string][]string // county|name -> codes
 }
 
 // NewDirectory indexes the reference lists.
@@ -34,7 +47,9 @@ func NewDirectory(counties []County, townships []Township, villages []Village) *
 	d := &Directory{
 		counties: map[string]County{}, countyByName: map[string][]string{},
 		townships: map[string]Township{}, townshipByName: map[string][]string{},
-		villages: map[string]Village{}, villageByName: map[string][]string{}, villageInCty: map[string][]string{},
+		inTownship: map[string][]int{}, inCounty: map[string][]int{},
+		indexedTS: map[string]bool{}, indexedCty: map[string]bool{},
+		villageByTS: map[string][]string{}, villageInCt: map[string][]string{},
 	}
 	for _, c := range counties {
 		d.counties[c.Code] = c
@@ -48,14 +63,65 @@ func NewDirectory(counties []County, townships []Township, villages []Village) *
 			d.townshipByName[t.CountyCode+"|"+k] = appendUnique(d.townshipByName[t.CountyCode+"|"+k], t.Code)
 		}
 	}
-	for _, v := range villages {
-		d.villages[v.Code] = v
-		for _, k := range nameKeys(v.Name, villageSuffixes) {
-			d.villageByName[v.TownshipCode+"|"+k] = appendUnique(d.villageByName[v.TownshipCode+"|"+k], v.Code)
-			d.villageInCty[v.CountyCode+"|"+k] = appendUnique(d.villageInCty[v.CountyCode+"|"+k], v.Code)
+	d.villages = slices.Clone(villages)
+	if !slices.IsSortedFunc(d.villages, byVillageCode) {
+		slices.SortStableFunc(d.villages, byVillageCode)
+	}
+	// A code listed twice: the last one listed wins, as a map would have it.
+	kept := d.villages[:0]
+	for i, v := range d.villages {
+		if i+1 < len(d.villages) && d.villages[i+1].Code == v.Code {
+			continue
 		}
+		kept = append(kept, v)
+	}
+	d.villages = kept
+	for i, v := range d.villages {
+		d.inTownship[v.TownshipCode] = append(d.inTownship[v.TownshipCode], i)
+		d.inCounty[v.CountyCode] = append(d.inCounty[v.CountyCode], i)
 	}
 	return d
+}
+
+func byVillageCode(a, b Village) int { return strings.Compare(a.Code, b.Code) }
+
+// village returns the village of a code.
+func (d *Directory) village(code string) (Village, bool) {
+	i, ok := slices.BinarySearchFunc(d.villages, code, func(v Village, c string) int { return strings.Compare(v.Code, c) })
+	if !ok {
+		return Village{}, false
+	}
+	return d.villages[i], true
+}
+
+// indexTownship indexes the names of township tc's villages once. The
+// caller holds d.mu.
+func (d *Directory) indexTownship(tc string) {
+	if d.indexedTS[tc] {
+		return
+	}
+	d.indexedTS[tc] = true
+	for _, i := range d.inTownship[tc] {
+		v := d.villages[i]
+		for _, k := range nameKeys(v.Name, villageSuffixes) {
+			d.villageByTS[tc+"|"+k] = appendUnique(d.villageByTS[tc+"|"+k], v.Code)
+		}
+	}
+}
+
+// indexCounty indexes the names of county cc's villages once. The caller
+// holds d.mu.
+func (d *Directory) indexCounty(cc string) {
+	if d.indexedCty[cc] {
+		return
+	}
+	d.indexedCty[cc] = true
+	for _, i := range d.inCounty[cc] {
+		v := d.villages[i]
+		for _, k := range nameKeys(v.Name, villageSuffixes) {
+			d.villageInCt[cc+"|"+k] = appendUnique(d.villageInCt[cc+"|"+k], v.Code)
+		}
+	}
 }
 
 // Villages is the number of villages known.
@@ -132,7 +198,7 @@ func (d *Directory) Township(county, s string) (string, bool) {
 // when it is unique within the county.
 func (d *Directory) Village(county, township, village, code string) (Village, bool) {
 	if code != "" {
-		v, ok := d.villages[code]
+		v, ok := d.village(code)
 		if !ok || (county != "" && v.CountyCode != county) {
 			return Village{}, false
 		}
@@ -148,14 +214,20 @@ func (d *Directory) Village(county, township, village, code string) (Village, bo
 		if !tok {
 			return Village{}, false
 		}
-		vc, ok = pick(d.villageByName, tc+"|", village, villageSuffixes)
+		d.mu.Lock()
+		d.indexTownship(tc)
+		vc, ok = pick(d.villageByTS, tc+"|", village, villageSuffixes)
+		d.mu.Unlock()
 	} else {
-		vc, ok = pick(d.villageInCty, county+"|", village, villageSuffixes)
+		d.mu.Lock()
+		d.indexCounty(county)
+		vc, ok = pick(d.villageInCt, county+"|", village, villageSuffixes)
+		d.mu.Unlock()
 	}
 	if !ok {
 		return Village{}, false
 	}
-	return d.villages[vc], true
+	return d.village(vc)
 }
 
 func appendUnique(s []string, v string) []string {
