@@ -71,6 +71,7 @@ func TestLoadContractExample(t *testing.T) {
 		Export: Export{Schedule: "0 6 1 */3 *", Out: filepath.Join(dir, "export"),
 			KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
 		StaleAfter: 72 * time.Hour,
+		DuckDB:     DuckDB{MemoryLimit: "1GB"},
 		StatusAddr: "127.0.0.1:9464",
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -175,6 +176,7 @@ func TestDefaults(t *testing.T) {
 		Reports:    Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx"}},
 		Export:     Export{Schedule: "0 6 1 */3 *", Out: "/srv/grassroots/export", KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
 		StaleAfter: 72 * time.Hour,
+		DuckDB:     DuckDB{MemoryLimit: "1GB"},
 		StatusAddr: "127.0.0.1:9464",
 		Divisions:  Divisions{Path: "/srv/grassroots/feeds/divisions.csv", Encoding: "auto"},
 		Source:     Source{Kind: "dir", Path: "/srv/grassroots/feeds/140123", Encoding: "auto", Settle: 10 * time.Second},
@@ -192,7 +194,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(c.Reports, want.Reports) || !reflect.DeepEqual(c.Export, want.Export) || c.DuckDB != (DuckDB{}) {
+	if !reflect.DeepEqual(c.Reports, want.Reports) || !reflect.DeepEqual(c.Export, want.Export) || c.DuckDB != (DuckDB{MemoryLimit: DefaultMemoryLimit}) {
 		t.Errorf("empty blocks: %+v %+v %+v", c.Reports, c.Export, c.DuckDB)
 	}
 
