@@ -483,7 +483,7 @@ func TestSourceFreshness(t *testing.T) {
 func TestMacroComments(t *testing.T) {
 	db := openFixture(t)
 	for _, name := range []string{"coverage", "uncovered_villages", "retention", "survival", "exits", "region_balance",
-		"promotions", "quota_usage", "source_freshness"} {
+		"promotions", "quota_usage", "source_freshness", "coverage_at"} {
 		var comment sql.NullString
 		if err := db.QueryRow("SELECT max(comment) FROM duckdb_functions() WHERE function_name = ? AND function_type = 'table_macro'", name).Scan(&comment); err != nil {
 			t.Fatal(err)

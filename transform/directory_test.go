@@ -38,8 +38,8 @@ func TestDirectoryVillage(t *testing.T) {
 		{"140123", "", "王家村", "", ""}, // two in the county: ambiguous
 		{"140123", "杜交曲乡", "王家村", "", "140123200201"},
 		{"140123", "静游镇", "王家", "", "140123100202"},
-		{"140123", "杜交曲乡", "旧名村", "", ""}, // the name the later listing replaced
-		{"140123", "杜交曲乡", "静游村", "", ""}, // in another township
+		{"140123", "杜交曲乡", "旧名村", "", ""},  // the name the later listing replaced
+		{"140123", "杜交曲乡", "静游村", "", ""},  // in another township
 		{"140123", "坞城街道", "坞城社区", "", ""}, // a township of another county
 		{"140123", "", "", "", ""},
 	} {

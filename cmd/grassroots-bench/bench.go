@@ -390,25 +390,26 @@ func macroRows(ctx context.Context, o options, t *table, published string) (stri
 		}
 		t.add("macro "+q, ss, fmt.Sprintf("%d rows", n))
 	}
-	// coverage at 120 month-ends, back from asOf.
+	// coverage at 120 month-ends, back from asOf, in one query: the
+	// coverage_at macro over month_ends (the same figures as 120 calls of
+	// coverage, which took 30 s nationally).
 	end, err := time.Parse("2006-01-02", asOf)
 	if err != nil {
 		return "", err
 	}
+	first := time.Date(end.Year(), end.Month()-119, 1, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+	trend := "coverage_at(month_ends('" + first + "', '" + asOf + "')) WHERE level = 'county'"
 	var ss []sample
+	n := 0
 	for i := range o.reps {
 		o.logf("coverage × 120 month-ends (%d/%d)", i+1, o.reps)
-		start := time.Now()
-		first := time.Date(end.Year(), end.Month()+1, 1, 0, 0, 0, 0, time.UTC)
-		for m := range 120 {
-			d := first.AddDate(0, -m, -1).Format("2006-01-02")
-			if _, _, err := timed("coverage('" + d + "') WHERE level = 'county'"); err != nil {
-				return "", err
-			}
+		s, k, err := timed(trend)
+		if err != nil {
+			return "", err
 		}
-		ss = append(ss, sample{secs: time.Since(start).Seconds()})
+		ss, n = append(ss, sample{secs: s}), k
 	}
-	t.add("coverage at 120 month-ends (county level)", ss, "")
+	t.add("coverage at 120 month-ends (county level)", ss, fmt.Sprintf("%d rows: %s", n, trend))
 	return asOf, nil
 }
 
