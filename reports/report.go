@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/grassroots-cn/grassroots/internal/atomicfs"
@@ -51,11 +53,16 @@ func Write(ctx context.Context, out string, d *warehouse.ReportData, formats []s
 	if len(formats) == 0 {
 		formats = []string{FormatHTML, FormatXLSX}
 	}
+	var once []string // each format once: they are written side by side
 	for _, f := range formats {
 		if _, ok := renderers[f]; !ok {
 			return nil, fmt.Errorf("%w: %q (want html or xlsx)", ErrFormat, f)
 		}
+		if !slices.Contains(once, f) {
+			once = append(once, f)
+		}
 	}
+	formats = once
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
@@ -68,20 +75,34 @@ func Write(ctx context.Context, out string, d *warehouse.ReportData, formats []s
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
-	var files []string
-	for _, f := range formats {
-		if err := ctx.Err(); err != nil {
+	// The formats are rendered side by side (they only read d).
+	files := make([]string, len(formats))
+	errs := make([]error, len(formats))
+	var wg sync.WaitGroup
+	for i, f := range formats {
+		wg.Go(func() {
+			if err := ctx.Err(); err != nil {
+				errs[i] = err
+				return
+			}
+			r := renderers[f]
+			var buf bytes.Buffer
+			if err := r.render(&buf, d); err != nil {
+				errs[i] = fmt.Errorf("%s of %s: %w", f, d.Period, err)
+				return
+			}
+			if err := atomicfs.WriteSynced(filepath.Join(tmp, r.file), buf.Bytes()); err != nil {
+				errs[i] = fmt.Errorf("reports: %w", err)
+				return
+			}
+			files[i] = filepath.Join(dst, r.file)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
-		r := renderers[f]
-		var buf bytes.Buffer
-		if err := r.render(&buf, d); err != nil {
-			return nil, fmt.Errorf("%s of %s: %w", f, d.Period, err)
-		}
-		if err := atomicfs.WriteSynced(filepath.Join(tmp, r.file), buf.Bytes()); err != nil {
-			return nil, fmt.Errorf("reports: %w", err)
-		}
-		files = append(files, filepath.Join(dst, r.file))
 	}
 	if err := atomicfs.SwapInto(tmp, dst); err != nil {
 		return nil, fmt.Errorf("reports: %w", err)

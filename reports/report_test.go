@@ -70,6 +70,25 @@ func TestReportAgainstMacros(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// The headline's uncovered villages are those uncovered_villages lists,
+	// on each of its three days.
+	for _, h := range d.Headline {
+		if h.Key != "uncovered" {
+			continue
+		}
+		for _, c := range []struct {
+			day string
+			v   *float64
+		}{{"2022-07-31", h.Value}, {"2022-06-30", h.Prev}, {"2021-07-31", h.YearAgo}} {
+			var n float64
+			if err := db.QueryRow("SELECT count(*) FROM uncovered_villages(DATE '" + c.day + "')").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if c.v == nil || *c.v != n {
+				t.Errorf("headline uncovered on %s = %v, uncovered_villages has %v", c.day, c.v, n)
+			}
+		}
+	}
 	type county struct {
 		code, name        string
 		villages, covered int64

@@ -288,16 +288,16 @@ func (r *reportReader) figures(day time.Time) map[string]*float64 {
 			err := rows.Scan(&a, &b, &c, &e)
 			set("villages", num(a))
 			set("covered", num(b))
+			// uncovered_villages lists the villages of the same universe
+			// with no one in post: the city's villages less those covered.
+			if a.Valid && b.Valid {
+				u := a.Float64 - b.Float64
+				set("uncovered", &u)
+			}
 			set("coverage_rate", num(c))
 			set("graduates_in_post", num(e))
 			return err
 		})
-	r.each(`SELECT count(*) FROM uncovered_villages(?::DATE)`, []any{day}, func(rows *sql.Rows) error {
-		var a sql.NullFloat64
-		err := rows.Scan(&a)
-		set("uncovered", num(a))
-		return err
-	})
 	r.each(`SELECT retention_rate FROM retention(?::DATE, 12) WHERE level = 'city'`, []any{day}, func(rows *sql.Rows) error {
 		var a sql.NullFloat64
 		err := rows.Scan(&a)
