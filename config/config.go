@@ -162,17 +162,41 @@ type Export struct {
 
 // DuckDB holds DuckDB's settings.
 type DuckDB struct {
-	MemoryLimit string // such as "4GB" or "512MiB"; default DefaultMemoryLimit
+	MemoryLimit string // such as "4GB" or "512MiB"; "" = DefaultMemoryLimit, and DefaultExportMemoryLimit for a release
 	Threads     int    // 0 = DuckDB's default (every core)
 }
 
-// DefaultMemoryLimit is DuckDB's memory_limit unless the configuration sets
-// one. DuckDB's own default is 80% of the machine's memory, which its buffer
-// manager fills: a national load peaked at 2.5 GiB and a national release at
-// 10 GiB with it; with 1 GB they peaked at 1.6 and 1.9 GiB, and took as long
-// (operators that outgrow the limit spill to a temporary folder beside the
-// warehouse).
-const DefaultMemoryLimit = "1GB"
+// DuckDB's own default memory_limit is 80% of the machine's memory, which its
+// buffer manager fills: a national load peaked at 2.5 GiB of RSS with it and
+// a national release at 10 GiB. Unless the configuration sets memory_limit,
+// grassroots uses these instead (operators that outgrow the limit spill to a
+// temporary folder beside the warehouse).
+const (
+	// DefaultMemoryLimit: a national load peaked at 1.6 GiB with it, no
+	// slower.
+	DefaultMemoryLimit = "1GB"
+	// DefaultExportMemoryLimit: the release sorts every village × month of
+	// coverage_monthly (58 M rows nationally), which 1 GB could not always
+	// hold.
+	DefaultExportMemoryLimit = "3GB"
+)
+
+// LoadMemoryLimit is the memory_limit of loads, reports and everything but
+// the release.
+func (d DuckDB) LoadMemoryLimit() string {
+	if d.MemoryLimit != "" {
+		return d.MemoryLimit
+	}
+	return DefaultMemoryLimit
+}
+
+// ExportMemoryLimit is the memory_limit of the researchers' release.
+func (d DuckDB) ExportMemoryLimit() string {
+	if d.MemoryLimit != "" {
+		return d.MemoryLimit
+	}
+	return DefaultExportMemoryLimit
+}
 
 // County returns the county with the given code.
 func (c *Config) County(code string) (*County, bool) {

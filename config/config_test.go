@@ -71,7 +71,6 @@ func TestLoadContractExample(t *testing.T) {
 		Export: Export{Schedule: "0 6 1 */3 *", Out: filepath.Join(dir, "export"),
 			KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
 		StaleAfter: 72 * time.Hour,
-		DuckDB:     DuckDB{MemoryLimit: "1GB"},
 		StatusAddr: "127.0.0.1:9464",
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -176,7 +175,6 @@ func TestDefaults(t *testing.T) {
 		Reports:    Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx"}},
 		Export:     Export{Schedule: "0 6 1 */3 *", Out: "/srv/grassroots/export", KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
 		StaleAfter: 72 * time.Hour,
-		DuckDB:     DuckDB{MemoryLimit: "1GB"},
 		StatusAddr: "127.0.0.1:9464",
 		Divisions:  Divisions{Path: "/srv/grassroots/feeds/divisions.csv", Encoding: "auto"},
 		Source:     Source{Kind: "dir", Path: "/srv/grassroots/feeds/140123", Encoding: "auto", Settle: 10 * time.Second},
@@ -194,7 +192,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(c.Reports, want.Reports) || !reflect.DeepEqual(c.Export, want.Export) || c.DuckDB != (DuckDB{MemoryLimit: DefaultMemoryLimit}) {
+	if !reflect.DeepEqual(c.Reports, want.Reports) || !reflect.DeepEqual(c.Export, want.Export) || c.DuckDB != (DuckDB{}) || c.DuckDB.LoadMemoryLimit() != "1GB" || c.DuckDB.ExportMemoryLimit() != "3GB" {
 		t.Errorf("empty blocks: %+v %+v %+v", c.Reports, c.Export, c.DuckDB)
 	}
 
@@ -214,7 +212,7 @@ status_addr: ":9000"
 	if want := (Export{Schedule: "0 6 1 1 *", Out: "/srv/releases", KeyEnv: "RESEARCH_KEY", K: 10}); c.Export != want {
 		t.Errorf("Export = %+v, want %+v", c.Export, want)
 	}
-	if c.StaleAfter != 36*time.Hour || c.DuckDB != (DuckDB{MemoryLimit: "4GB", Threads: 2}) || c.StatusAddr != ":9000" {
+	if c.StaleAfter != 36*time.Hour || c.DuckDB != (DuckDB{MemoryLimit: "4GB", Threads: 2}) || c.DuckDB.ExportMemoryLimit() != "4GB" || c.StatusAddr != ":9000" {
 		t.Errorf("StaleAfter, DuckDB, StatusAddr = %v, %+v, %q", c.StaleAfter, c.DuckDB, c.StatusAddr)
 	}
 }

@@ -73,12 +73,11 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 
 	c.StaleAfter = m.duration("stale_after", DefaultStaleAfter, true)
 
-	c.DuckDB.MemoryLimit = DefaultMemoryLimit
 	if dm := m.child("duckdb", false, duckdbKeys); dm != nil {
-		limit, line := dm.str("memory_limit", false, DefaultMemoryLimit)
+		limit, line := dm.str("memory_limit", false, "")
 		if limit != "" && !memoryLimitRE.MatchString(limit) {
 			d.bad(line, dm.key("memory_limit"), "%s is not a memory size; want a number and a unit such as 4GB or 512MiB", quote(limit))
-			limit = DefaultMemoryLimit
+			limit = ""
 		}
 		c.DuckDB.MemoryLimit = limit
 		c.DuckDB.Threads = dm.integer("threads", 0, 0)

@@ -57,6 +57,9 @@ type Options struct {
 	Replace    bool      // replace an existing release of the same name
 	Version    string    // program version, for the manifest
 	ConfigHash string    // hex SHA-256 of the configuration file, for the manifest
+	// MemoryLimit, if set, is DuckDB's memory_limit while the release is
+	// built (the warehouse's own is restored after).
+	MemoryLimit string
 }
 
 // Result is what Write wrote.
@@ -143,9 +146,10 @@ func (o *Options) check() error {
 func build(ctx context.Context, w *warehouse.Warehouse, dir string, opts Options) (*Result, error) {
 	created := time.Now().UTC()
 	ex, err := w.ExportTables(ctx, dir, warehouse.ExportOptions{
-		AsOf:       opts.AsOf,
-		K:          opts.K,
-		ResearchID: researchIDs(opts.Secret),
+		AsOf:        opts.AsOf,
+		K:           opts.K,
+		ResearchID:  researchIDs(opts.Secret),
+		MemoryLimit: opts.MemoryLimit,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", opts.Release, err)

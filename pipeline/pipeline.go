@@ -162,7 +162,7 @@ func (r *Runner) Open(ctx context.Context) (*warehouse.Warehouse, error) {
 	cfg := r.Config
 	opts := r.Options
 	if opts.MemoryLimit == "" {
-		opts.MemoryLimit = cfg.DuckDB.MemoryLimit
+		opts.MemoryLimit = cfg.DuckDB.LoadMemoryLimit()
 	}
 	if opts.Threads == 0 {
 		opts.Threads = cfg.DuckDB.Threads

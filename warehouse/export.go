@@ -55,6 +55,9 @@ type ExportOptions struct {
 	// injective and never return a person_key (an HMAC under the export
 	// secret is both).
 	ResearchID func(personKey string) string
+	// MemoryLimit, if set, is DuckDB's memory_limit while the release is
+	// built; the previous one is restored after.
+	MemoryLimit string
 }
 
 // ExportColumn is one column as a reader of the release sees it.
@@ -329,6 +332,20 @@ func (w *Warehouse) ExportTables(ctx context.Context, dir string, opts ExportOpt
 		return nil, fmt.Errorf("warehouse: export: %w", err)
 	}
 	defer conn.Close()
+	if opts.MemoryLimit != "" {
+		restore := "RESET memory_limit"
+		if w.memoryLimit != "" {
+			restore = "SET memory_limit = " + quoteLiteral(w.memoryLimit)
+		}
+		if _, err := conn.ExecContext(ctx, "SET memory_limit = "+quoteLiteral(opts.MemoryLimit)); err != nil {
+			return nil, fmt.Errorf("%w: memory_limit %q: %v", ErrExport, opts.MemoryLimit, err)
+		}
+		defer func() {
+			if _, e := conn.ExecContext(context.WithoutCancel(ctx), restore); e != nil && err == nil {
+				res, err = nil, fmt.Errorf("warehouse: export: %w", e)
+			}
+		}()
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, fmt.Errorf("warehouse: export: %w", err)
 	}

@@ -333,8 +333,19 @@ func TestExportTables(t *testing.T) {
 func TestExportDeterministic(t *testing.T) {
 	w, dir, res := exportTest(t, 2)
 	dir2 := t.TempDir()
-	if _, err := w.ExportTables(context.Background(), dir2, ExportOptions{AsOf: day("2022-07-21"), K: 2, ResearchID: testRID}); err != nil {
+	// The second time under its own memory_limit, which is set while the
+	// release is built and the warehouse's restored after.
+	var before, after string
+	w.db.QueryRow("SELECT current_setting('memory_limit')").Scan(&before)
+	if _, err := w.ExportTables(context.Background(), dir2, ExportOptions{AsOf: day("2022-07-21"), K: 2, ResearchID: testRID, MemoryLimit: "300MB"}); err != nil {
 		t.Fatal(err)
+	}
+	w.db.QueryRow("SELECT current_setting('memory_limit')").Scan(&after)
+	if before == "" || after != before {
+		t.Errorf("memory_limit %q before the release, %q after", before, after)
+	}
+	if _, err := w.ExportTables(context.Background(), t.TempDir(), ExportOptions{AsOf: day("2022-07-21"), K: 2, ResearchID: testRID, MemoryLimit: "lots"}); !errors.Is(err, ErrExport) {
+		t.Errorf("memory_limit lots: %v, want ErrExport", err)
 	}
 	for _, f := range res.Files {
 		a, err := os.ReadFile(filepath.Join(dir, f.Path))

@@ -46,6 +46,9 @@ type Warehouse struct {
 	path string
 	lock *os.File
 	log  *slog.Logger
+	// memoryLimit is the memory_limit the warehouse was opened with ("" =
+	// DuckDB's default), restored after a release's own.
+	memoryLimit string
 }
 
 // Open opens (creating with mode 0600 if needed) the private warehouse at
@@ -62,7 +65,7 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Warehouse{path: path, lock: lock, log: log}
+	w := &Warehouse{path: path, lock: lock, log: log, memoryLimit: opts.MemoryLimit}
 	if err := w.open(ctx, opts); err != nil {
 		releaseLock(lock)
 		return nil, err

@@ -105,13 +105,14 @@ func exportOptions(cfg *config.Config, release, asOf string, replace bool) (expo
 	}
 	sum := sha256.Sum256(raw)
 	return export.Options{Release: release, AsOf: day, Out: cfg.Export.Out, Secret: secret, K: cfg.Export.K,
-		Replace: replace, Version: version, ConfigHash: hex.EncodeToString(sum[:])}, nil
+		MemoryLimit: cfg.DuckDB.ExportMemoryLimit(),
+		Replace:     replace, Version: version, ConfigHash: hex.EncodeToString(sum[:])}, nil
 }
 
 // openWarehouse opens the private warehouse for a command that needs it
 // whole (the export), saying clearly when the daemon holds it.
 func openWarehouse(ctx context.Context, cfg *config.Config) (*warehouse.Warehouse, error) {
-	w, err := warehouse.Open(ctx, cfg.Warehouse, warehouse.Options{MemoryLimit: cfg.DuckDB.MemoryLimit, Threads: cfg.DuckDB.Threads})
+	w, err := warehouse.Open(ctx, cfg.Warehouse, warehouse.Options{MemoryLimit: cfg.DuckDB.ExportMemoryLimit(), Threads: cfg.DuckDB.Threads})
 	if errors.Is(err, warehouse.ErrLocked) {
 		return nil, fmt.Errorf("%w; the daemon writes exports on export.schedule, or stop it to export now", err)
 	}
