@@ -245,119 +245,46 @@ INSERT INTO fact_posting
 	);
 `
 
-// oldMacros are the definitions that 007 replaces, verbatim but for their
-// names: coverage from 006, retention from 005 and region_balance from 002
-// (calling those two). The new macros must return exactly their rows.
-const oldMacros = `
--- 006_coverage_counts.sql
-CREATE OR REPLACE TEMP MACRO coverage_006(as_of := NULL) AS TABLE
-    WITH u AS (SELECT * FROM villages_on(as_of)),
-    inpost AS (
-        SELECT DISTINCT p.village_code, p.person_key
-        FROM postings_on(as_of) p
-        WHERE p.village_code IN (SELECT village_code FROM u)
-    ),
-    covered AS (SELECT DISTINCT village_code FROM inpost),
-    lv AS (
-        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS name,
-               NULL::VARCHAR AS region, village_code FROM u
-        UNION ALL
-        SELECT 2, 'region', region, CASE region WHEN 'remote' THEN '偏远地区' WHEN 'developed' THEN '发达地区' END,
-               region, village_code FROM u
-        UNION ALL
-        SELECT 3, 'county', county_code, county_name, region, village_code FROM u
-        UNION ALL
-        SELECT 4, 'township', township_code, township_name, region, village_code FROM u
-        UNION ALL
-        SELECT 5, 'village_kind', village_kind, CASE village_kind WHEN 'village' THEN '村（村委会）' WHEN 'community' THEN '社区（居委会）' END,
-               NULL, village_code FROM u
-        UNION ALL
-        SELECT 6, 'urban_rural',
-               CASE WHEN urban_rural_code LIKE '1%' THEN 'urban' WHEN urban_rural_code LIKE '2%' THEN 'rural' END,
-               CASE WHEN urban_rural_code LIKE '1%' THEN '城镇' WHEN urban_rural_code LIKE '2%' THEN '乡村' END,
-               NULL, village_code FROM u
-    ),
-    villages AS (
-        SELECT l.o, l.level, l.code, l.name, l.region,
-               count(*) AS villages,
-               count(*) FILTER (WHERE c.village_code IS NOT NULL) AS covered
-        FROM lv l LEFT JOIN covered c ON c.village_code = l.village_code
-        GROUP BY l.o, l.level, l.code, l.name, l.region
-    ),
-    graduates AS (
-        SELECT l.o, l.code, count(DISTINCT i.person_key) AS graduates
-        FROM lv l JOIN inpost i ON i.village_code = l.village_code
-        GROUP BY l.o, l.code
-    )
-    SELECT v.level, v.code, v.name, v.region, v.villages, v.covered,
-           v.covered / v.villages AS coverage_rate,
-           coalesce(g.graduates, 0) AS graduates_in_post
-    FROM villages v
-    LEFT JOIN graduates g ON g.o = v.o AND g.code IS NOT DISTINCT FROM v.code
-    ORDER BY v.o, v.code NULLS LAST;
-
--- 005_retention_join.sql
-CREATE OR REPLACE TEMP MACRO retention_005(as_of := NULL, months := 12) AS TABLE
-    WITH cohort AS (
-        SELECT f.*, CAST(f.entry + to_months(CAST(months AS INTEGER)) AS DATE) AS mark
-        FROM person_first() f
-        WHERE CAST(f.entry + to_months(CAST(months AS INTEGER)) AS DATE) <= as_date(as_of)
-    ),
-    kept AS (
-        SELECT c.*, coalesce(bool_or(p.start_date <= c.mark AND (p.end_date IS NULL OR p.end_date > c.mark)), false) AS retained
-        FROM cohort c
-        LEFT JOIN fact_posting p ON p.person_key = c.person_key
-        GROUP BY ALL
-    ),
-    levels AS (
-        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS name, retained FROM kept
-        UNION ALL
-        SELECT 2, 'region', region, CASE region WHEN 'remote' THEN '偏远地区' WHEN 'developed' THEN '发达地区' END, retained FROM kept
-        UNION ALL
-        SELECT 3, 'county', county_code, county_name, retained FROM kept
-        UNION ALL
-        SELECT 4, 'channel', channel, CASE channel WHEN 'special_intro' THEN '专项引进' WHEN 'open_recruit' THEN '公开招聘' WHEN 'replenish' THEN '动态增补' END, retained FROM kept
-        UNION ALL
-        SELECT 5, 'entry_year', CAST(year(entry) AS VARCHAR), CAST(year(entry) AS VARCHAR) || '年', retained FROM kept
-    )
-    SELECT level, code, name, count(*) AS cohort, count(*) FILTER (WHERE retained) AS retained,
-           count(*) FILTER (WHERE retained) / count(*) AS retention_rate
-    FROM levels
-    GROUP BY o, level, code, name
-    ORDER BY o, code;
-
--- 002_metrics.sql
-CREATE OR REPLACE TEMP MACRO region_balance_002(as_of := NULL) AS TABLE
-    WITH cov AS (SELECT * FROM coverage_006(as_of) WHERE level = 'region'),
-    ret AS (SELECT code, retention_rate FROM retention_005(as_of, 12) WHERE level = 'region'),
-    r AS (
-        SELECT g.region,
-               CAST(coalesce(cov.villages, 0) AS DOUBLE) AS villages,
-               CAST(coalesce(cov.covered, 0) AS DOUBLE) AS covered,
-               cov.coverage_rate,
-               CAST(coalesce(cov.graduates_in_post, 0) AS DOUBLE) AS graduates_in_post,
-               cov.graduates_in_post * 100.0 / nullif(cov.villages, 0) AS per_100_villages,
-               ret.retention_rate AS retention_12m
-        FROM (VALUES ('remote', 1), ('developed', 2)) g(region, o)
-        LEFT JOIN cov ON cov.code = g.region
-        LEFT JOIN ret ON ret.code = g.region
-    )
-    SELECT region, villages, covered, coverage_rate, graduates_in_post, per_100_villages, retention_12m
-    FROM (
-        SELECT *, CASE region WHEN 'remote' THEN 1 ELSE 2 END AS o FROM r
-        UNION ALL
-        SELECT 'remote_to_developed',
-               rem.villages / nullif(dev.villages, 0),
-               rem.covered / nullif(dev.covered, 0),
-               rem.coverage_rate / nullif(dev.coverage_rate, 0),
-               rem.graduates_in_post / nullif(dev.graduates_in_post, 0),
-               rem.per_100_villages / nullif(dev.per_100_villages, 0),
-               rem.retention_12m / nullif(dev.retention_12m, 0),
-               3
-        FROM r rem, r dev WHERE rem.region = 'remote' AND dev.region = 'developed'
-    )
-    ORDER BY o;
-`
+// oldMacros returns the definitions that 007 replaces, read from their
+// migrations and renamed: coverage from 006 as coverage_006, retention from
+// 005 as retention_005 and region_balance from 002 (calling those two) as
+// region_balance_002, all TEMP. The new macros must return exactly their rows.
+func oldMacros(t *testing.T) string {
+	t.Helper()
+	migs, err := List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := map[int]string{}
+	for _, m := range migs {
+		text[m.Version] = m.SQL
+	}
+	// macro returns the statement of migration v that starts with head.
+	macro := func(v int, head string) string {
+		s := text[v]
+		i := strings.Index(s, head)
+		if i < 0 {
+			t.Fatalf("migration %03d has no %q", v, head)
+		}
+		j := strings.Index(s[i:], ";\n")
+		if j < 0 {
+			t.Fatalf("migration %03d: %q does not end", v, head)
+		}
+		return s[i : i+j+1]
+	}
+	rename := func(s, old, new string) string {
+		if !strings.Contains(s, old) {
+			t.Fatalf("no %q to rename in %.60s…", old, s)
+		}
+		return strings.ReplaceAll(s, old, new)
+	}
+	cov := rename(macro(6, "CREATE OR REPLACE MACRO coverage("), "CREATE OR REPLACE MACRO coverage(", "CREATE OR REPLACE TEMP MACRO coverage_006(")
+	ret := rename(macro(5, "CREATE OR REPLACE MACRO retention("), "CREATE OR REPLACE MACRO retention(", "CREATE OR REPLACE TEMP MACRO retention_005(")
+	rb := rename(macro(2, "CREATE MACRO region_balance("), "CREATE MACRO region_balance(", "CREATE OR REPLACE TEMP MACRO region_balance_002(")
+	rb = rename(rb, "FROM coverage(as_of)", "FROM coverage_006(as_of)")
+	rb = rename(rb, "FROM retention(as_of, 12)", "FROM retention_005(as_of, 12)")
+	return cov + "\n" + ret + "\n" + rb
+}
 
 // sameRows fails unless queries got and want return the same multiset of
 // rows (EXCEPT ALL both ways, values compared exactly). It returns the
@@ -397,7 +324,7 @@ func sameColumns(t *testing.T, db *sql.DB, got, want string) {
 // rows and the county reported is arbitrary, in the old definition too.
 func checkSameAsBefore(t *testing.T, db *sql.DB, days []string, ties bool) {
 	t.Helper()
-	if _, err := db.Exec(oldMacros); err != nil {
+	if _, err := db.Exec(oldMacros(t)); err != nil {
 		t.Fatal(err)
 	}
 	var list []string
@@ -483,7 +410,7 @@ func TestFastMacrosRandomCity(t *testing.T) {
 	}
 	list := strings.Join(days, "', '")
 
-	if _, err := db.Exec(oldMacros); err != nil {
+	if _, err := db.Exec(oldMacros(t)); err != nil {
 		t.Fatal(err)
 	}
 	// The data set has what it should exercise, on the days measured.
