@@ -16,12 +16,12 @@ package warehouse
 // entry_year) group has fewer than k members are set to null.
 //
 // Per-person tables are Hive-partitioned by county_code
-// (<table>/county_code=<code>/data_0.parquet, the layout COPY … PARTITION_BY
-// writes). They are written one partition at a time with a plain COPY of an
-// ordered query rather than with PARTITION_BY, because a partitioned COPY
-// does not keep the query's row order inside a partition (measured on
-// DuckDB 1.5: the same query gave different files from run to run), and a
-// release must be reproducible byte for byte from the same data and secret.
+// (<table>/county_code=<code>/data_0.parquet), written by one COPY …
+// PARTITION_BY per table under threads = 1: with several threads a
+// partitioned COPY does not keep the query's row order inside a partition
+// (measured on DuckDB 1.5: the same query gave different files from run to
+// run), and a release must be reproducible byte for byte from the same data
+// and secret. See copyPartitioned.
 
 import (
 	"context"
