@@ -53,6 +53,13 @@ type Runner struct {
 	// GroupCounties, when positive, is how many counties one transaction
 	// holds (group.go); zero groups only runs of more than 16 counties.
 	GroupCounties int
+	// PublishLater, when set and true as a run would publish, leaves the
+	// snapshot to a later run: the daemon sets it while more county jobs
+	// queue behind this one, so that a burst of jobs publishes once, at its
+	// end, rather than after each county (a national snapshot takes seconds
+	// to rebuild). The snapshot then lags the warehouse, which the next run
+	// notices (SnapshotCurrent) and publishes even with nothing to load.
+	PublishLater func() bool
 
 	progressMu sync.Mutex // Progress is called from the reading and the merging goroutine
 
@@ -249,7 +256,11 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 	}
 	// The snapshot is also rebuilt when it lags behind the warehouse (a
 	// process killed between a commit and the rename left it so).
-	if changed || !w.SnapshotCurrent(context.WithoutCancel(ctx), cfg.Published) {
+	stale := changed || !w.SnapshotCurrent(context.WithoutCancel(ctx), cfg.Published)
+	switch {
+	case stale && r.PublishLater != nil && r.PublishLater():
+		r.log().Info("publish left to a later run: more jobs are queued")
+	case stale:
 		// Publishing is not cut short by a stop: a half-built snapshot is
 		// never renamed into place anyway, and a complete one should be.
 		if err := w.Publish(context.WithoutCancel(ctx), cfg.Published); err != nil {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"fmt"
 	"io"
@@ -449,4 +450,39 @@ func TestOlderLedgerDoesNotOverrideLatest(t *testing.T) {
 			t.Errorf("张三's phone %q, want %q kept", p, zhang.phone)
 		}
 	})
+}
+
+// PublishLater: a run that loads while more jobs queue leaves the snapshot
+// behind; the next run, with nothing new, notices and publishes it.
+func TestPublishLater(t *testing.T) {
+	cfg := fixture(t)
+	runOnce(t, cfg)
+	published := postingsIn(t, cfg.Published, "140123")
+	writeGB18030(t, filepath.Join(cfg.Dir, "feeds", "140123", "人员台账.csv"),
+		loufanLedger(true)+"赵七,140123198506150020,硕士,引进,乡镇编制,娄烦县,杜交曲乡,王家村,2021/5/1,\n")
+
+	asked := 0
+	later := &Runner{Config: cfg, PublishLater: func() bool { asked++; return true }}
+	res, err := later.Run(context.Background(), []string{"140123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := county(res, "140123"); l.Status != StatusSucceeded || l.Loaded == 0 || res.Publish || asked != 1 {
+		t.Fatalf("deferred run: %+v, published %v, asked %d", l, res.Publish, asked)
+	}
+	if got := postingsIn(t, cfg.Published, "140123"); got != published {
+		t.Fatalf("the snapshot changed although its publish was deferred")
+	}
+
+	res = runOnce(t, cfg, "140123")
+	if l := county(res, "140123"); l.Status != StatusNoNewData || !res.Publish {
+		t.Fatalf("next run: %+v, published %v", l, res.Publish)
+	}
+	if got := postingsIn(t, cfg.Published, "140123"); got == published {
+		t.Fatalf("the lagging snapshot was not published")
+	}
+	// Nothing waits: a third run has nothing to do.
+	if res := runOnce(t, cfg, "140123"); res.Publish {
+		t.Fatalf("third run published again")
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -106,6 +107,8 @@ type jobState struct {
 	job Job
 	// guard is held while the job is queued or running; a failed TryLock is a skip.
 	guard sync.Mutex
+	// waiting: the job waits for its turn (Serial), behind another.
+	waiting atomic.Bool
 
 	mu      sync.Mutex // protects the fields below
 	stats   JobStats
@@ -317,10 +320,13 @@ func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.J
 	}
 	defer st.guard.Unlock()
 	if s.serialQ != nil {
+		st.waiting.Store(true)
 		select {
 		case s.serialQ <- struct{}{}:
+			st.waiting.Store(false)
 			defer func() { <-s.serialQ }()
 		case <-stopping:
+			st.waiting.Store(false)
 			return
 		}
 		select { // the turn and the stop may have come together
@@ -330,6 +336,21 @@ func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.J
 		}
 	}
 	inner.Run()
+}
+
+// Waiting returns the names of the jobs that wait for their turn behind
+// another (Serial), in the order of Jobs.
+func (s *Scheduler) Waiting() []string {
+	s.mu.Lock()
+	states := s.states
+	s.mu.Unlock()
+	var names []string
+	for _, st := range states {
+		if st.waiting.Load() {
+			names = append(names, st.job.Name)
+		}
+	}
+	return names
 }
 
 // execute runs the job once, recording it in the stats and the log. A panic

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -464,5 +465,48 @@ func TestCronLogger(t *testing.T) {
 	}
 	if got[1]["level"] != "ERROR" || got[1]["msg"] != "cron: panic" || got[1]["error"] != "boom" || got[1]["stack"] != "..." {
 		t.Errorf("Error line %v", got[1])
+	}
+}
+
+// Waiting names the jobs queued behind a running one (Serial), and none once
+// the queue drains: the daemon publishes when no county job waits.
+func TestWaiting(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var seen sync.Map // what Waiting said inside each job
+	var s *Scheduler
+	work := func(name string) func(context.Context) error {
+		return func(context.Context) error {
+			if name == "ingest 140105" {
+				select {
+				case <-release:
+				case <-time.After(5 * time.Second):
+				}
+			}
+			seen.LoadOrStore(name, s.Waiting())
+			return nil
+		}
+	}
+	s = &Scheduler{Location: shanghai, Serial: true, Jobs: []Job{
+		{Name: "ingest 140105", Spec: "@every 1s", Run: work("ingest 140105")},
+		{Name: "ingest 140123", Spec: "@every 1s", Run: work("ingest 140123")},
+	}}
+	stop := started(t, s)
+	waitFor(t, 5*time.Second, "ingest 140123 queued behind ingest 140105", func() bool {
+		return slices.Equal(s.Waiting(), []string{"ingest 140123"})
+	})
+	close(release)
+	waitFor(t, 5*time.Second, "both jobs run", func() bool {
+		st := s.Stats()
+		return st["ingest 140105"].Succeeded >= 1 && st["ingest 140123"].Succeeded >= 1
+	})
+	if err, _ := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if w, _ := seen.Load("ingest 140105"); !slices.Equal(w.([]string), []string{"ingest 140123"}) {
+		t.Errorf("the first job saw %v waiting, want [ingest 140123]", w)
+	}
+	if w := s.Waiting(); len(w) != 0 {
+		t.Errorf("after the stop %v still waiting", w)
 	}
 }

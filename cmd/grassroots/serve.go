@@ -176,6 +176,15 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 			}
 		},
 	}
+	// A burst of county jobs publishes once, when the last of them ends.
+	runner.PublishLater = func() bool {
+		for _, name := range sched.Waiting() {
+			if _, ok := county[name]; ok {
+				return true
+			}
+		}
+		return false
+	}
 	if err := sched.Validate(); err != nil {
 		return withCode(exitUsage, err)
 	}
