@@ -144,7 +144,7 @@ func TestCSVOnly(t *testing.T) {
 // its configuration.
 func TestProvince(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the province takes a few seconds")
+		t.Skip("-short: generating the province takes a few seconds; make test runs it")
 	}
 	opts := Options{Seed: 3, Scale: ScaleProvince}
 	a, m, err := generate(context.Background(), t.TempDir(), opts)

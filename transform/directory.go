@@ -94,32 +94,17 @@ func (d *Directory) village(code string) (Village, bool) {
 	return d.villages[i], true
 }
 
-// indexTownship indexes the names of township tc's villages once. The
-// caller holds d.mu.
-func (d *Directory) indexTownship(tc string) {
-	if d.indexedTS[tc] {
+// indexNames indexes, once, the names of the villages of one township or
+// county (key) into index under "key|name". The caller holds d.mu.
+func (d *Directory) indexNames(done map[string]bool, index map[string][]string, members map[string][]int, key string) {
+	if done[key] {
 		return
 	}
-	d.indexedTS[tc] = true
-	for _, i := range d.inTownship[tc] {
+	done[key] = true
+	for _, i := range members[key] {
 		v := d.villages[i]
 		for _, k := range nameKeys(v.Name, villageSuffixes) {
-			d.villageByTS[tc+"|"+k] = appendUnique(d.villageByTS[tc+"|"+k], v.Code)
-		}
-	}
-}
-
-// indexCounty indexes the names of county cc's villages once. The caller
-// holds d.mu.
-func (d *Directory) indexCounty(cc string) {
-	if d.indexedCty[cc] {
-		return
-	}
-	d.indexedCty[cc] = true
-	for _, i := range d.inCounty[cc] {
-		v := d.villages[i]
-		for _, k := range nameKeys(v.Name, villageSuffixes) {
-			d.villageInCt[cc+"|"+k] = appendUnique(d.villageInCt[cc+"|"+k], v.Code)
+			index[key+"|"+k] = appendUnique(index[key+"|"+k], v.Code)
 		}
 	}
 }
@@ -215,12 +200,12 @@ func (d *Directory) Village(county, township, village, code string) (Village, bo
 			return Village{}, false
 		}
 		d.mu.Lock()
-		d.indexTownship(tc)
+		d.indexNames(d.indexedTS, d.villageByTS, d.inTownship, tc)
 		vc, ok = pick(d.villageByTS, tc+"|", village, villageSuffixes)
 		d.mu.Unlock()
 	} else {
 		d.mu.Lock()
-		d.indexCounty(county)
+		d.indexNames(d.indexedCty, d.villageInCt, d.inCounty, county)
 		vc, ok = pick(d.villageInCt, county+"|", village, villageSuffixes)
 		d.mu.Unlock()
 	}
