@@ -1,0 +1,160 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// The read side that the warehouse offers its readers (the report, the
+// headline figures, status, the release): a Reader runs queries against a
+// warehouse or published snapshot, side by side when asked, and a Session
+// holds one connection for work that needs one (temporary tables, a
+// transaction, an appender, COPY … TO Parquet). The readers own their SQL;
+// this package owns only the opening, the fallback to the snapshot and the
+// connection.
+
+// Row is one result row: *sql.Rows and *sql.Row are both Rows, and so is a
+// reader's fake in a test that needs no database.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// Reader reads a warehouse or published snapshot. It is safe for concurrent
+// use: each Each call takes a connection of its own from the pool.
+type Reader struct {
+	db          *sql.DB
+	path        string
+	owned       bool   // Close closes db (false: the open Warehouse's)
+	memoryLimit string // the memory_limit the file was opened with ("" = DuckDB's)
+}
+
+// OpenReader opens a warehouse or published snapshot read-only (a reader
+// never blocks the writer of another file) and checks that it answers.
+func OpenReader(ctx context.Context, path string) (*Reader, error) {
+	db, err := openReadOnly(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{db: db, path: path, owned: true}, nil
+}
+
+// ErrNothingLoaded is wrapped by OpenEither when neither the private
+// warehouse nor the published snapshot can be read.
+var ErrNothingLoaded = errors.New("nothing loaded yet")
+
+// OpenEither opens the private warehouse read-only when no other grassroots
+// process holds it, else the published snapshot (as of the last publish).
+func OpenEither(ctx context.Context, private, published string) (*Reader, error) {
+	r, err := OpenReader(ctx, private)
+	if err == nil {
+		return r, nil
+	}
+	if _, serr := os.Stat(published); serr != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNothingLoaded, err)
+	}
+	return OpenReader(ctx, published)
+}
+
+// Reader reads the open warehouse (the daemon's report, status and release).
+// Its Close does not close the warehouse.
+func (w *Warehouse) Reader() *Reader {
+	return &Reader{db: w.db, path: w.path, memoryLimit: w.memoryLimit}
+}
+
+// Path is the file read.
+func (r *Reader) Path() string { return r.path }
+
+// MemoryLimit is the memory_limit the file was opened with ("" = DuckDB's
+// default): what a Session that changes it for a while restores.
+func (r *Reader) MemoryLimit() string { return r.memoryLimit }
+
+// Close closes a file opened by OpenReader or OpenEither.
+func (r *Reader) Close() error {
+	if r.owned && r.db != nil {
+		err := r.db.Close()
+		r.db = nil
+		return err
+	}
+	return nil
+}
+
+// Each runs q and calls fn for every row, stopping at fn's first error.
+func (r *Reader) Each(ctx context.Context, q string, args []any, fn func(Row) error) error {
+	return queryEach(ctx, r.db, q, args, func(rows *sql.Rows) error { return fn(rows) })
+}
+
+// Scan runs q, which must return one row, into dest.
+func (r *Reader) Scan(ctx context.Context, q string, args []any, dest ...any) error {
+	return r.db.QueryRowContext(ctx, q, args...).Scan(dest...)
+}
+
+// Session holds one connection of the reader until Close.
+func (r *Reader) Session(ctx context.Context) (*Session, error) {
+	conn, err := r.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: %s: %w", r.path, err)
+	}
+	return &Session{conn: conn}, nil
+}
+
+// Session is one held connection: temporary tables and settings live as
+// long as it does, and a transaction begun with Exec("BEGIN TRANSACTION")
+// spans its statements. Its owner leaves it as it found it (drops its
+// temporary tables, restores settings) before Close, since the connection
+// goes back to the pool.
+type Session struct {
+	conn *sql.Conn
+}
+
+// Exec runs statements that return no rows.
+func (s *Session) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := s.conn.ExecContext(ctx, q, args...)
+	return err
+}
+
+// Each runs q and calls fn for every row, stopping at fn's first error.
+func (s *Session) Each(ctx context.Context, q string, args []any, fn func(Row) error) error {
+	rows, err := s.conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Scan runs q, which must return one row, into dest. A COPY … TO returns
+// the number of rows written.
+func (s *Session) Scan(ctx context.Context, q string, args []any, dest ...any) error {
+	return s.conn.QueryRowContext(ctx, q, args...).Scan(dest...)
+}
+
+// Append appends rows to catalog.schema.table (catalog "temp" for a
+// temporary table, "" for the file's own) through DuckDB's appender, far
+// faster than INSERTs for many rows: rows calls add once per row.
+func (s *Session) Append(ctx context.Context, catalog, schema, table string, rows func(add func(vals ...driver.Value) error) error) error {
+	return s.conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), catalog, schema, table)
+		if err != nil {
+			return err
+		}
+		if err := rows(app.AppendRow); err != nil {
+			app.Close()
+			return err
+		}
+		return app.Close()
+	})
+}
+
+// Close gives the connection back.
+func (s *Session) Close() error { return s.conn.Close() }
