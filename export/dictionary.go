@@ -1,8 +1,11 @@
 package export
 
-// The data dictionary: every table and column of a release, described in
-// Chinese and English. The manifest and the README are built from it; a
-// column the warehouse writes without an entry here stops the release.
+// The data dictionary: every table and column of a release, with its type,
+// described in Chinese and English. The manifest and the README are built
+// from it. The tables written and their columns (names, order and types as
+// read back from the Parquet files) must be exactly the dictionary's: any
+// difference stops the release (see tableEntries), and the package's tests
+// hold the SQL against the dictionary.
 
 // Text is a description in Chinese and English.
 type Text struct {
@@ -13,9 +16,17 @@ type Text struct {
 // tableDoc describes one table of a release.
 type tableDoc struct {
 	Name    string
-	Title   Text // a few words
-	About   Text // what one row is, what is in and out
-	Columns map[string]Text
+	Title   Text        // a few words
+	About   Text        // what one row is, what is in and out
+	Columns []columnDoc // in the order read_parquet returns them (a partition column last)
+}
+
+// columnDoc describes one column: its name, its DuckDB type as read_parquet
+// returns it (a Hive partition column read as text), and its definition.
+type columnDoc struct {
+	Name string
+	Type string
+	Text Text
 }
 
 // Shared column descriptions.
@@ -55,33 +66,33 @@ var dictionary = []tableDoc{
 			"每名截至发布日已到岗（有一条到岗日期不晚于发布日的派驻记录）的研究生一行，按首个岗位所在县区分区。准标识符（county_code、gender、birth_band、degree、entry_year）组合相同的人数少于 k 时，该组人员的 gender、birth_band、degree、entry_year 置为空，qi_suppressed 为 true。",
 			"One row per graduate posted by the release day (with a posting that started on or before it), partitioned by the county of the first posting. Where fewer than k persons share a combination of the quasi-identifiers (county_code, gender, birth_band, degree, entry_year), those persons' gender, birth_band, degree and entry_year are null and qi_suppressed is true.",
 		},
-		Columns: map[string]Text{
-			"research_id": docResearchID,
-			"county_code": county("首个岗位所在县区（分区列）", "county of the first posting (the partition column)"),
-			"gender": {
+		Columns: []columnDoc{
+			{"research_id", "VARCHAR", docResearchID},
+			{"gender", "VARCHAR", Text{
 				"性别：male = 男，female = 女；空值 = 未知，或 qi_suppressed 为 true 时已抑制",
 				"gender: male or female; null = unknown, or suppressed when qi_suppressed is true",
-			},
-			"birth_band": {
+			}},
+			{"birth_band", "VARCHAR", Text{
 				"出生年份五年段，如 1990-1994（起始年份为 5 的倍数）；空值 = 未知，或已抑制",
 				"year of birth coarsened to a 5-year band such as 1990-1994 (the first year a multiple of 5); null = unknown, or suppressed",
-			},
-			"degree": {
+			}},
+			{"degree", "VARCHAR", Text{
 				"最高学历：doctorate = 博士，master = 硕士，bachelor = 本科；空值 = 未知，或已抑制",
 				"highest degree: doctorate, master or bachelor; null = unknown, or suppressed",
-			},
-			"entry_year": {
+			}},
+			{"entry_year", "INTEGER", Text{
 				"入职年份：首个岗位到岗日期所在年份；空值 = 已抑制",
 				"entry year: the year of the first posting's start; null = suppressed",
-			},
-			"channel": {
+			}},
+			{"channel", "VARCHAR", Text{
 				docChannel.ZH + "（首个岗位）",
 				docChannel.EN + " (of the first posting)",
-			},
-			"qi_suppressed": {
+			}},
+			{"qi_suppressed", "BOOLEAN", Text{
 				"是否因 k-匿名抑制了本人的准标识符（gender、birth_band、degree、entry_year 被置空）",
 				"whether this person's quasi-identifiers (gender, birth_band, degree, entry_year) were set to null for k-anonymity",
-			},
+			}},
+			{"county_code", "VARCHAR", county("首个岗位所在县区（分区列）", "county of the first posting (the partition column)")},
 		},
 	},
 	{
@@ -91,32 +102,32 @@ var dictionary = []tableDoc{
 			"每次到村（社区）任职一行（到岗日期不晚于发布日），按岗位所在县区分区。不含村、乡镇代码和名称：一村一名研究生，村代码即可识别个人；以村级类别和城乡类别代替。发布日之后才离岗的记录视为发布日仍在岗（end_month、end_reason 为空）。",
 			"One row per posting of a graduate to a village or community that started on or before the release day, partitioned by the county of the post. No village or township code or name: with one graduate per village, a village code would identify the person; the kind of village and its urban/rural class are given instead. A posting that ended after the release day is shown as still running (end_month and end_reason null).",
 		},
-		Columns: map[string]Text{
-			"research_id":  docResearchID,
-			"county_code":  county("岗位所在县区（分区列）", "county of the post (the partition column)"),
-			"village_kind": docVillageKind,
-			"urban_rural": {
+		Columns: []columnDoc{
+			{"research_id", "VARCHAR", docResearchID},
+			{"village_kind", "VARCHAR", docVillageKind},
+			{"urban_rural", "VARCHAR", Text{
 				"城乡类别：urban = 城镇（城乡分类代码 1xx），rural = 乡村（2xx）；空值 = 名录未给出城乡分类代码",
 				"urban (urban-rural class code 1xx) or rural (2xx); null = the class code is not in the city's list",
-			},
-			"channel": docChannel,
-			"selection_round": {
+			}},
+			{"channel", "VARCHAR", docChannel},
+			{"selection_round", "VARCHAR", Text{
 				"选岗轮次：direct = 直接选岗，county_round = 县内第一轮调剂，city_round = 全市第二轮调剂；空值 = 未知",
 				"selection round: direct (post chosen directly), county_round (first round, within the county) or city_round (second round, across the city); null = unknown",
-			},
-			"quota_source": {
+			}},
+			{"quota_source", "VARCHAR", Text{
 				"编制来源：township = 乡镇事业编制，county_pool = 县级周转池",
 				"source of the staff post: township (a township public-institution post) or county_pool (the county revolving pool)",
-			},
-			"start_month": {"到岗月份 YYYY-MM", "month the graduate took up the post, YYYY-MM"},
-			"end_month": {
+			}},
+			{"start_month", "VARCHAR", Text{"到岗月份 YYYY-MM", "month the graduate took up the post, YYYY-MM"}},
+			{"end_month", "VARCHAR", Text{
 				"离岗月份 YYYY-MM（离岗日当日起不再在岗）；空值 = 发布日仍在岗",
 				"month the graduate left the post, YYYY-MM (no longer in post from the day of leaving); null = still in post on the release day",
-			},
-			"end_reason": {
+			}},
+			{"end_reason", "VARCHAR", Text{
 				docEndReason.ZH + "；空值 = 发布日仍在岗或未填原因",
 				docEndReason.EN + "; null = still in post on the release day, or no reason given",
-			},
+			}},
+			{"county_code", "VARCHAR", county("岗位所在县区（分区列）", "county of the post (the partition column)")},
 		},
 	},
 	{
@@ -126,15 +137,15 @@ var dictionary = []tableDoc{
 			"研究生担任村（社区）“两委”或乡镇（街道）领导职务，每次任职一行（任职日期不晚于发布日）；只给职务类别，不含职务原文和村代码。按任职所在县区分区：村职务取该村所在县区，乡镇职务取任职时最近一个岗位的县区。发布日之后才离任的视为仍在任。",
 			"One row per leadership role a graduate took up on or before the release day, in a village committee (两委) or a township leadership team; only the role category, not the title as written nor the village. Partitioned by the county of the role: the village's county, or for a township role the county of the latest posting begun by the role's start. A role that ended after the release day is shown as still held.",
 		},
-		Columns: map[string]Text{
-			"research_id": docResearchID,
-			"county_code": county("任职所在县区（分区列）", "county of the role (the partition column)"),
-			"role_category": {
+		Columns: []columnDoc{
+			{"research_id", "VARCHAR", docResearchID},
+			{"role_category", "VARCHAR", Text{
 				"职务类别：secretary = 村（社区）党组织书记，committee = “两委”其他成员，township_leadership = 乡镇（街道）领导班子成员；统计两委成员时书记也计入",
 				"role category: secretary (secretary of the village party organisation), committee (any other member of the village committees) or township_leadership (member of a township leadership team); a secretary also counts as a committee member",
-			},
-			"start_month": {"任职月份 YYYY-MM", "month the role began, YYYY-MM"},
-			"end_month":   {"离任月份 YYYY-MM；空值 = 发布日仍在任", "month the role ended, YYYY-MM; null = still held on the release day"},
+			}},
+			{"start_month", "VARCHAR", Text{"任职月份 YYYY-MM", "month the role began, YYYY-MM"}},
+			{"end_month", "VARCHAR", Text{"离任月份 YYYY-MM；空值 = 发布日仍在任", "month the role ended, YYYY-MM; null = still held on the release day"}},
+			{"county_code", "VARCHAR", county("任职所在县区（分区列）", "county of the role (the partition column)")},
 		},
 	},
 	{
@@ -144,14 +155,14 @@ var dictionary = []tableDoc{
 			"发布范围内的研究生每个考核年度一行，考核年度不晚于发布日所在年份。按该年度末（或发布日）前最近一个岗位所在县区分区。",
 			"One row per graduate of the release and assessment year, for years up to the release day's year. Partitioned by the county of the latest posting begun by the end of that year (or by the release day).",
 		},
-		Columns: map[string]Text{
-			"research_id": docResearchID,
-			"county_code": county("考核年度所在岗位的县区（分区列）", "county of the post in the assessment year (the partition column)"),
-			"year":        {"考核年度（4 位公历年）", "assessment year (4-digit calendar year)"},
-			"grade": {
+		Columns: []columnDoc{
+			{"research_id", "VARCHAR", docResearchID},
+			{"year", "INTEGER", Text{"考核年度（4 位公历年）", "assessment year (4-digit calendar year)"}},
+			{"grade", "VARCHAR", Text{
 				"考核等次：excellent = 优秀，competent = 称职，basically_competent = 基本称职，incompetent = 不称职",
 				"assessment grade: excellent (优秀), competent (称职), basically_competent (基本称职) or incompetent (不称职)",
-			},
+			}},
+			{"county_code", "VARCHAR", county("考核年度所在岗位的县区（分区列）", "county of the post in the assessment year (the partition column)")},
 		},
 	},
 	{
@@ -161,31 +172,31 @@ var dictionary = []tableDoc{
 			"截至发布日已离开项目的研究生一行：曾在岗，发布日无任何在岗记录（同 exits(as_of) 指标）。按最后一个岗位（离岗日期最晚者）所在县区分区。",
 			"One row per graduate who had left the programme by the release day: posted before, in post nowhere on that day (as the exits(as_of) metric). Partitioned by the county of the last posting (the one that ended last).",
 		},
-		Columns: map[string]Text{
-			"research_id": docResearchID,
-			"county_code": county("最后一个岗位所在县区（分区列）", "county of the last posting (the partition column)"),
-			"exit_month":  {"离开项目的月份 YYYY-MM（最后一个岗位的离岗月份）", "month of leaving the programme, YYYY-MM (the last posting's end)"},
-			"end_reason": {
+		Columns: []columnDoc{
+			{"research_id", "VARCHAR", docResearchID},
+			{"exit_month", "VARCHAR", Text{"离开项目的月份 YYYY-MM（最后一个岗位的离岗月份）", "month of leaving the programme, YYYY-MM (the last posting's end)"}},
+			{"end_reason", "VARCHAR", Text{
 				docEndReason.ZH + "，unspecified = 未填（最后一个岗位的离岗原因）",
 				docEndReason.EN + ", unspecified when not given (of the last posting)",
-			},
-			"months_in_post": {
+			}},
+			{"months_in_post", "INTEGER", Text{
 				"自入职（首次到岗）至离开项目的完整月数，含岗位间的间隔",
 				"completed months from entry (the first posting's start) to leaving the programme, gaps between postings included",
-			},
+			}},
+			{"county_code", "VARCHAR", county("最后一个岗位所在县区（分区列）", "county of the last posting (the partition column)")},
 		},
 	},
 	{
 		Name:  "counties",
 		Title: Text{"县区", "Counties"},
 		About: Text{"每个县（市、区）一行，不含人员。", "One row per county-level unit (县/市/区); no persons."},
-		Columns: map[string]Text{
-			"county_code": county("县区代码", "the county"),
-			"county_name": docCountyName,
-			"region": {
+		Columns: []columnDoc{
+			{"county_code", "VARCHAR", county("县区代码", "the county")},
+			{"county_name", "VARCHAR", docCountyName},
+			{"region", "VARCHAR", Text{
 				"区域类别：remote = 偏远地区，developed = 发达地区",
 				"region class: remote (偏远地区, remote area) or developed (发达地区, developed area)",
-			},
+			}},
 		},
 	},
 	{
@@ -195,19 +206,19 @@ var dictionary = []tableDoc{
 			"全市村社区名录中每个村（社区）一行，含已撤销的，不含人员。",
 			"One row per village or community in the city's list, dissolved ones included; no persons.",
 		},
-		Columns: map[string]Text{
-			"village_code":  docVillage,
-			"village_name":  {"村（社区）名称", "name of the village or community"},
-			"village_kind":  docVillageKind,
-			"township_code": docTownship,
-			"township_name": {"乡镇（街道）名称", "township name"},
-			"county_code":   county("所属县区", "the county it belongs to"),
-			"urban_rural_code": {
+		Columns: []columnDoc{
+			{"village_code", "VARCHAR", docVillage},
+			{"village_name", "VARCHAR", Text{"村（社区）名称", "name of the village or community"}},
+			{"village_kind", "VARCHAR", docVillageKind},
+			{"urban_rural_code", "VARCHAR", Text{
 				"城乡分类代码：111 主城区，112 城乡结合区，121 镇中心区，122 镇乡结合区，123 特殊区域，210 乡中心区，220 村庄；1xx 计为城镇，2xx 计为乡村；空值 = 名录未给出",
 				"urban-rural class code: 111 main urban area, 112 urban-rural fringe, 121 town centre, 122 town-rural fringe, 123 special area, 210 township centre, 220 village; 1xx counts as urban, 2xx as rural; null = not given",
-			},
-			"established_month": {"设立月份 YYYY-MM；空值 = 未注明，视为一直存在", "month established, YYYY-MM; null = not stated, treated as always existing"},
-			"dissolved_month":   {"撤销月份 YYYY-MM；空值 = 仍然存在", "month dissolved, YYYY-MM; null = still exists"},
+			}},
+			{"township_code", "VARCHAR", docTownship},
+			{"township_name", "VARCHAR", Text{"乡镇（街道）名称", "township name"}},
+			{"county_code", "VARCHAR", county("所属县区", "the county it belongs to")},
+			{"established_month", "VARCHAR", Text{"设立月份 YYYY-MM；空值 = 未注明，视为一直存在", "month established, YYYY-MM; null = not stated, treated as always existing"}},
+			{"dissolved_month", "VARCHAR", Text{"撤销月份 YYYY-MM；空值 = 仍然存在", "month dissolved, YYYY-MM; null = still exists"}},
 		},
 	},
 	{
@@ -217,20 +228,20 @@ var dictionary = []tableDoc{
 			"每个村（社区）每月一行，自首个派驻月份至发布月份，于月末（发布月份为发布日）测量，定义同 coverage(as_of) 指标，不含人员。某月覆盖率 = in_universe 且 covered 的村数 ÷ in_universe 的村数。",
 			"One row per village or community and month, from the month of the first posting to the release's month, measured on the month's last day (on the release day for its own month), with the definitions of the coverage(as_of) metric; no persons. A month's coverage rate = villages in_universe and covered ÷ villages in_universe.",
 		},
-		Columns: map[string]Text{
-			"month":        {"月份 YYYY-MM", "month, YYYY-MM"},
-			"measured_on":  {"测量日：该月最后一天，发布月份为发布日", "day measured: the month's last day, or the release day in the release's month"},
-			"village_code": docVillage,
-			"county_code":  county("所属县区", "the county of the village"),
-			"in_universe": {
+		Columns: []columnDoc{
+			{"month", "VARCHAR", Text{"月份 YYYY-MM", "month, YYYY-MM"}},
+			{"measured_on", "DATE", Text{"测量日：该月最后一天，发布月份为发布日", "day measured: the month's last day, or the release day in the release's month"}},
+			{"village_code", "VARCHAR", docVillage},
+			{"county_code", "VARCHAR", county("所属县区", "the county of the village")},
+			{"in_universe", "BOOLEAN", Text{
 				"测量日该村（社区）是否在统计范围内：设立日期为空或不晚于测量日，且撤销日期为空或晚于测量日",
 				"whether the village was in the universe on the day measured: established on or before it (or no date), and not dissolved on or before it",
-			},
-			"covered": {
+			}},
+			{"covered", "BOOLEAN", Text{
 				"测量日是否至少有一名研究生在岗（到岗日期不晚于测量日，且离岗日期为空或晚于测量日）",
 				"whether at least one graduate was in post there on the day measured (started on or before it, and not left by it)",
-			},
-			"graduates_in_post": {"测量日在岗研究生人数", "graduates in post there on the day measured"},
+			}},
+			{"graduates_in_post", "BIGINT", Text{"测量日在岗研究生人数", "graduates in post there on the day measured"}},
 		},
 	},
 	{
@@ -240,22 +251,12 @@ var dictionary = []tableDoc{
 			"每个乡镇每年一行（乡镇编制数），以及每县每年一行县级周转池（township_code 为空），年度不晚于发布日所在年份，不含人员。",
 			"One row per township and year (the township quota), and usually one row per county and year for the county revolving pool (township_code null), for years up to the release day's year; no persons.",
 		},
-		Columns: map[string]Text{
-			"county_code":    county("县区", "the county"),
-			"township_code":  {docTownship.ZH + "；空值 = 县级周转池行", docTownship.EN + "; null = the county-pool row"},
-			"year":           {"编制年度（4 位公历年）", "quota year (4-digit calendar year)"},
-			"township_quota": {"乡镇编制数（岗位数）；空值 = 本行未填", "number of township posts in the quota; null = not given on this row"},
-			"county_pool":    {"县级周转池调剂数（岗位数）；空值 = 本行未填", "number of posts from the county revolving pool; null = not given on this row"},
+		Columns: []columnDoc{
+			{"county_code", "VARCHAR", county("县区", "the county")},
+			{"township_code", "VARCHAR", Text{docTownship.ZH + "；空值 = 县级周转池行", docTownship.EN + "; null = the county-pool row"}},
+			{"year", "INTEGER", Text{"编制年度（4 位公历年）", "quota year (4-digit calendar year)"}},
+			{"township_quota", "INTEGER", Text{"乡镇编制数（岗位数）；空值 = 本行未填", "number of township posts in the quota; null = not given on this row"}},
+			{"county_pool", "INTEGER", Text{"县级周转池调剂数（岗位数）；空值 = 本行未填", "number of posts from the county revolving pool; null = not given on this row"}},
 		},
 	},
-}
-
-// tableDocOf returns the entry of a table.
-func tableDocOf(name string) (tableDoc, bool) {
-	for _, d := range dictionary {
-		if d.Name == name {
-			return d, true
-		}
-	}
-	return tableDoc{}, false
 }

@@ -1,14 +1,17 @@
-// Package export writes the researchers' release (CONTRACT §6): the
-// de-identified tables of the warehouse as zstd Parquet files,
-// Hive-partitioned by county_code where a table is per person, with a
-// manifest.json (files, row counts, checksums, column types and definitions)
-// and a bilingual README.md data dictionary.
+// Package export writes the researchers' release: the de-identified tables
+// of the warehouse as zstd Parquet files, Hive-partitioned by county_code
+// where a table is per person, with a manifest.json (files, row counts,
+// checksums, column types and definitions) and a bilingual README.md data
+// dictionary. The rules of the release are in docs/design.md and, for its
+// readers, in every release's README.
 //
-// A release is built in a temporary folder beside its destination, synced,
-// and renamed into place only when complete, so a reader sees a whole
-// release or none. The warehouse package builds the tables (see
-// warehouse.ExportTables for the de-identification); this package computes
-// the research_ids, documents the tables and places the release.
+// The package owns the whole release: the de-identification SQL
+// (deidentify.go), run on one held connection of the warehouse
+// (tables.go); the research_ids, an HMAC computed here; the data
+// dictionary, which the written tables must match exactly; and the
+// placement: a release is built in a temporary folder beside its
+// destination, synced, and renamed into place only when complete, so a
+// reader sees a whole release or none.
 package export
 
 import (
@@ -18,13 +21,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"hash"
 	"os"
 	"path/filepath"
 	"regexp"
 	"time"
 
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -38,11 +41,17 @@ const MinSecretBytes = 16
 var (
 	ErrExists  = errors.New("export: release exists (use --replace)")
 	ErrOptions = errors.New("export: invalid options")
+	// ErrRefused is wrapped by the errors about values the release refuses
+	// to write (a county_code that cannot name a folder, a research_id that
+	// would undo the pseudonymisation) and about a memory_limit DuckDB does
+	// not take.
+	ErrRefused = errors.New("export: refused")
 )
 
-// errUndocumented means the warehouse wrote a table or column the dictionary
-// does not describe: a programming error the tests catch.
-var errUndocumented = errors.New("export: not in the data dictionary")
+// errDictionary means the tables written differ from the data dictionary (a
+// table or column it lacks or orders otherwise, another type): a
+// programming error the tests catch.
+var errDictionary = errors.New("export: the release differs from its data dictionary")
 
 // releaseName is what a release name may be: it names a folder.
 var releaseName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -145,34 +154,36 @@ func (o *Options) check() error {
 // build writes the Parquet files, the manifest and the README into dir.
 func build(ctx context.Context, w *warehouse.Warehouse, dir string, opts Options) (*Result, error) {
 	created := time.Now().UTC()
-	ex, err := w.ExportTables(ctx, dir, warehouse.ExportOptions{
-		AsOf:        opts.AsOf,
-		K:           opts.K,
-		ResearchID:  researchIDs(opts.Secret),
-		MemoryLimit: opts.MemoryLimit,
+	r := w.Reader()
+	ex, err := writeTables(ctx, r, dir, tablesOptions{
+		asOf:        opts.AsOf,
+		k:           opts.K,
+		researchID:  researchIDs(opts.Secret),
+		memoryLimit: opts.MemoryLimit,
+		log:         r.Logger(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", opts.Release, err)
 	}
-	tables, err := tableEntries(ex.Tables)
+	tables, err := tableEntries(ex.tables)
 	if err != nil {
 		return nil, err
 	}
-	files, err := fileEntries(dir, ex.Files)
+	files, err := fileEntries(dir, ex.files)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	m := &Manifest{
 		Release:         opts.Release,
-		AsOf:            ex.AsOf.Format(time.DateOnly),
+		AsOf:            ex.asOf.Format(time.DateOnly),
 		CreatedAt:       created.Format(time.RFC3339),
 		ProgramVersion:  opts.Version,
 		ConfigSHA256:    opts.ConfigHash,
 		ResearchID:      researchIDRule,
 		K:               opts.K,
-		QuasiIDs:        append([]string{warehouse.PartitionColumn}, warehouse.QuasiIdentifiers...),
-		Persons:         ex.Persons,
-		SuppressedCells: ex.Suppressed,
+		QuasiIDs:        append([]string{partitionColumn}, quasiIdentifiers...),
+		Persons:         ex.persons,
+		SuppressedCells: ex.suppressed,
 		Files:           files,
 		Tables:          tables,
 	}
@@ -186,7 +197,7 @@ func build(ctx context.Context, w *warehouse.Warehouse, dir string, opts Options
 	if err := atomicfs.WriteSynced(filepath.Join(dir, ReadmeFile), renderReadme(m)); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	res := &Result{AsOf: ex.AsOf, Files: files, Tables: map[string]int64{}, Suppressed: ex.Suppressed, Persons: ex.Persons}
+	res := &Result{AsOf: ex.asOf, Files: files, Tables: map[string]int64{}, Suppressed: ex.suppressed, Persons: ex.persons}
 	for _, t := range tables {
 		res.Tables[t.Name] = t.Rows
 	}

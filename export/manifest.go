@@ -9,8 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // ManifestFile is the name of the manifest in a release folder.
@@ -79,41 +77,63 @@ func ReadManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
-// tableEntries documents the tables the warehouse wrote; a table or column
-// missing from the dictionary is an error.
-func tableEntries(tables []warehouse.ExportTable) ([]TableEntry, error) {
+// tableEntries documents the tables written. They must be exactly the
+// dictionary's: the same tables in the same order, each with the same
+// columns in the same order and of the same types; any difference is an
+// error (errDictionary).
+func tableEntries(tables []table) ([]TableEntry, error) {
+	if len(tables) != len(dictionary) {
+		return nil, fmt.Errorf("%w: %d tables written, the dictionary has %d", errDictionary, len(tables), len(dictionary))
+	}
 	var out []TableEntry
-	for _, t := range tables {
-		doc, ok := tableDocOf(t.Name)
-		if !ok {
-			return nil, fmt.Errorf("%w: table %s", errUndocumented, t.Name)
+	for i, t := range tables {
+		doc := dictionary[i]
+		if t.name != doc.Name {
+			return nil, fmt.Errorf("%w: table %s written where the dictionary has %s", errDictionary, t.name, doc.Name)
 		}
-		e := TableEntry{Name: t.Name, Title: doc.Title, Description: doc.About, Path: t.Name + ".parquet", Rows: t.Rows}
-		if t.PartitionBy != "" {
-			e.Path = t.Name + "/*/*.parquet"
-			e.PartitionBy = []string{t.PartitionBy}
+		if err := sameColumns(t, doc); err != nil {
+			return nil, err
 		}
-		for _, c := range t.Columns {
-			d, ok := doc.Columns[c.Name]
-			if !ok {
-				return nil, fmt.Errorf("%w: column %s.%s", errUndocumented, t.Name, c.Name)
-			}
-			e.Columns = append(e.Columns, ColumnEntry{Name: c.Name, Type: c.Type, Description: d})
+		e := TableEntry{Name: t.name, Title: doc.Title, Description: doc.About, Path: t.name + ".parquet", Rows: t.rows}
+		if t.partitionBy != "" {
+			e.Path = t.name + "/*/*.parquet"
+			e.PartitionBy = []string{t.partitionBy}
+		}
+		for j, c := range t.columns {
+			e.Columns = append(e.Columns, ColumnEntry{Name: c.name, Type: c.typ, Description: doc.Columns[j].Text})
 		}
 		out = append(out, e)
 	}
 	return out, nil
 }
 
-// fileEntries measures and hashes the files the warehouse wrote into dir.
-func fileEntries(dir string, files []warehouse.ExportFile) ([]FileEntry, error) {
+// sameColumns says how a table's columns, as read back from its files,
+// differ from its dictionary entry, if they do.
+func sameColumns(t table, doc tableDoc) error {
+	for j, c := range t.columns {
+		if j >= len(doc.Columns) {
+			return fmt.Errorf("%w: column %s.%s", errDictionary, t.name, c.name)
+		}
+		d := doc.Columns[j]
+		if c.name != d.Name || c.typ != d.Type {
+			return fmt.Errorf("%w: column %d of %s is %s %s, the dictionary says %s %s", errDictionary, j+1, t.name, c.name, c.typ, d.Name, d.Type)
+		}
+	}
+	if len(t.columns) < len(doc.Columns) {
+		return fmt.Errorf("%w: %s has no column %s", errDictionary, t.name, doc.Columns[len(t.columns)].Name)
+	}
+	return nil
+}
+
+// fileEntries measures and hashes the files written into dir.
+func fileEntries(dir string, files []file) ([]FileEntry, error) {
 	out := make([]FileEntry, 0, len(files))
 	for _, f := range files {
-		size, sum, err := hashFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		size, sum, err := hashFile(filepath.Join(dir, filepath.FromSlash(f.path)))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, FileEntry{Path: f.Path, Table: f.Table, Rows: f.Rows, Bytes: size, SHA256: sum})
+		out = append(out, FileEntry{Path: f.path, Table: f.table, Rows: f.rows, Bytes: size, SHA256: sum})
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -32,6 +33,7 @@ type Reader struct {
 	path        string
 	owned       bool   // Close closes db (false: the open Warehouse's)
 	memoryLimit string // the memory_limit the file was opened with ("" = DuckDB's)
+	log         *slog.Logger
 }
 
 // OpenReader opens a warehouse or published snapshot read-only (a reader
@@ -64,7 +66,7 @@ func OpenEither(ctx context.Context, private, published string) (*Reader, error)
 // Reader reads the open warehouse (the daemon's report, status and release).
 // Its Close does not close the warehouse.
 func (w *Warehouse) Reader() *Reader {
-	return &Reader{db: w.db, path: w.path, memoryLimit: w.memoryLimit}
+	return &Reader{db: w.db, path: w.path, memoryLimit: w.memoryLimit, log: w.log}
 }
 
 // Path is the file read.
@@ -73,6 +75,15 @@ func (r *Reader) Path() string { return r.path }
 // MemoryLimit is the memory_limit the file was opened with ("" = DuckDB's
 // default): what a Session that changes it for a while restores.
 func (r *Reader) MemoryLimit() string { return r.memoryLimit }
+
+// Logger is the logger of the open warehouse the reader reads (one that
+// discards for a file opened by OpenReader or OpenEither).
+func (r *Reader) Logger() *slog.Logger {
+	if r.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.log
+}
 
 // Close closes a file opened by OpenReader or OpenEither.
 func (r *Reader) Close() error {
@@ -139,10 +150,13 @@ func (s *Session) Scan(ctx context.Context, q string, args []any, dest ...any) e
 	return s.conn.QueryRowContext(ctx, q, args...).Scan(dest...)
 }
 
+// AppendRow appends one row of values, in the table's column order.
+type AppendRow = func(vals ...driver.Value) error
+
 // Append appends rows to catalog.schema.table (catalog "temp" for a
 // temporary table, "" for the file's own) through DuckDB's appender, far
 // faster than INSERTs for many rows: rows calls add once per row.
-func (s *Session) Append(ctx context.Context, catalog, schema, table string, rows func(add func(vals ...driver.Value) error) error) error {
+func (s *Session) Append(ctx context.Context, catalog, schema, table string, rows func(add AppendRow) error) error {
 	return s.conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppender(dc.(driver.Conn), catalog, schema, table)
 		if err != nil {

@@ -1,4 +1,4 @@
-package warehouse
+package export
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // exportCity is a small warehouse filled by hand: two counties, four
@@ -81,14 +83,69 @@ INSERT INTO fact_quota VALUES
 // testRID is the research_id used by the tests here: readable, and never a person_key.
 func testRID(k string) string { return "R" + k }
 
-func exportTest(t *testing.T, k int) (*Warehouse, string, *Export) {
+// openTest opens an empty warehouse in a temporary folder.
+func openTest(t *testing.T) *warehouse.Warehouse {
 	t.Helper()
-	w, _ := openTest(t)
-	if _, err := w.db.Exec(exportCity); err != nil {
+	path := filepath.Join(t.TempDir(), "data", "warehouse.duckdb")
+	w, err := warehouse.Open(context.Background(), path, warehouse.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+// execTest runs statements on the warehouse.
+func execTest(t *testing.T, w *warehouse.Warehouse, q string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := w.Reader().Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Exec(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// queryInt runs a query returning one integer on the warehouse.
+func queryInt(t *testing.T, w *warehouse.Warehouse, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := w.Reader().Scan(context.Background(), q, args, &n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// memDB opens an in-memory DuckDB for reading files back, apart from the
+// warehouse.
+func memDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func day(s string) time.Time {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// tablesTest writes the tables of the hand-built city as of 2022-07-21.
+func tablesTest(t *testing.T, k int) (*warehouse.Warehouse, string, *written) {
+	t.Helper()
+	w := openTest(t)
+	execTest(t, w, exportCity)
 	dir := t.TempDir()
-	res, err := w.ExportTables(context.Background(), dir, ExportOptions{AsOf: day("2022-07-21"), K: k, ResearchID: testRID})
+	res, err := writeTables(context.Background(), w.Reader(), dir, tablesOptions{asOf: day("2022-07-21"), k: k, researchID: testRID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,9 +187,9 @@ func parquetRows(t *testing.T, db *sql.DB, dir, table, cols string) []string {
 
 func sortedStrings(s []string) []string { slices.Sort(s); return s }
 
-// TestExportKAnonymity: which persons lose their quasi-identifiers at k = 2
+// TestKAnonymity: which persons lose their quasi-identifiers at k = 2
 // and k = 5, and how many cells that is per column.
-func TestExportKAnonymity(t *testing.T) {
+func TestKAnonymity(t *testing.T) {
 	persons := map[string]string{ // research_id -> county|gender|birth_band|degree|entry_year|channel when kept
 		"Rg1a": "140105|female|1990-1994|master|2020|special_intro",
 		"Rg1b": "140105|female|1990-1994|master|2020|open_recruit",
@@ -156,12 +213,12 @@ func TestExportKAnonymity(t *testing.T) {
 		{5, []string{"Rg2a", "Rg2b", "Rg3", "Rb1", "Rb2", "Rb3"}, map[string]int64{"gender": 6, "birth_band": 4, "degree": 6, "entry_year": 6}},
 	} {
 		t.Run(fmt.Sprint("k=", tc.k), func(t *testing.T) {
-			w, dir, res := exportTest(t, tc.k)
-			if !maps.Equal(res.Suppressed, tc.cells) {
-				t.Errorf("suppressed cells %v, want %v", res.Suppressed, tc.cells)
+			_, dir, res := tablesTest(t, tc.k)
+			if !maps.Equal(res.suppressed, tc.cells) {
+				t.Errorf("suppressed cells %v, want %v", res.suppressed, tc.cells)
 			}
-			if res.Persons != 11 {
-				t.Errorf("%d persons, want 11", res.Persons)
+			if res.persons != 11 {
+				t.Errorf("%d persons, want 11", res.persons)
 			}
 			var want []string
 			for id, v := range persons {
@@ -171,7 +228,7 @@ func TestExportKAnonymity(t *testing.T) {
 				}
 				want = append(want, id+"|"+strings.Join(f, "|")+"|"+fmt.Sprint(slices.Contains(tc.suppressed, id)))
 			}
-			got := parquetRows(t, w.db, dir, "persons", "research_id, county_code, gender, birth_band, degree, entry_year, channel, qi_suppressed")
+			got := parquetRows(t, memDB(t), dir, "persons", "research_id, county_code, gender, birth_band, degree, entry_year, channel, qi_suppressed")
 			if !reflect.DeepEqual(sortedStrings(got), sortedStrings(want)) {
 				t.Errorf("persons:\n got %q\nwant %q", got, want)
 			}
@@ -179,16 +236,17 @@ func TestExportKAnonymity(t *testing.T) {
 	}
 }
 
-// TestExportTables checks every table's rows on the hand-built city, the
+// TestTables checks every table's rows on the hand-built city, the
 // files and types, and that nothing personal is selected.
-func TestExportTables(t *testing.T) {
-	w, dir, res := exportTest(t, 2)
-	if got := res.AsOf.Format(time.DateOnly); got != "2022-07-21" {
+func TestTables(t *testing.T) {
+	w, dir, res := tablesTest(t, 2)
+	db := memDB(t)
+	if got := res.asOf.Format(time.DateOnly); got != "2022-07-21" {
 		t.Errorf("as_of %s", got)
 	}
 	var files []string
-	for _, f := range res.Files {
-		files = append(files, fmt.Sprintf("%s %d", f.Path, f.Rows))
+	for _, f := range res.files {
+		files = append(files, fmt.Sprintf("%s %d", f.path, f.rows))
 	}
 	wantFiles := []string{
 		"persons/county_code=140105/data_0.parquet 8", "persons/county_code=140123/data_0.parquet 3",
@@ -202,16 +260,19 @@ func TestExportTables(t *testing.T) {
 		t.Errorf("files:\n got %q\nwant %q", files, wantFiles)
 	}
 	var onDisk []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			rel, _ := filepath.Rel(dir, p)
 			onDisk = append(onDisk, filepath.ToSlash(rel))
 		}
 		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var written []string
-	for _, f := range res.Files {
-		written = append(written, f.Path)
+	for _, f := range res.files {
+		written = append(written, f.path)
 	}
 	if !slices.Equal(sortedStrings(onDisk), sortedStrings(written)) {
 		t.Errorf("on disk %q, reported %q", onDisk, written)
@@ -262,14 +323,14 @@ func TestExportTables(t *testing.T) {
 		}},
 	}
 	for _, c := range cases {
-		got := parquetRows(t, w.db, dir, c.table, c.cols)
+		got := parquetRows(t, db, dir, c.table, c.cols)
 		if !slices.Equal(sortedStrings(got), sortedStrings(slices.Clone(c.want))) {
 			t.Errorf("%s:\n got %q\nwant %q", c.table, got, c.want)
 		}
 	}
 
 	// Coverage: 36 months (2019-08 … 2022-07) × 4 villages; spot checks.
-	cov := parquetRows(t, w.db, dir, "coverage_monthly", "month, measured_on, village_code, county_code, in_universe, covered, graduates_in_post")
+	cov := parquetRows(t, db, dir, "coverage_monthly", "month, measured_on, village_code, county_code, in_universe, covered, graduates_in_post")
 	for _, want := range []string{
 		"2019-08|2019-08-31|140105001001|140105|true|true|1",
 		"2019-08|2019-08-31|140105001002|140105|true|false|0",
@@ -289,19 +350,21 @@ func TestExportTables(t *testing.T) {
 	}
 	// The release's coverage on its day is the coverage() macro's.
 	var macroCovered, macroGrads int64
-	w.db.QueryRow("SELECT covered, graduates_in_post FROM coverage('2022-07-21') WHERE level = 'city'").Scan(&macroCovered, &macroGrads)
-	if n := queryInt(t, w.db, fmt.Sprintf("SELECT count(*) FROM read_parquet('%s') WHERE month = '2022-07' AND covered AND in_universe", filepath.Join(dir, "coverage_monthly.parquet"))); n != macroCovered {
+	if err := w.Reader().Scan(context.Background(), "SELECT covered, graduates_in_post FROM coverage('2022-07-21') WHERE level = 'city'", nil, &macroCovered, &macroGrads); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, w, fmt.Sprintf("SELECT count(*) FROM read_parquet('%s') WHERE month = '2022-07' AND covered AND in_universe", filepath.Join(dir, "coverage_monthly.parquet"))); n != macroCovered {
 		t.Errorf("covered villages on the release day %d, coverage() says %d", n, macroCovered)
 	}
 
 	// Types and column order as a reader sees them.
 	types := map[string]string{}
-	for _, tab := range res.Tables {
+	for _, tab := range res.tables {
 		var cols []string
-		for _, c := range tab.Columns {
-			cols = append(cols, c.Name+" "+c.Type)
+		for _, c := range tab.columns {
+			cols = append(cols, c.name+" "+c.typ)
 		}
-		types[tab.Name] = strings.Join(cols, ", ")
+		types[tab.name] = strings.Join(cols, ", ")
 	}
 	wantTypes := map[string]string{
 		"persons":          "research_id VARCHAR, gender VARCHAR, birth_band VARCHAR, degree VARCHAR, entry_year INTEGER, channel VARCHAR, qi_suppressed BOOLEAN, county_code VARCHAR",
@@ -323,62 +386,65 @@ func TestExportTables(t *testing.T) {
 	}
 
 	// The temporary tables are gone from every pooled connection.
-	if n := queryInt(t, w.db, "SELECT count(*) FROM duckdb_tables() WHERE temporary"); n != 0 {
+	if n := queryInt(t, w, "SELECT count(*) FROM duckdb_tables() WHERE temporary"); n != 0 {
 		t.Errorf("%d temporary tables left", n)
 	}
 }
 
-// TestExportDeterministic: the same warehouse, day, k and research_ids give
+// TestTablesDeterministic: the same warehouse, day, k and research_ids give
 // the same bytes.
-func TestExportDeterministic(t *testing.T) {
-	w, dir, res := exportTest(t, 2)
+func TestTablesDeterministic(t *testing.T) {
+	w, dir, res := tablesTest(t, 2)
 	dir2 := t.TempDir()
 	// The second time under its own memory_limit, which is set while the
 	// release is built and the warehouse's restored after.
+	ctx := context.Background()
 	var before, after string
-	w.db.QueryRow("SELECT current_setting('memory_limit')").Scan(&before)
-	if _, err := w.ExportTables(context.Background(), dir2, ExportOptions{AsOf: day("2022-07-21"), K: 2, ResearchID: testRID, MemoryLimit: "300MB"}); err != nil {
+	if err := w.Reader().Scan(ctx, "SELECT current_setting('memory_limit')", nil, &before); err != nil {
 		t.Fatal(err)
 	}
-	w.db.QueryRow("SELECT current_setting('memory_limit')").Scan(&after)
+	if _, err := writeTables(ctx, w.Reader(), dir2, tablesOptions{asOf: day("2022-07-21"), k: 2, researchID: testRID, memoryLimit: "300MB"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Reader().Scan(ctx, "SELECT current_setting('memory_limit')", nil, &after); err != nil {
+		t.Fatal(err)
+	}
 	if before == "" || after != before {
 		t.Errorf("memory_limit %q before the release, %q after", before, after)
 	}
-	if _, err := w.ExportTables(context.Background(), t.TempDir(), ExportOptions{AsOf: day("2022-07-21"), K: 2, ResearchID: testRID, MemoryLimit: "lots"}); !errors.Is(err, ErrExport) {
-		t.Errorf("memory_limit lots: %v, want ErrExport", err)
+	if _, err := writeTables(ctx, w.Reader(), t.TempDir(), tablesOptions{asOf: day("2022-07-21"), k: 2, researchID: testRID, memoryLimit: "lots"}); !errors.Is(err, ErrRefused) {
+		t.Errorf("memory_limit lots: %v, want ErrRefused", err)
 	}
-	for _, f := range res.Files {
-		a, err := os.ReadFile(filepath.Join(dir, f.Path))
+	for _, f := range res.files {
+		a, err := os.ReadFile(filepath.Join(dir, f.path))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(filepath.Join(dir2, f.Path))
+		b, err := os.ReadFile(filepath.Join(dir2, f.path))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if sha256.Sum256(a) != sha256.Sum256(b) {
-			t.Errorf("%s differs between two exports", f.Path)
+			t.Errorf("%s differs between two exports", f.path)
 		}
 	}
 }
 
-// TestExportRefuses: bad options and research_id functions that would break
+// TestTablesRefuse: bad options and research_id functions that would break
 // the pseudonymisation are refused before a file is written.
-func TestExportRefuses(t *testing.T) {
-	w, _ := openTest(t)
-	if _, err := w.db.Exec(exportCity); err != nil {
-		t.Fatal(err)
-	}
+func TestTablesRefuse(t *testing.T) {
+	w := openTest(t)
+	execTest(t, w, exportCity)
 	for _, tc := range []struct {
 		name string
-		opts ExportOptions
+		opts tablesOptions
 	}{
-		{"k = 1", ExportOptions{K: 1, ResearchID: testRID}},
-		{"no function", ExportOptions{K: 5}},
-		{"identity", ExportOptions{K: 5, ResearchID: func(k string) string { return k }}},
-		{"constant", ExportOptions{K: 5, ResearchID: func(string) string { return "x" }}},
-		{"empty", ExportOptions{K: 5, ResearchID: func(string) string { return "" }}},
-		{"another person's key", ExportOptions{K: 5, ResearchID: func(k string) string {
+		{"k = 1", tablesOptions{k: 1, researchID: testRID}},
+		{"no function", tablesOptions{k: 5}},
+		{"identity", tablesOptions{k: 5, researchID: func(k string) string { return k }}},
+		{"constant", tablesOptions{k: 5, researchID: func(string) string { return "x" }}},
+		{"empty", tablesOptions{k: 5, researchID: func(string) string { return "" }}},
+		{"another person's key", tablesOptions{k: 5, researchID: func(k string) string {
 			if k == "g1a" {
 				return "g1b"
 			}
@@ -387,42 +453,40 @@ func TestExportRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			tc.opts.AsOf = day("2022-07-21")
-			_, err := w.ExportTables(context.Background(), dir, tc.opts)
-			if !errors.Is(err, ErrExport) {
-				t.Fatalf("error %v, want ErrExport", err)
+			tc.opts.asOf = day("2022-07-21")
+			_, err := writeTables(context.Background(), w.Reader(), dir, tc.opts)
+			if !errors.Is(err, ErrRefused) {
+				t.Fatalf("error %v, want ErrRefused", err)
 			}
 			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 				t.Errorf("%d entries written", len(ents))
 			}
-			if n := queryInt(t, w.db, "SELECT count(*) FROM duckdb_tables() WHERE temporary"); n != 0 {
+			if n := queryInt(t, w, "SELECT count(*) FROM duckdb_tables() WHERE temporary"); n != 0 {
 				t.Errorf("%d temporary tables left", n)
 			}
 		})
 	}
 }
 
-// TestExportAsOfToday: a zero AsOf is today in the city's time zone.
-func TestExportAsOfToday(t *testing.T) {
-	w, _ := openTest(t)
-	if _, err := w.db.Exec(exportCity + "INSERT INTO etl_setting VALUES ('timezone', 'Pacific/Kiritimati');"); err != nil {
-		t.Fatal(err)
-	}
+// TestTablesAsOfToday: a zero AsOf is today in the city's time zone.
+func TestTablesAsOfToday(t *testing.T) {
+	w := openTest(t)
+	execTest(t, w, exportCity+"INSERT INTO etl_setting VALUES ('timezone', 'Pacific/Kiritimati');")
 	loc, err := time.LoadLocation("Pacific/Kiritimati")
 	if err != nil {
 		t.Skip(err)
 	}
 	before := time.Now().In(loc).Format(time.DateOnly)
-	res, err := w.ExportTables(context.Background(), t.TempDir(), ExportOptions{K: 2, ResearchID: testRID})
+	res, err := writeTables(context.Background(), w.Reader(), t.TempDir(), tablesOptions{k: 2, researchID: testRID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	after := time.Now().In(loc).Format(time.DateOnly)
-	if got := res.AsOf.Format(time.DateOnly); got != before && got != after {
+	if got := res.asOf.Format(time.DateOnly); got != before && got != after {
 		t.Errorf("as_of %s, want today in Kiritimati (%s)", got, before)
 	}
 	// Everyone but "ghost" has started by now.
-	if res.Persons != 12 {
-		t.Errorf("%d persons as of today, want 12", res.Persons)
+	if res.persons != 12 {
+		t.Errorf("%d persons as of today, want 12", res.persons)
 	}
 }
