@@ -40,7 +40,9 @@ type tablesOptions struct {
 	// memoryLimit, if set, is DuckDB's memory_limit while the release is
 	// built; the reader's own is restored after.
 	memoryLimit string
-	log         *slog.Logger
+	// log gets one line per table: rows, files, and the time to build and
+	// to write it (nil = discard).
+	log *slog.Logger
 }
 
 // column is one column as a reader of the release sees it.
