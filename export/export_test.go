@@ -152,6 +152,9 @@ func (c *city) readTruth(path string) error {
 		}
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		"SELECT DISTINCT university FROM dim_person WHERE university IS NOT NULL",
 		"SELECT DISTINCT major FROM dim_person WHERE major IS NOT NULL",
@@ -164,10 +167,16 @@ func (c *city) readTruth(path string) error {
 		}
 		for rows.Next() {
 			var s string
-			rows.Scan(&s)
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return err
+			}
 			c.exact = append(c.exact, s)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
 	rows, err = db.Query("SELECT DISTINCT person_key FROM fact_posting ORDER BY 1")
 	if err != nil {
@@ -175,10 +184,16 @@ func (c *city) readTruth(path string) error {
 	}
 	for rows.Next() {
 		var k string
-		rows.Scan(&k)
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return err
+		}
 		c.keys = append(c.keys, k)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	// The release's tables as of a day after everything: the warehouse's.
 	for table, q := range map[string]string{
 		"persons":     "SELECT count(DISTINCT person_key) FROM fact_posting",
@@ -751,7 +766,10 @@ func TestOptions(t *testing.T) {
 			}
 		})
 	}
-	ents, _ := os.ReadDir(out)
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ents) != 1 {
 		t.Errorf("%d entries in the export folder, want only the existing release", len(ents))
 	}

@@ -458,7 +458,11 @@ func TestTablesRefuse(t *testing.T) {
 			if !errors.Is(err, ErrRefused) {
 				t.Fatalf("error %v, want ErrRefused", err)
 			}
-			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			ents, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ents) != 0 {
 				t.Errorf("%d entries written", len(ents))
 			}
 			if n := queryInt(t, w, "SELECT count(*) FROM duckdb_tables() WHERE temporary"); n != 0 {
