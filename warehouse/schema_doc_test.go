@@ -3,7 +3,6 @@ package warehouse
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"fmt"
 	"maps"
 	"os"
@@ -150,29 +149,20 @@ type liveSchema struct {
 	tableMacs map[string]bool
 }
 
-// readLiveSchema reads the tables, views, columns and macros of db's main schema.
-func readLiveSchema(ctx context.Context, t *testing.T, db *sql.DB) liveSchema {
+// readLiveSchema reads the tables, views, columns and macros of the main
+// schema of the file r reads.
+func readLiveSchema(ctx context.Context, t *testing.T, r *Reader) liveSchema {
 	t.Helper()
 	s := liveSchema{relations: map[string][]schemaColumn{}, macros: map[string][]string{}, tableMacs: map[string]bool{}}
-	each := func(q string, fn func(*sql.Rows) error) {
-		rows, err := db.QueryContext(ctx, q)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		if err := rows.Err(); err != nil {
+	each := func(q string, fn func(Row) error) {
+		if err := r.Each(ctx, q, nil, fn); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
 	each(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal AND NOT temporary
 		UNION ALL
 		SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal AND NOT temporary`,
-		func(r *sql.Rows) error {
+		func(r Row) error {
 			var name string
 			if err := r.Scan(&name); err != nil {
 				return err
@@ -183,7 +173,7 @@ func readLiveSchema(ctx context.Context, t *testing.T, db *sql.DB) liveSchema {
 	each(`SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns()
 		WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
 		ORDER BY table_name, column_index`,
-		func(r *sql.Rows) error {
+		func(r Row) error {
 			var table string
 			var c schemaColumn
 			var nullable bool
@@ -204,7 +194,7 @@ func readLiveSchema(ctx context.Context, t *testing.T, db *sql.DB) liveSchema {
 	each(`SELECT function_name, function_type, array_to_string(parameters, ',') FROM duckdb_functions()
 		WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
 			AND function_type IN ('macro', 'table_macro')`,
-		func(r *sql.Rows) error {
+		func(r Row) error {
 			var name, kind, params string
 			if err := r.Scan(&name, &kind, &params); err != nil {
 				return err
@@ -226,30 +216,20 @@ func normaliseType(t string) string {
 
 // macroOutput describes a table macro's output columns, calling it with a
 // NULL for every parameter.
-func macroOutput(ctx context.Context, db *sql.DB, name string, params int) ([]schemaColumn, error) {
+func macroOutput(ctx context.Context, r *Reader, name string, params int) ([]schemaColumn, error) {
 	args := strings.TrimSuffix(strings.Repeat("NULL, ", params), ", ")
-	rows, err := db.QueryContext(ctx, fmt.Sprintf("DESCRIBE SELECT * FROM %s(%s)", name, args))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
 	var out []schemaColumn
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		out = append(out, schemaColumn{name: vals[0].String, typ: normaliseType(vals[1].String)})
-	}
-	return out, rows.Err()
+	err := r.Each(ctx, fmt.Sprintf("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM %s(%s))", name, args), nil,
+		func(row Row) error {
+			var c schemaColumn
+			if err := row.Scan(&c.name, &c.typ); err != nil {
+				return err
+			}
+			c.typ = normaliseType(c.typ)
+			out = append(out, c)
+			return nil
+		})
+	return out, err
 }
 
 // TestSchemaDoc holds docs/warehouse.md against a fresh warehouse and a
@@ -275,10 +255,10 @@ func TestSchemaDoc(t *testing.T) {
 		}
 		doc[o.name] = o
 	}
-	live := readLiveSchema(ctx, t, w.db)
+	live := readLiveSchema(ctx, t, w.Reader())
 
 	checkRelations(t, doc, live)
-	checkMacros(ctx, t, w.db, doc, live)
+	checkMacros(ctx, t, w.Reader(), doc, live)
 
 	// The snapshot holds every documented table but the private ones, and
 	// every macro.
@@ -286,7 +266,7 @@ func TestSchemaDoc(t *testing.T) {
 	if err := w.Publish(ctx, dst); err != nil {
 		t.Fatal(err)
 	}
-	snap, err := sql.Open("duckdb", dst+"?access_mode=read_only")
+	snap, err := OpenReader(ctx, dst)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +335,7 @@ func checkRelations(t *testing.T, doc map[string]*docObject, live liveSchema) {
 
 // checkMacros compares the documented macros with the live ones: names,
 // parameters and, for table macros, the output columns.
-func checkMacros(ctx context.Context, t *testing.T, db *sql.DB, doc map[string]*docObject, live liveSchema) {
+func checkMacros(ctx context.Context, t *testing.T, r *Reader, doc map[string]*docObject, live liveSchema) {
 	t.Helper()
 	for _, name := range slices.Sorted(maps.Keys(live.macros)) {
 		o, ok := doc[name]
@@ -373,7 +353,7 @@ func checkMacros(ctx context.Context, t *testing.T, db *sql.DB, doc map[string]*
 			}
 			continue
 		}
-		got, err := macroOutput(ctx, db, name, len(live.macros[name]))
+		got, err := macroOutput(ctx, r, name, len(live.macros[name]))
 		if err != nil {
 			t.Errorf("describe table macro %s: %v", name, err)
 			continue
