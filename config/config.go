@@ -1,4 +1,4 @@
-// Package config reads and validates the grassroots configuration file (CONTRACT §2).
+// Package config reads and validates the grassroots configuration file (README, Configuration).
 //
 // The file is decoded through yaml.Node, so that every problem carries its line: an
 // unknown key anywhere, a missing required key (at the line of the mapping that should
@@ -55,7 +55,7 @@ const (
 	FormatXLSX = "xlsx"
 )
 
-// RecordTypes are the county record types of CONTRACT §1, in the contract's order: the
+// RecordTypes are the county record types (docs/feeds.md), in load order: the
 // values allowed in source.record_types, and its default for mode: api.
 func RecordTypes() []string {
 	return []string{"ledger", "roles", "assessments", "vacancies", "quota", "subsidies"}
@@ -132,7 +132,7 @@ type Source struct {
 	Settle   time.Duration // a file changed more recently is left for the next run; default 10s
 	Archive  bool          // move loaded files to <Path>/archive/
 
-	// kind: http (CONTRACT §1.5)
+	// kind: http (README, Feeds)
 	URL         string        // exactly one of URL and URLs (URLs only with mode: file)
 	URLs        []string      //
 	Mode        string        // file | api; default file

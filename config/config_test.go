@@ -22,8 +22,8 @@ func testdataDir(t *testing.T) string {
 	return dir
 }
 
-// TestLoadContractExample loads the example of CONTRACT §2 with its http county turned
-// into a dir county (testdata/example_dir.yaml) and checks every field.
+// TestLoadContractExample loads the example configuration (testdata/example.yaml) with its
+// http county turned into a dir county (testdata/example_dir.yaml) and checks every field.
 func TestLoadContractExample(t *testing.T) {
 	dir := testdataDir(t)
 	c, err := Load("testdata/example_dir.yaml")
@@ -84,7 +84,7 @@ func TestLoadContractExample(t *testing.T) {
 	}
 }
 
-// TestLoadContractExampleHTTP loads the example of CONTRACT §2 as it is, with its
+// TestLoadContractExampleHTTP loads the example configuration (testdata/example.yaml) as it is, with its
 // county 140105 (line 20) pulled over HTTP in api mode.
 func TestLoadContractExampleHTTP(t *testing.T) {
 	c, err := Load("testdata/example.yaml")

@@ -269,7 +269,7 @@ func (d *decoder) dirSource(m *mapping, src *Source, s *seen) {
 	}
 }
 
-// httpSource decodes the keys of a kind: http source (CONTRACT §1.5).
+// httpSource decodes the keys of a kind: http source (README, Feeds; docs/feeds.md).
 func (d *decoder) httpSource(m *mapping, src *Source) {
 	isHTTP := src.Kind == KindHTTP
 	u, line := m.str("url", m.has("url"), "")

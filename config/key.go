@@ -11,7 +11,7 @@ import (
 // maxKeyFileBytes bounds what Key reads from key_file: a secret is a line, not a file.
 const maxKeyFileBytes = 4096
 
-// Key returns the secret for person_key (CONTRACT §1.3): the content of the environment
+// Key returns the secret for person_key (docs/design.md, Privacy): the content of the environment
 // variable named by key_env, or of the file named by key_file, trimmed of surrounding
 // white space, and at least MinSecretBytes long. A key_file must be a regular file that
 // neither group nor others may read or write (mode 0600 or 0400). Errors wrap ErrSecret
@@ -26,7 +26,7 @@ func (c *Config) Key() ([]byte, error) {
 	return nil, &secretError{msg: "neither key_env nor key_file is set"}
 }
 
-// ExportKey returns the researchers' export secret (CONTRACT §6) from the file named by
+// ExportKey returns the researchers' export secret (docs/design.md, The researchers' release) from the file named by
 // export.key_file or the environment variable named by export.key_env, with the same
 // rules as Key.
 func (c *Config) ExportKey() ([]byte, error) {

@@ -4,7 +4,7 @@
 // A DirSource lists a drop folder: settled files only, each with its SHA-256,
 // refusing symbolic links; when archiving, loaded files move to archive/ and
 // failed ones to failed/ with the reason beside them. An HTTPSource pulls a
-// county over HTTP (CONTRACT §1.5): files with ETag / Last-Modified, or a
+// county over HTTP (README, Feeds): files with ETag / Last-Modified, or a
 // paged API with an updated_since cursor, with retries, backoff and
 // Retry-After; a pull that fails half-way offers nothing, and the state to
 // remember (NewState) is the caller's to store once its load commits. Read

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Regions of CONTRACT §2.
+// Regions of the configuration (region: remote | developed).
 const (
 	regionRemote    = "remote"
 	regionDeveloped = "developed"
@@ -44,7 +44,7 @@ type countyPlan struct {
 	// plans, which take theirs from shapes.
 	shape *shape
 
-	// Rows that load with a finding (CONTRACT §1.4).
+	// Rows that load with a finding (docs/feeds.md, 发现代码).
 	genderMismatch, birthMismatch, overAge, bachelorOutside, overlap, overCap int
 
 	// Dirty rows: the column left empty and the column holding an unknown value.
@@ -95,7 +95,7 @@ var taiyuan = []countyPlan{
 		missingCol: colDegree, unknownCol: colDegree, unknownText: "大专"},
 }
 
-// townshipKind is the kind a township's code gives (CONTRACT §4).
+// townshipKind is the kind a township's code gives (docs/warehouse.md, dim_township).
 type townshipKind int
 
 const (

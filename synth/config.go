@@ -17,7 +17,7 @@ var areaWords = map[string][3]string{
 	ScaleNational: {`# 范围为全国：code 写 "00"，各县的区划代码不限开头；name 用于报表标题。`, "全国", "全国范围，不限开头"},
 }
 
-// writeConfig writes the configuration file (CONTRACT §2) for the area, with
+// writeConfig writes the configuration file (README, Configuration) for the area, with
 // Chinese comments explaining every key: it is the first thing a new user reads.
 func writeConfig(path string, a *area, served map[string]string) error {
 	words := areaWords[a.scale]

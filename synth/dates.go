@@ -19,7 +19,7 @@ var (
 	programmeStart = ymd(2019, 3, 1)
 	lastPreDay1    = ymd(2022, 6, 20) // the latest start of a posting in post on day1
 	census         = ymd(2022, 6, 30) // the annual vacancy census
-	day1           = ymd(2022, 7, 21) // the contract's reference day
+	day1           = ymd(2022, 7, 21) // the demo's reference day (the README's example queries use it)
 	day2           = ymd(2022, 12, 31)
 	recruitFrom    = ymd(2022, 8, 1) // open recruits after day1 start in this window
 	election2021   = ymd(2021, 5, 1) // the 2021 village election window
@@ -41,7 +41,7 @@ func (d date) addYears(n int) date { return fromTime(d.time().AddDate(n, 0, 0)) 
 func (d date) addMonths(n int) date { return fromTime(d.time().AddDate(0, n, 0)) }
 
 // inPost reports whether a posting from start to end (0: open) is in post on day:
-// start <= day and (no end or end > day), CONTRACT §4.
+// start <= day and (no end or end > day), as the metric macros define it (docs/warehouse.md).
 func inPost(start, end, day date) bool { return start <= day && (end == 0 || end > day) }
 
 func fromTime(t time.Time) date { return date(t.Unix() / 86400) }

@@ -10,7 +10,7 @@ import (
 	"github.com/grassroots-cn/grassroots/internal/idnum"
 )
 
-// Reject reason codes (CONTRACT §1.4).
+// Reject reason codes (docs/feeds.md, 拒绝原因).
 const (
 	rejBadIDFormat   = "bad_id_format"
 	rejBadIDChecksum = "bad_id_checksum"

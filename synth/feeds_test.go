@@ -18,7 +18,7 @@ import (
 	"github.com/grassroots-cn/grassroots/internal/idnum"
 )
 
-// normalise is CONTRACT §1.3's text normalisation, enough for the tests:
+// normalise is the text normalisation of docs/feeds.md (文本), enough for the tests:
 // NFKC, then trimmed of white space including U+3000 and U+00A0.
 func normalise(s string) string {
 	return strings.TrimSpace(strings.Trim(norm.NFKC.String(s), "\u3000\u00a0"))

@@ -6,7 +6,7 @@ import (
 	"github.com/grassroots-cn/grassroots/internal/idnum"
 )
 
-// TestModelRules checks that the model breaks CONTRACT §1.4's rules exactly
+// TestModelRules checks that the model breaks the row rules of docs/feeds.md exactly
 // where the feeds announce findings, and nowhere else.
 func TestModelRules(t *testing.T) {
 	res, m := generated(t, 1)
@@ -165,7 +165,7 @@ func TestDates(t *testing.T) {
 		t.Errorf("29 February plus a year is %v", got.time())
 	}
 	if !inPost(ymd(2022, 1, 1), ymd(2022, 7, 22), day1) || inPost(ymd(2022, 1, 1), day1, day1) || inPost(day1+1, 0, day1) {
-		t.Error("inPost disagrees with CONTRACT §4")
+		t.Error("inPost disagrees with the definition of in post on day D")
 	}
 }
 

@@ -41,7 +41,7 @@ var (
 	}
 )
 
-// politicalStatuses with their weights (CONTRACT §1.1 values).
+// politicalStatuses with their weights (the values of docs/feeds.md, 取值表).
 var politicalStatuses = []weighted[string]{
 	{"中共党员", 55}, {"中共预备党员", 10}, {"共青团员", 20}, {"群众", 12}, {"民主党派", 2}, {"无党派人士", 1},
 }

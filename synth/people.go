@@ -8,7 +8,7 @@ import (
 	"github.com/grassroots-cn/grassroots/internal/idnum"
 )
 
-// Canonical values (CONTRACT §1.1); each county writes them in its own words.
+// Canonical values (docs/feeds.md, 取值表); each county writes them in its own words.
 const (
 	chSpecial = "special_intro"
 	chOpen    = "open_recruit"

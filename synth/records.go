@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Role categories (CONTRACT §1.2).
+// Role categories (docs/feeds.md, 职务).
 const (
 	catSecretary = "secretary"
 	catCommittee = "committee"
@@ -54,7 +54,7 @@ type subsidy struct {
 	yuan   int
 }
 
-// Role words (CONTRACT §1.2), by village kind.
+// Role words (docs/feeds.md, 职务), by village kind.
 var (
 	secretaryWords = map[bool][]string{
 		false: {"党支部书记", "村(社区)党组织书记"},

@@ -19,7 +19,7 @@ const apiPageSize = 200
 // servedCounties are the counties a FeedServer serves over HTTP in
 // `grassroots demo --serve`: the first county kept in one workbook (its
 // file, mode: file) and the first kept as NDJSON (its feeds as the paged API
-// of CONTRACT §1.5, mode: api). In the city they are 小店区 (140105) and
+// of the README's Feeds section, mode: api). In the city they are 小店区 (140105) and
 // 晋源区 (140110); with Options.CSVOnly there are none.
 func servedCounties(a *area) (file, api string) {
 	for _, u := range a.units {

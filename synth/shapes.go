@@ -2,7 +2,7 @@ package synth
 
 import "strings"
 
-// recordType is a kind of row a county sends (CONTRACT §1).
+// recordType is a kind of row a county sends (docs/feeds.md).
 type recordType int
 
 const (
@@ -14,7 +14,7 @@ const (
 	rtSubsidies
 )
 
-// recordTypes are the county record types, in the contract's order.
+// recordTypes are the county record types, in the order of docs/feeds.md.
 var recordTypes = []recordType{rtLedger, rtRoles, rtAssessments, rtVacancies, rtQuota, rtSubsidies}
 
 // sheet is the record type's Chinese sheet name and file-name prefix.
@@ -27,7 +27,7 @@ func (rt recordType) english() string {
 	return [...]string{"ledger", "roles", "assessments", "vacancies", "quota", "subsidies"}[rt]
 }
 
-// Canonical column keys (CONTRACT §1.1-1.2), plus seq (序号) and notes (备注),
+// Canonical column keys (docs/feeds.md), plus seq (序号) and notes (备注),
 // which no record type has and a loader ignores.
 const (
 	colSeq           = "seq"
@@ -144,7 +144,7 @@ type shape struct {
 	encoding      string // the source encoding to put in the config, if not auto
 	zeroQuota     bool   // quota rows write 0, not an empty cell, for the number that does not apply
 	// noise: some ledger rows carry white space or full-width digits that
-	// text normalisation (CONTRACT §1.3) removes.
+	// text normalisation (docs/feeds.md, 文本) removes.
 	fullWidthIDs, paddedVillages, spacedNames bool
 	cols                                      [6][]column
 }
@@ -374,7 +374,7 @@ var shapes = map[string]*shape{
 }
 
 // vocab lists, per "column:canonical value", the words counties write: the
-// canonical English first, then the Chinese synonyms of CONTRACT §1.1-1.2.
+// canonical English first, then the Chinese synonyms of docs/feeds.md.
 var vocab = map[string][]string{
 	"degree:doctorate":             {"doctorate", "博士研究生", "博士"},
 	"degree:master":                {"master", "硕士研究生", "硕士", "研究生"},

@@ -26,7 +26,7 @@
 // counties only within a prefecture, so memory is bounded by the largest
 // prefecture whatever the scale. Prefectures are written in parallel and the
 // divisions file grows in code order as each is done. synth knows nothing of
-// the pipeline's internals: it writes files that CONTRACT §1 describes.
+// the pipeline's internals: it writes files that docs/feeds.md describes.
 package synth
 
 import (
@@ -83,15 +83,15 @@ type CountyFeed struct {
 	// subsidies) to its data rows, dirty rows and duplicates included.
 	Rows       map[string]int
 	Duplicates int // exact duplicate rows (the same row twice in one file)
-	// Rejects maps a reject reason code (CONTRACT §1.4) to the rows that must be rejected.
+	// Rejects maps a reject reason code (docs/feeds.md, 拒绝原因) to the rows that must be rejected.
 	Rejects map[string]int
 	// Findings maps a finding code to the findings loading these rows must produce.
 	Findings map[string]int
 }
 
 // Expect is the truth about the synthetic city, province or country,
-// computed from the generator's model. "In post on day D" and "the village universe on D" are as CONTRACT §4
-// defines them.
+// computed from the generator's model. "In post on day D" and "the village
+// universe on D" are as docs/warehouse.md defines them.
 type Expect struct {
 	Villages          int // village universe on 2022-07-21
 	Townships         int

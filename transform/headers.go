@@ -6,7 +6,8 @@ import (
 )
 
 // A column is one canonical input column of a record type: the canonical
-// English name and the Chinese headers (with synonyms) of CONTRACT §1.1-§1.2.
+// English name and the Chinese headers (with synonyms) that docs/feeds.md lists
+// (transform/feeds_doc_test.go keeps the two equal).
 type column struct {
 	name     string
 	headers  []string

@@ -1,7 +1,8 @@
 // Package transform turns raw rows into canonical record batches: it matches
-// headers (CONTRACT §1.1-§1.2), parses and checks values (§1.3), resolves
-// villages, derives person_key, and accounts for every input row as staged,
-// duplicate or rejected (§1.4), with row-level findings.
+// headers, parses and checks values, resolves villages, derives person_key,
+// and accounts for every input row as staged, duplicate or rejected, with
+// row-level findings. docs/feeds.md describes all of it for the counties: the
+// headers, the value rules, and every reject reason and finding code.
 //
 // It knows nothing of where files come from or of DuckDB: batches go to a Sink.
 package transform
@@ -253,7 +254,7 @@ func (f *File) endSheet(ctx context.Context) error {
 			what = fmt.Sprintf("sheet %q", s.name)
 		}
 		return f.n.finding(ctx, 0, finding{code: "unknown_record_type", severity: "warning",
-			detail: fmt.Sprintf("%s: %s is not a record type of CONTRACT §1; its %d rows were not read", f.uri, what, s.skipped)})
+			detail: fmt.Sprintf("%s: %s is not a record type (docs/feeds.md); its %d rows were not read", f.uri, what, s.skipped)})
 	}
 	if s.hdr == nil && len(s.pending) > 0 {
 		return f.decideHeader(ctx, s, true)

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// An enum maps the words a county may write to a canonical code (CONTRACT §1).
+// An enum maps the words a county may write to a canonical code (docs/feeds.md, 取值表).
 // Keys are normalised text; the canonical English codes themselves match too.
 type enum map[string]string
 
@@ -86,7 +86,7 @@ var (
 	})
 )
 
-// mapEndReason maps a non-empty reason; anything unlisted is "other" (CONTRACT §1.1).
+// mapEndReason maps a non-empty reason; anything unlisted is "other", not a reject.
 func mapEndReason(s string) string {
 	if v, ok := endReasons.lookup(s); ok {
 		return v
@@ -94,7 +94,7 @@ func mapEndReason(s string) string {
 	return "other"
 }
 
-// Role categories (CONTRACT §1.2).
+// Role categories (docs/feeds.md, 职务); a secretary also counts as a committee member.
 const (
 	roleSecretary          = "secretary"
 	roleCommittee          = "committee"

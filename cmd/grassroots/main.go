@@ -18,7 +18,7 @@ import (
 	"github.com/grassroots-cn/grassroots/config"
 )
 
-// Exit statuses (CONTRACT §3).
+// Exit statuses, as the README's Commands section lists them.
 const (
 	exitOK      = 0
 	exitFailed  = 1

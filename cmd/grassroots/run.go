@@ -50,7 +50,9 @@ func (a *app) runPipeline(ctx context.Context, cfg *config.Config, counties []st
 	return res, err
 }
 
-// runStatus turns a result into the exit status of CONTRACT §3.
+// runStatus turns a result into the exit status (README, Commands):
+// exitFailed when every load or the village list failed, exitPartial when
+// some counties failed and the others loaded, else nil (exit 0).
 func runStatus(res *pipeline.Result) error {
 	failed := res.Failed()
 	total := len(res.Counties) + 1

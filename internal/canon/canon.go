@@ -11,10 +11,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
-// RecordType names one kind of row a county sends (CONTRACT §1).
+// RecordType names one kind of row a county sends (docs/feeds.md).
 type RecordType string
 
-// The record types of CONTRACT §1, plus the city-level divisions list and the
+// The record types a county sends (docs/feeds.md), plus the city-level divisions list and the
 // two bookkeeping streams produced while normalising (rejects, findings).
 const (
 	Ledger      RecordType = "ledger"
@@ -31,7 +31,7 @@ const (
 // CountyTypes are the record types a county feed may hold, in load order.
 var CountyTypes = []RecordType{Ledger, Roles, Assessments, Vacancies, Quota, Subsidies}
 
-// sheetNames are the Chinese sheet names (and file-name prefixes) of CONTRACT §1.
+// sheetNames are the Chinese sheet names (and file-name prefixes) of the record types (docs/feeds.md).
 var sheetNames = map[RecordType]string{
 	Ledger:      "人员台账",
 	Roles:       "任职记录",

@@ -1,6 +1,6 @@
 package canon
 
-// Township kinds by the three digits after the county code (CONTRACT §4): the
+// Township kinds by the three digits after the county code (docs/warehouse.md, dim_township): the
 // national statistical division code gives 001-099 to streets (街道), 100-199 to
 // towns (镇), 200-399 to townships (乡) and 400-599 to units like townships
 // (类似乡级单位: development zones, farms).

@@ -1,4 +1,4 @@
-// Package dates reads the dates that county feeds hold (contract §1.3) and
+// Package dates reads the dates that county feeds hold (docs/feeds.md, 日期) and
 // converts them to and from Arrow's date32, days since 1970-01-01.
 //
 // A date is a civil date: Parse returns midnight UTC of the date as written,

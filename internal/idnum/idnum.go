@@ -6,7 +6,7 @@
 // upgrades them to 18.
 //
 // Area codes are not checked: they are fixed when a number is issued and
-// divisions change afterwards (contract §1.3).
+// divisions change afterwards (docs/feeds.md, 身份证号).
 //
 // ID numbers are personal data: no error from this package holds one.
 package idnum

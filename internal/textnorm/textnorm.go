@@ -1,5 +1,5 @@
-// Package textnorm normalises the text of county feeds as the contract
-// (§1.3) requires: Unicode NFKC, so that full-width letters, digits and
+// Package textnorm normalises the text of county feeds as docs/feeds.md
+// (文本) describes: Unicode NFKC, so that full-width letters, digits and
 // brackets become half-width, and trimming of all white space, including the
 // ideographic space U+3000 and the no-break space U+00A0.
 //
