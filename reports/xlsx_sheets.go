@@ -3,8 +3,6 @@ package reports
 import (
 	"fmt"
 	"time"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // The sheet names of the workbook, in order.
@@ -27,7 +25,7 @@ const (
 const xlsxDaysPerMonth = 30.4375
 
 // xlsxTables returns the sheets of the workbook, in order.
-func xlsxTables(d *warehouse.ReportData) []xlsxTable {
+func xlsxTables(d *ReportData) []xlsxTable {
 	return []xlsxTable{
 		xlsxHeadline(d),
 		xlsxCounties(d),
@@ -119,7 +117,7 @@ const xlsxNever = "从未"
 
 // Sections.
 
-func xlsxHeadline(d *warehouse.ReportData) xlsxTable {
+func xlsxHeadline(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetHeadline,
 		caption: "核心指标",
@@ -152,7 +150,7 @@ func xlsxHeadline(d *warehouse.ReportData) xlsxTable {
 // xlsxCoverageRateCol is the column (from 1) of 覆盖率 on 县区覆盖.
 const xlsxCoverageRateCol = 6
 
-func xlsxCounties(d *warehouse.ReportData) xlsxTable {
+func xlsxCounties(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetCounties,
 		caption: "县区覆盖情况",
@@ -167,7 +165,7 @@ func xlsxCounties(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxTownships(d *warehouse.ReportData) xlsxTable {
+func xlsxTownships(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetTownships,
 		caption: "乡镇（街道）覆盖情况",
@@ -184,7 +182,7 @@ func xlsxTownships(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxRegions(d *warehouse.ReportData) xlsxTable {
+func xlsxRegions(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetRegions,
 		caption: "偏远与发达地区对比",
@@ -206,7 +204,7 @@ func xlsxRegions(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxRetention(d *warehouse.ReportData) xlsxTable {
+func xlsxRetention(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetRetention,
 		caption: "留任情况",
@@ -231,7 +229,7 @@ const (
 	xlsxSurvivalRateCol    = 7
 )
 
-func xlsxSurvival(d *warehouse.ReportData) xlsxTable {
+func xlsxSurvival(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetSurvival,
 		caption: "在岗生存曲线（Kaplan–Meier）",
@@ -251,14 +249,14 @@ func xlsxSurvival(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxExits(d *warehouse.ReportData) xlsxTable {
+func xlsxExits(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetExits,
 		caption: "离岗原因",
 		header:  []string{"层级", "代码", "名称", "离岗原因", "原因代码", "人数", "占比"},
 		notes:   []string{"占比为该原因人数占同一全市或县区离岗总人数的比例。"},
 	}
-	add := func(level string, rows []warehouse.ExitRow) {
+	add := func(level string, rows []ExitRow) {
 		total := map[string]int64{}
 		for _, e := range rows {
 			total[e.Code] += e.Exits
@@ -279,7 +277,7 @@ func xlsxExits(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxPromotions(d *warehouse.ReportData) xlsxTable {
+func xlsxPromotions(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetPromotions,
 		caption: "晋升情况",
@@ -297,7 +295,7 @@ func xlsxPromotions(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxQuota(d *warehouse.ReportData) xlsxTable {
+func xlsxQuota(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetQuota,
 		caption: fmt.Sprintf("%d年度编制使用情况", d.QuotaYear),
@@ -315,7 +313,7 @@ func xlsxQuota(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxUncovered(d *warehouse.ReportData) xlsxTable {
+func xlsxUncovered(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetUncovered,
 		caption: "待补充村（社区）名单",
@@ -331,7 +329,7 @@ func xlsxUncovered(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxFreshness(d *warehouse.ReportData) xlsxTable {
+func xlsxFreshness(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetFreshness,
 		caption: "数据源时效",
@@ -350,7 +348,7 @@ func xlsxFreshness(d *warehouse.ReportData) xlsxTable {
 // city's village list.
 const xlsxCityList = "全市村（社区）名录"
 
-func xlsxQuality(d *warehouse.ReportData) xlsxTable {
+func xlsxQuality(d *ReportData) xlsxTable {
 	t := xlsxTable{
 		sheet:   xlsxSheetQuality,
 		caption: "数据质量（历次运行累计）",
