@@ -55,6 +55,12 @@ type htmlView struct {
 	AsOf, PrevAsOf, YearAgoAsOf string
 	ECharts                     template.JS
 
+	// From the sections: titles and table heads by section key, the
+	// words of the headline's cards and of the total rows.
+	Titles map[string]string
+	Heads  map[string]template.HTML
+	Words  map[string]string
+
 	Headline        []htmlFigure
 	Counties        []htmlCoverage
 	TownshipGroups  []htmlTownshipGroup
@@ -171,6 +177,7 @@ func htmlBuildView(d *ReportData) (*htmlView, error) {
 		QuotaYear:   d.QuotaYear,
 	}
 	v.Summary = htmlSummary(d)
+	htmlBuildSections(v)
 	for _, f := range d.Headline {
 		v.Headline = append(v.Headline, htmlFormatFigure(f))
 	}
@@ -184,6 +191,24 @@ func htmlBuildView(d *ReportData) (*htmlView, error) {
 	htmlBuildFreshness(v, d)
 	htmlBuildQuality(v, d)
 	return v, htmlBuildCharts(v, d)
+}
+
+// htmlBuildSections fills the titles and table heads of the sections (the
+// county table of exits, whose columns depend on the data, is left to
+// htmlBuildExits) and the words of the cards and totals.
+func htmlBuildSections(v *htmlView) {
+	v.Titles = map[string]string{"chapter_coverage": chapterCoverage, "chapter_retention": chapterRetention}
+	v.Heads = map[string]template.HTML{}
+	for _, s := range sections {
+		v.Titles[s.key] = s.title
+		if s.html != nil && s != secExitsCounty {
+			v.Heads[s.key] = htmlHead(s.cols(s.html))
+		}
+	}
+	v.Words = map[string]string{"total": wTotal}
+	for _, c := range secHeadline.columns {
+		v.Words[c.key] = c.name
+	}
 }
 
 // htmlTitle is "太原市“一村（社区）一名研究生”工作月报 2022年7月".
@@ -313,7 +338,7 @@ func htmlBuildRetention(v *htmlView, d *ReportData) {
 		label := r.Name
 		switch r.Level {
 		case "city":
-			label = "全市"
+			label = wCity
 		case "region":
 			label = regionLabel(r.Code)
 		}
@@ -361,10 +386,13 @@ func htmlBuildExits(v *htmlView, d *ReportData) {
 		}
 	}
 	col := map[string]int{}
+	head := []column{secExitsCounty.column("county")}
 	for i, r := range reasons {
 		col[r] = i
 		v.ExitReasons = append(v.ExitReasons, exitLabel(r))
+		head = append(head, num(r, exitLabel(r)))
 	}
+	v.Heads[secExitsCounty.key] = htmlHead(append(head, secExitsCounty.column("total")))
 	type county struct {
 		name   string
 		counts []int64
@@ -396,7 +424,7 @@ func htmlBuildPromotions(v *htmlView, d *ReportData) {
 	for _, p := range d.Promotions {
 		name := htmlOr(p.Name, p.Code)
 		if p.Level == "city" {
-			name = "全市"
+			name = wCity
 		}
 		v.Promotions = append(v.Promotions, htmlPromotion{
 			Name: name, City: p.Level == "city",
@@ -417,7 +445,7 @@ func htmlBuildQuota(v *htmlView, d *ReportData) {
 	for _, q := range d.Quota {
 		name := htmlOr(q.Name, q.Code)
 		if q.Level == "city" {
-			name = "全市"
+			name = wCity
 		}
 		usage := "—"
 		if q.QuotaTotal > 0 {
@@ -483,7 +511,11 @@ func htmlBuildFreshness(v *htmlView, d *ReportData) {
 func htmlBuildQuality(v *htmlView, d *ReportData) {
 	var rejects, findings int64
 	for _, q := range d.Quality {
-		row := htmlQuality{County: htmlOr(q.CountyName, q.County), Label: qualityLabel(q.Code), Code: q.Code,
+		county := htmlOr(q.CountyName, q.County)
+		if q.County == "" && county == "" {
+			county = cityList
+		}
+		row := htmlQuality{County: county, Label: qualityLabel(q.Code), Code: q.Code,
 			Severity: severityLabel(q.Severity), Count: htmlInt(q.Count)}
 		if q.Kind == "reject" {
 			v.Rejects = append(v.Rejects, row)

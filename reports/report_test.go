@@ -151,7 +151,7 @@ func TestReportAgainstMacros(t *testing.T) {
 	}
 	for i, c := range counties {
 		r := 3 + i
-		got := []string{cell(r, "县区代码"), cell(r, "县区"), cell(r, "村（社区）数"), cell(r, "已覆盖"), cell(r, "在岗研究生")}
+		got := []string{cell(r, "县（市、区）代码"), cell(r, "县（市、区）"), cell(r, "村（社区）数"), cell(r, "已覆盖"), cell(r, "在岗研究生")}
 		want := []string{c.code, c.name, fmt.Sprint(c.villages), fmt.Sprint(c.covered), fmt.Sprint(c.inPost)}
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("workbook row %d: %v, macro %v", r, got, want)

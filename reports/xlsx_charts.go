@@ -64,7 +64,7 @@ func xlsxCoverageChart(f *excelize.File, d *ReportData) error {
 		Type: excelize.Col,
 		Series: []excelize.ChartSeries{{
 			Name:       xlsxRange(sh, xlsxCoverageRateCol, xlsxHeaderRow, xlsxCoverageRateCol, xlsxHeaderRow),
-			Categories: xlsxRange(sh, 2, first, 2, last),
+			Categories: xlsxRange(sh, xlsxCountyNameCol, first, xlsxCountyNameCol, last),
 			Values:     xlsxRange(sh, xlsxCoverageRateCol, first, xlsxCoverageRateCol, last),
 			Fill:       xlsxSolid("2E75B6"),
 		}},
