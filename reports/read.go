@@ -104,142 +104,13 @@ func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 	r.async(func() { before = r.figures(prev) })
 	r.async(func() { yearBefore = r.figures(yearAgo) })
 
-	r.async(func() {
-		r.each(`SELECT level, code, coalesce(name, ''), coalesce(region, ''), villages, covered, coverage_rate, graduates_in_post
-		FROM coverage(?::DATE) WHERE level IN ('county', 'township')`, []any{asOf}, func(rows Row) error {
-			var level string
-			var c CoverageRow
-			if err := rows.Scan(&level, &c.Code, &c.Name, &c.Region, &c.Villages, &c.Covered, &c.CoverageRate, &c.GraduatesInPost); err != nil {
-				return err
-			}
-			if level == "county" {
-				d.Counties = append(d.Counties, c)
-			} else {
-				d.Townships = append(d.Townships, c)
-			}
-			return nil
-		})
-	})
-
-	r.async(func() {
-		r.each(`SELECT region, villages, covered, graduates_in_post, coverage_rate, per_100_villages, retention_12m
-		FROM region_balance(?::DATE)`, []any{asOf}, func(rows Row) error {
-			var x RegionRow
-			err := rows.Scan(&x.Region, &x.Villages, &x.Covered, &x.GraduatesInPost, &x.CoverageRate, &x.PerHundred, &x.Retention12m)
-			d.Regions = append(d.Regions, x)
-			return err
-		})
-	})
-
-	r.async(func() {
-		r.each(`SELECT a.level, a.code, coalesce(a.name, ''), a.cohort, a.retained, a.retention_rate,
-			coalesce(b.cohort, 0), coalesce(b.retained, 0), b.retention_rate
-		FROM retention(?::DATE, 12) a
-		LEFT JOIN retention(?::DATE, 24) b ON b.level = a.level AND b.code = a.code
-		WHERE a.level IN ('city', 'region')`, []any{asOf, asOf}, func(rows Row) error {
-			var x RetentionRow
-			err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Cohort12, &x.Retained12, &x.Rate12, &x.Cohort24, &x.Retained24, &x.Rate24)
-			d.Retention = append(d.Retention, x)
-			return err
-		})
-	})
-
-	byStratum := map[string]int{}
-	r.async(func() {
-		r.each(`SELECT stratum, day, at_risk, exits, censored, survival, std_err FROM survival(?::DATE)`, []any{asOf}, func(rows Row) error {
-			var s string
-			var p SurvivalPoint
-			if err := rows.Scan(&s, &p.Day, &p.AtRisk, &p.Exits, &p.Censored, &p.Survival, &p.StdErr); err != nil {
-				return err
-			}
-			i, ok := byStratum[s]
-			if !ok {
-				i = len(d.Survival)
-				byStratum[s] = i
-				d.Survival = append(d.Survival, SurvivalSeries{Stratum: s})
-			}
-			d.Survival[i].Points = append(d.Survival[i].Points, p)
-			return nil
-		})
-	})
-
-	r.async(func() {
-		r.each(`SELECT level, code, coalesce(name, ''), end_reason, exits FROM exits(?::DATE) WHERE level IN ('city', 'county')`,
-			[]any{asOf}, func(rows Row) error {
-				var level string
-				var x ExitRow
-				if err := rows.Scan(&level, &x.Code, &x.Name, &x.Reason, &x.Exits); err != nil {
-					return err
-				}
-				if level == "city" {
-					d.Exits = append(d.Exits, x)
-				} else {
-					d.ExitsCounty = append(d.ExitsCounty, x)
-				}
-				return nil
-			})
-	})
-
-	r.async(func() {
-		r.each(`SELECT level, code, coalesce(name, ''), graduates, committee_members, party_secretaries, township_leaders,
-			committee_rate, secretary_rate, median_months_to_committee
-		FROM promotions(?::DATE) WHERE level IN ('city', 'county')`, []any{asOf}, func(rows Row) error {
-			var x PromotionRow
-			err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Graduates, &x.Committee, &x.Secretaries, &x.TownshipLeaders,
-				&x.CommitteeRate, &x.SecretaryRate, &x.MedianMonthsToCommittee)
-			d.Promotions = append(d.Promotions, x)
-			return err
-		})
-	})
-
-	r.async(func() {
-		r.each(`SELECT level, code, coalesce(name, ''), township_quota, county_pool, quota_total, posts_township, posts_county_pool, posts_total, unfilled
-		FROM quota_usage(?) WHERE level IN ('city', 'county')`, []any{d.QuotaYear}, func(rows Row) error {
-			var x QuotaRow
-			err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.TownshipQuota, &x.CountyPool, &x.QuotaTotal, &x.PostsTownship,
-				&x.PostsCountyPool, &x.PostsTotal, &x.Unfilled)
-			d.Quota = append(d.Quota, x)
-			return err
-		})
-	})
-
-	r.async(func() {
-		r.each(`SELECT village_code, village_name, coalesce(township_name, ''), county_name, region, uncovered_days, vacancy_reported
-		FROM uncovered_villages(?::DATE)`, []any{asOf}, func(rows Row) error {
-			var x UncoveredRow
-			err := rows.Scan(&x.VillageCode, &x.VillageName, &x.TownshipName, &x.CountyName, &x.Region, &x.UncoveredDays, &x.VacancyReported)
-			d.Uncovered = append(d.Uncovered, x)
-			return err
-		})
-	})
-
-	r.async(func() {
-		r.each(`SELECT county_code, county_name,
-			coalesce(strftime(timezone(coalesce(city_setting('timezone'), 'Asia/Shanghai'), last_success), '%Y-%m-%d %H:%M'), ''),
-			coalesce(strftime(timezone(coalesce(city_setting('timezone'), 'Asia/Shanghai'), last_new_file), '%Y-%m-%d %H:%M'), ''),
-			hours_since_success, stale
-		FROM source_freshness()`, nil, func(rows Row) error {
-			var x FreshnessRow
-			err := rows.Scan(&x.County, &x.Name, &x.LastSuccess, &x.LastNewFile, &x.HoursSinceSuccess, &x.Stale)
-			d.Freshness = append(d.Freshness, x)
-			return err
-		})
-	})
-
-	r.async(func() {
-		r.each(`SELECT coalesce(county_code, ''), county_name, kind, code, coalesce(severity, ''), count
-		FROM data_quality()`, nil, func(rows Row) error {
-			var x QualityRow
-			var name *string
-			err := rows.Scan(&x.County, &name, &x.Kind, &x.Code, &x.Severity, &x.Count)
-			x.CountyName = cityList
-			if name != nil {
-				x.CountyName = *name
-			}
-			d.Quality = append(d.Quality, x)
-			return err
-		})
-	})
+	// Each section writes only its own fields of d.
+	for _, section := range []func(*reportReader, *ReportData, time.Time){
+		readCoverage, readRegions, readRetention, readSurvival, readExits,
+		readPromotions, readQuota, readUncovered, readFreshness, readQuality,
+	} {
+		r.async(func() { section(r, d, asOf) })
+	}
 	r.wait()
 	names := map[string]string{}
 	for _, c := range d.Counties {
@@ -258,6 +129,153 @@ func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 		return nil, fmt.Errorf("reports: read %s: %w", period, r.err)
 	}
 	return d, nil
+}
+
+// readCoverage reads coverage by county and township.
+func readCoverage(r *reportReader, d *ReportData, asOf time.Time) {
+	r.each(`SELECT level, code, coalesce(name, ''), coalesce(region, ''), villages, covered, coverage_rate, graduates_in_post
+	FROM coverage(?::DATE) WHERE level IN ('county', 'township')`, []any{asOf}, func(rows Row) error {
+		var level string
+		var c CoverageRow
+		if err := rows.Scan(&level, &c.Code, &c.Name, &c.Region, &c.Villages, &c.Covered, &c.CoverageRate, &c.GraduatesInPost); err != nil {
+			return err
+		}
+		if level == "county" {
+			d.Counties = append(d.Counties, c)
+		} else {
+			d.Townships = append(d.Townships, c)
+		}
+		return nil
+	})
+}
+
+// readRegions reads region_balance.
+func readRegions(r *reportReader, d *ReportData, asOf time.Time) {
+	r.each(`SELECT region, villages, covered, graduates_in_post, coverage_rate, per_100_villages, retention_12m
+	FROM region_balance(?::DATE)`, []any{asOf}, func(rows Row) error {
+		var x RegionRow
+		err := rows.Scan(&x.Region, &x.Villages, &x.Covered, &x.GraduatesInPost, &x.CoverageRate, &x.PerHundred, &x.Retention12m)
+		d.Regions = append(d.Regions, x)
+		return err
+	})
+}
+
+// readRetention reads retention at 12 and 24 months of the city and the regions.
+func readRetention(r *reportReader, d *ReportData, asOf time.Time) {
+	r.each(`SELECT a.level, a.code, coalesce(a.name, ''), a.cohort, a.retained, a.retention_rate,
+		coalesce(b.cohort, 0), coalesce(b.retained, 0), b.retention_rate
+	FROM retention(?::DATE, 12) a
+	LEFT JOIN retention(?::DATE, 24) b ON b.level = a.level AND b.code = a.code
+	WHERE a.level IN ('city', 'region')`, []any{asOf, asOf}, func(rows Row) error {
+		var x RetentionRow
+		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Cohort12, &x.Retained12, &x.Rate12, &x.Cohort24, &x.Retained24, &x.Rate24)
+		d.Retention = append(d.Retention, x)
+		return err
+	})
+}
+
+// readSurvival reads the survival curve of each stratum.
+func readSurvival(r *reportReader, d *ReportData, asOf time.Time) {
+	byStratum := map[string]int{}
+	r.each(`SELECT stratum, day, at_risk, exits, censored, survival, std_err FROM survival(?::DATE)`, []any{asOf}, func(rows Row) error {
+		var s string
+		var p SurvivalPoint
+		if err := rows.Scan(&s, &p.Day, &p.AtRisk, &p.Exits, &p.Censored, &p.Survival, &p.StdErr); err != nil {
+			return err
+		}
+		i, ok := byStratum[s]
+		if !ok {
+			i = len(d.Survival)
+			byStratum[s] = i
+			d.Survival = append(d.Survival, SurvivalSeries{Stratum: s})
+		}
+		d.Survival[i].Points = append(d.Survival[i].Points, p)
+		return nil
+	})
+}
+
+// readExits reads exits of the city and the counties by reason.
+func readExits(r *reportReader, d *ReportData, asOf time.Time) {
+	r.each(`SELECT level, code, coalesce(name, ''), end_reason, exits FROM exits(?::DATE) WHERE level IN ('city', 'county')`,
+		[]any{asOf}, func(rows Row) error {
+			var level string
+			var x ExitRow
+			if err := rows.Scan(&level, &x.Code, &x.Name, &x.Reason, &x.Exits); err != nil {
+				return err
+			}
+			if level == "city" {
+				d.Exits = append(d.Exits, x)
+			} else {
+				d.ExitsCounty = append(d.ExitsCounty, x)
+			}
+			return nil
+		})
+}
+
+// readPromotions reads promotions of the city and the counties.
+func readPromotions(r *reportReader, d *ReportData, asOf time.Time) {
+	r.each(`SELECT level, code, coalesce(name, ''), graduates, committee_members, party_secretaries, township_leaders,
+		committee_rate, secretary_rate, median_months_to_committee
+	FROM promotions(?::DATE) WHERE level IN ('city', 'county')`, []any{asOf}, func(rows Row) error {
+		var x PromotionRow
+		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Graduates, &x.Committee, &x.Secretaries, &x.TownshipLeaders,
+			&x.CommitteeRate, &x.SecretaryRate, &x.MedianMonthsToCommittee)
+		d.Promotions = append(d.Promotions, x)
+		return err
+	})
+}
+
+// readQuota reads the quota of the year of the period.
+func readQuota(r *reportReader, d *ReportData, _ time.Time) {
+	r.each(`SELECT level, code, coalesce(name, ''), township_quota, county_pool, quota_total, posts_township, posts_county_pool, posts_total, unfilled
+	FROM quota_usage(?) WHERE level IN ('city', 'county')`, []any{d.QuotaYear}, func(rows Row) error {
+		var x QuotaRow
+		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.TownshipQuota, &x.CountyPool, &x.QuotaTotal, &x.PostsTownship,
+			&x.PostsCountyPool, &x.PostsTotal, &x.Unfilled)
+		d.Quota = append(d.Quota, x)
+		return err
+	})
+}
+
+// readUncovered reads the replenishment list.
+func readUncovered(r *reportReader, d *ReportData, asOf time.Time) {
+	r.each(`SELECT village_code, village_name, coalesce(township_name, ''), county_name, region, uncovered_days, vacancy_reported
+	FROM uncovered_villages(?::DATE)`, []any{asOf}, func(rows Row) error {
+		var x UncoveredRow
+		err := rows.Scan(&x.VillageCode, &x.VillageName, &x.TownshipName, &x.CountyName, &x.Region, &x.UncoveredDays, &x.VacancyReported)
+		d.Uncovered = append(d.Uncovered, x)
+		return err
+	})
+}
+
+// readFreshness reads the freshness of every county's feed.
+func readFreshness(r *reportReader, d *ReportData, _ time.Time) {
+	r.each(`SELECT county_code, county_name,
+		coalesce(strftime(timezone(coalesce(city_setting('timezone'), 'Asia/Shanghai'), last_success), '%Y-%m-%d %H:%M'), ''),
+		coalesce(strftime(timezone(coalesce(city_setting('timezone'), 'Asia/Shanghai'), last_new_file), '%Y-%m-%d %H:%M'), ''),
+		hours_since_success, stale
+	FROM source_freshness()`, nil, func(rows Row) error {
+		var x FreshnessRow
+		err := rows.Scan(&x.County, &x.Name, &x.LastSuccess, &x.LastNewFile, &x.HoursSinceSuccess, &x.Stale)
+		d.Freshness = append(d.Freshness, x)
+		return err
+	})
+}
+
+// readQuality reads rejects and findings by county and reason.
+func readQuality(r *reportReader, d *ReportData, _ time.Time) {
+	r.each(`SELECT coalesce(county_code, ''), county_name, kind, code, coalesce(severity, ''), count
+	FROM data_quality()`, nil, func(rows Row) error {
+		var x QualityRow
+		var name *string
+		err := rows.Scan(&x.County, &name, &x.Kind, &x.Code, &x.Severity, &x.Count)
+		x.CountyName = cityList
+		if name != nil {
+			x.CountyName = *name
+		}
+		d.Quality = append(d.Quality, x)
+		return err
+	})
 }
 
 // figures reads the headline figures of the city on one day, by key.
