@@ -468,9 +468,9 @@ func htmlBuildUncovered(v *htmlView, d *ReportData) {
 		if u.UncoveredDays != nil {
 			days = htmlInt(*u.UncoveredDays)
 		}
-		vacancy := "否"
+		vacancy := wNotSo
 		if u.VacancyReported {
-			vacancy = "是"
+			vacancy = wYes
 			reported++
 		}
 		v.Uncovered = append(v.Uncovered, htmlUncovered{

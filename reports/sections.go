@@ -150,11 +150,11 @@ var (
 			centred("severity", wSeverity), num("rows", wRows)},
 		xlsx: []string{"county_code", "county", "kind", "reason_or_finding", "code", "severity", "rows"},
 	}
-	secRejects = &section{key: "rejects", title: "拒收记录",
+	secRejects = &section{key: "rejects", title: wRejects,
 		columns: []column{text("county", wCounty), text("reject_reason", wRejectReason), num("rows", wRows)},
 		html:    []string{"county", "reject_reason", "rows"},
 	}
-	secFindings = &section{key: "findings", title: "数据问题",
+	secFindings = &section{key: "findings", title: wFindings,
 		columns: []column{text("county", wCounty), text("finding", wFinding), centred("severity", wSeverity), num("rows", wRows)},
 		html:    []string{"county", "finding", "severity", "rows"},
 	}

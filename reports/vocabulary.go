@@ -2,19 +2,21 @@ package reports
 
 import "strings"
 
-// The report's vocabulary: every name the report shows, in Chinese, in one
-// place, so that the same thing has the same name in the HTML and in the
-// workbook.
+// The report's vocabulary: the Chinese names of the things the report
+// shows (its figures, the labels of the codes in its data, the words of its
+// titles and column headings), each in one place, so that the same thing
+// has the same name in the HTML and in the workbook. The renderers keep
+// only their sentences (notes, summaries) and the labels of their charts.
 
 // headlineFigures are the report's headline figures, in order: key (the
 // figure's stable name), label and kind (count, rate or ratio).
 var headlineFigures = []struct{ key, label, kind string }{
 	{"villages", "村（社区）总数", "count"},
 	{"covered", "已覆盖村（社区）", "count"},
-	{"coverage_rate", "覆盖率", "rate"},
-	{"graduates_in_post", "在岗研究生", "count"},
+	{"coverage_rate", wCoverageRate, "rate"},
+	{"graduates_in_post", wInPost, "count"},
 	{"uncovered", "待补充村（社区）", "count"},
-	{"retention_12m", "12个月留任率", "rate"},
+	{"retention_12m", wRetention12m, "rate"},
 	{"remote_to_developed_coverage", "偏远÷发达地区覆盖率", "ratio"},
 	{"committee_members", "进入村（社区）“两委”", "count"},
 	{"party_secretaries", "任村（社区）党组织书记", "count"},
@@ -31,13 +33,13 @@ const cityList = "全市名录"
 var (
 	levelLabels = map[string]string{
 		"city":     wCity,
-		"region":   "区域",
-		"county":   "县区",
-		"township": "乡镇（街道）",
+		"region":   wRegion,
+		"county":   wCounty,
+		"township": wTownship,
 	}
 	qualityKindLabels = map[string]string{
-		"reject":  "拒绝的行",
-		"finding": "发现的问题",
+		"reject":  wRejects,
+		"finding": wFindings,
 	}
 	regionLabels = map[string]string{
 		"remote":              "偏远地区",
@@ -148,6 +150,8 @@ const (
 	wName         = "名称"
 	wScope        = "范围"
 	wTotal        = "合计"
+	wYes          = "是"
+	wNotSo        = "否"
 	wPersons      = "人数"
 
 	// The headline figures.
@@ -213,6 +217,8 @@ const (
 	wState             = "状态"
 	wFollowUp          = "需跟进"
 	wKind              = "类别"
+	wRejects           = "拒收记录"
+	wFindings          = "数据问题"
 	wReasonOrFinding   = "原因或问题"
 	wRejectReason      = "拒收原因"
 	wFinding           = "问题"

@@ -71,7 +71,7 @@ func xlsxCoverageChart(f *excelize.File, d *ReportData) error {
 		Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "各县区村（社区）覆盖率"}}},
 		Legend:     excelize.ChartLegend{Position: "none"},
 		VaryColors: &noVary,
-		YAxis:      xlsxPercentAxis("覆盖率"),
+		YAxis:      xlsxPercentAxis(wCoverageRate),
 		Dimension:  excelize.ChartDimension{Width: uint(max(480, 64*n)), Height: 320},
 		Format:     excelize.GraphicOptions{AltText: "各县区村（社区）覆盖率柱形图"},
 	})

@@ -85,9 +85,9 @@ func xDiff(a, b *float64, f xlsxFmt) xlsxCell {
 // xYesNo is 是 or 否.
 func xYesNo(b bool) xlsxCell {
 	if b {
-		return xText("是")
+		return xText(wYes)
 	}
-	return xText("否")
+	return xText(wNotSo)
 }
 
 // xDateTime is a "2006-01-02 15:04" time as a date-time cell; "" is
