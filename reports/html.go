@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // The page and the chart library are embedded so that the report is one
@@ -33,7 +31,7 @@ var errHTMLNoData = errors.New("reports: html: no report data")
 // RenderHTML writes the report as one self-contained HTML file: no network needed to open it.
 // Scripts, styles and the chart data are inline; the charts are drawn in the
 // browser with ECharts' SVG renderer. The same data gives the same bytes.
-func RenderHTML(w io.Writer, d *warehouse.ReportData) error {
+func RenderHTML(w io.Writer, d *ReportData) error {
 	if d == nil {
 		return errHTMLNoData
 	}
@@ -56,6 +54,12 @@ type htmlView struct {
 	Title, Summary              string
 	AsOf, PrevAsOf, YearAgoAsOf string
 	ECharts                     template.JS
+
+	// From the sections: titles and table heads by section key, the
+	// words of the headline's cards and of the total rows.
+	Titles map[string]string
+	Heads  map[string]template.HTML
+	Words  map[string]string
 
 	Headline        []htmlFigure
 	Counties        []htmlCoverage
@@ -163,7 +167,7 @@ func htmlNewChart(name, label string, height int, data any) (*htmlChart, error) 
 	return &htmlChart{Name: name, Label: label, Height: height, Data: template.JS(b)}, nil
 }
 
-func htmlBuildView(d *warehouse.ReportData) (*htmlView, error) {
+func htmlBuildView(d *ReportData) (*htmlView, error) {
 	v := &htmlView{
 		Title:       htmlTitle(d.CityName, d.Period),
 		AsOf:        htmlDate(d.AsOf),
@@ -173,6 +177,7 @@ func htmlBuildView(d *warehouse.ReportData) (*htmlView, error) {
 		QuotaYear:   d.QuotaYear,
 	}
 	v.Summary = htmlSummary(d)
+	htmlBuildSections(v)
 	for _, f := range d.Headline {
 		v.Headline = append(v.Headline, htmlFormatFigure(f))
 	}
@@ -188,13 +193,31 @@ func htmlBuildView(d *warehouse.ReportData) (*htmlView, error) {
 	return v, htmlBuildCharts(v, d)
 }
 
+// htmlBuildSections fills the titles and table heads of the sections (the
+// county table of exits, whose columns depend on the data, is left to
+// htmlBuildExits) and the words of the cards and totals.
+func htmlBuildSections(v *htmlView) {
+	v.Titles = map[string]string{"chapter_coverage": chapterCoverage, "chapter_retention": chapterRetention}
+	v.Heads = map[string]template.HTML{}
+	for _, s := range sections {
+		v.Titles[s.key] = s.title
+		if s.html != nil && s != secExitsCounty {
+			v.Heads[s.key] = htmlHead(s.cols(s.html))
+		}
+	}
+	v.Words = map[string]string{"total": wTotal}
+	for _, c := range secHeadline.columns {
+		v.Words[c.key] = c.name
+	}
+}
+
 // htmlTitle is "太原市“一村（社区）一名研究生”工作月报 2022年7月".
 func htmlTitle(city, period string) string {
 	return city + "“一村（社区）一名研究生”工作月报 " + htmlPeriod(period)
 }
 
 // htmlSummary is the opening sentence, from the headline figures it names.
-func htmlSummary(d *warehouse.ReportData) string {
+func htmlSummary(d *ReportData) string {
 	fig := map[string]*float64{}
 	for _, f := range d.Headline {
 		fig[f.Key] = f.Value
@@ -211,7 +234,7 @@ func htmlSummary(d *warehouse.ReportData) string {
 	return s + "。"
 }
 
-func htmlFormatFigure(f warehouse.Figure) htmlFigure {
+func htmlFormatFigure(f Figure) htmlFigure {
 	value := func(p *float64) string {
 		switch f.Kind {
 		case "count":
@@ -251,8 +274,8 @@ func htmlChange(kind string, now, base *float64) string {
 	}
 }
 
-func htmlBuildCoverage(v *htmlView, d *warehouse.ReportData) {
-	row := func(c warehouse.CoverageRow) htmlCoverage {
+func htmlBuildCoverage(v *htmlView, d *ReportData) {
+	row := func(c CoverageRow) htmlCoverage {
 		return htmlCoverage{
 			Code: c.Code, Name: htmlOr(c.Name, c.Code), Region: regionLabel(c.Region),
 			Villages: htmlInt(c.Villages), Covered: htmlInt(c.Covered), Uncovered: htmlInt(c.Villages - c.Covered),
@@ -292,8 +315,8 @@ func htmlBuildCoverage(v *htmlView, d *warehouse.ReportData) {
 // htmlRegionOrder is the order of regions in tables and charts.
 var htmlRegionOrder = []string{"remote", "developed", "remote_to_developed"}
 
-func htmlBuildRegions(v *htmlView, d *warehouse.ReportData) {
-	for _, r := range htmlOrdered(d.Regions, htmlRegionOrder, func(r warehouse.RegionRow) string { return r.Region }) {
+func htmlBuildRegions(v *htmlView, d *ReportData) {
+	for _, r := range htmlOrdered(d.Regions, htmlRegionOrder, func(r RegionRow) string { return r.Region }) {
 		if r.Region == "remote_to_developed" {
 			v.Regions = append(v.Regions, htmlRegion{
 				Label: regionLabel(r.Region), Ratio: true,
@@ -310,12 +333,12 @@ func htmlBuildRegions(v *htmlView, d *warehouse.ReportData) {
 	}
 }
 
-func htmlBuildRetention(v *htmlView, d *warehouse.ReportData) {
+func htmlBuildRetention(v *htmlView, d *ReportData) {
 	for _, r := range d.Retention {
 		label := r.Name
 		switch r.Level {
 		case "city":
-			label = "全市"
+			label = wCity
 		case "region":
 			label = regionLabel(r.Code)
 		}
@@ -331,9 +354,9 @@ func htmlBuildRetention(v *htmlView, d *warehouse.ReportData) {
 // not listed follows in order of appearance.
 var htmlExitOrder = []string{"resigned", "transferred", "civil_service", "promoted", "other", "unspecified"}
 
-func htmlExitReason(r warehouse.ExitRow) string { return htmlOr(r.Reason, "unspecified") }
+func htmlExitReason(r ExitRow) string { return htmlOr(r.Reason, "unspecified") }
 
-func htmlBuildExits(v *htmlView, d *warehouse.ReportData) {
+func htmlBuildExits(v *htmlView, d *ReportData) {
 	exits := htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason)
 	var total int64
 	for _, e := range exits {
@@ -356,17 +379,20 @@ func htmlBuildExits(v *htmlView, d *warehouse.ReportData) {
 	// The county table: one column per reason seen at either level.
 	var reasons []string
 	seen := map[string]bool{}
-	for _, r := range htmlOrdered(append(append([]warehouse.ExitRow(nil), d.Exits...), d.ExitsCounty...), htmlExitOrder, htmlExitReason) {
+	for _, r := range htmlOrdered(append(append([]ExitRow(nil), d.Exits...), d.ExitsCounty...), htmlExitOrder, htmlExitReason) {
 		if reason := htmlExitReason(r); !seen[reason] {
 			seen[reason] = true
 			reasons = append(reasons, reason)
 		}
 	}
 	col := map[string]int{}
+	head := []column{secExitsCounty.column("county")}
 	for i, r := range reasons {
 		col[r] = i
 		v.ExitReasons = append(v.ExitReasons, exitLabel(r))
+		head = append(head, num(r, exitLabel(r)))
 	}
+	v.Heads[secExitsCounty.key] = htmlHead(append(head, secExitsCounty.column("total")))
 	type county struct {
 		name   string
 		counts []int64
@@ -394,11 +420,11 @@ func htmlBuildExits(v *htmlView, d *warehouse.ReportData) {
 	}
 }
 
-func htmlBuildPromotions(v *htmlView, d *warehouse.ReportData) {
+func htmlBuildPromotions(v *htmlView, d *ReportData) {
 	for _, p := range d.Promotions {
 		name := htmlOr(p.Name, p.Code)
 		if p.Level == "city" {
-			name = "全市"
+			name = wCity
 		}
 		v.Promotions = append(v.Promotions, htmlPromotion{
 			Name: name, City: p.Level == "city",
@@ -409,7 +435,7 @@ func htmlBuildPromotions(v *htmlView, d *warehouse.ReportData) {
 	}
 }
 
-func htmlBuildQuota(v *htmlView, d *warehouse.ReportData) {
+func htmlBuildQuota(v *htmlView, d *ReportData) {
 	opt := func(p *int64) string {
 		if p == nil {
 			return "—"
@@ -419,7 +445,7 @@ func htmlBuildQuota(v *htmlView, d *warehouse.ReportData) {
 	for _, q := range d.Quota {
 		name := htmlOr(q.Name, q.Code)
 		if q.Level == "city" {
-			name = "全市"
+			name = wCity
 		}
 		usage := "—"
 		if q.QuotaTotal > 0 {
@@ -435,16 +461,16 @@ func htmlBuildQuota(v *htmlView, d *warehouse.ReportData) {
 	}
 }
 
-func htmlBuildUncovered(v *htmlView, d *warehouse.ReportData) {
+func htmlBuildUncovered(v *htmlView, d *ReportData) {
 	reported := 0
 	for i, u := range d.Uncovered {
 		days := "—"
 		if u.UncoveredDays != nil {
 			days = htmlInt(*u.UncoveredDays)
 		}
-		vacancy := "否"
+		vacancy := wNotSo
 		if u.VacancyReported {
-			vacancy = "是"
+			vacancy = wYes
 			reported++
 		}
 		v.Uncovered = append(v.Uncovered, htmlUncovered{
@@ -461,7 +487,7 @@ func htmlBuildUncovered(v *htmlView, d *warehouse.ReportData) {
 		htmlDate(d.AsOf), htmlInt(int64(len(d.Uncovered))), htmlInt(int64(reported)))
 }
 
-func htmlBuildFreshness(v *htmlView, d *warehouse.ReportData) {
+func htmlBuildFreshness(v *htmlView, d *ReportData) {
 	var stale []string
 	for _, f := range d.Freshness {
 		row := htmlFreshness{Code: f.County, Name: htmlOr(f.Name, f.County), Stale: f.Stale,
@@ -482,10 +508,14 @@ func htmlBuildFreshness(v *htmlView, d *warehouse.ReportData) {
 	}
 }
 
-func htmlBuildQuality(v *htmlView, d *warehouse.ReportData) {
+func htmlBuildQuality(v *htmlView, d *ReportData) {
 	var rejects, findings int64
 	for _, q := range d.Quality {
-		row := htmlQuality{County: htmlOr(q.CountyName, q.County), Label: qualityLabel(q.Code), Code: q.Code,
+		county := htmlOr(q.CountyName, q.County)
+		if q.County == "" && county == "" {
+			county = cityList
+		}
+		row := htmlQuality{County: county, Label: qualityLabel(q.Code), Code: q.Code,
 			Severity: severityLabel(q.Severity), Count: htmlInt(q.Count)}
 		if q.Kind == "reject" {
 			v.Rejects = append(v.Rejects, row)
@@ -544,7 +574,7 @@ type (
 // htmlSurvivalOrder is the order (and so the colour) of the strata.
 var htmlSurvivalOrder = []string{"all", "developed", "remote"}
 
-func htmlBuildCharts(v *htmlView, d *warehouse.ReportData) error {
+func htmlBuildCharts(v *htmlView, d *ReportData) error {
 	var errs []error
 	chart := func(name, label string, height int, data any) *htmlChart {
 		c, err := htmlNewChart(name, label, height, data)
@@ -562,7 +592,7 @@ func htmlBuildCharts(v *htmlView, d *warehouse.ReportData) error {
 	}
 
 	var reg []htmlRegionPoint
-	for _, r := range htmlOrdered(d.Regions, htmlRegionOrder, func(r warehouse.RegionRow) string { return r.Region }) {
+	for _, r := range htmlOrdered(d.Regions, htmlRegionOrder, func(r RegionRow) string { return r.Region }) {
 		if r.Region == "remote_to_developed" {
 			continue
 		}
@@ -576,7 +606,7 @@ func htmlBuildCharts(v *htmlView, d *warehouse.ReportData) error {
 	}
 
 	var surv []htmlSurvivalSeries
-	for _, s := range htmlOrdered(d.Survival, htmlSurvivalOrder, func(s warehouse.SurvivalSeries) string { return s.Stratum }) {
+	for _, s := range htmlOrdered(d.Survival, htmlSurvivalOrder, func(s SurvivalSeries) string { return s.Stratum }) {
 		pts := make([][3]float64, 0, len(s.Points))
 		for _, p := range s.Points {
 			if math.IsNaN(p.Survival) || math.IsInf(p.Survival, 0) {

@@ -11,11 +11,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
-func renderHTML(t *testing.T, d *warehouse.ReportData) string {
+func renderHTML(t *testing.T, d *ReportData) string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := RenderHTML(&buf, d); err != nil {
@@ -447,7 +445,7 @@ func TestRenderHTMLEmpty(t *testing.T) {
 	if err := RenderHTML(&bytes.Buffer{}, nil); err == nil {
 		t.Error("nil data rendered without an error")
 	}
-	page := renderHTML(t, &warehouse.ReportData{Period: "2022-07", AsOf: "2022-07-31", CityName: "太原市"})
+	page := renderHTML(t, &ReportData{Period: "2022-07", AsOf: "2022-07-31", CityName: "太原市"})
 	if strings.Contains(page, `class="chart"`) {
 		t.Error("an empty report has a chart")
 	}

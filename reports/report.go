@@ -1,7 +1,10 @@
-// Package reports writes the monthly report for the municipal party
-// committee's organisation department (CONTRACT §5): one self-contained HTML
-// file with charts and one workbook with native Excel charts, in Chinese,
-// from warehouse.ReportData, which is read from the metric macros only.
+// Package reports reads and writes the monthly report for the municipal
+// party committee's organisation department: Read reads a ReportData from
+// the metric macros only (through a Querier, which *warehouse.Reader
+// satisfies), and the renderers write one self-contained HTML file with
+// charts and one workbook with native Excel charts, in Chinese, from the
+// same sections and vocabulary. The renderers do not link DuckDB: this
+// package does not import the warehouse.
 package reports
 
 import (
@@ -17,7 +20,6 @@ import (
 	"time"
 
 	"github.com/grassroots-cn/grassroots/internal/atomicfs"
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // Formats a report is written in.
@@ -29,7 +31,7 @@ const (
 // renderers by format, with the file each writes.
 var renderers = map[string]struct {
 	file   string
-	render func(io.Writer, *warehouse.ReportData) error
+	render func(io.Writer, *ReportData) error
 }{
 	FormatHTML: {"report.html", RenderHTML},
 	FormatXLSX: {"report.xlsx", RenderXLSX},
@@ -49,7 +51,7 @@ func LastMonth(now time.Time, loc *time.Location) string {
 // report of the period atomically: the files are written and synced in a
 // folder beside it, which is then swapped into place, so a reader sees the
 // old report or the new one, never a mix. It returns the files written.
-func Write(ctx context.Context, out string, d *warehouse.ReportData, formats []string) ([]string, error) {
+func Write(ctx context.Context, out string, d *ReportData, formats []string) ([]string, error) {
 	if len(formats) == 0 {
 		formats = []string{FormatHTML, FormatXLSX}
 	}

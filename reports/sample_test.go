@@ -2,8 +2,6 @@ package reports
 
 import (
 	"math"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // sampleReport is a small hand-built report shared by the renderers' tests:
@@ -13,9 +11,9 @@ import (
 // per stratum, a five-row replenishment list, one stale county and one never
 // loaded, and data-quality rows of every kind. Every call returns a fresh
 // value, so a test may change its copy.
-func sampleReport() *warehouse.ReportData {
+func sampleReport() *ReportData {
 	f := sampleF64
-	return &warehouse.ReportData{
+	return &ReportData{
 		Period:      "2022-07",
 		AsOf:        "2022-07-31",
 		PrevAsOf:    "2022-06-30",
@@ -24,7 +22,7 @@ func sampleReport() *warehouse.ReportData {
 		CityName:    "太原市",
 		QuotaYear:   2022,
 
-		Headline: []warehouse.Figure{
+		Headline: []Figure{
 			{Key: "villages", Label: "村（社区）总数", Kind: "count", Value: f(1395), Prev: f(1395), YearAgo: f(1380)},
 			{Key: "covered", Label: "已覆盖村（社区）", Kind: "count", Value: f(1130), Prev: f(1098), YearAgo: f(1012)},
 			// 1130/1395 = 81.0%; 1098/1395 = 78.7% (+2.3 points); 1012/1380 = 73.3% (+7.7 points).
@@ -40,12 +38,12 @@ func sampleReport() *warehouse.ReportData {
 			{Key: "quota_fill_rate", Label: "编制使用率", Kind: "rate", Value: f(1145.0 / 1460), Prev: f(1120.0 / 1460), YearAgo: nil},
 		},
 
-		Counties: []warehouse.CoverageRow{
+		Counties: []CoverageRow{
 			{Code: "140105", Name: "小店区", Region: "developed", Villages: 420, Covered: 400, CoverageRate: f(400.0 / 420), GraduatesInPost: 430},
 			{Code: "140181", Name: "古交市", Region: "remote", Villages: 520, Covered: 385, CoverageRate: f(385.0 / 520), GraduatesInPost: 398},
 			{Code: "140123", Name: "娄烦县", Region: "remote", Villages: 455, Covered: 345, CoverageRate: f(345.0 / 455), GraduatesInPost: 317},
 		},
-		Townships: []warehouse.CoverageRow{
+		Townships: []CoverageRow{
 			{Code: "140105001", Name: "坞城街道", Region: "developed", County: "140105", CountyName: "小店区", Villages: 60, Covered: 60, CoverageRate: f(1), GraduatesInPost: 66},
 			{Code: "140105100", Name: "北格镇", Region: "developed", County: "140105", CountyName: "小店区", Villages: 200, Covered: 190, CoverageRate: f(190.0 / 200), GraduatesInPost: 200},
 			{Code: "140105200", Name: "西温庄乡", Region: "developed", County: "140105", CountyName: "小店区", Villages: 160, Covered: 150, CoverageRate: f(150.0 / 160), GraduatesInPost: 164},
@@ -58,20 +56,20 @@ func sampleReport() *warehouse.ReportData {
 			{Code: "140181200", Name: "原相乡", Region: "remote", County: "140181", CountyName: "古交市", Villages: 230, Covered: 165, CoverageRate: f(165.0 / 230), GraduatesInPost: 168},
 		},
 
-		Regions: []warehouse.RegionRow{
+		Regions: []RegionRow{
 			{Region: "remote", Villages: f(975), Covered: f(730), GraduatesInPost: f(715), CoverageRate: f(730.0 / 975), PerHundred: f(715.0 / 975 * 100), Retention12m: f(0.84)},
 			{Region: "developed", Villages: f(420), Covered: f(400), GraduatesInPost: f(430), CoverageRate: f(400.0 / 420), PerHundred: f(430.0 / 420 * 100), Retention12m: f(0.9)},
 			{Region: "remote_to_developed", Villages: f(975.0 / 420), Covered: f(730.0 / 400), GraduatesInPost: f(715.0 / 430),
 				CoverageRate: f((730.0 / 975) / (400.0 / 420)), PerHundred: f((715.0 / 975) / (430.0 / 420)), Retention12m: f(0.84 / 0.9)},
 		},
 
-		Retention: []warehouse.RetentionRow{
+		Retention: []RetentionRow{
 			{Level: "city", Code: "140100", Name: "太原市", Cohort12: 500, Retained12: 431, Rate12: f(0.862), Cohort24: 320, Retained24: 240, Rate24: f(0.75)},
 			{Level: "region", Code: "developed", Cohort12: 200, Retained12: 180, Rate12: f(0.9), Cohort24: 120, Retained24: 100, Rate24: f(100.0 / 120)},
 			{Level: "region", Code: "remote", Cohort12: 300, Retained12: 252, Rate12: f(0.84), Cohort24: 200, Retained24: 140, Rate24: f(0.7)},
 		},
 
-		Survival: []warehouse.SurvivalSeries{
+		Survival: []SurvivalSeries{
 			{Stratum: "all", Points: sampleKM([][4]int64{
 				{30, 500, 4, 0}, {90, 496, 6, 5}, {180, 485, 10, 15}, {270, 460, 9, 20}, {365, 431, 15, 27},
 				{450, 389, 7, 30}, {540, 352, 9, 40}, {640, 303, 6, 50}, {730, 247, 10, 70}, {900, 167, 3, 164},
@@ -86,7 +84,7 @@ func sampleReport() *warehouse.ReportData {
 			})},
 		},
 
-		Exits: []warehouse.ExitRow{
+		Exits: []ExitRow{
 			{Code: "140100", Name: "太原市", Reason: "resigned", Exits: 40},
 			{Code: "140100", Name: "太原市", Reason: "transferred", Exits: 18},
 			{Code: "140100", Name: "太原市", Reason: "civil_service", Exits: 25},
@@ -94,7 +92,7 @@ func sampleReport() *warehouse.ReportData {
 			{Code: "140100", Name: "太原市", Reason: "other", Exits: 5},
 			{Code: "140100", Name: "太原市", Reason: "unspecified", Exits: 3},
 		},
-		ExitsCounty: []warehouse.ExitRow{
+		ExitsCounty: []ExitRow{
 			{Code: "140105", Name: "小店区", Reason: "civil_service", Exits: 12},
 			{Code: "140105", Name: "小店区", Reason: "other", Exits: 1},
 			{Code: "140105", Name: "小店区", Reason: "promoted", Exits: 5},
@@ -114,7 +112,7 @@ func sampleReport() *warehouse.ReportData {
 			{Code: "140181", Name: "古交市", Reason: "unspecified", Exits: 2},
 		},
 
-		Promotions: []warehouse.PromotionRow{
+		Promotions: []PromotionRow{
 			{Level: "city", Code: "140100", Name: "太原市", Graduates: 1320, Committee: 72, Secretaries: 43, TownshipLeaders: 6,
 				CommitteeRate: f(72.0 / 1320), SecretaryRate: f(43.0 / 1320), MedianMonthsToCommittee: f(14.5)},
 			{Level: "county", Code: "140105", Name: "小店区", Graduates: 480, Committee: 29, Secretaries: 19, TownshipLeaders: 3,
@@ -125,7 +123,7 @@ func sampleReport() *warehouse.ReportData {
 				CommitteeRate: f(25.0 / 460), SecretaryRate: f(14.0 / 460), MedianMonthsToCommittee: f(15.5)},
 		},
 
-		Quota: []warehouse.QuotaRow{
+		Quota: []QuotaRow{
 			{Level: "city", Code: "140100", Name: "太原市", TownshipQuota: sampleI64(1180), CountyPool: sampleI64(280), QuotaTotal: 1460,
 				PostsTownship: 930, PostsCountyPool: 215, PostsTotal: 1145, Unfilled: 315},
 			{Level: "county", Code: "140105", Name: "小店区", TownshipQuota: sampleI64(360), CountyPool: sampleI64(90), QuotaTotal: 450,
@@ -137,7 +135,7 @@ func sampleReport() *warehouse.ReportData {
 				PostsTownship: 263, PostsCountyPool: 135, PostsTotal: 398, Unfilled: 132},
 		},
 
-		Uncovered: []warehouse.UncoveredRow{
+		Uncovered: []UncoveredRow{
 			{VillageCode: "140181200203", VillageName: "石家河村", TownshipName: "原相乡", CountyName: "古交市", Region: "remote", UncoveredDays: sampleI64(1461), VacancyReported: true},
 			{VillageCode: "140123200205", VillageName: "白家峪村", TownshipName: "庙湾乡", CountyName: "娄烦县", Region: "remote", UncoveredDays: sampleI64(412), VacancyReported: true},
 			{VillageCode: "140181100210", VillageName: "下庄村", TownshipName: "河口镇", CountyName: "古交市", Region: "remote", UncoveredDays: sampleI64(180), VacancyReported: false},
@@ -146,13 +144,13 @@ func sampleReport() *warehouse.ReportData {
 			{VillageCode: "140123100020", VillageName: "新城社区", TownshipName: "娄烦镇", CountyName: "娄烦县", Region: "remote", UncoveredDays: nil, VacancyReported: false},
 		},
 
-		Freshness: []warehouse.FreshnessRow{
+		Freshness: []FreshnessRow{
 			{County: "140105", Name: "小店区", LastSuccess: "2022-07-31 02:00", LastNewFile: "2022-07-30 18:20", HoursSinceSuccess: f(22.5), Stale: false},
 			{County: "140123", Name: "娄烦县", LastSuccess: "", LastNewFile: "", HoursSinceSuccess: nil, Stale: true},
 			{County: "140181", Name: "古交市", LastSuccess: "2022-07-25 02:00", LastNewFile: "2022-07-20 09:15", HoursSinceSuccess: f(166), Stale: true},
 		},
 
-		Quality: []warehouse.QualityRow{
+		Quality: []QualityRow{
 			{County: "", CountyName: "全市名录", Kind: "reject", Code: "duplicate_in_file", Count: 1},
 			{County: "140105", CountyName: "小店区", Kind: "finding", Code: "gender_mismatch", Severity: "warning", Count: 1},
 			{County: "140105", CountyName: "小店区", Kind: "reject", Code: "bad_date:start_date", Count: 2},
@@ -170,16 +168,16 @@ func sampleReport() *warehouse.ReportData {
 // sampleKM builds Kaplan–Meier points from rows of (day, at risk, exits,
 // censored): survival is the running product of 1 - exits/at risk and the
 // standard error is Greenwood's, as the survival macro computes them.
-func sampleKM(rows [][4]int64) []warehouse.SurvivalPoint {
+func sampleKM(rows [][4]int64) []SurvivalPoint {
 	s, greenwood := 1.0, 0.0
-	out := make([]warehouse.SurvivalPoint, 0, len(rows))
+	out := make([]SurvivalPoint, 0, len(rows))
 	for _, r := range rows {
 		day, n, d, c := r[0], r[1], r[2], r[3]
 		s *= 1 - float64(d)/float64(n)
 		if n > d {
 			greenwood += float64(d) / (float64(n) * float64(n-d))
 		}
-		out = append(out, warehouse.SurvivalPoint{Day: day, AtRisk: n, Exits: d, Censored: c,
+		out = append(out, SurvivalPoint{Day: day, AtRisk: n, Exits: d, Censored: c,
 			Survival: s, StdErr: sampleF64(s * math.Sqrt(greenwood))})
 	}
 	return out

@@ -10,8 +10,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/width"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // The layout shared by every sheet: the title in row 1, the header in
@@ -34,7 +32,7 @@ var errXLSXNoData = errors.New("reports: xlsx: no report data")
 // date cells), with native charts of coverage by county and of the
 // survival curve. The workbook's creation and modification times are the
 // report's as-of day, and the same data gives the same bytes.
-func RenderXLSX(w io.Writer, d *warehouse.ReportData) (err error) {
+func RenderXLSX(w io.Writer, d *ReportData) (err error) {
 	if d == nil {
 		return errXLSXNoData
 	}
@@ -63,7 +61,7 @@ func RenderXLSX(w io.Writer, d *warehouse.ReportData) (err error) {
 
 // xlsxBuild fills the new workbook f with the sheets, charts and
 // properties of d.
-func xlsxBuild(f *excelize.File, d *warehouse.ReportData, asOf time.Time) error {
+func xlsxBuild(f *excelize.File, d *ReportData, asOf time.Time) error {
 	styles, err := xlsxNewStyles(f)
 	if err != nil {
 		return err

@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // xlsxRange returns the absolute reference of the cells from (c1, r1) to
@@ -54,7 +52,7 @@ func xlsxPercentAxis(title string) excelize.ChartAxis {
 
 // xlsxCoverageChart adds a column chart of the coverage rate by county
 // beside the table on 县区覆盖; there is none without counties.
-func xlsxCoverageChart(f *excelize.File, d *warehouse.ReportData) error {
+func xlsxCoverageChart(f *excelize.File, d *ReportData) error {
 	n := len(d.Counties)
 	if n == 0 {
 		return nil
@@ -66,14 +64,14 @@ func xlsxCoverageChart(f *excelize.File, d *warehouse.ReportData) error {
 		Type: excelize.Col,
 		Series: []excelize.ChartSeries{{
 			Name:       xlsxRange(sh, xlsxCoverageRateCol, xlsxHeaderRow, xlsxCoverageRateCol, xlsxHeaderRow),
-			Categories: xlsxRange(sh, 2, first, 2, last),
+			Categories: xlsxRange(sh, xlsxCountyNameCol, first, xlsxCountyNameCol, last),
 			Values:     xlsxRange(sh, xlsxCoverageRateCol, first, xlsxCoverageRateCol, last),
 			Fill:       xlsxSolid("2E75B6"),
 		}},
 		Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "各县区村（社区）覆盖率"}}},
 		Legend:     excelize.ChartLegend{Position: "none"},
 		VaryColors: &noVary,
-		YAxis:      xlsxPercentAxis("覆盖率"),
+		YAxis:      xlsxPercentAxis(wCoverageRate),
 		Dimension:  excelize.ChartDimension{Width: uint(max(480, 64*n)), Height: 320},
 		Format:     excelize.GraphicOptions{AltText: "各县区村（社区）覆盖率柱形图"},
 	})
@@ -82,7 +80,7 @@ func xlsxCoverageChart(f *excelize.File, d *warehouse.ReportData) error {
 // xlsxSurvivalChart adds a line chart of the survival curve, one series
 // per stratum (each stratum's rows are one block of 生存曲线), beside the
 // table; there is none without points.
-func xlsxSurvivalChart(f *excelize.File, d *warehouse.ReportData) error {
+func xlsxSurvivalChart(f *excelize.File, d *ReportData) error {
 	sh := xlsxSheetSurvival
 	var series []excelize.ChartSeries
 	row := xlsxFirstRow

@@ -3,8 +3,6 @@ package reports
 import (
 	"fmt"
 	"time"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // The sheet names of the workbook, in order.
@@ -27,7 +25,7 @@ const (
 const xlsxDaysPerMonth = 30.4375
 
 // xlsxTables returns the sheets of the workbook, in order.
-func xlsxTables(d *warehouse.ReportData) []xlsxTable {
+func xlsxTables(d *ReportData) []xlsxTable {
 	return []xlsxTable{
 		xlsxHeadline(d),
 		xlsxCounties(d),
@@ -87,9 +85,9 @@ func xDiff(a, b *float64, f xlsxFmt) xlsxCell {
 // xYesNo is 是 or 否.
 func xYesNo(b bool) xlsxCell {
 	if b {
-		return xText("是")
+		return xText(wYes)
 	}
-	return xText("否")
+	return xText(wNotSo)
 }
 
 // xDateTime is a "2006-01-02 15:04" time as a date-time cell; "" is
@@ -119,11 +117,11 @@ const xlsxNever = "从未"
 
 // Sections.
 
-func xlsxHeadline(d *warehouse.ReportData) xlsxTable {
+func xlsxHeadline(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetHeadline,
-		caption: "核心指标",
-		header:  []string{"指标", "本月", "上月", "较上月", "去年同期", "较去年同期"},
+		sheet:   secHeadline.sheet,
+		caption: secHeadline.title,
+		header:  secHeadline.xlsxHeader(),
 		notes: []string{
 			fmt.Sprintf("本月为%s，上月为%s，去年同期为%s。", d.AsOf, d.PrevAsOf, d.YearAgoAsOf),
 			"比率的“较上月”“较去年同期”为两者之差（百分点）。",
@@ -149,14 +147,17 @@ func xlsxHeadline(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-// xlsxCoverageRateCol is the column (from 1) of 覆盖率 on 县区覆盖.
-const xlsxCoverageRateCol = 6
+// The columns (from 1) of 县区覆盖 that the chart reads.
+var (
+	xlsxCountyNameCol   = secCounties.xlsxCol("county")
+	xlsxCoverageRateCol = secCounties.xlsxCol("coverage_rate")
+)
 
-func xlsxCounties(d *warehouse.ReportData) xlsxTable {
+func xlsxCounties(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetCounties,
-		caption: "县区覆盖情况",
-		header:  []string{"县区代码", "县区", "区域", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生"},
+		sheet:   secCounties.sheet,
+		caption: secCounties.title,
+		header:  secCounties.xlsxHeader(),
 	}
 	for _, c := range d.Counties {
 		t.rows = append(t.rows, []xlsxCell{
@@ -167,12 +168,11 @@ func xlsxCounties(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxTownships(d *warehouse.ReportData) xlsxTable {
+func xlsxTownships(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetTownships,
-		caption: "乡镇（街道）覆盖情况",
-		header: []string{"县区代码", "县区", "乡镇（街道）代码", "乡镇（街道）", "区域",
-			"村（社区）数", "已覆盖", "覆盖率", "在岗研究生"},
+		sheet:   secTownships.sheet,
+		caption: secTownships.title,
+		header:  secTownships.xlsxHeader(),
 	}
 	for _, c := range d.Townships {
 		t.rows = append(t.rows, []xlsxCell{
@@ -184,13 +184,12 @@ func xlsxTownships(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxRegions(d *warehouse.ReportData) xlsxTable {
+func xlsxRegions(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetRegions,
-		caption: "偏远与发达地区对比",
-		header: []string{"区域", "区域代码", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生",
-			"每百村在岗人数", "12个月留任率"},
-		notes: []string{"“偏远÷发达”一行为偏远地区各项指标除以发达地区的对应指标。"},
+		sheet:   secRegions.sheet,
+		caption: secRegions.title,
+		header:  secRegions.xlsxHeader(),
+		notes:   []string{"“偏远÷发达”一行为偏远地区各项指标除以发达地区的对应指标。"},
 	}
 	for _, r := range d.Regions {
 		count, rate, perHundred := xfCount, xfRate, xfOneDecimal
@@ -206,13 +205,12 @@ func xlsxRegions(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxRetention(d *warehouse.ReportData) xlsxTable {
+func xlsxRetention(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetRetention,
-		caption: "留任情况",
-		header: []string{"层级", "代码", "名称", "满12个月人数", "12个月仍在岗", "12个月留任率",
-			"满24个月人数", "24个月仍在岗", "24个月留任率"},
-		notes: []string{"满N个月人数：入职满N个月（截至本月末）的研究生；仍在岗：入职满N个月当日仍在任一村（社区）在岗。"},
+		sheet:   secRetention.sheet,
+		caption: secRetention.title,
+		header:  secRetention.xlsxHeader(),
+		notes:   []string{"满N个月人数：入职满N个月（截至本月末）的研究生；仍在岗：入职满N个月当日仍在任一村（社区）在岗。"},
 	}
 	for _, r := range d.Retention {
 		t.rows = append(t.rows, []xlsxCell{
@@ -225,17 +223,17 @@ func xlsxRetention(d *warehouse.ReportData) xlsxTable {
 }
 
 // The columns (from 1) of 生存曲线 that the chart reads.
-const (
-	xlsxSurvivalStratumCol = 1
-	xlsxSurvivalMonthsCol  = 3
-	xlsxSurvivalRateCol    = 7
+var (
+	xlsxSurvivalStratumCol = secSurvival.xlsxCol("stratum")
+	xlsxSurvivalMonthsCol  = secSurvival.xlsxCol("months")
+	xlsxSurvivalRateCol    = secSurvival.xlsxCol("survival")
 )
 
-func xlsxSurvival(d *warehouse.ReportData) xlsxTable {
+func xlsxSurvival(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetSurvival,
-		caption: "在岗生存曲线（Kaplan–Meier）",
-		header:  []string{"分层", "在岗天数", "在岗月数", "观察人数", "离岗", "删失", "生存率", "标准误"},
+		sheet:   secSurvival.sheet,
+		caption: secSurvival.title + "（Kaplan–Meier）",
+		header:  secSurvival.xlsxHeader(),
 		notes:   []string{"在岗月数 = 在岗天数 ÷ 30.4375；生存率为在岗满该时长的估计比例，标准误按 Greenwood 公式计算。"},
 	}
 	for _, s := range d.Survival {
@@ -251,14 +249,14 @@ func xlsxSurvival(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxExits(d *warehouse.ReportData) xlsxTable {
+func xlsxExits(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetExits,
-		caption: "离岗原因",
-		header:  []string{"层级", "代码", "名称", "离岗原因", "原因代码", "人数", "占比"},
+		sheet:   secExits.sheet,
+		caption: secExits.title,
+		header:  secExits.xlsxHeader(),
 		notes:   []string{"占比为该原因人数占同一全市或县区离岗总人数的比例。"},
 	}
-	add := func(level string, rows []warehouse.ExitRow) {
+	add := func(level string, rows []ExitRow) {
 		total := map[string]int64{}
 		for _, e := range rows {
 			total[e.Code] += e.Exits
@@ -279,12 +277,11 @@ func xlsxExits(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxPromotions(d *warehouse.ReportData) xlsxTable {
+func xlsxPromotions(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetPromotions,
-		caption: "晋升情况",
-		header: []string{"层级", "代码", "名称", "研究生人数", "进入村（社区）两委", "任党组织书记",
-			"进入乡镇领导班子", "进入两委比例", "任书记比例", "入职至进入两委月数（中位数）"},
+		sheet:   secPromotions.sheet,
+		caption: secPromotions.title,
+		header:  secPromotions.xlsxHeader(),
 	}
 	for _, p := range d.Promotions {
 		t.rows = append(t.rows, []xlsxCell{
@@ -297,13 +294,12 @@ func xlsxPromotions(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxQuota(d *warehouse.ReportData) xlsxTable {
+func xlsxQuota(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetQuota,
-		caption: fmt.Sprintf("%d年度编制使用情况", d.QuotaYear),
-		header: []string{"层级", "代码", "名称", "乡镇编制", "县级统筹编制", "编制合计",
-			"占用乡镇编制", "占用县级统筹编制", "占用合计", "空余编制"},
-		notes: []string{"在岗人数为该年12月31日（当年为今天）的在岗研究生。"},
+		sheet:   secQuota.sheet,
+		caption: fmt.Sprintf("%d年度%s情况", d.QuotaYear, secQuota.title),
+		header:  secQuota.xlsxHeader(),
+		notes:   []string{"在岗人数为该年12月31日（当年为今天）的在岗研究生。"},
 	}
 	for _, q := range d.Quota {
 		t.rows = append(t.rows, []xlsxCell{
@@ -315,12 +311,11 @@ func xlsxQuota(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxUncovered(d *warehouse.ReportData) xlsxTable {
+func xlsxUncovered(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetUncovered,
-		caption: "待补充村（社区）名单",
-		header: []string{"村（社区）代码", "村（社区）", "乡镇（街道）", "县区", "区域",
-			"未覆盖天数", "已登记空缺"},
+		sheet:   secUncovered.sheet,
+		caption: secUncovered.title,
+		header:  secUncovered.xlsxHeader(),
 	}
 	for _, u := range d.Uncovered {
 		t.rows = append(t.rows, []xlsxCell{
@@ -331,11 +326,11 @@ func xlsxUncovered(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-func xlsxFreshness(d *warehouse.ReportData) xlsxTable {
+func xlsxFreshness(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetFreshness,
-		caption: "数据源时效",
-		header:  []string{"县区代码", "县区", "最近一次成功运行", "最近一次收到新文件", "距最近成功（小时）", "需跟进"},
+		sheet:   secFreshness.sheet,
+		caption: secFreshness.title,
+		header:  secFreshness.xlsxHeader(),
 	}
 	for _, r := range d.Freshness {
 		t.rows = append(t.rows, []xlsxCell{
@@ -346,20 +341,16 @@ func xlsxFreshness(d *warehouse.ReportData) xlsxTable {
 	return t
 }
 
-// xlsxCityList names the rows of data_quality without a county: the
-// city's village list.
-const xlsxCityList = "全市村（社区）名录"
-
-func xlsxQuality(d *warehouse.ReportData) xlsxTable {
+func xlsxQuality(d *ReportData) xlsxTable {
 	t := xlsxTable{
-		sheet:   xlsxSheetQuality,
-		caption: "数据质量（历次运行累计）",
-		header:  []string{"县区代码", "县区", "类别", "原因或问题", "代码", "严重程度", "条数"},
+		sheet:   secQuality.sheet,
+		caption: secQuality.title + "（历次运行累计）",
+		header:  secQuality.xlsxHeader(),
 	}
 	for _, q := range d.Quality {
 		name := q.CountyName
 		if q.County == "" && name == "" {
-			name = xlsxCityList
+			name = cityList
 		}
 		t.rows = append(t.rows, []xlsxCell{
 			xText(q.County), xText(name), xText(label(qualityKindLabels, q.Kind)),

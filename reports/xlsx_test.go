@@ -14,8 +14,6 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 func xlsxF(v float64) *float64 { return &v }
@@ -23,39 +21,39 @@ func xlsxI(v int64) *int64     { return &v }
 
 // xlsxSample is a small report by hand: three counties, four townships,
 // headline figures with and without values, three survival strata.
-func xlsxSample() *warehouse.ReportData {
-	return &warehouse.ReportData{
+func xlsxSample() *ReportData {
+	return &ReportData{
 		Period: "2022-07", AsOf: "2022-07-31", PrevAsOf: "2022-06-30", YearAgoAsOf: "2021-07-31",
 		CityCode: "140100", CityName: "太原市", QuotaYear: 2022,
-		Headline: []warehouse.Figure{
+		Headline: []Figure{
 			{Key: "coverage_rate", Label: "覆盖率", Kind: "rate", Value: xlsxF(0.7419), Prev: xlsxF(0.73), YearAgo: xlsxF(0.6)},
 			{Key: "graduates_in_post", Label: "在岗研究生", Kind: "count", Value: xlsxF(360), Prev: xlsxF(352)},
 			{Key: "remote_to_developed", Label: "偏远÷发达覆盖率", Kind: "ratio", Value: xlsxF(0.86), YearAgo: xlsxF(0.9)},
 			{Key: "retention_24m", Label: "24个月留任率", Kind: "rate", Prev: xlsxF(0.5)},
 		},
-		Counties: []warehouse.CoverageRow{
+		Counties: []CoverageRow{
 			{Code: "140105", Name: "小店区", Region: "developed", Villages: 120, Covered: 96, CoverageRate: xlsxF(0.8), GraduatesInPost: 130},
 			{Code: "140181", Name: "古交市", Region: "remote", Villages: 200, Covered: 150, CoverageRate: xlsxF(0.75), GraduatesInPost: 155},
 			{Code: "140122", Name: "阳曲县", Region: "remote", Villages: 142, Covered: 71, CoverageRate: xlsxF(0.5), GraduatesInPost: 75},
 		},
-		Townships: []warehouse.CoverageRow{
+		Townships: []CoverageRow{
 			{Code: "140105001", Name: "坞城街道", Region: "developed", County: "140105", CountyName: "小店区", Villages: 20, Covered: 18, CoverageRate: xlsxF(0.9), GraduatesInPost: 25},
 			{Code: "140181100", Name: "河口镇", Region: "remote", County: "140181", CountyName: "古交市", Villages: 30, Covered: 12, CoverageRate: xlsxF(0.4), GraduatesInPost: 12},
 			{Code: "140122100", Name: "黄寨镇", Region: "remote", County: "140122", CountyName: "阳曲县", Villages: 25, Covered: 25, CoverageRate: xlsxF(1), GraduatesInPost: 31},
 			{Code: "140122999", Name: "新设乡", Region: "remote", County: "140122", CountyName: "阳曲县"},
 		},
-		Regions: []warehouse.RegionRow{
+		Regions: []RegionRow{
 			{Region: "remote", Villages: xlsxF(342), Covered: xlsxF(221), GraduatesInPost: xlsxF(230), CoverageRate: xlsxF(0.6462), PerHundred: xlsxF(67.25), Retention12m: xlsxF(0.81)},
 			{Region: "developed", Villages: xlsxF(120), Covered: xlsxF(96), GraduatesInPost: xlsxF(130), CoverageRate: xlsxF(0.8), PerHundred: xlsxF(108.33), Retention12m: xlsxF(0.9)},
 			{Region: "remote_to_developed", Villages: xlsxF(2.85), Covered: xlsxF(2.3021), GraduatesInPost: xlsxF(1.7692), CoverageRate: xlsxF(0.8078), PerHundred: xlsxF(0.6208), Retention12m: xlsxF(0.9)},
 		},
-		Retention: []warehouse.RetentionRow{
+		Retention: []RetentionRow{
 			{Level: "city", Code: "140100", Name: "太原市", Cohort12: 200, Retained12: 170, Rate12: xlsxF(0.85), Cohort24: 90, Retained24: 63, Rate24: xlsxF(0.7)},
 			{Level: "region", Code: "remote", Name: "偏远地区", Cohort12: 120, Retained12: 97, Rate12: xlsxF(0.8083)},
 			{Level: "region", Code: "developed", Cohort12: 80, Retained12: 73, Rate12: xlsxF(0.9125)}, // unnamed: the label stands in
 		},
-		Survival: []warehouse.SurvivalSeries{
-			{Stratum: "all", Points: []warehouse.SurvivalPoint{
+		Survival: []SurvivalSeries{
+			{Stratum: "all", Points: []SurvivalPoint{
 				{Day: 30, AtRisk: 300, Exits: 3, Censored: 0, Survival: 0.99, StdErr: xlsxF(0.0057)},
 				{Day: 61, AtRisk: 297, Exits: 2, Censored: 5, Survival: 0.9833, StdErr: xlsxF(0.0074)},
 				{Day: 92, AtRisk: 290, Exits: 4, Censored: 6, Survival: 0.9698, StdErr: xlsxF(0.0099)},
@@ -67,49 +65,49 @@ func xlsxSample() *warehouse.ReportData {
 				{Day: 730, AtRisk: 163, Exits: 8, Censored: 40, Survival: 0.8122, StdErr: xlsxF(0.0242)},
 				{Day: 912, AtRisk: 115, Exits: 115, Censored: 0, Survival: 0},
 			}},
-			{Stratum: "developed", Points: []warehouse.SurvivalPoint{
+			{Stratum: "developed", Points: []SurvivalPoint{
 				{Day: 45, AtRisk: 120, Exits: 1, Survival: 0.9917, StdErr: xlsxF(0.0083)},
 				{Day: 200, AtRisk: 110, Exits: 2, Censored: 8, Survival: 0.9736, StdErr: xlsxF(0.0149)},
 				{Day: 400, AtRisk: 90, Exits: 3, Censored: 17, Survival: 0.9412, StdErr: xlsxF(0.0228)},
 				{Day: 700, AtRisk: 60, Exits: 2, Censored: 28, Survival: 0.9098, StdErr: xlsxF(0.0296)},
 			}},
-			{Stratum: "remote", Points: []warehouse.SurvivalPoint{
+			{Stratum: "remote", Points: []SurvivalPoint{
 				{Day: 20, AtRisk: 180, Exits: 2, Survival: 0.9889, StdErr: xlsxF(0.0078)},
 				{Day: 150, AtRisk: 170, Exits: 6, Censored: 8, Survival: 0.954, StdErr: xlsxF(0.0157)},
 				{Day: 300, AtRisk: 150, Exits: 8, Censored: 12, Survival: 0.9031, StdErr: xlsxF(0.0224)},
 				{Day: 600, AtRisk: 110, Exits: 10, Censored: 30, Survival: 0.821, StdErr: xlsxF(0.0308)},
 			}},
 		},
-		Exits: []warehouse.ExitRow{
+		Exits: []ExitRow{
 			{Code: "140100", Name: "太原市", Reason: "resigned", Exits: 30},
 			{Code: "140100", Name: "太原市", Reason: "civil_service", Exits: 10},
 		},
-		ExitsCounty: []warehouse.ExitRow{
+		ExitsCounty: []ExitRow{
 			{Code: "140105", Name: "小店区", Reason: "resigned", Exits: 12},
 			{Code: "140181", Name: "古交市", Reason: "resigned", Exits: 18},
 			{Code: "140181", Name: "古交市", Reason: "unspecified", Exits: 6},
 		},
-		Promotions: []warehouse.PromotionRow{
+		Promotions: []PromotionRow{
 			{Level: "city", Code: "140100", Name: "太原市", Graduates: 400, Committee: 120, Secretaries: 30, TownshipLeaders: 8, CommitteeRate: xlsxF(0.3), SecretaryRate: xlsxF(0.075), MedianMonthsToCommittee: xlsxF(14.5)},
 			{Level: "county", Code: "140122", Name: "阳曲县", Graduates: 80, Committee: 0, Secretaries: 0, TownshipLeaders: 0, CommitteeRate: xlsxF(0), SecretaryRate: xlsxF(0)},
 		},
-		Quota: []warehouse.QuotaRow{
+		Quota: []QuotaRow{
 			{Level: "city", Code: "140100", Name: "太原市", TownshipQuota: xlsxI(380), CountyPool: xlsxI(60), QuotaTotal: 440, PostsTownship: 310, PostsCountyPool: 50, PostsTotal: 360, Unfilled: 80},
 			{Level: "county", Code: "140122", Name: "阳曲县", QuotaTotal: 0, PostsTownship: 75, PostsTotal: 75},
 		},
-		Uncovered: []warehouse.UncoveredRow{
+		Uncovered: []UncoveredRow{
 			{VillageCode: "140122100201", VillageName: "东庄村", TownshipName: "黄寨镇", CountyName: "阳曲县", Region: "remote", UncoveredDays: xlsxI(731), VacancyReported: true},
 			{VillageCode: "140181100202", VillageName: "西沟村", TownshipName: "河口镇", CountyName: "古交市", Region: "remote", UncoveredDays: xlsxI(400)},
 			{VillageCode: "140105001003", VillageName: "坞城社区", TownshipName: "坞城街道", CountyName: "小店区", Region: "developed", UncoveredDays: xlsxI(35), VacancyReported: true},
 			{VillageCode: "140181100207", VillageName: "南岭村", TownshipName: "河口镇", CountyName: "古交市", Region: "remote", UncoveredDays: xlsxI(12)},
 			{VillageCode: "140122999001", VillageName: "新村", TownshipName: "新设乡", CountyName: "阳曲县", Region: "remote"},
 		},
-		Freshness: []warehouse.FreshnessRow{
+		Freshness: []FreshnessRow{
 			{County: "140105", Name: "小店区", LastSuccess: "2022-07-31 09:30", LastNewFile: "2022-07-28 18:00", HoursSinceSuccess: xlsxF(14.5)},
 			{County: "140181", Name: "古交市", LastSuccess: "2022-07-28 00:00", LastNewFile: "2022-07-28 00:00", HoursSinceSuccess: xlsxF(96), Stale: true},
 			{County: "140122", Name: "阳曲县", Stale: true},
 		},
-		Quality: []warehouse.QualityRow{
+		Quality: []QualityRow{
 			{County: "140105", CountyName: "小店区", Kind: "reject", Code: "bad_id_checksum", Count: 3},
 			{County: "140105", CountyName: "小店区", Kind: "reject", Code: "bad_date:到岗日期", Count: 2},
 			{County: "140181", CountyName: "古交市", Kind: "finding", Code: "overlapping_postings", Severity: "warning", Count: 1},
@@ -120,7 +118,7 @@ func xlsxSample() *warehouse.ReportData {
 }
 
 // xlsxRender renders d and opens the result.
-func xlsxRender(t *testing.T, d *warehouse.ReportData) (*excelize.File, []byte) {
+func xlsxRender(t *testing.T, d *ReportData) (*excelize.File, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := RenderXLSX(&buf, d); err != nil {
@@ -196,28 +194,28 @@ func TestRenderXLSXSheetsTitlesHeaders(t *testing.T) {
 	}{
 		{"核心指标", "太原市 2022年7月 核心指标（截至2022-07-31）",
 			[]string{"指标", "本月", "上月", "较上月", "去年同期", "较去年同期"}},
-		{"县区覆盖", "太原市 2022年7月 县区覆盖情况（截至2022-07-31）",
-			[]string{"县区代码", "县区", "区域", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生"}},
-		{"乡镇覆盖", "太原市 2022年7月 乡镇（街道）覆盖情况（截至2022-07-31）",
-			[]string{"县区代码", "县区", "乡镇（街道）代码", "乡镇（街道）", "区域", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生"}},
+		{"县区覆盖", "太原市 2022年7月 各县（市、区）覆盖情况（截至2022-07-31）",
+			[]string{"县（市、区）代码", "县（市、区）", "区域", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生"}},
+		{"乡镇覆盖", "太原市 2022年7月 各乡镇（街道）覆盖情况（截至2022-07-31）",
+			[]string{"县（市、区）代码", "县（市、区）", "乡镇（街道）代码", "乡镇（街道）", "区域", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生"}},
 		{"区域对比", "太原市 2022年7月 偏远与发达地区对比（截至2022-07-31）",
-			[]string{"区域", "区域代码", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生", "每百村在岗人数", "12个月留任率"}},
+			[]string{"区域", "区域代码", "村（社区）数", "已覆盖", "覆盖率", "在岗研究生", "每百村（社区）在岗研究生", "12个月留任率"}},
 		{"留任", "太原市 2022年7月 留任情况（截至2022-07-31）",
-			[]string{"层级", "代码", "名称", "满12个月人数", "12个月仍在岗", "12个月留任率", "满24个月人数", "24个月仍在岗", "24个月留任率"}},
+			[]string{"层级", "代码", "名称", "到岗满12个月：人数", "到岗满12个月：仍在岗", "到岗满12个月：留任率", "到岗满24个月：人数", "到岗满24个月：仍在岗", "到岗满24个月：留任率"}},
 		{"生存曲线", "太原市 2022年7月 在岗生存曲线（Kaplan–Meier）（截至2022-07-31）",
 			[]string{"分层", "在岗天数", "在岗月数", "观察人数", "离岗", "删失", "生存率", "标准误"}},
 		{"离岗原因", "太原市 2022年7月 离岗原因（截至2022-07-31）",
 			[]string{"层级", "代码", "名称", "离岗原因", "原因代码", "人数", "占比"}},
 		{"晋升", "太原市 2022年7月 晋升情况（截至2022-07-31）",
-			[]string{"层级", "代码", "名称", "研究生人数", "进入村（社区）两委", "任党组织书记", "进入乡镇领导班子", "进入两委比例", "任书记比例", "入职至进入两委月数（中位数）"}},
+			[]string{"层级", "代码", "名称", "研究生人数", "两委成员", "党组织书记", "乡镇领导班子", "进入两委比例", "担任书记比例", "进入两委用时中位数（月）"}},
 		{"编制使用", "太原市 2022年7月 2022年度编制使用情况（截至2022-07-31）",
-			[]string{"层级", "代码", "名称", "乡镇编制", "县级统筹编制", "编制合计", "占用乡镇编制", "占用县级统筹编制", "占用合计", "空余编制"}},
+			[]string{"层级", "代码", "名称", "编制数：乡镇事业编制", "编制数：县级周转池", "编制数：合计", "在岗人数：乡镇事业编制", "在岗人数：县级周转池", "在岗人数：合计", "未使用"}},
 		{"待补充名单", "太原市 2022年7月 待补充村（社区）名单（截至2022-07-31）",
-			[]string{"村（社区）代码", "村（社区）", "乡镇（街道）", "县区", "区域", "未覆盖天数", "已登记空缺"}},
+			[]string{"区划代码", "村（社区）", "乡镇（街道）", "县（市、区）", "区域", "空缺天数", "空缺已登记"}},
 		{"数据源时效", "太原市 2022年7月 数据源时效（截至2022-07-31）",
-			[]string{"县区代码", "县区", "最近一次成功运行", "最近一次收到新文件", "距最近成功（小时）", "需跟进"}},
+			[]string{"县（市、区）代码", "县（市、区）", "最近一次成功更新", "最近一次收到新文件", "距最近成功更新（小时）", "需跟进"}},
 		{"数据质量", "太原市 2022年7月 数据质量（历次运行累计）（截至2022-07-31）",
-			[]string{"县区代码", "县区", "类别", "原因或问题", "代码", "严重程度", "条数"}},
+			[]string{"县（市、区）代码", "县（市、区）", "类别", "原因或问题", "代码", "严重程度", "条数"}},
 	}
 	if len(tests) != len(xlsxWantSheets) {
 		t.Fatalf("%d cases for %d sheets", len(tests), len(xlsxWantSheets))
@@ -379,17 +377,17 @@ func TestRenderXLSXSections(t *testing.T) {
 		{"离岗原因", [][]string{
 			{"全市", "140100", "太原市", "辞职", "resigned", "30", "0.75"},
 			{"全市", "140100", "太原市", "考录公务员", "civil_service", "10", "0.25"},
-			{"县区", "140105", "小店区", "辞职", "resigned", "12", "1"},
-			{"县区", "140181", "古交市", "辞职", "resigned", "18", "0.75"},
-			{"县区", "140181", "古交市", "未填写", "unspecified", "6", "0.25"},
+			{"县（市、区）", "140105", "小店区", "辞职", "resigned", "12", "1"},
+			{"县（市、区）", "140181", "古交市", "辞职", "resigned", "18", "0.75"},
+			{"县（市、区）", "140181", "古交市", "未填写", "unspecified", "6", "0.25"},
 		}, 1},
 		{"晋升", [][]string{
 			{"全市", "140100", "太原市", "400", "120", "30", "8", "0.3", "0.075", "14.5"},
-			{"县区", "140122", "阳曲县", "80", "0", "0", "0", "0", "0"},
+			{"县（市、区）", "140122", "阳曲县", "80", "0", "0", "0", "0", "0"},
 		}, 0},
 		{"编制使用", [][]string{
 			{"全市", "140100", "太原市", "380", "60", "440", "310", "50", "360", "80"},
-			{"县区", "140122", "阳曲县", "", "", "0", "75", "0", "75", "0"},
+			{"县（市、区）", "140122", "阳曲县", "", "", "0", "75", "0", "75", "0"},
 		}, 1},
 		{"待补充名单", [][]string{
 			{"140122100201", "东庄村", "黄寨镇", "阳曲县", "偏远地区", "731", "是"},
@@ -405,11 +403,11 @@ func TestRenderXLSXSections(t *testing.T) {
 			{"140122", "阳曲县", "从未", "从未", "", "是"},
 		}, 0},
 		{"数据质量", [][]string{
-			{"140105", "小店区", "拒绝的行", "身份证号校验位错误", "bad_id_checksum", "", "3"},
-			{"140105", "小店区", "拒绝的行", "日期无法识别（到岗日期）", "bad_date:到岗日期", "", "2"},
-			{"140181", "古交市", "发现的问题", "同一时间在两个村在岗", "overlapping_postings", "警告", "1"},
-			{"140181", "古交市", "发现的问题", "new_code_from_later", "new_code_from_later", "提示", "4"},
-			{"", "全市村（社区）名录", "拒绝的行", "缺少必填项（村（社区）代码）", "missing:村（社区）代码", "", "1"},
+			{"140105", "小店区", "拒收记录", "身份证号校验位错误", "bad_id_checksum", "", "3"},
+			{"140105", "小店区", "拒收记录", "日期无法识别（到岗日期）", "bad_date:到岗日期", "", "2"},
+			{"140181", "古交市", "数据问题", "同一时间在两个村在岗", "overlapping_postings", "警告", "1"},
+			{"140181", "古交市", "数据问题", "new_code_from_later", "new_code_from_later", "提示", "4"},
+			{"", "全市名录", "拒收记录", "缺少必填项（村（社区）代码）", "missing:村（社区）代码", "", "1"},
 		}, 0},
 	}
 	for _, tt := range tests {
@@ -780,7 +778,7 @@ func TestRenderXLSXOnlyData(t *testing.T) {
 			strs[l] = true
 		}
 	}
-	for _, s := range []string{"是", "否", "从未", "全市村（社区）名录", "日期无法识别（到岗日期）", "缺少必填项（村（社区）代码）"} {
+	for _, s := range []string{"是", "否", "从未", "全市名录", "日期无法识别（到岗日期）", "缺少必填项（村（社区）代码）"} {
 		strs[s] = true
 	}
 	// Derived figures: headline changes, months, exit shares, date serials.
@@ -830,7 +828,7 @@ func TestRenderXLSXOnlyData(t *testing.T) {
 }
 
 func TestRenderXLSXEmpty(t *testing.T) {
-	d := &warehouse.ReportData{Period: "2022-07", AsOf: "2022-07-31", CityName: "太原市", QuotaYear: 2022}
+	d := &ReportData{Period: "2022-07", AsOf: "2022-07-31", CityName: "太原市", QuotaYear: 2022}
 	f, b := xlsxRender(t, d)
 	if got := f.GetSheetList(); !slices.Equal(got, xlsxWantSheets) {
 		t.Fatalf("sheets = %q", got)
@@ -851,11 +849,11 @@ func TestRenderXLSXEmpty(t *testing.T) {
 func TestRenderXLSXErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		d    *warehouse.ReportData
+		d    *ReportData
 	}{
 		{"nil report", nil},
-		{"no as-of day", &warehouse.ReportData{Period: "2022-07"}},
-		{"bad as-of day", &warehouse.ReportData{Period: "2022-07", AsOf: "2022-07-32"}},
+		{"no as-of day", &ReportData{Period: "2022-07"}},
+		{"bad as-of day", &ReportData{Period: "2022-07", AsOf: "2022-07-32"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,8 +21,11 @@ import (
 // connection.
 
 // Row is one result row: *sql.Rows and *sql.Row are both Rows, and so is a
-// reader's fake in a test that needs no database.
-type Row interface {
+// reader's fake in a test that needs no database. It is an alias of the
+// unnamed interface so that a reader package can declare the same Row
+// itself (without importing this package, which links DuckDB) and
+// *Reader still satisfies that package's interface of Each.
+type Row = interface {
 	Scan(dest ...any) error
 }
 

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/grassroots-cn/grassroots/metrics"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -26,8 +28,8 @@ other grassroots process holds it, else from the published snapshot.`,
 			if err != nil {
 				return err
 			}
-			h, err := readEither(cfg, func(path string) (*warehouse.Headline, error) {
-				return warehouse.ReadHeadline(cmd.Context(), path, asOf)
+			h, err := readEither(cmd.Context(), cfg, func(ctx context.Context, r *warehouse.Reader) (*metrics.Headline, error) {
+				return metrics.Read(ctx, r, asOf)
 			})
 			if err != nil {
 				return err
@@ -57,7 +59,7 @@ func ratio(p *float64) string {
 	return fmt.Sprintf("%.2f", *p)
 }
 
-func printHeadline(w io.Writer, city string, h *warehouse.Headline) {
+func printHeadline(w io.Writer, city string, h *metrics.Headline) {
 	fmt.Fprintf(w, "%s, as of %s\n\n", city, h.AsOf)
 	filled := "–"
 	if h.QuotaTotal > 0 {

@@ -31,7 +31,7 @@ process holds it, else the published snapshot.`,
 			if period == "" {
 				period = reports.LastMonth(time.Now(), cfg.Location)
 			}
-			if _, _, _, err := warehouse.PeriodDates(period); err != nil {
+			if _, _, _, err := reports.PeriodDates(period); err != nil {
 				return usageError{fmt.Errorf("--period %q is not a month written YYYY-MM", period)}
 			}
 			fs := cfg.Reports.Formats
@@ -64,8 +64,8 @@ func writeReport(ctx context.Context, cfg *config.Config, period string, formats
 			return nil, usageError{fmt.Errorf("--formats: %q is not html or xlsx", f)}
 		}
 	}
-	d, err := readEither(cfg, func(path string) (*warehouse.ReportData, error) {
-		return warehouse.ReadReport(ctx, path, period)
+	d, err := readEither(ctx, cfg, func(ctx context.Context, r *warehouse.Reader) (*reports.ReportData, error) {
+		return reports.Read(ctx, r, period)
 	})
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/grassroots-cn/grassroots/pipeline"
 	"github.com/grassroots-cn/grassroots/reports"
 	"github.com/grassroots-cn/grassroots/schedule"
+	"github.com/grassroots-cn/grassroots/status"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -121,7 +122,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 		Run: func(ctx context.Context) error {
 			started := time.Now()
 			period := reports.LastMonth(started, cfg.Location)
-			d, err := w.Report(ctx, period)
+			d, err := reports.Read(ctx, w.Reader(), period)
 			var files []string
 			if err == nil {
 				files, err = reports.Write(ctx, cfg.Reports.Out, d, cfg.Reports.Formats)
@@ -192,7 +193,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	defer stopStatus()
 	statusDone := make(chan error, 1)
 	go func() {
-		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, sched.Handler(&statusSource{w: w, cfg: cfg}), func(addr net.Addr) {
+		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, sched.Handler(&statusSource{w: w}), func(addr net.Addr) {
 			log.Info("status endpoint listening", "addr", addr.String())
 			if ready != nil {
 				ready(addr)
@@ -214,8 +215,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 
 // statusSource shows the warehouse on the status endpoint.
 type statusSource struct {
-	w   *warehouse.Warehouse
-	cfg *config.Config
+	w *warehouse.Warehouse
 }
 
 func (s *statusSource) Healthy(ctx context.Context) error { return s.w.Ping(ctx) }
@@ -266,7 +266,7 @@ func (s *statusSource) Metrics(ctx context.Context) ([]schedule.Metric, error) {
 		ms = append(ms, schedule.Metric{Name: "grassroots_last_run_duration_seconds", Help: "Duration of the latest run.", Type: "gauge",
 			Labels: map[string]string{"job": job, "county": county}, Value: secs})
 	}
-	st, err := s.w.Status(ctx, s.cfg.StaleAfter, time.Now())
+	st, err := status.Read(ctx, s.w.Reader())
 	if err != nil {
 		return nil, err
 	}

@@ -1,14 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/status"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -23,10 +24,7 @@ holds it, else the published snapshot (which is as of the last publish).`,
 			if err != nil {
 				return err
 			}
-			now := time.Now().In(cfg.Location)
-			st, err := readEither(cfg, func(path string) (*warehouse.Status, error) {
-				return warehouse.ReadStatus(cmd.Context(), path, cfg.StaleAfter, now)
-			})
+			st, err := readEither(cmd.Context(), cfg, status.Read)
 			if err != nil {
 				return err
 			}
@@ -39,7 +37,7 @@ holds it, else the published snapshot (which is as of the last publish).`,
 	}
 }
 
-func printStatus(w io.Writer, st *warehouse.Status, loc *time.Location) {
+func printStatus(w io.Writer, st *status.Status, loc *time.Location) {
 	fmt.Fprintf(w, "from %s\n\n", st.File)
 	var rows [][]string
 	var notes []string
@@ -93,16 +91,15 @@ func sum(m map[string]int64) int64 {
 	return n
 }
 
-// readEither reads from the private warehouse, read-only, when no other
-// grassroots process holds it, else from the published snapshot (as of the
-// last publish).
-func readEither[T any](cfg *config.Config, read func(path string) (T, error)) (T, error) {
-	v, err := read(cfg.Warehouse)
-	if err == nil {
-		return v, nil
+// readEither reads with read from the private warehouse, read-only, when no
+// other grassroots process holds it, else from the published snapshot (as
+// of the last publish).
+func readEither[T any](ctx context.Context, cfg *config.Config, read func(context.Context, *warehouse.Reader) (T, error)) (T, error) {
+	var zero T
+	r, err := warehouse.OpenEither(ctx, cfg.Warehouse, cfg.Published)
+	if err != nil {
+		return zero, err
 	}
-	if _, serr := os.Stat(cfg.Published); serr != nil {
-		return v, fmt.Errorf("nothing loaded yet: %w", err)
-	}
-	return read(cfg.Published)
+	defer r.Close()
+	return read(ctx, r)
 }

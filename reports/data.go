@@ -1,8 +1,8 @@
-package warehouse
+package reports
 
-// The data of the monthly report (CONTRACT §5), read only from the metric
-// macros. The reports package renders it; it holds no personal data (names,
-// ID numbers, phones and person keys never reach these types).
+// The data of the monthly report, read only from the metric macros (see
+// docs/warehouse.md). It holds no personal data (names, ID numbers, phones
+// and person keys never reach these types).
 
 // ReportData is everything the monthly report shows for one period.
 type ReportData struct {
