@@ -27,16 +27,17 @@ CREATE OR REPLACE MACRO exits(as_of := NULL) AS TABLE
         FROM per JOIN dim_county c ON c.county_code = per.county_code
         WHERE NOT per.in_post
     ),
+    -- The region rows take their name from vocabulary() once grouped.
     levels AS (
-        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS name, end_reason FROM gone
+        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS nm, end_reason FROM gone
         UNION ALL
-        SELECT 2, 'region', region, label('region', region), end_reason FROM gone
+        SELECT 2, 'region', region, NULL, end_reason FROM gone
         UNION ALL
         SELECT 3, 'county', county_code, county_name, end_reason FROM gone
     )
-    SELECT level, code, name, end_reason, count(*) AS exits
+    SELECT level, code, CASE WHEN o = 2 THEN label('region', code) ELSE nm END AS name, end_reason, count(*) AS exits
     FROM levels
-    GROUP BY o, level, code, name, end_reason
+    GROUP BY o, level, code, nm, end_reason
     ORDER BY o, code, end_reason;
 
 COMMENT ON MACRO TABLE exits IS

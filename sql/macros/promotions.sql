@@ -43,14 +43,15 @@ CREATE OR REPLACE MACRO promotions(as_of := NULL) AS TABLE
         FROM grads g JOIN dim_county c ON c.county_code = g.county_code
         LEFT JOIN roles r ON r.person_key = g.person_key
     ),
+    -- The region rows take their name from vocabulary() once grouped.
     levels AS (
-        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS name, * FROM per
+        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS nm, * FROM per
         UNION ALL
-        SELECT 2, 'region', region, label('region', region), * FROM per
+        SELECT 2, 'region', region, NULL, * FROM per
         UNION ALL
         SELECT 3, 'county', county_code, county_name, * FROM per
     )
-    SELECT level, code, name,
+    SELECT level, code, CASE WHEN o = 2 THEN label('region', code) ELSE nm END AS name,
            count(*) AS graduates,
            count(*) FILTER (WHERE committee) AS committee_members,
            count(*) FILTER (WHERE secretary) AS party_secretaries,
@@ -59,7 +60,7 @@ CREATE OR REPLACE MACRO promotions(as_of := NULL) AS TABLE
            count(*) FILTER (WHERE secretary) / count(*) AS secretary_rate,
            median(months_to_committee) FILTER (WHERE committee) AS median_months_to_committee
     FROM levels
-    GROUP BY o, level, code, name
+    GROUP BY o, level, code, nm
     ORDER BY o, code;
 
 COMMENT ON MACRO TABLE promotions IS
