@@ -39,12 +39,13 @@ CREATE OR REPLACE MACRO coverage(as_of := NULL) AS TABLE
     -- GROUPING(region, county_code, township_code, village_kind, ur) has one
     -- bit per argument, 16 for region down to 1 for ur, set when that column
     -- is not in the row's grouping set:
-    --   31 = 11111  ()                      city          o = 1
-    --   15 = 01111  (region)                region        o = 2
-    --    7 = 00111  (county_code, …, region) county       o = 3
-    --   11 = 01011  (township_code, …, region) township   o = 4
-    --   29 = 11101  (village_kind)          village_kind  o = 5
-    --   30 = 11110  (ur)                    urban_rural   o = 6 (ELSE)
+    --   31 = 11111  ()                                     city          o = 1
+    --   15 = 01111  (region)                               region        o = 2
+    --    7 = 00111  (county_code, county_name, region)     county        o = 3
+    --   11 = 01011  (township_code, township_name, region) township      o = 4
+    --   29 = 11101  (village_kind)                         village_kind  o = 5
+    --   30 = 11110  (ur)                                   urban_rural   o = 6 (ELSE)
+    -- (county_name and township_name are not among GROUPING's arguments.)
     -- HAVING drops the () row an empty universe would give.
     vg AS (
         SELECT CASE GROUPING(region, county_code, township_code, village_kind, ur)
@@ -58,7 +59,8 @@ CREATE OR REPLACE MACRO coverage(as_of := NULL) AS TABLE
         HAVING count(*) > 0
     ),
     -- Graduates in post per level and code, in one pass over ip. The same
-    -- bits; here county and township are grouped without region:
+    -- bits; here county and township are grouped without region, and the
+    -- code is the city's for 31, else the one grouped column's value:
     --   31 = 11111  ()               city          o = 1
     --   15 = 01111  (region)         region        o = 2
     --   23 = 10111  (county_code)    county        o = 3
