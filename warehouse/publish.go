@@ -143,9 +143,9 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 // latest successful load, its settings, its schema and this binary's macro
 // set (an upgraded grassroots republishes with its new migrations and
 // macros; a snapshot older than the macro hash has no schema_macros and is
-// not current). It is false when dst is missing or
-// cannot be read, and when a process died between a commit and the rename of
-// its snapshot: the next run then publishes even with nothing new to load.
+// not current). It is false when dst is missing or cannot be read, and when
+// a process died between a commit and the rename of its snapshot: the next
+// run then publishes even with nothing new to load.
 func (w *Warehouse) SnapshotCurrent(ctx context.Context, dst string) bool {
 	if _, err := os.Stat(dst); err != nil {
 		return false

@@ -1,7 +1,8 @@
 // Package warehouse owns the DuckDB files: opening the private warehouse,
-// applying the embedded migrations and macro set (package sqlfiles), loading canonical Arrow batches, merging
-// them into the fact and dimension tables with history, keeping the run
-// bookkeeping and publishing the snapshot without personal data.
+// applying the embedded migrations and macro set (package sqlfiles), loading
+// canonical Arrow batches, merging them into the fact and dimension tables
+// with history, keeping the run bookkeeping and publishing the snapshot
+// without personal data.
 //
 // It is the only package that imports duckdb-go and database/sql.
 package warehouse
