@@ -245,45 +245,17 @@ INSERT INTO fact_posting
 	);
 `
 
-// oldMacros returns the definitions that 007 replaces, read from their
-// migrations and renamed: coverage from 006 as coverage_006, retention from
-// 005 as retention_005 and region_balance from 002 (calling those two) as
-// region_balance_002, all TEMP. The new macros must return exactly their rows.
+// oldMacros returns the definitions that 007 replaced, read from
+// testdata/superseded and renamed: coverage from 006 as coverage_006,
+// retention from 005 as retention_005 and region_balance from 002 (calling
+// those two) as region_balance_002, all TEMP. The new macros must return
+// exactly their rows.
 func oldMacros(t *testing.T) string {
 	t.Helper()
-	migs, err := List()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := map[int]string{}
-	for _, m := range migs {
-		text[m.Version] = m.SQL
-	}
-	// macro returns the statement of migration v that starts with head.
-	macro := func(v int, head string) string {
-		s := text[v]
-		i := strings.Index(s, head)
-		if i < 0 {
-			t.Fatalf("migration %03d has no %q", v, head)
-		}
-		j := strings.Index(s[i:], ";\n")
-		if j < 0 {
-			t.Fatalf("migration %03d: %q does not end", v, head)
-		}
-		return s[i : i+j+1]
-	}
-	rename := func(s, old, new string) string {
-		if !strings.Contains(s, old) {
-			t.Fatalf("no %q to rename in %.60s…", old, s)
-		}
-		return strings.ReplaceAll(s, old, new)
-	}
-	cov := rename(macro(6, "CREATE OR REPLACE MACRO coverage("), "CREATE OR REPLACE MACRO coverage(", "CREATE OR REPLACE TEMP MACRO coverage_006(")
-	ret := rename(macro(5, "CREATE OR REPLACE MACRO retention("), "CREATE OR REPLACE MACRO retention(", "CREATE OR REPLACE TEMP MACRO retention_005(")
-	rb := rename(macro(2, "CREATE MACRO region_balance("), "CREATE MACRO region_balance(", "CREATE OR REPLACE TEMP MACRO region_balance_002(")
-	rb = rename(rb, "FROM coverage(as_of)", "FROM coverage_006(as_of)")
-	rb = rename(rb, "FROM retention(as_of, 12)", "FROM retention_005(as_of, 12)")
-	return cov + "\n" + ret + "\n" + rb
+	rb := superseded(t, "region_balance_002")
+	rb = rename(t, rb, "FROM coverage(as_of)", "FROM coverage_006(as_of)")
+	rb = rename(t, rb, "FROM retention(as_of, 12)", "FROM retention_005(as_of, 12)")
+	return superseded(t, "coverage_006") + "\n" + superseded(t, "retention_005") + "\n" + rb
 }
 
 // sameRows fails unless queries got and want return the same multiset of

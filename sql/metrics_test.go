@@ -79,25 +79,11 @@ INSERT INTO fact_vacancy VALUES
 	('140123100201', DATE '2022-04-01', 'other', DATE '2022-04-15');
 `
 
-// openFixture applies the migrations to an in-memory DuckDB and loads the
-// fixture city.
+// openFixture applies the migrations and then the macros to an in-memory
+// DuckDB, as a fresh warehouse gets them, and loads the fixture city.
 func openFixture(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	db.SetMaxOpenConns(1)
-	migs, err := List()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migs {
-		if _, err := db.Exec(m.SQL); err != nil {
-			t.Fatalf("migration %s: %v", m.Name, err)
-		}
-	}
+	db := openFresh(t)
 	if _, err := db.Exec(fixture); err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,9 @@ const Backups = 3
 
 // Publish writes a snapshot of the warehouse without personal data to dst,
 // atomically: the snapshot is built in a temporary file beside dst (the same
-// schema, comments and macros from the embedded migrations, minus the
-// private tables), filled in one transaction, synced, and renamed over dst.
+// schema and comments from the embedded migrations and the embedded macro
+// set, minus the private tables), filled in one transaction, synced, and
+// renamed over dst.
 // A reader holding the old file keeps its consistent view; a new reader sees
 // the new one. The previous snapshots are kept as dst.1 … dst.N.
 func (w *Warehouse) Publish(ctx context.Context, dst string) error {
@@ -78,7 +79,7 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 	if _, err := conn.ExecContext(ctx, "USE snapshot"); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
+	if _, err := conn.ExecContext(ctx, sqlfiles.Bookkeeping); err != nil {
 		return err
 	}
 	migs, err := sqlfiles.List()
@@ -90,6 +91,9 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 			return err
 		}
 	}
+	if _, err := applyMacros(ctx, conn); err != nil {
+		return err
+	}
 	crashpoint.Hit(crashpoint.PublishBuild)
 	drop := make([]string, len(privateTables))
 	for i, t := range privateTables {
@@ -99,7 +103,8 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 		return err
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
-		WHERE database_name = 'snapshot' AND schema_name = 'main' AND table_name <> 'schema_migrations' ORDER BY table_name`)
+		WHERE database_name = 'snapshot' AND schema_name = 'main' AND table_name NOT IN ('schema_migrations', 'schema_macros')
+		ORDER BY table_name`)
 	if err != nil {
 		return err
 	}
@@ -135,10 +140,12 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 }
 
 // SnapshotCurrent reports whether the snapshot at dst holds the warehouse's
-// latest successful load, its settings and its schema and macros (an upgraded
-// grassroots republishes with its new migrations). It is false when dst is missing or
-// cannot be read, and when a process died between a commit and the rename of
-// its snapshot: the next run then publishes even with nothing new to load.
+// latest successful load, its settings, its schema and this binary's macro
+// set (an upgraded grassroots republishes with its new migrations and
+// macros; a snapshot older than the macro hash has no schema_macros and is
+// not current). It is false when dst is missing or cannot be read, and when
+// a process died between a commit and the rename of its snapshot: the next
+// run then publishes even with nothing new to load.
 func (w *Warehouse) SnapshotCurrent(ctx context.Context, dst string) bool {
 	if _, err := os.Stat(dst); err != nil {
 		return false
@@ -152,6 +159,10 @@ func (w *Warehouse) SnapshotCurrent(ctx context.Context, dst string) bool {
 		return false
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH published_check")
+	set, err := sqlfiles.Macros()
+	if err != nil {
+		return false
+	}
 	var current bool
 	err = conn.QueryRowContext(ctx, `SELECT
 		(SELECT max(run_id) FROM etl_run WHERE status = 'succeeded') IS NOT DISTINCT FROM
@@ -159,7 +170,8 @@ func (w *Warehouse) SnapshotCurrent(ctx context.Context, dst string) bool {
 		AND NOT EXISTS (SELECT * FROM etl_setting EXCEPT SELECT * FROM published_check.main.etl_setting)
 		AND NOT EXISTS (SELECT * FROM published_check.main.etl_setting EXCEPT SELECT * FROM etl_setting)
 		AND (SELECT max(version) FROM schema_migrations) IS NOT DISTINCT FROM
-			(SELECT max(version) FROM published_check.main.schema_migrations)`).Scan(&current)
+			(SELECT max(version) FROM published_check.main.schema_migrations)
+		AND (SELECT max(hash) FROM published_check.main.schema_macros) IS NOT DISTINCT FROM ?`, set.Hash).Scan(&current)
 	return err == nil && current
 }
 

@@ -1,7 +1,8 @@
 // Package warehouse owns the DuckDB files: opening the private warehouse,
-// applying the embedded migrations, loading canonical Arrow batches, merging
-// them into the fact and dimension tables with history, keeping the run
-// bookkeeping and publishing the snapshot without personal data.
+// applying the embedded migrations and macro set (package sqlfiles), loading
+// canonical Arrow batches, merging them into the fact and dimension tables
+// with history, keeping the run bookkeeping and publishing the snapshot
+// without personal data.
 //
 // It is the only package that imports duckdb-go and database/sql.
 package warehouse
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -168,7 +170,8 @@ func releaseLock(f *os.File) {
 	f.Close()
 }
 
-// migrate applies every embedded migration not yet recorded in schema_migrations.
+// migrate applies every embedded migration not yet recorded in
+// schema_migrations, then the macro set if the file does not hold it yet.
 func (w *Warehouse) migrate(ctx context.Context) error {
 	migs, err := sqlfiles.List()
 	if err != nil {
@@ -179,7 +182,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		return fmt.Errorf("warehouse: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
+	if _, err := conn.ExecContext(ctx, sqlfiles.Bookkeeping); err != nil {
 		return fmt.Errorf("warehouse: schema_migrations: %w", err)
 	}
 	applied := map[int]bool{}
@@ -196,6 +199,9 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		applied[v] = true
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("warehouse: schema_migrations: %w", err)
+	}
 	for _, m := range migs {
 		if applied[m.Version] {
 			continue
@@ -205,17 +211,18 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		}
 		w.log.Info("migration applied", "version", m.Version, "name", m.Name)
 	}
+	hash, err := applyMacros(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if hash != "" {
+		w.log.Info("macros applied", "hash", hash)
+	}
 	return nil
 }
 
-const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
-	version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL);
-COMMENT ON TABLE schema_migrations IS '已应用的数据库迁移 / schema migrations applied to this file';
-COMMENT ON COLUMN schema_migrations.version IS '迁移版本号 / migration version (the NNN of sql/migrations/NNN_name.sql)';
-COMMENT ON COLUMN schema_migrations.name IS '迁移名称 / migration name';
-COMMENT ON COLUMN schema_migrations.applied_at IS '应用时间 / when it was applied'`
-
-// applyMigration runs one migration in a transaction and records it.
+// applyMigration runs one migration in a transaction and records it. A
+// migration with no statement left is only recorded.
 func applyMigration(ctx context.Context, conn *sql.Conn, m sqlfiles.Migration, record bool) (err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return fmt.Errorf("warehouse: migration %03d: %w", m.Version, err)
@@ -225,8 +232,10 @@ func applyMigration(ctx context.Context, conn *sql.Conn, m sqlfiles.Migration, r
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
-		return fmt.Errorf("warehouse: migration %03d_%s: %w", m.Version, m.Name, err)
+	if !m.Empty() {
+		if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("warehouse: migration %03d_%s: %w", m.Version, m.Name, err)
+		}
 	}
 	if record {
 		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (?, ?, ?)", m.Version, m.Name, time.Now()); err != nil {
@@ -235,6 +244,83 @@ func applyMigration(ctx context.Context, conn *sql.Conn, m sqlfiles.Migration, r
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("warehouse: migration %03d: %w", m.Version, err)
+	}
+	return nil
+}
+
+// applyMacros brings the macros of the current database of conn to the
+// embedded set, in one transaction, unless schema_macros already holds the
+// set's hash: it drops the macros the set no longer has, creates or replaces
+// every macro of the set in order, and records the hash. It returns the hash
+// it applied, or "" when the set was already there.
+func applyMacros(ctx context.Context, conn *sql.Conn) (applied string, err error) {
+	set, err := sqlfiles.Macros()
+	if err != nil {
+		return "", fmt.Errorf("warehouse: macros: %w", err)
+	}
+	var current sql.NullString
+	if err := conn.QueryRowContext(ctx, "SELECT max(hash) FROM schema_macros").Scan(&current); err != nil {
+		return "", fmt.Errorf("warehouse: schema_macros: %w", err)
+	}
+	if current.String == set.Hash {
+		return "", nil
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return "", fmt.Errorf("warehouse: macros: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := dropStaleMacros(ctx, conn, set.Names()); err != nil {
+		return "", err
+	}
+	if _, err := conn.ExecContext(ctx, set.SQL); err != nil {
+		return "", fmt.Errorf("warehouse: macros: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM schema_macros; INSERT INTO schema_macros VALUES (?, ?)", set.Hash, time.Now()); err != nil {
+		return "", fmt.Errorf("warehouse: schema_macros: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return "", fmt.Errorf("warehouse: macros: %w", err)
+	}
+	return set.Hash, nil
+}
+
+// dropStaleMacros drops the macros of the current database's main schema
+// that are not among names: those an older binary created and the set no
+// longer has.
+func dropStaleMacros(ctx context.Context, conn *sql.Conn, names []string) error {
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT function_name, function_type FROM duckdb_functions()
+		WHERE NOT internal AND function_type IN ('macro', 'table_macro')
+		AND database_name = current_database() AND schema_name = 'main'`)
+	if err != nil {
+		return fmt.Errorf("warehouse: macros: %w", err)
+	}
+	var drop []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			rows.Close()
+			return fmt.Errorf("warehouse: macros: %w", err)
+		}
+		if !slices.Contains(names, name) {
+			kind := "MACRO "
+			if typ == "table_macro" {
+				kind = "MACRO TABLE "
+			}
+			drop = append(drop, "DROP "+kind+quoteIdent(name))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("warehouse: macros: %w", err)
+	}
+	for _, stmt := range drop {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("warehouse: macros: %w", err)
+		}
 	}
 	return nil
 }

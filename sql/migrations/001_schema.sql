@@ -1,15 +1,16 @@
--- 001_schema.sql: the warehouse schema (CONTRACT.md §4).
+-- 001_schema.sql: the warehouse schema (every table and column is described
+-- in docs/warehouse.md).
 --
 -- Every dimension, pii_ and fact table X has X_history: the same columns, then
 -- valid_from, valid_to (null = current version) and run_id. History holds every
 -- version of a row, the current one included; the state at time T is
 --   WHERE valid_from <= T AND (valid_to IS NULL OR valid_to > T).
 --
--- DuckDB rules (DESIGN.md): no PRIMARY KEY, UNIQUE, FOREIGN KEY or index; keys
--- are enforced by the merge SQL and checked by tests. NOT NULL only where the
--- contract makes a value mandatory. No ENUM types: codes are VARCHAR, and their
--- allowed values are listed in the column comments. Division codes are VARCHAR
--- of digits (6 county, 9 township, 12 village).
+-- DuckDB rules (docs/design.md): no PRIMARY KEY, UNIQUE, FOREIGN KEY or index;
+-- keys are enforced by the merge SQL and checked by tests. NOT NULL only where
+-- the feed makes a value mandatory (docs/feeds.md). No ENUM types: codes are
+-- VARCHAR, and their allowed values are listed in the column comments.
+-- Division codes are VARCHAR of digits (6 county, 9 township, 12 village).
 --
 -- Every table and column carries a COMMENT: '中文说明 / English description'.
 

@@ -1,17 +1,4 @@
--- 004_data_quality.sql: rejects and findings by county and reason, for the
--- report's data-quality appendix (which reads only macros).
-
-CREATE MACRO data_quality() AS TABLE
-    SELECT q.county_code, c.county_name, q.kind, q.code, q.severity, q.n AS count
-    FROM (
-        SELECT r.county_code, 'reject' AS kind, r.reason AS code, NULL::VARCHAR AS severity, count(*) AS n
-        FROM etl_reject r GROUP BY r.county_code, r.reason
-        UNION ALL
-        SELECT f.county_code, 'finding', f.code, f.severity, count(*)
-        FROM etl_finding f GROUP BY f.county_code, f.code, f.severity
-    ) q
-    LEFT JOIN dim_county c ON c.county_code = q.county_code
-    ORDER BY q.county_code NULLS FIRST, q.kind DESC, q.n DESC, q.code;
-
-COMMENT ON MACRO TABLE data_quality IS
-    '数据质量：按县（市、区）统计历次运行中被拒绝的行（kind = reject，code 为拒绝原因）和发现的问题（kind = finding，code 为问题代码，severity 为严重程度）的条数；county_code 为空表示全市名录 / data quality: rows rejected (kind reject, code = reason) and findings (kind finding, code and severity) counted by county over all runs so far; a null county_code is the city''s village list';
+-- 004_data_quality.sql: created the data_quality() macro, which now lives in
+-- sql/macros/data_quality.sql and is applied with the other macros whenever a
+-- warehouse opens read-write. The version stays so that every warehouse
+-- records the same migrations; the file has no statement left.
