@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -285,6 +286,11 @@ func startChromium(ctx context.Context, t *testing.T, bin, profile string) *cdpC
 		"--disable-sync", "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
 		"--user-data-dir="+profile, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
 		"about:blank")
+	// Its own process group: Chromium's helpers (zygote, crashpad, GPU and
+	// renderer processes) outlive the browser process for a moment and keep
+	// writing into the profile, so the cleanup ends the whole group before
+	// removing it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -322,6 +328,17 @@ func startChromium(ctx context.Context, t *testing.T, bin, profile string) *cdpC
 			cmd.Process.Kill()
 			<-waited
 		}
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// The helpers are gone within moments of the kill; until then a
+		// removal can meet a file they just wrote.
+		var err error
+		for range 50 {
+			if err = os.RemoveAll(profile); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("remove the Chromium profile: %v", err)
 	})
 
 	var browserURL string
