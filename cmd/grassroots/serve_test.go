@@ -31,16 +31,6 @@ type daemon struct {
 	done  chan error
 }
 
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "grassroots")
-	out, err := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 	t.Helper()
 	d := &daemon{cmd: exec.Command(bin, args...), done: make(chan error, 1)}
@@ -160,7 +150,10 @@ func TestServeDaemon(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
 		}
@@ -226,11 +219,10 @@ func TestServeDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bad, orphans, unfinished, loaded int
-	db.QueryRow(`SELECT count(*) FROM etl_run WHERE rows_in <> rows_loaded + rows_unchanged + rows_duplicate + rows_rejected`).Scan(&bad)
-	db.QueryRow(`SELECT count(*) FROM etl_file f WHERE NOT EXISTS (SELECT 1 FROM etl_run r WHERE r.run_id = f.first_run_id AND r.status = 'succeeded')`).Scan(&orphans)
-	db.QueryRow(`SELECT count(*) FROM etl_run WHERE finished_at IS NULL`).Scan(&unfinished)
-	db.QueryRow(`SELECT count(DISTINCT county_code) FROM etl_run WHERE status = 'succeeded' AND rows_loaded > 0`).Scan(&loaded)
+	bad := count(t, db, `SELECT count(*) FROM etl_run WHERE rows_in <> rows_loaded + rows_unchanged + rows_duplicate + rows_rejected`)
+	orphans := count(t, db, `SELECT count(*) FROM etl_file f WHERE NOT EXISTS (SELECT 1 FROM etl_run r WHERE r.run_id = f.first_run_id AND r.status = 'succeeded')`)
+	unfinished := count(t, db, `SELECT count(*) FROM etl_run WHERE finished_at IS NULL`)
+	loaded := count(t, db, `SELECT count(DISTINCT county_code) FROM etl_run WHERE status = 'succeeded' AND rows_loaded > 0`)
 	db.Close()
 	if bad != 0 || orphans != 0 || unfinished != 0 || loaded != 10 {
 		t.Fatalf("warehouse after SIGTERM: %d runs not adding up, %d orphan files, %d unfinished runs, %d counties loaded", bad, orphans, unfinished, loaded)
@@ -337,13 +329,17 @@ func TestDemoServe(t *testing.T) {
 	}
 	defer db.Close()
 	var sources string
-	db.QueryRow(`SELECT string_agg(DISTINCT f.county_code || ' ' || split_part(f.source_uri, ':', 1), ', ' ORDER BY f.county_code || ' ' || split_part(f.source_uri, ':', 1))
-		FROM etl_file f WHERE f.county_code IN ('140105', '140110')`).Scan(&sources)
+	if err := db.QueryRow(`SELECT string_agg(DISTINCT f.county_code || ' ' || split_part(f.source_uri, ':', 1), ', ' ORDER BY f.county_code || ' ' || split_part(f.source_uri, ':', 1))
+		FROM etl_file f WHERE f.county_code IN ('140105', '140110')`).Scan(&sources); err != nil {
+		t.Fatalf("the HTTP counties' files: %v", err)
+	}
 	if sources != "140105 http, 140110 http" {
 		t.Errorf("files of the HTTP counties came from %q", sources)
 	}
 	var cursor string
-	db.QueryRow("SELECT value FROM etl_source_state WHERE county_code = '140110' AND key = 'cursor'").Scan(&cursor)
+	if err := db.QueryRow("SELECT value FROM etl_source_state WHERE county_code = '140110' AND key = 'cursor'").Scan(&cursor); err != nil {
+		t.Fatalf("140110's cursor: %v", err)
+	}
 	if _, err := time.Parse(time.RFC3339, cursor); err != nil {
 		t.Errorf("140110's cursor %q", cursor)
 	}
