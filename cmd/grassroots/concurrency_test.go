@@ -64,13 +64,9 @@ func TestTwoWritersAtOnce(t *testing.T) {
 		}
 	}
 	defer resume()
-	// The stop is delivered asynchronously: wait until the process shows it.
-	for state := procState(t, first.Process.Pid); state != "T"; state = procState(t, first.Process.Pid) {
-		if state == "Z" || time.Now().After(deadline) {
-			t.Fatalf("the first run is in state %q after SIGSTOP, not stopped (it finished before it could be frozen?)\n%s", state, firstOut.String())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// The stop is delivered asynchronously: wait until the process shows it
+	// (a first run that finished before it could be frozen fails here).
+	waitStopped(t, first.Process.Pid)
 	out, err := exec.Command(bin, "run", "--config", gen.ConfigPath).CombinedOutput()
 	ee, ok := err.(*exec.ExitError)
 	if !ok || ee.ExitCode() != exitFailed || !strings.Contains(string(out), "in use by another grassroots process") ||
