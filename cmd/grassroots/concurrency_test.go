@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,38 +36,8 @@ func TestTwoWritersAtOnce(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The first run holds the lock once its lock file names its pid (it
-	// writes the pid after taking the flock, before it loads anything). It
-	// is then frozen with SIGSTOP, so that it provably still holds the lock
-	// while the second run starts, however fast the machine.
 	pid := strconv.Itoa(first.Process.Pid)
-	lock := filepath.Join(dir, "data", "warehouse.duckdb.lock")
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if b, err := os.ReadFile(lock); err == nil && strings.TrimSpace(string(b)) == pid {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the first run did not take the lock within 60s\n%s", firstOut.String())
-		}
-		time.Sleep(time.Millisecond)
-	}
-	if err := first.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			if err := first.Process.Signal(syscall.SIGCONT); err != nil {
-				t.Errorf("SIGCONT to the first run: %v", err)
-			}
-		}
-	}
-	defer resume()
-	// The stop is delivered asynchronously: wait until the process shows it
-	// (a first run that finished before it could be frozen fails here).
-	waitStopped(t, first.Process.Pid)
+	resume := freezeHoldingLock(t, first, filepath.Join(dir, "data", "warehouse.duckdb.lock"), &firstOut)
 	out, err := exec.Command(bin, "run", "--config", gen.ConfigPath).CombinedOutput()
 	ee, ok := err.(*exec.ExitError)
 	if !ok || ee.ExitCode() != exitFailed || !strings.Contains(string(out), "in use by another grassroots process") ||
@@ -115,6 +86,42 @@ func TestTwoWritersAtOnce(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+}
+
+// freezeHoldingLock waits until the run holds the warehouse lock (its lock
+// file names its pid, which it writes after taking the flock and before it
+// loads anything) and freezes it with SIGSTOP, so that it provably still
+// holds the lock, however fast the machine. resume (idempotent) lets it go on.
+func freezeHoldingLock(t *testing.T, run *exec.Cmd, lock string, out fmt.Stringer) (resume func()) {
+	t.Helper()
+	pid := strconv.Itoa(run.Process.Pid)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if b, err := os.ReadFile(lock); err == nil && strings.TrimSpace(string(b)) == pid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not take the lock within 60s\n%s", out)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := run.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume = func() {
+		if !resumed {
+			resumed = true
+			if err := run.Process.Signal(syscall.SIGCONT); err != nil {
+				t.Errorf("SIGCONT to the first run: %v", err)
+			}
+		}
+	}
+	t.Cleanup(resume)
+	// The stop is delivered asynchronously: wait until the process shows it
+	// (a run that finished before it could be frozen fails here).
+	waitStopped(t, run.Process.Pid)
+	return resume
 }
 
 // procState returns a process's state letter from /proc (R, S, D, T, Z, ...).

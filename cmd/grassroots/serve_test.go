@@ -205,44 +205,8 @@ func TestServeDaemon(t *testing.T) {
 		t.Errorf("second serve: %v\n%s", err, out)
 	}
 
-	// SIGTERM in the middle of a load. Right after a job starts the daemon is
-	// frozen (SIGSTOP); its log is then complete and tells whether that job
-	// still runs. If it finished already, the daemon goes on (SIGCONT) to the
-	// next job; once a job is caught running, SIGTERM is sent and the daemon
-	// resumed, so the stop provably comes in the middle of a load.
-	job, started := catchRunningJob(t, d)
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.cmd.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-d.done:
-		if err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, d.logText(t))
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not stop within 60s of SIGTERM")
-	}
-	raw, recs := d.lines(t)
-	if last := raw[len(raw)-1]; !strings.Contains(last, "serve stopped") {
-		t.Errorf("last log line: %s", last)
-	}
-	// The job running at the SIGTERM finished (within the grace) before the
-	// daemon stopped.
-	if !slices.ContainsFunc(recs[started:], func(l map[string]any) bool {
-		return l != nil && l["msg"] == "job finished" && l["job"] == job
-	}) {
-		t.Errorf("%q, running at the SIGTERM, has no finish line:\n%s", job, strings.Join(raw, "\n"))
-	}
-	for _, l := range raw {
-		for _, pii := range []string{"id_number\":\"1", "phone\":\"1"} {
-			if strings.Contains(l, pii) {
-				t.Errorf("a log line carries personal data: %s", l)
-			}
-		}
-	}
+	// SIGTERM in the middle of a load: a clean exit.
+	stopMidLoad(t, d)
 
 	// The warehouse is consistent: it opens, every run adds up, every loaded
 	// file belongs to a succeeded run, and no run is left without an outcome.
@@ -279,10 +243,54 @@ func TestServeDaemon(t *testing.T) {
 	}
 }
 
+// stopMidLoad sends SIGTERM to the daemon in the middle of a county's load
+// and checks that it exits 0, its last line "serve stopped", after the load
+// finished, and that no log line carries personal data. Right after a job
+// starts the daemon is frozen (SIGSTOP); its log is then complete and tells
+// whether that job still runs. If it finished already, the daemon goes on
+// (SIGCONT) to the next job; once a load is caught running, SIGTERM is sent
+// and the daemon resumed, so the stop provably comes in the middle of it.
+func stopMidLoad(t *testing.T, d *daemon) {
+	t.Helper()
+	job, started := catchRunningJob(t, d)
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, d.logText(t))
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop within 60s of SIGTERM")
+	}
+	raw, recs := d.lines(t)
+	if last := raw[len(raw)-1]; !strings.Contains(last, "serve stopped") {
+		t.Errorf("last log line: %s", last)
+	}
+	// The job running at the SIGTERM finished (within the grace) before the
+	// daemon stopped.
+	if !slices.ContainsFunc(recs[started:], func(l map[string]any) bool {
+		return l != nil && l["msg"] == "job finished" && l["job"] == job
+	}) {
+		t.Errorf("%q, running at the SIGTERM, has no finish line:\n%s", job, strings.Join(raw, "\n"))
+	}
+	for _, l := range raw {
+		for _, pii := range []string{"id_number\":\"1", "phone\":\"1"} {
+			if strings.Contains(l, pii) {
+				t.Errorf("a log line carries personal data: %s", l)
+			}
+		}
+	}
+}
+
 // catchRunningJob lets the daemon run until it is frozen (SIGSTOP) while a
 // county's load runs: the latest "job started" in its log is an ingest job
-// with no "job finished" after it. It returns that job's name and the index of its start line in the
-// log, the daemon still frozen.
+// with no "job finished" after it. It returns that job's name and the index
+// of its start line in the log, the daemon still frozen.
 func catchRunningJob(t *testing.T, d *daemon) (string, int) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
