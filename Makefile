@@ -1,6 +1,6 @@
 # grassroots — build, demo, tests and benchmarks.
-# duckdb_arrow lets DuckDB read Arrow batches directly (see DESIGN.md); every
-# target builds with it.
+# duckdb_arrow lets DuckDB read Arrow batches directly (see docs/design.md);
+# every target builds with it.
 GO      ?= go
 TAGS    ?= duckdb_arrow
 BIN     ?= bin/grassroots
@@ -17,9 +17,18 @@ build:
 demo: build
 	./$(BIN) demo --dir $(DEMO)
 
+# The packages that run goroutines of their own are tested with the race
+# detector; the others without it. The binary the cmd tests run as a process
+# is built without it (the race detector watches the test process).
+MODULE    = $(shell $(GO) list -m)
+RACE_PKGS = pipeline warehouse schedule ingest cmd/grassroots cmd/grassroots-bench
+RACE      = $(addprefix $(MODULE)/,$(RACE_PKGS))
+NORACE    = $(filter-out $(RACE),$(shell $(GO) list -tags $(TAGS) ./...))
+
 test:
 	$(GO) vet -tags $(TAGS) ./...
-	$(GO) test -tags $(TAGS) -count=1 ./...
+	$(GO) test -tags $(TAGS) -count=1 $(NORACE)
+	$(GO) test -tags $(TAGS) -count=1 -race -timeout 20m $(RACE)
 
 # The issue-8 table at a scale (national by default; README "Performance"):
 # generate, the full load against DuckDB's own read_csv, reruns, peak RSS,

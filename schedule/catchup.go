@@ -59,7 +59,7 @@ func (s *Scheduler) catchUp(lookupCtx, workCtx context.Context, stopping <-chan 
 			log.Warn("catch-up: last run unknown, running now", "job", st.job.Name, "error", err.Error())
 			ok = false
 		}
-		if !missed(scheds[i], s.Location, last, ok, s.now()) {
+		if !missed(scheds[i], s.Location, last, ok, s.clock().Now()) {
 			continue
 		}
 		inner := cronChain(slogCron{log}).Then(cron.FuncJob(func() { s.execute(workCtx, st, "catch-up") }))

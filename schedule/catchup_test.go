@@ -96,7 +96,6 @@ func TestCatchUp(t *testing.T) {
 			)
 			job := func(name string, lastRun func(context.Context) (time.Time, bool, error)) Job {
 				return Job{Name: name, Spec: "0 2 * * *", LastRun: lastRun, Run: func(context.Context) error {
-					time.Sleep(20 * time.Millisecond)
 					mu.Lock()
 					defer mu.Unlock()
 					order = append(order, name)
@@ -105,7 +104,7 @@ func TestCatchUp(t *testing.T) {
 			}
 			s := &Scheduler{
 				Location: shanghai, Serial: serial, Logger: log,
-				Now: func() time.Time { return now },
+				Clock: newFakeClock(now),
 				Jobs: []Job{
 					job("ran today", last(cst(2024, 5, 15, 2, 0, 9), true, nil)),
 					job("ran yesterday", last(cst(2024, 5, 14, 2, 0, 5), true, nil)),
@@ -115,13 +114,10 @@ func TestCatchUp(t *testing.T) {
 					job("lookup panicked", func(context.Context) (time.Time, bool, error) { panic("nil warehouse") }),
 				},
 			}
-			stop := started(t, s)
-			waitFor(t, 3*time.Second, "the catch-up runs", func() bool {
-				mu.Lock()
-				defer mu.Unlock()
-				return len(order) == 4
-			})
-			if err, _ := stop(); err != nil {
+			r := started(t, s)
+			logs.await(t, 4, "msg", "job finished")
+			// The clock never moves: nothing fires on its schedule.
+			if err := r.stop(t); err != nil {
 				t.Fatalf("Run = %v", err)
 			}
 			want := []string{"ran yesterday", "never ran", "lookup failed", "lookup panicked"}
@@ -163,7 +159,7 @@ func TestCatchUpStop(t *testing.T) {
 	t.Parallel()
 	looking := make(chan struct{})
 	var secondLooked bool
-	s := &Scheduler{Location: shanghai, Jobs: []Job{
+	s := &Scheduler{Location: shanghai, Clock: newFakeClock(t0), Jobs: []Job{
 		{Name: "a", Spec: "0 2 * * *", Run: func(context.Context) error { t.Error("a ran"); return nil },
 			LastRun: func(ctx context.Context) (time.Time, bool, error) {
 				close(looking)
@@ -173,10 +169,11 @@ func TestCatchUpStop(t *testing.T) {
 		{Name: "b", Spec: "0 2 * * *", Run: func(context.Context) error { t.Error("b ran"); return nil },
 			LastRun: func(context.Context) (time.Time, bool, error) { secondLooked = true; return time.Time{}, false, nil }},
 	}}
-	stop := started(t, s)
-	<-looking
-	if err, took := stop(); err != nil || took > time.Second {
-		t.Errorf("Run = %v after %v", err, took)
+	r := started(t, s)
+	receive(t, looking, "a's lookup")
+	// Run returns with the clock standing still: it waits for no grace period.
+	if err := r.stop(t); err != nil {
+		t.Errorf("Run = %v", err)
 	}
 	if secondLooked {
 		t.Error("b was looked up after the stop")

@@ -4,8 +4,10 @@
 // that missed an activation while the program was down, and stops gracefully.
 //
 // It knows nothing of what a job does: a job is a name, a cron spec and a
-// func(ctx) error. robfig/cron/v3 is used as the clock only; the guard against
-// overlaps, the panic handling, the counters and the catch-up live here.
+// func(ctx) error. robfig/cron/v3 parses the specs, computes the activations
+// and wraps each run in its safety chain; the activation loop (on a Clock that
+// tests can step), the guard against overlaps, the panic handling, the
+// counters and the catch-up live here.
 package schedule
 
 import (
@@ -64,7 +66,7 @@ type JobStats struct {
 	Succeeded int64 // runs that returned nil
 	Failed    int64 // runs that returned an error or panicked
 	Skipped   int64 // activations dropped because the job was still running (or queued)
-	// LastStart is when the latest run started (by Scheduler.Now).
+	// LastStart is when the latest run started (by Scheduler.Clock).
 	LastStart time.Time
 	// LastDuration is how long the latest finished run took.
 	LastDuration time.Duration
@@ -92,9 +94,10 @@ type Scheduler struct {
 	// Serial: when true, jobs never run at the same time as each other (they
 	// queue), in addition to a job never overlapping itself.
 	Serial bool
-	// Now tells the time for the catch-up decision and Stats.LastStart (for
-	// tests); nil means time.Now. Durations always use the real clock.
-	Now func() time.Time
+	// Clock tells the time and measures every delay: the activations, the
+	// catch-up decision, Stats.LastStart and LastDuration, Grace and a job's
+	// Timeout. nil means the real clock; tests step a clock of their own.
+	Clock Clock
 
 	mu      sync.Mutex
 	states  []*jobState // built lazily from Jobs, in order
@@ -190,11 +193,11 @@ func (s *Scheduler) logger() *slog.Logger {
 	return s.Logger
 }
 
-func (s *Scheduler) now() time.Time {
-	if s.Now == nil {
-		return time.Now()
+func (s *Scheduler) clock() Clock {
+	if s.Clock == nil {
+		return realClock{}
 	}
-	return s.Now()
+	return s.Clock
 }
 
 func (s *Scheduler) grace() time.Duration {
@@ -244,13 +247,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer cancelWork()
 	stopping := make(chan struct{})
 
-	clock := slogCron{log}
-	c := s.newClock(clock)
-	for i, st := range states {
-		inner := cronChain(clock).Then(cron.FuncJob(func() { s.execute(workCtx, st, "schedule") }))
-		c.Schedule(scheds[i], cron.FuncJob(func() { s.guarded(st, stopping, inner) }))
-	}
-	c.Start()
+	acts := s.activations(workCtx, states, scheds, stopping)
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		acts.run(stopping)
+	}()
 
 	var wg sync.WaitGroup // catch-up goroutines
 	lookupCtx, cancelLookup := context.WithCancel(workCtx)
@@ -264,21 +266,21 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	<-ctx.Done()
 	close(stopping)
 	cancelLookup()
-	cronDone := c.Stop()
 	done := make(chan struct{})
 	go func() {
-		<-cronDone.Done()
+		<-loopDone
+		acts.wait()
 		wg.Wait()
 		close(done)
 	}()
 	if running := s.Running(); len(running) > 0 {
 		log.Info("stopping: waiting for running jobs", "jobs", running, "grace", s.grace().String())
 	}
-	timer := time.NewTimer(s.grace())
-	defer timer.Stop()
+	graceOver, stopTimer := s.clock().NewTimer(s.grace())
+	defer stopTimer()
 	select {
 	case <-done:
-	case <-timer.C:
+	case <-graceOver:
 		if running := s.Running(); len(running) > 0 {
 			log.Warn("grace period over: cancelling running jobs", "jobs", running)
 		}
@@ -288,10 +290,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	return nil
 }
 
-// newClock returns the cron clock: the city's time zone, no chain of its own
-// (each job gets guarded and cronChain), logging through l.
-func (s *Scheduler) newClock(l cron.Logger) *cron.Cron {
-	return cron.New(cron.WithLocation(s.Location), cron.WithLogger(l))
+// activations returns the activation loop of the jobs: each activation runs
+// the job through guarded and cronChain, in the city's time zone, on the
+// scheduler's Clock, logging through the clock's debug lines.
+func (s *Scheduler) activations(workCtx context.Context, states []*jobState, scheds []cron.Schedule, stopping <-chan struct{}) *activations {
+	l := slogCron{s.logger()}
+	a := &activations{clock: s.clock(), loc: s.Location, log: l}
+	for i, st := range states {
+		inner := cronChain(l).Then(cron.FuncJob(func() { s.execute(workCtx, st, "schedule") }))
+		a.entries = append(a.entries, &entry{id: i + 1, sched: scheds[i], run: func() { s.guarded(st, stopping, inner) }})
+	}
+	return a
 }
 
 // cronChain is robfig/cron's own safety chain, in the order that avoids its
@@ -358,21 +367,22 @@ func (s *Scheduler) Waiting() []string {
 func (s *Scheduler) execute(workCtx context.Context, st *jobState, trigger string) {
 	log := s.logger()
 	name := st.job.Name
+	clock := s.clock()
+	start := clock.Now()
 	st.mu.Lock()
 	st.stats.Started++
-	st.stats.LastStart = s.now()
+	st.stats.LastStart = start
 	st.running = true
 	st.mu.Unlock()
 	log.Info("job started", "job", name, "trigger", trigger)
 
-	start := time.Now()
 	runCtx, cancel := context.WithCancel(workCtx)
 	if st.job.Timeout > 0 {
-		runCtx, cancel = context.WithTimeout(workCtx, st.job.Timeout)
+		runCtx, cancel = clock.WithTimeout(workCtx, st.job.Timeout)
 	}
 	err := s.call(runCtx, st)
 	cancel()
-	dur := time.Since(start)
+	dur := clock.Now().Sub(start)
 
 	st.mu.Lock()
 	st.running = false

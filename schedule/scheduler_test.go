@@ -68,17 +68,14 @@ func TestValidate(t *testing.T) {
 }
 
 func TestRunTwice(t *testing.T) {
-	s := &Scheduler{Location: shanghai}
-	stop := started(t, s)
-	waitFor(t, time.Second, "Run to start", func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.active
-	})
+	clock := newFakeClock(t0)
+	s := &Scheduler{Location: shanghai, Clock: clock}
+	r := started(t, s)
+	clock.waitTimer(t, t0.Add(idleWait)) // Run is in progress: its loop, with no job, idles
 	if err := s.Run(context.Background()); !errors.Is(err, ErrAlreadyRunning) {
 		t.Errorf("second Run = %v, want ErrAlreadyRunning", err)
 	}
-	if err, _ := stop(); err != nil {
+	if err := r.stop(t); err != nil {
 		t.Errorf("Run = %v", err)
 	}
 }
@@ -88,10 +85,12 @@ func TestRunTwice(t *testing.T) {
 func TestRunRepeatsAndCounts(t *testing.T) {
 	t.Parallel()
 	log, logs := newLogger(slog.LevelInfo)
+	clock := newFakeClock(t0)
 	var okCalls, badCalls atomic.Int64
 	s := &Scheduler{
 		Location: shanghai,
 		Logger:   log,
+		Clock:    clock,
 		Jobs: []Job{
 			{Name: "ingest 140105", Spec: "@every 1s", Run: func(context.Context) error { okCalls.Add(1); return nil }},
 			{Name: "ingest 140123", Spec: "@every 1s", Run: func(context.Context) error {
@@ -100,12 +99,15 @@ func TestRunRepeatsAndCounts(t *testing.T) {
 			}},
 		},
 	}
-	stop := started(t, s)
-	waitFor(t, 4*time.Second, "two runs of each job", func() bool {
-		st := s.Stats()
-		return st["ingest 140105"].Succeeded >= 2 && st["ingest 140123"].Failed >= 2
-	})
-	if err, _ := stop(); err != nil {
+	r := started(t, s)
+	// Two activations, each awaited before the next.
+	for i := 1; i <= 2; i++ {
+		at := t0.Add(time.Duration(i) * time.Second)
+		fire(t, s, clock, at)
+		logs.await(t, i, "msg", "job finished", "job", "ingest 140105")
+		logs.await(t, i, "msg", "job finished", "job", "ingest 140123")
+	}
+	if err := r.stop(t); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
 	st := s.Stats()
@@ -116,8 +118,11 @@ func TestRunRepeatsAndCounts(t *testing.T) {
 	if bad.Started != badCalls.Load() || bad.Failed != bad.Started || bad.Succeeded != 0 || bad.LastError != "county feed unreachable" {
 		t.Errorf("failing job stats %+v after %d calls", bad, badCalls.Load())
 	}
-	if since := time.Since(good.LastStart); good.LastStart.IsZero() || since < 0 || since > 3*time.Second {
-		t.Errorf("LastStart = %v, %v ago", good.LastStart, since)
+	if good.Started != 2 || bad.Started != 2 {
+		t.Errorf("%d and %d runs after two activations, want 2 each", good.Started, bad.Started)
+	}
+	if want := t0.Add(2 * time.Second); !good.LastStart.Equal(want) {
+		t.Errorf("LastStart = %v, want the second activation %v", good.LastStart, want)
 	}
 	if r := s.Running(); len(r) != 0 {
 		t.Errorf("Running() after Run returned = %q", r)
@@ -160,31 +165,44 @@ func TestNoOverlap(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		lastRun func(context.Context) (time.Time, bool, error)
+		skipAt  time.Time // the activation that comes while the first run runs
 	}{
-		{name: "scheduled runs"},
-		{name: "catch-up then scheduled", lastRun: func(context.Context) (time.Time, bool, error) { return time.Time{}, false, nil }},
+		{name: "scheduled runs", skipAt: t0.Add(2 * time.Second)},
+		{name: "catch-up then scheduled", lastRun: func(context.Context) (time.Time, bool, error) { return time.Time{}, false, nil },
+			skipAt: t0.Add(time.Second)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			log, logs := newLogger(slog.LevelInfo)
+			clock := newFakeClock(t0)
 			var conc concurrency
-			s := &Scheduler{Location: shanghai, Jobs: []Job{{
+			entered, release := make(chan struct{}, 2), make(chan struct{})
+			s := &Scheduler{Location: shanghai, Logger: log, Clock: clock, Jobs: []Job{{
 				Name: "slow", Spec: "@every 1s", LastRun: tt.lastRun,
 				Run: func(context.Context) error {
 					conc.enter()
 					defer conc.leave()
-					time.Sleep(1300 * time.Millisecond)
+					entered <- struct{}{}
+					<-release
 					return nil
 				},
 			}}}
-			stop := started(t, s)
-			waitFor(t, 5*time.Second, "a skip and a finished run", func() bool {
-				st := s.Stats()["slow"]
-				return st.Skipped >= 1 && st.Succeeded >= 1
-			})
-			if got := s.Running(); len(got) > 1 {
+			r := started(t, s)
+			if tt.lastRun == nil {
+				clock.waitTimer(t, t0.Add(time.Second))
+				clock.advance(time.Second)
+			}
+			receive(t, entered, "the first run")
+			// The next activation comes while the first run still runs.
+			clock.waitTimer(t, tt.skipAt)
+			clock.advanceTo(tt.skipAt)
+			logs.await(t, 1, "msg", "job skipped: still running", "job", "slow")
+			if got := s.Running(); !slices.Equal(got, []string{"slow"}) {
 				t.Errorf("Running() = %q", got)
 			}
-			if err, _ := stop(); err != nil {
+			close(release)
+			logs.await(t, 1, "msg", "job finished", "job", "slow")
+			if err := r.stop(t); err != nil {
 				t.Fatalf("Run = %v", err)
 			}
 			if m := conc.max.Load(); m != 1 {
@@ -193,6 +211,9 @@ func TestNoOverlap(t *testing.T) {
 			st := s.Stats()["slow"]
 			if st.Started != st.Succeeded || st.Skipped < 1 {
 				t.Errorf("stats %+v", st)
+			}
+			if st.Started != 1 || st.Skipped != 1 {
+				t.Errorf("stats %+v, want one run and one skip", st)
 			}
 		})
 	}
@@ -208,23 +229,51 @@ func TestSerial(t *testing.T) {
 	}{{serial: true, wantMax: 1}, {serial: false, wantMax: 2}} {
 		t.Run(fmt.Sprintf("serial=%v", tt.serial), func(t *testing.T) {
 			t.Parallel()
+			log, logs := newLogger(slog.LevelInfo)
+			clock := newFakeClock(t0)
 			var conc concurrency
-			work := func(context.Context) error {
-				conc.enter()
-				defer conc.leave()
-				time.Sleep(300 * time.Millisecond)
-				return nil
+			entered, release := make(chan string, 2), make(chan struct{})
+			work := func(name string) func(context.Context) error {
+				return func(context.Context) error {
+					conc.enter()
+					defer conc.leave()
+					entered <- name
+					<-release
+					return nil
+				}
 			}
-			s := &Scheduler{Location: shanghai, Serial: tt.serial, Jobs: []Job{
-				{Name: "ingest 140105", Spec: "@every 1s", Run: work},
-				{Name: "ingest 140123", Spec: "@every 1s", Run: work},
+			names := []string{"ingest 140105", "ingest 140123"}
+			s := &Scheduler{Location: shanghai, Serial: tt.serial, Logger: log, Clock: clock, Jobs: []Job{
+				{Name: names[0], Spec: "@every 1s", Run: work(names[0])},
+				{Name: names[1], Spec: "@every 1s", Run: work(names[1])},
 			}}
-			stop := started(t, s)
-			waitFor(t, 5*time.Second, "two runs of each job", func() bool {
-				st := s.Stats()
-				return st["ingest 140105"].Succeeded >= 2 && st["ingest 140123"].Succeeded >= 2
-			})
-			if err, _ := stop(); err != nil {
+			r := started(t, s)
+			// Two activations of both jobs, each round finished before the next.
+			for round := 1; round <= 2; round++ {
+				at := t0.Add(time.Duration(round) * time.Second)
+				fire(t, s, clock, at)
+				first := receive(t, entered, "a job to start")
+				if tt.serial {
+					// The other queues behind the first and starts only once it is done.
+					other := names[0]
+					if first == other {
+						other = names[1]
+					}
+					waitFor(t, other+" queued", func() bool { return slices.Equal(s.Waiting(), []string{other}) })
+					release <- struct{}{}
+					if got := receive(t, entered, "the queued job to start"); got != other {
+						t.Fatalf("%s started after %s, want %s", got, first, other)
+					}
+				} else {
+					// Both run at once.
+					receive(t, entered, "the second job to start")
+					release <- struct{}{}
+				}
+				release <- struct{}{}
+				logs.await(t, round, "msg", "job finished", "job", names[0])
+				logs.await(t, round, "msg", "job finished", "job", names[1])
+			}
+			if err := r.stop(t); err != nil {
 				t.Fatalf("Run = %v", err)
 			}
 			if m := conc.max.Load(); m != tt.wantMax {
@@ -232,7 +281,10 @@ func TestSerial(t *testing.T) {
 			}
 			for name, st := range s.Stats() {
 				if st.Skipped != 0 {
-					t.Errorf("%s skipped %d activations; 600ms of work fits in a second", name, st.Skipped)
+					t.Errorf("%s skipped %d activations; each round finished before the next", name, st.Skipped)
+				}
+				if st.Succeeded != 2 {
+					t.Errorf("%s: %d runs, want 2", name, st.Succeeded)
 				}
 			}
 		})
@@ -244,6 +296,7 @@ func TestSerial(t *testing.T) {
 func TestPanic(t *testing.T) {
 	t.Parallel()
 	log, logs := newLogger(slog.LevelInfo)
+	clock := newFakeClock(t0)
 	type call struct {
 		job       string
 		recovered any
@@ -257,6 +310,7 @@ func TestPanic(t *testing.T) {
 	s := &Scheduler{
 		Location: shanghai,
 		Logger:   log,
+		Clock:    clock,
 		Jobs: []Job{{Name: "report", Spec: "@every 1s", Run: func(context.Context) error {
 			if runs.Add(1) == 1 {
 				panic("index out of range in the report")
@@ -269,9 +323,14 @@ func TestPanic(t *testing.T) {
 			calls = append(calls, call{job, recovered, ctx.Err()})
 		},
 	}
-	stop := started(t, s)
-	waitFor(t, 4*time.Second, "a run after the panic", func() bool { return s.Stats()["report"].Succeeded >= 1 })
-	if err, _ := stop(); err != nil {
+	r := started(t, s)
+	// The first activation panics, the second runs.
+	for i := 1; i <= 2; i++ {
+		at := t0.Add(time.Duration(i) * time.Second)
+		fire(t, s, clock, at)
+		logs.await(t, i, "msg", "job finished", "job", "report")
+	}
+	if err := r.stop(t); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
 	mu.Lock()
@@ -280,7 +339,7 @@ func TestPanic(t *testing.T) {
 		t.Errorf("OnPanic calls = %+v", calls)
 	}
 	st := s.Stats()["report"]
-	if st.Failed != 1 || st.Succeeded != st.Started-1 || st.LastError != "" {
+	if st.Failed != 1 || st.Succeeded != st.Started-1 || st.Started != 2 || st.LastError != "" {
 		t.Errorf("stats %+v", st)
 	}
 	m := logs.find(t, "msg", "job panicked", "job", "report")
@@ -327,27 +386,28 @@ func TestGracefulStop(t *testing.T) {
 	t.Parallel()
 	never := func(context.Context) (time.Time, bool, error) { return time.Time{}, false, nil }
 	for _, tt := range []struct {
-		name       string
-		grace      time.Duration
-		work       time.Duration // how long the job takes unless cancelled; 0 = until cancelled
-		wantErr    error
-		minT, maxT time.Duration // how long Run takes to return after the stop
+		name     string
+		grace    time.Duration
+		work     time.Duration // how long the job takes unless cancelled; 0 = until cancelled
+		wantErr  error
+		wantTook time.Duration // how long Run takes to return after the stop
 	}{
-		{name: "finishes within grace", grace: 2 * time.Second, work: 300 * time.Millisecond, minT: 250 * time.Millisecond, maxT: 1500 * time.Millisecond},
-		{name: "cancelled after grace", grace: 200 * time.Millisecond, wantErr: context.Canceled, minT: 190 * time.Millisecond, maxT: 1500 * time.Millisecond},
+		{name: "finishes within grace", grace: 2 * time.Second, work: 300 * time.Millisecond, wantTook: 300 * time.Millisecond},
+		{name: "cancelled after grace", grace: 200 * time.Millisecond, wantErr: context.Canceled, wantTook: 200 * time.Millisecond},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			clock := newFakeClock(t0)
 			begun := make(chan struct{})
 			var jobErr error
-			s := &Scheduler{Location: shanghai, Grace: tt.grace, Jobs: []Job{{
+			s := &Scheduler{Location: shanghai, Grace: tt.grace, Clock: clock, Jobs: []Job{{
 				Name: "ingest 140105", Spec: "0 2 * * *", LastRun: never, // starts at once as a catch-up
 				Run: func(ctx context.Context) error {
-					close(begun)
 					var wait <-chan time.Time
 					if tt.work > 0 {
-						wait = time.After(tt.work)
+						wait, _ = clock.NewTimer(tt.work)
 					}
+					close(begun)
 					select {
 					case <-wait:
 					case <-ctx.Done():
@@ -356,21 +416,24 @@ func TestGracefulStop(t *testing.T) {
 					return jobErr
 				},
 			}}}
-			stop := started(t, s)
-			select {
-			case <-begun:
-			case <-time.After(3 * time.Second):
-				t.Fatal("the catch-up run did not start")
+			r := started(t, s)
+			receive(t, begun, "the catch-up run")
+			r.cancel()
+			// Run waits out its grace period for the job.
+			clock.waitTimer(t, t0.Add(tt.grace))
+			if r.returned() {
+				t.Fatal("Run returned while the job still ran")
 			}
-			err, took := stop()
+			clock.advance(tt.wantTook) // the job's work ends, or the grace runs out
+			err := r.wait(t)
 			if err != nil {
 				t.Fatalf("Run = %v", err)
 			}
 			if !errors.Is(jobErr, tt.wantErr) || (tt.wantErr == nil) != (jobErr == nil) {
 				t.Errorf("the job saw %v, want %v", jobErr, tt.wantErr)
 			}
-			if took < tt.minT || took > tt.maxT {
-				t.Errorf("Run returned %v after the stop, want between %v and %v", took, tt.minT, tt.maxT)
+			if took := clock.Now().Sub(t0); took != tt.wantTook {
+				t.Errorf("Run returned %v after the stop, want %v", took, tt.wantTook)
 			}
 			st := s.Stats()["ingest 140105"]
 			if tt.wantErr == nil && (st.Succeeded != 1 || st.Failed != 0) || tt.wantErr != nil && (st.Failed != 1 || st.LastError != "context canceled") {
@@ -383,7 +446,9 @@ func TestGracefulStop(t *testing.T) {
 // A Timeout cancels one run's ctx without stopping the scheduler.
 func TestJobTimeout(t *testing.T) {
 	t.Parallel()
-	s := &Scheduler{Location: shanghai, Jobs: []Job{{
+	log, logs := newLogger(slog.LevelInfo)
+	clock := newFakeClock(t0)
+	s := &Scheduler{Location: shanghai, Logger: log, Clock: clock, Jobs: []Job{{
 		Name: "export", Spec: "0 6 1 */3 *", Timeout: 150 * time.Millisecond,
 		LastRun: func(context.Context) (time.Time, bool, error) { return time.Time{}, false, nil },
 		Run: func(ctx context.Context) error {
@@ -391,14 +456,17 @@ func TestJobTimeout(t *testing.T) {
 			return ctx.Err()
 		},
 	}}}
-	stop := started(t, s)
-	waitFor(t, 3*time.Second, "the run to time out", func() bool { return s.Stats()["export"].Failed == 1 })
+	r := started(t, s)
+	clock.waitTimer(t, t0.Add(150*time.Millisecond)) // the catch-up run started, its timeout set
+	clock.advance(150 * time.Millisecond)
+	logs.await(t, 1, "msg", "job finished", "job", "export")
 	st := s.Stats()["export"]
-	if st.LastError != "context deadline exceeded" || st.LastDuration < 150*time.Millisecond || st.LastDuration > time.Second {
+	if st.Failed != 1 || st.LastError != "context deadline exceeded" || st.LastDuration != 150*time.Millisecond {
 		t.Errorf("stats %+v", st)
 	}
-	if err, took := stop(); err != nil || took > 500*time.Millisecond {
-		t.Errorf("Run = %v, %v after the stop", err, took)
+	// Run returns at once after the stop: nothing runs, the clock stands still.
+	if err := r.stop(t); err != nil {
+		t.Errorf("Run = %v", err)
 	}
 }
 
@@ -438,16 +506,34 @@ func TestTimeZone(t *testing.T) {
 		t.Errorf("Next without a zone: %v", err)
 	}
 
-	// The scheduler's clock reads specs in its Location.
-	s := &Scheduler{Location: shanghai}
-	c := s.newClock(slogCron{slog.New(slog.DiscardHandler)})
-	c.Schedule(sched, cron.FuncJob(func() {}))
-	before := time.Now()
-	c.Start()
-	next := c.Entries()[0].Next
-	<-c.Stop().Done()
-	if u := next.UTC(); u.Hour() != 18 || u.Minute() != 0 || u.Second() != 0 || !next.After(before) || next.Sub(before) > 24*time.Hour {
-		t.Errorf("the clock's next activation is %v (%v UTC), want the next 18:00 UTC", next, u)
+	// The scheduler reads specs in its Location: started at noon UTC, its
+	// next activation is 18:00 UTC, and the job runs then.
+	log, logs := newLogger(slog.LevelDebug)
+	clock := newFakeClock(noonUTC)
+	ran := make(chan time.Time, 1)
+	s := &Scheduler{Location: shanghai, Logger: log, Clock: clock, Jobs: []Job{{Name: "ingest 140105", Spec: "0 2 * * *",
+		Run: func(context.Context) error { ran <- clock.Now(); return nil }}}}
+	r := started(t, s)
+	clock.waitTimer(t, want)
+	clock.advanceTo(want)
+	if at := receive(t, ran, "the run at 18:00 UTC"); !at.Equal(want) {
+		t.Errorf("the job ran at %v, want %v", at.UTC(), want)
+	}
+	logs.await(t, 1, "msg", "job finished", "job", "ingest 140105")
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	// The activation loop's lines are robfig/cron's, at Debug.
+	if m := logs.find(t, "msg", "cron: schedule"); m == nil || m["level"] != "DEBUG" || m["next"] != "2024-03-11T02:00:00+08:00" || m["entry"] != 1.0 {
+		t.Errorf("schedule line %v", m)
+	}
+	for _, msg := range []string{"cron: start", "cron: wake", "cron: run", "cron: stop"} {
+		if m := logs.find(t, "msg", msg); m == nil || m["level"] != "DEBUG" {
+			t.Errorf("%s line %v", msg, m)
+		}
+	}
+	if m := logs.find(t, "msg", "cron: run"); m == nil || m["next"] != "2024-03-12T02:00:00+08:00" {
+		t.Errorf("run line %v, want the next activation a day later", m)
 	}
 }
 
@@ -472,39 +558,49 @@ func TestCronLogger(t *testing.T) {
 // the queue drains: the daemon publishes when no county job waits.
 func TestWaiting(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
+	log, logs := newLogger(slog.LevelInfo)
+	clock := newFakeClock(t0)
+	entered, release := make(chan struct{}, 1), make(chan struct{})
 	var seen sync.Map // what Waiting said inside each job
 	var s *Scheduler
 	work := func(name string) func(context.Context) error {
 		return func(context.Context) error {
 			if name == "ingest 140105" {
-				select {
-				case <-release:
-				case <-time.After(5 * time.Second):
-				}
+				entered <- struct{}{}
+				<-release
 			}
 			seen.LoadOrStore(name, s.Waiting())
 			return nil
 		}
 	}
-	s = &Scheduler{Location: shanghai, Serial: true, Jobs: []Job{
-		{Name: "ingest 140105", Spec: "@every 1s", Run: work("ingest 140105")},
+	never := func(context.Context) (time.Time, bool, error) { return time.Time{}, false, nil }
+	s = &Scheduler{Location: shanghai, Serial: true, Logger: log, Clock: clock, Jobs: []Job{
+		// Runs first, as a catch-up at start, and holds the turn until released.
+		{Name: "ingest 140105", Spec: "0 2 * * *", LastRun: never, Run: work("ingest 140105")},
 		{Name: "ingest 140123", Spec: "@every 1s", Run: work("ingest 140123")},
 	}}
-	stop := started(t, s)
-	waitFor(t, 5*time.Second, "ingest 140123 queued behind ingest 140105", func() bool {
+	r := started(t, s)
+	receive(t, entered, "ingest 140105 to start")
+	clock.waitTimer(t, t0.Add(time.Second))
+	clock.advance(time.Second)
+	waitFor(t, "ingest 140123 queued behind ingest 140105", func() bool {
 		return slices.Equal(s.Waiting(), []string{"ingest 140123"})
 	})
 	close(release)
-	waitFor(t, 5*time.Second, "both jobs run", func() bool {
-		st := s.Stats()
-		return st["ingest 140105"].Succeeded >= 1 && st["ingest 140123"].Succeeded >= 1
-	})
-	if err, _ := stop(); err != nil {
+	logs.await(t, 1, "msg", "job finished", "job", "ingest 140105")
+	logs.await(t, 1, "msg", "job finished", "job", "ingest 140123")
+	st := s.Stats()
+	if st["ingest 140105"].Succeeded != 1 || st["ingest 140123"].Succeeded != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	if err := r.stop(t); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
 	if w, _ := seen.Load("ingest 140105"); !slices.Equal(w.([]string), []string{"ingest 140123"}) {
 		t.Errorf("the first job saw %v waiting, want [ingest 140123]", w)
+	}
+	if w, _ := seen.Load("ingest 140123"); len(w.([]string)) != 0 {
+		t.Errorf("the second job saw %v waiting, want none", w)
 	}
 	if w := s.Waiting(); len(w) != 0 {
 		t.Errorf("after the stop %v still waiting", w)

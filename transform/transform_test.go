@@ -125,10 +125,21 @@ func TestLedgerValidRow(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 	got := out[canon.Ledger][0]
-	// person_key = first 16 bytes of HMAC-SHA256(testKey, id), in hex.
-	n, _ := New(Options{Key: testKey}, collect{})
+	// person_key = first 16 bytes of HMAC-SHA256(testKey, id), in hex, the
+	// ID number as normalised (18 characters, upper-case X). Computed outside
+	// the code, its first 32 hex characters:
+	//   printf '%s' 11010519491231002X | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef
+	//   SHA2-256(stdin)= 7b2b7323b75750d6b3bf13c96f9841b6f9b099fed3f4ac35fa61cfa57ff8b97b
+	const wantKey = "7b2b7323b75750d6b3bf13c96f9841b6"
+	n, err := New(Options{Key: testKey}, collect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := n.PersonKey("11010519491231002X"); k != wantKey {
+		t.Errorf("PersonKey = %q, want %q", k, wantKey)
+	}
 	want := map[string]any{
-		"person_key": n.PersonKey("11010519491231002X"), "name": "张三", "id_number": "11010519491231002X",
+		"person_key": wantKey, "name": "张三", "id_number": "11010519491231002X",
 		"phone": "13800000000", "gender": "female", "birth_year": int32(1949), "political_status": "party_member",
 		"degree": "master", "channel": "open_recruit", "selection_round": "direct", "quota_source": "township",
 		"county_code": "140105", "township_code": "140105001", "village_code": "140105001001",

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,25 +36,15 @@ func TestTwoWritersAtOnce(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the first run holds the lock (its lock file names its pid).
-	lock := filepath.Join(dir, "data", "warehouse.duckdb.lock")
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(lock); err == nil && strings.TrimSpace(string(b)) != "" {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	pid := strconv.Itoa(first.Process.Pid)
+	resume := freezeHoldingLock(t, first, filepath.Join(dir, "data", "warehouse.duckdb.lock"), &firstOut)
 	out, err := exec.Command(bin, "run", "--config", gen.ConfigPath).CombinedOutput()
 	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != exitFailed || !strings.Contains(string(out), "in use by another grassroots process") {
-		// The first run may have finished already on a fast machine: then the
-		// second simply found nothing new.
-		if err != nil || !strings.Contains(string(out), "no_new_data") {
-			t.Fatalf("second run while the first loads: %v\n%s", err, out)
-		}
-		t.Log("the first run finished before the second started; the refusal was not exercised this time")
+	if !ok || ee.ExitCode() != exitFailed || !strings.Contains(string(out), "in use by another grassroots process") ||
+		!strings.Contains(string(out), "pid "+pid+" holds") {
+		t.Fatalf("second run while the first holds the warehouse: %v, want exit %d naming pid %s\n%s", err, exitFailed, pid, out)
 	}
+	resume()
 	if err := first.Wait(); err != nil {
 		t.Fatalf("first run: %v\n%s", err, firstOut.String())
 	}
@@ -59,19 +52,25 @@ func TestTwoWritersAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var succeeded, bad int
-	db.QueryRow("SELECT count(*) FROM etl_run WHERE job = 'ingest' AND status = 'succeeded'").Scan(&succeeded)
-	db.QueryRow("SELECT count(*) FROM etl_run WHERE rows_in <> rows_loaded + rows_unchanged + rows_duplicate + rows_rejected").Scan(&bad)
+	succeeded := count(t, db, "SELECT count(*) FROM etl_run WHERE job = 'ingest' AND status = 'succeeded'")
+	bad := count(t, db, "SELECT count(*) FROM etl_run WHERE rows_in <> rows_loaded + rows_unchanged + rows_duplicate + rows_rejected")
+	runs := count(t, db, "SELECT count(*) FROM etl_run")
 	db.Close()
-	if succeeded != 10 || bad != 0 {
-		t.Fatalf("after two writers: %d succeeded county runs (want 10), %d runs not adding up", succeeded, bad)
+	// The refused run recorded nothing: one divisions run and ten county runs, all the first's.
+	if succeeded != 10 || bad != 0 || runs != 11 {
+		t.Fatalf("after two writers: %d succeeded county runs (want 10), %d runs not adding up, %d runs in all (want 11)", succeeded, bad, runs)
 	}
 
 	// serve holds the warehouse: a manual run is refused, naming the holder.
-	text, _ := os.ReadFile(gen.ConfigPath)
+	text, err := os.ReadFile(gen.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := filepath.Join(dir, "serve.yaml")
-	os.WriteFile(cfg, []byte(regexp.MustCompile(`schedule: "[^"]*"`).ReplaceAllString(string(text), `schedule: "@every 1h"`)+
-		"status_addr: "+freeAddr(t)+"\n"), 0o644)
+	if err := os.WriteFile(cfg, []byte(regexp.MustCompile(`schedule: "[^"]*"`).ReplaceAllString(string(text), `schedule: "@every 1h"`)+
+		"status_addr: "+freeAddr(t)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	d := startDaemon(t, bin, "serve", "--config", cfg)
 	d.waitFor(t, 1, 30*time.Second, msg("serve started"))
 	out, err = exec.Command(bin, "run", "--config", cfg).CombinedOutput()
@@ -87,4 +86,55 @@ func TestTwoWritersAtOnce(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+}
+
+// freezeHoldingLock waits until the run holds the warehouse lock (its lock
+// file names its pid, which it writes after taking the flock and before it
+// loads anything) and freezes it with SIGSTOP, so that it provably still
+// holds the lock, however fast the machine. resume (idempotent) lets it go on.
+func freezeHoldingLock(t *testing.T, run *exec.Cmd, lock string, out fmt.Stringer) (resume func()) {
+	t.Helper()
+	pid := strconv.Itoa(run.Process.Pid)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if b, err := os.ReadFile(lock); err == nil && strings.TrimSpace(string(b)) == pid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not take the lock within 60s\n%s", out)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := run.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume = func() {
+		if !resumed {
+			resumed = true
+			if err := run.Process.Signal(syscall.SIGCONT); err != nil {
+				t.Errorf("SIGCONT to the first run: %v", err)
+			}
+		}
+	}
+	t.Cleanup(resume)
+	// The stop is delivered asynchronously: wait until the process shows it
+	// (a run that finished before it could be frozen fails here).
+	waitStopped(t, run.Process.Pid)
+	return resume
+}
+
+// procState returns a process's state letter from /proc (R, S, D, T, Z, ...).
+func procState(t *testing.T, pid int) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		t.Fatalf("process %d: %v", pid, err)
+	}
+	// pid (comm) state ...: comm may hold spaces, so read after the last ')'.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+3 > len(b) {
+		t.Fatalf("process %d: unreadable stat %q", pid, b)
+	}
+	return string(b[i+2 : i+3])
 }

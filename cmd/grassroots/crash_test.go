@@ -257,11 +257,10 @@ func (env *crashEnv) crash(t *testing.T, c crashCase, rep *crashOutcome) {
 			t.Errorf("after the crash %s is half loaded: %+v, reference %+v", cmp.Or(u, "divisions"), got, want)
 		}
 	}
-	var unfinished, failed, orphans int
-	db.QueryRow("SELECT count(*) FROM etl_run WHERE finished_at IS NULL").Scan(&unfinished)
-	db.QueryRow("SELECT count(*) FROM etl_run WHERE status NOT IN ('succeeded', 'no_new_data')").Scan(&failed)
-	db.QueryRow(`SELECT count(*) FROM etl_file f WHERE NOT EXISTS
-		(SELECT 1 FROM etl_run r WHERE r.run_id = f.first_run_id AND r.status = 'succeeded')`).Scan(&orphans)
+	unfinished := count(t, db, "SELECT count(*) FROM etl_run WHERE finished_at IS NULL")
+	failed := count(t, db, "SELECT count(*) FROM etl_run WHERE status NOT IN ('succeeded', 'no_new_data')")
+	orphans := count(t, db, `SELECT count(*) FROM etl_file f WHERE NOT EXISTS
+		(SELECT 1 FROM etl_run r WHERE r.run_id = f.first_run_id AND r.status = 'succeeded')`)
 	db.Close()
 	if unfinished+failed+orphans != 0 {
 		t.Errorf("after the crash: %d runs without finished_at, %d runs neither succeeded nor no_new_data, %d files of no succeeded run",
@@ -273,7 +272,10 @@ func (env *crashEnv) crash(t *testing.T, c crashCase, rep *crashOutcome) {
 	snapshot := "none"
 	if _, err := os.Stat(published); err == nil {
 		snapshot = env.checkSnapshot(t, published, false)
-		now, _ := os.ReadFile(published)
+		now, err := os.ReadFile(published)
+		if err != nil {
+			t.Fatalf("reading the snapshot: %v", err)
+		}
 		switch {
 		case before != nil && string(now) == string(before):
 			snapshot = "the previous one (" + snapshot + ")"
@@ -301,7 +303,7 @@ func (env *crashEnv) crash(t *testing.T, c crashCase, rep *crashOutcome) {
 	diffs, lost := whcompare.Compare(t, ref, warehousePath(dir))
 	rep.RowsLost = lost
 	db = openReadOnly(t, warehousePath(dir))
-	db.QueryRow("SELECT count(*) FROM etl_run WHERE finished_at IS NULL OR status NOT IN ('succeeded', 'no_new_data')").Scan(&failed)
+	failed = count(t, db, "SELECT count(*) FROM etl_run WHERE finished_at IS NULL OR status NOT IN ('succeeded', 'no_new_data')")
 	db.Close()
 	if failed > 0 {
 		diffs = append(diffs, fmt.Sprintf("%d runs failed or unfinished", failed))
@@ -373,7 +375,10 @@ func (env *crashEnv) checkSnapshot(t *testing.T, path string, current bool) stri
 		t.Errorf("snapshot: %v", err)
 		return "unreadable"
 	}
-	db.QueryRow("SELECT count(*) FROM etl_run WHERE finished_at IS NULL").Scan(&unfinished)
+	if err := db.QueryRow("SELECT count(*) FROM etl_run WHERE finished_at IS NULL").Scan(&unfinished); err != nil {
+		t.Errorf("snapshot: %v", err)
+		return "unreadable"
+	}
 	if pii != 0 || unfinished != 0 {
 		t.Errorf("snapshot: %d personal tables, %d unfinished runs", pii, unfinished)
 	}

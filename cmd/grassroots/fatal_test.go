@@ -86,11 +86,11 @@ func checkAllLoaded(t *testing.T, wh string) {
 
 // succeededCounties counts the distinct counties with a succeeded load in
 // the daemon's log.
-func succeededCounties(d *daemon) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func succeededCounties(t *testing.T, d *daemon) int {
+	t.Helper()
+	_, recs := d.lines(t)
 	seen := map[any]bool{}
-	for _, l := range d.lines {
+	for _, l := range recs {
 		if l != nil && l["msg"] == "county loaded" && l["status"] == "succeeded" {
 			seen[l["county"]] = true
 		}
@@ -112,16 +112,16 @@ func TestServeExitsOnFatalError(t *testing.T) {
 	case err := <-d.done:
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
-			t.Fatalf("serve on a full disk exited with %v, want exit %d\n%s", err, exitFailed, strings.Join(d.raw, "\n"))
+			t.Fatalf("serve on a full disk exited with %v, want exit %d\n%s", err, exitFailed, d.logText(t))
 		}
 	case <-time.After(120 * time.Second):
-		t.Fatalf("serve kept running after a fatal error\n%s", strings.Join(d.raw, "\n"))
+		t.Fatalf("serve kept running after a fatal error\n%s", d.logText(t))
 	}
-	log := strings.Join(d.raw, "\n")
+	log := d.logText(t)
 	if !strings.Contains(log, "the warehouse was invalidated by a fatal error") || !strings.Contains(log, "No space left on device") {
 		t.Fatalf("the log does not give the reason:\n%s", log)
 	}
-	t.Logf("%d counties loaded before the fatal error", succeededCounties(d))
+	t.Logf("%d counties loaded before the fatal error", succeededCounties(t, d))
 
 	testfs.Remount(t, disk, "size=256m")
 	d2 := startDaemon(t, bin, "serve", "--config", cfg)
@@ -149,16 +149,16 @@ func TestServeRidesOutFullDisk(t *testing.T) {
 	})
 	select {
 	case err := <-d.done:
-		t.Fatalf("serve stopped on a full disk (%v)\n%s", err, strings.Join(d.raw, "\n"))
+		t.Fatalf("serve stopped on a full disk (%v)\n%s", err, d.logText(t))
 	default:
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(90 * time.Second)
-	for succeededCounties(d) < 10 {
+	for succeededCounties(t, d) < 10 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d counties loaded 90 s after the disk was freed\n%s", succeededCounties(d), strings.Join(d.raw, "\n"))
+			t.Fatalf("%d counties loaded 90 s after the disk was freed\n%s", succeededCounties(t, d), d.logText(t))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -163,7 +163,9 @@ func TestDemoThenRunCheckStatus(t *testing.T) {
 func TestUsageAndConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "grassroots.yaml")
-	os.WriteFile(cfg, []byte("city: {code: \"1401\", name: 太原市}\ntimezone: Asia/Shanghai\nwarehuose: x.duckdb\n"), 0o644)
+	if err := os.WriteFile(cfg, []byte("city: {code: \"1401\", name: 太原市}\ntimezone: Asia/Shanghai\nwarehuose: x.duckdb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, _, errs := grassroots(t, "run", "--config", cfg)
 	if code != exitUsage || !strings.Contains(errs, "grassroots.yaml:3") || !strings.Contains(errs, "warehuose") {
 		t.Errorf("bad config: exit %d, %s", code, errs)
@@ -178,7 +180,9 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		t.Errorf("bad scale: exit %d", code)
 	}
 	// demo refuses a non-empty folder it did not write.
-	os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("x"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if code, _, errs := grassroots(t, "demo", "--dir", dir); code != exitUsage || !strings.Contains(errs, "not empty") {
 		t.Errorf("demo in a foreign folder: exit %d %s", code, errs)
 	}

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,75 +23,90 @@ import (
 	"github.com/grassroots-cn/grassroots/synth"
 )
 
-// daemon is a `grassroots serve` process and its JSON log lines.
+// daemon is a `grassroots serve` process. Its stderr, the JSON log, goes to
+// a file rather than a pipe: whatever the process has written is in the file,
+// so a frozen (SIGSTOP) daemon's log can be read complete.
 type daemon struct {
-	cmd   *exec.Cmd
-	mu    sync.Mutex
-	lines []map[string]any
-	raw   []string
-	done  chan error
-}
-
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "grassroots")
-	out, err := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	cmd     *exec.Cmd
+	logPath string
+	done    chan error
 }
 
 func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{cmd: exec.Command(bin, args...), done: make(chan error, 1)}
-	stderr, err := d.cmd.StderrPipe()
+	f, err := os.CreateTemp(t.TempDir(), "serve-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.cmd.Start(); err != nil {
+	d := &daemon{cmd: exec.Command(bin, args...), logPath: f.Name(), done: make(chan error, 1)}
+	d.cmd.Stderr = f
+	err = d.cmd.Start()
+	f.Close() // the child has its own copy
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var m map[string]any
-			json.Unmarshal(sc.Bytes(), &m)
-			d.mu.Lock()
-			d.lines = append(d.lines, m)
-			d.raw = append(d.raw, sc.Text())
-			d.mu.Unlock()
-		}
-		d.done <- d.cmd.Wait()
-	}()
+	go func() { d.done <- d.cmd.Wait() }()
 	t.Cleanup(func() { d.cmd.Process.Kill() })
 	return d
 }
 
-// waitFor waits until n log lines match, and returns the last of them.
-func (d *daemon) waitFor(t *testing.T, n int, timeout time.Duration, match func(map[string]any) bool) map[string]any {
+// lines returns the log's complete lines as written so far, and each decoded
+// (nil for a line that is not a JSON object).
+func (d *daemon) lines(t *testing.T) (raw []string, recs []map[string]any) {
+	t.Helper()
+	b, err := os.ReadFile(d.logPath)
+	if err != nil {
+		t.Fatalf("the daemon's log: %v", err)
+	}
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	} else {
+		b = nil
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) != nil {
+			m = nil
+		}
+		raw, recs = append(raw, l), append(recs, m)
+	}
+	return raw, recs
+}
+
+// logText is the whole log so far, for a failure message.
+func (d *daemon) logText(t *testing.T) string {
+	t.Helper()
+	raw, _ := d.lines(t)
+	return strings.Join(raw, "\n")
+}
+
+// count counts the log lines that match.
+func (d *daemon) count(t *testing.T, match func(map[string]any) bool) int {
+	t.Helper()
+	_, recs := d.lines(t)
+	n := 0
+	for _, l := range recs {
+		if l != nil && match(l) {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor waits until n log lines match.
+func (d *daemon) waitFor(t *testing.T, n int, timeout time.Duration, match func(map[string]any) bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		d.mu.Lock()
-		k := 0
-		var last map[string]any
-		for _, l := range d.lines {
-			if l != nil && match(l) {
-				k++
-				last = l
-			}
-		}
-		d.mu.Unlock()
-		if k >= n {
-			return last
+		if d.count(t, match) >= n {
+			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t.Fatalf("no %d matching log lines within %s; log:\n%s", n, timeout, strings.Join(d.raw, "\n"))
-	return nil
+	t.Fatalf("no %d matching log lines within %s; log:\n%s", n, timeout, d.logText(t))
 }
 
 func msg(m string) func(map[string]any) bool {
@@ -138,9 +154,9 @@ func TestServeDaemon(t *testing.T) {
 	d.waitFor(t, 10, 60*time.Second, func(l map[string]any) bool { return l["msg"] == "county loaded" && l["status"] == "succeeded" })
 	// Each county was pulled at start, by catch-up or by its first tick
 	// (whichever came first; a job never overlaps itself).
-	d.mu.Lock()
+	_, recs := d.lines(t)
 	catchUps, counties := 0, map[any]bool{}
-	for _, l := range d.lines {
+	for _, l := range recs {
 		if l != nil && l["msg"] == "job started" && l["trigger"] == "catch-up" {
 			catchUps++
 		}
@@ -148,7 +164,6 @@ func TestServeDaemon(t *testing.T) {
 			counties[l["county"]] = true
 		}
 	}
-	d.mu.Unlock()
 	if catchUps == 0 || len(counties) != 10 {
 		t.Errorf("%d catch-up runs and %d counties loaded at the first start", catchUps, len(counties))
 	}
@@ -160,7 +175,10 @@ func TestServeDaemon(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
 		}
@@ -187,37 +205,8 @@ func TestServeDaemon(t *testing.T) {
 		t.Errorf("second serve: %v\n%s", err, out)
 	}
 
-	// SIGTERM in the middle of a load: wait for a job to start, then stop.
-	d.mu.Lock()
-	started := 0
-	for _, l := range d.lines {
-		if l != nil && l["msg"] == "job started" {
-			started++
-		}
-	}
-	d.mu.Unlock()
-	d.waitFor(t, started+1, 30*time.Second, msg("job started"))
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-d.done:
-		if err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, strings.Join(d.raw, "\n"))
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not stop within 60s of SIGTERM")
-	}
-	if last := d.raw[len(d.raw)-1]; !strings.Contains(last, "serve stopped") {
-		t.Errorf("last log line: %s", last)
-	}
-	for _, l := range d.raw {
-		for _, pii := range []string{"id_number\":\"1", "phone\":\"1"} {
-			if strings.Contains(l, pii) {
-				t.Errorf("a log line carries personal data: %s", l)
-			}
-		}
-	}
+	// SIGTERM in the middle of a load: a clean exit.
+	stopMidLoad(t, d)
 
 	// The warehouse is consistent: it opens, every run adds up, every loaded
 	// file belongs to a succeeded run, and no run is left without an outcome.
@@ -226,11 +215,10 @@ func TestServeDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bad, orphans, unfinished, loaded int
-	db.QueryRow(`SELECT count(*) FROM etl_run WHERE rows_in <> rows_loaded + rows_unchanged + rows_duplicate + rows_rejected`).Scan(&bad)
-	db.QueryRow(`SELECT count(*) FROM etl_file f WHERE NOT EXISTS (SELECT 1 FROM etl_run r WHERE r.run_id = f.first_run_id AND r.status = 'succeeded')`).Scan(&orphans)
-	db.QueryRow(`SELECT count(*) FROM etl_run WHERE finished_at IS NULL`).Scan(&unfinished)
-	db.QueryRow(`SELECT count(DISTINCT county_code) FROM etl_run WHERE status = 'succeeded' AND rows_loaded > 0`).Scan(&loaded)
+	bad := count(t, db, `SELECT count(*) FROM etl_run WHERE rows_in <> rows_loaded + rows_unchanged + rows_duplicate + rows_rejected`)
+	orphans := count(t, db, `SELECT count(*) FROM etl_file f WHERE NOT EXISTS (SELECT 1 FROM etl_run r WHERE r.run_id = f.first_run_id AND r.status = 'succeeded')`)
+	unfinished := count(t, db, `SELECT count(*) FROM etl_run WHERE finished_at IS NULL`)
+	loaded := count(t, db, `SELECT count(DISTINCT county_code) FROM etl_run WHERE status = 'succeeded' AND rows_loaded > 0`)
 	db.Close()
 	if bad != 0 || orphans != 0 || unfinished != 0 || loaded != 10 {
 		t.Fatalf("warehouse after SIGTERM: %d runs not adding up, %d orphan files, %d unfinished runs, %d counties loaded", bad, orphans, unfinished, loaded)
@@ -242,7 +230,9 @@ func TestServeDaemon(t *testing.T) {
 	d2 := startDaemon(t, bin, "serve", "--config", cfg)
 	d2.waitFor(t, 1, 30*time.Second, func(l map[string]any) bool { return l["msg"] == "job started" && l["trigger"] == "catch-up" })
 	d2.waitFor(t, 1, 30*time.Second, func(l map[string]any) bool { return l["msg"] == "county loaded" })
-	d2.cmd.Process.Signal(syscall.SIGINT)
+	if err := d2.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case err := <-d2.done:
 		if err != nil {
@@ -250,6 +240,108 @@ func TestServeDaemon(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("second daemon did not stop")
+	}
+}
+
+// stopMidLoad sends SIGTERM to the daemon in the middle of a county's load
+// and checks that it exits 0, its last line "serve stopped", after the load
+// finished, and that no log line carries personal data. Right after a job
+// starts the daemon is frozen (SIGSTOP); its log is then complete and tells
+// whether that job still runs. If it finished already, the daemon goes on
+// (SIGCONT) to the next job; once a load is caught running, SIGTERM is sent
+// and the daemon resumed, so the stop provably comes in the middle of it.
+func stopMidLoad(t *testing.T, d *daemon) {
+	t.Helper()
+	job, started := catchRunningJob(t, d)
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, d.logText(t))
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop within 60s of SIGTERM")
+	}
+	raw, recs := d.lines(t)
+	if last := raw[len(raw)-1]; !strings.Contains(last, "serve stopped") {
+		t.Errorf("last log line: %s", last)
+	}
+	// The job running at the SIGTERM finished (within the grace) before the
+	// daemon stopped.
+	if !slices.ContainsFunc(recs[started:], func(l map[string]any) bool {
+		return l != nil && l["msg"] == "job finished" && l["job"] == job
+	}) {
+		t.Errorf("%q, running at the SIGTERM, has no finish line:\n%s", job, strings.Join(raw, "\n"))
+	}
+	for _, l := range raw {
+		for _, pii := range []string{"id_number\":\"1", "phone\":\"1"} {
+			if strings.Contains(l, pii) {
+				t.Errorf("a log line carries personal data: %s", l)
+			}
+		}
+	}
+}
+
+// catchRunningJob lets the daemon run until it is frozen (SIGSTOP) while a
+// county's load runs: the latest "job started" in its log is an ingest job
+// with no "job finished" after it. It returns that job's name and the index
+// of its start line in the log, the daemon still frozen.
+func catchRunningJob(t *testing.T, d *daemon) (string, int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for try := 1; ; try++ {
+		started := d.count(t, msg("job started"))
+		d.waitFor(t, started+1, 30*time.Second, msg("job started"))
+		if err := d.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		waitStopped(t, d.cmd.Process.Pid)
+		if job, at := runningJob(d.lines(t)); strings.HasPrefix(job, "ingest ") {
+			t.Logf("caught %q running (try %d)", job, try)
+			return job, at
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("in 60s no job was caught running\n%s", d.logText(t))
+		}
+		if err := d.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// runningJob returns the job of the latest "job started" line, and the line's
+// index, when no "job finished" line of that job follows it; "" otherwise.
+func runningJob(_ []string, recs []map[string]any) (string, int) {
+	for i := len(recs) - 1; i >= 0; i-- {
+		l := recs[i]
+		if l == nil || l["msg"] != "job started" {
+			continue
+		}
+		job, _ := l["job"].(string)
+		for _, later := range recs[i+1:] {
+			if later != nil && later["msg"] == "job finished" && later["job"] == job {
+				return "", 0
+			}
+		}
+		return job, i
+	}
+	return "", 0
+}
+
+// waitStopped waits until a signalled process shows as stopped.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for state := procState(t, pid); state != "T"; state = procState(t, pid) {
+		if state == "Z" || time.Now().After(deadline) {
+			t.Fatalf("process %d is in state %q, not stopped", pid, state)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -337,13 +429,17 @@ func TestDemoServe(t *testing.T) {
 	}
 	defer db.Close()
 	var sources string
-	db.QueryRow(`SELECT string_agg(DISTINCT f.county_code || ' ' || split_part(f.source_uri, ':', 1), ', ' ORDER BY f.county_code || ' ' || split_part(f.source_uri, ':', 1))
-		FROM etl_file f WHERE f.county_code IN ('140105', '140110')`).Scan(&sources)
+	if err := db.QueryRow(`SELECT string_agg(DISTINCT f.county_code || ' ' || split_part(f.source_uri, ':', 1), ', ' ORDER BY f.county_code || ' ' || split_part(f.source_uri, ':', 1))
+		FROM etl_file f WHERE f.county_code IN ('140105', '140110')`).Scan(&sources); err != nil {
+		t.Fatalf("the HTTP counties' files: %v", err)
+	}
 	if sources != "140105 http, 140110 http" {
 		t.Errorf("files of the HTTP counties came from %q", sources)
 	}
 	var cursor string
-	db.QueryRow("SELECT value FROM etl_source_state WHERE county_code = '140110' AND key = 'cursor'").Scan(&cursor)
+	if err := db.QueryRow("SELECT value FROM etl_source_state WHERE county_code = '140110' AND key = 'cursor'").Scan(&cursor); err != nil {
+		t.Fatalf("140110's cursor: %v", err)
+	}
 	if _, err := time.Parse(time.RFC3339, cursor); err != nil {
 		t.Errorf("140110's cursor %q", cursor)
 	}
