@@ -22,9 +22,9 @@ func testdataDir(t *testing.T) string {
 	return dir
 }
 
-// TestLoadContractExample loads the example configuration (testdata/example.yaml) with its
+// TestLoadExample loads the example configuration (testdata/example.yaml) with its
 // http county turned into a dir county (testdata/example_dir.yaml) and checks every field.
-func TestLoadContractExample(t *testing.T) {
+func TestLoadExample(t *testing.T) {
 	dir := testdataDir(t)
 	c, err := Load("testdata/example_dir.yaml")
 	if err != nil {
@@ -84,9 +84,9 @@ func TestLoadContractExample(t *testing.T) {
 	}
 }
 
-// TestLoadContractExampleHTTP loads the example configuration (testdata/example.yaml) as it is, with its
+// TestLoadExampleHTTP loads the example configuration (testdata/example.yaml) as it is, with its
 // county 140105 (line 20) pulled over HTTP in api mode.
-func TestLoadContractExampleHTTP(t *testing.T) {
+func TestLoadExampleHTTP(t *testing.T) {
 	c, err := Load("testdata/example.yaml")
 	if err != nil {
 		t.Fatal(err)
