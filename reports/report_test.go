@@ -113,8 +113,13 @@ func TestReportAgainstMacros(t *testing.T) {
 	}
 	for rows.Next() {
 		var c county
-		rows.Scan(&c.code, &c.name, &c.villages, &c.covered, &c.rate, &c.inPost)
+		if err := rows.Scan(&c.code, &c.name, &c.villages, &c.covered, &c.rate, &c.inPost); err != nil {
+			t.Fatal(err)
+		}
 		counties = append(counties, c)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	if len(counties) != 10 {
@@ -260,16 +265,27 @@ func TestReportAgainstMacros(t *testing.T) {
 	}
 	for prs.Next() {
 		var n, id, ph, pk string
-		prs.Scan(&n, &id, &ph, &pk)
+		if err := prs.Scan(&n, &id, &ph, &pk); err != nil {
+			t.Fatal(err)
+		}
 		needles = append(needles, id, ph, pk)
 		if len([]rune(n)) >= 3 {
 			needles = append(needles, n)
 		}
 	}
+	if err := prs.Err(); err != nil {
+		t.Fatal(err)
+	}
 	prs.Close()
+	if len(needles) == 0 {
+		t.Fatal("pii_person is empty: nothing to look for")
+	}
 	var cells strings.Builder
 	for _, s := range x.GetSheetList() {
-		rs, _ := x.GetRows(s)
+		rs, err := x.GetRows(s)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range rs {
 			cells.WriteString(strings.Join(r, "\t"))
 			cells.WriteByte('\n')
