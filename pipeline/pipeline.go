@@ -321,21 +321,9 @@ func (l *lazyDir) get() (*transform.Directory, error) {
 
 // directory loads the village lists for resolving rows.
 func (r *Runner) directory(ctx context.Context, w *warehouse.Warehouse) (*transform.Directory, error) {
-	cs, ts, vs, err := w.Divisions(ctx)
+	counties, townships, villages, err := w.Divisions(ctx)
 	if err != nil {
 		return nil, err
-	}
-	counties := make([]transform.County, len(cs))
-	for i, c := range cs {
-		counties[i] = transform.County(c)
-	}
-	townships := make([]transform.Township, len(ts))
-	for i, t := range ts {
-		townships[i] = transform.Township(t)
-	}
-	villages := make([]transform.Village, len(vs))
-	for i, v := range vs {
-		villages[i] = transform.Village(v)
 	}
 	return transform.NewDirectory(counties, townships, villages), nil
 }
