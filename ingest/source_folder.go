@@ -17,41 +17,15 @@ import (
 	"time"
 )
 
-// File is one file offered by a source.
-type File struct {
-	Path    string    // absolute local path (the reader opens it)
-	URI     string    // recorded as source_uri: for a DirSource the slash-separated path relative to its folder, e.g. "人员台账.csv" or "sub/ledger.csv"
-	Name    string    // base name
-	Size    int64     // bytes
-	ModTime time.Time // last modification
-	SHA256  string    // lower-case hex of the content
-	Format  Format    // from the extension
-}
-
-// Skipped is a file a source refused to offer, with the reason, so that the
-// caller can report it.
-type Skipped struct {
-	URI    string
-	Reason string
-}
-
-// Reasons in Skipped.
+// Sub-folders of a FolderSource that List never looks into.
 const (
-	ReasonSymlink     = "symbolic link"
-	ReasonOutside     = "outside the source folder"
-	ReasonNotRegular  = "not a regular file"
-	ReasonUnsupported = "unsupported format"
-	ReasonUnreadable  = "permission denied"
+	ArchiveFolder = "archive"
+	FailedFolder  = "failed"
 )
 
-// Sub-folders of a DirSource that List never looks into.
-const (
-	ArchiveDir = "archive"
-	FailedDir  = "failed"
-)
-
-// DirSource lists a county's drop folder.
-type DirSource struct {
+// FolderSource lists a county's drop folder (`kind: dir` in the
+// configuration), or the folder of the city's divisions list.
+type FolderSource struct {
 	Path    string        // folder
 	Pattern string        // glob on the base name; "" = every supported format
 	Settle  time.Duration // a file modified more recently than now-Settle is left for the next run
@@ -73,7 +47,7 @@ type DirSource struct {
 // Reason constants. Hidden files and folders (starting with ".") and Office
 // lock files ("~$x.xlsx") are ignored silently, as are files that vanish
 // while the folder is listed.
-func (s *DirSource) List(ctx context.Context, now time.Time) (files []File, skipped []Skipped, unsettled int, err error) {
+func (s *FolderSource) List(ctx context.Context, now time.Time) (files []File, skipped []Skipped, unsettled int, err error) {
 	root, realRoot, err := s.root()
 	if err != nil {
 		return nil, nil, 0, err
@@ -110,7 +84,7 @@ func (s *DirSource) List(ctx context.Context, now time.Time) (files []File, skip
 			}
 			return nil
 		case d.IsDir():
-			if uri == ArchiveDir || uri == FailedDir {
+			if uri == ArchiveFolder || uri == FailedFolder {
 				return filepath.SkipDir
 			}
 			return nil
@@ -203,11 +177,11 @@ func walkError(uri string, d fs.DirEntry, err error, skipped *[]Skipped) error {
 // Done archives a loaded file when Archive is set, and does nothing
 // otherwise. A file that changed since it was listed is left in place and
 // ErrChanged returned: its new content is for the next run.
-func (s *DirSource) Done(ctx context.Context, f File) error {
+func (s *FolderSource) Done(ctx context.Context, f File) error {
 	if !s.Archive {
 		return nil
 	}
-	_, err := s.move(ctx, f, ArchiveDir)
+	_, err := s.move(ctx, f, ArchiveFolder)
 	return err
 }
 
@@ -215,11 +189,11 @@ func (s *DirSource) Done(ctx context.Context, f File) error {
 // <name>.reason.txt beside it holding reason, when Archive is set; it does
 // nothing otherwise. reason must hold no personal data. A file that changed
 // since it was listed is left in place and ErrChanged returned.
-func (s *DirSource) Failed(ctx context.Context, f File, reason string) error {
+func (s *FolderSource) Failed(ctx context.Context, f File, reason string) error {
 	if !s.Archive {
 		return nil
 	}
-	dst, err := s.move(ctx, f, FailedDir)
+	dst, err := s.move(ctx, f, FailedFolder)
 	if err != nil {
 		return err
 	}
@@ -234,7 +208,7 @@ const reasonSuffix = ".reason.txt"
 
 // root returns the absolute folder and its real path (symbolic links
 // resolved: the folder itself may be a link).
-func (s *DirSource) root() (root, real string, err error) {
+func (s *FolderSource) root() (root, real string, err error) {
 	if root, err = filepath.Abs(s.Path); err == nil {
 		real, err = filepath.EvalSymlinks(root)
 	}
@@ -247,7 +221,7 @@ func (s *DirSource) root() (root, real string, err error) {
 // move moves f, unchanged since it was listed, into the sub-folder dir,
 // keeping its relative path; a name already taken gets a numeric suffix
 // ("ledger.1.csv"). It returns the new path.
-func (s *DirSource) move(ctx context.Context, f File, dir string) (string, error) {
+func (s *FolderSource) move(ctx context.Context, f File, dir string) (string, error) {
 	root, _, err := s.root()
 	if err != nil {
 		return "", err
