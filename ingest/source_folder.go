@@ -57,104 +57,125 @@ func (s *FolderSource) List(ctx context.Context, now time.Time) (files []File, s
 			return nil, nil, 0, fmt.Errorf("ingest: source %s: pattern %q: %w", s.Path, s.Pattern, err)
 		}
 	}
-	cutoff := now.Add(-s.Settle)
-	listed := map[string]bool{}
+	fw := &folderWalk{ctx: ctx, s: s, root: root, realRoot: realRoot, cutoff: now.Add(-s.Settle), listed: map[string]bool{}}
 	// Walk the real folder (the configured one may be a link, which WalkDir
 	// would not enter) but name files by the configured one.
-	walk := func(p string, d fs.DirEntry, werr error) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if p == realRoot {
-			return werr
-		}
-		rel, err := filepath.Rel(realRoot, p)
-		if err != nil {
-			return err
-		}
-		uri := filepath.ToSlash(rel)
-		if werr != nil {
-			return walkError(uri, d, werr, &skipped)
-		}
-		base := d.Name()
-		switch {
-		case strings.HasPrefix(base, "."):
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		case d.IsDir():
-			if uri == ArchiveFolder || uri == FailedFolder {
-				return filepath.SkipDir
-			}
-			return nil
-		case strings.HasPrefix(base, "~$"):
-			return nil
-		case d.Type()&fs.ModeSymlink != 0:
-			skipped = append(skipped, Skipped{URI: uri, Reason: ReasonSymlink})
-			return nil
-		case !d.Type().IsRegular():
-			skipped = append(skipped, Skipped{URI: uri, Reason: ReasonNotRegular})
-			return nil
-		}
-		if s.Pattern != "" {
-			if ok, _ := filepath.Match(s.Pattern, base); !ok {
-				return nil
-			}
-		}
-		format := FormatOf(base)
-		if format == FormatUnknown {
-			skipped = append(skipped, Skipped{URI: uri, Reason: ReasonUnsupported})
-			return nil
-		}
-		inside, err := isInside(realRoot, p)
-		if err != nil {
-			return walkError(uri, d, err, &skipped)
-		}
-		if !inside {
-			skipped = append(skipped, Skipped{URI: uri, Reason: ReasonOutside})
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return walkError(uri, d, err, &skipped)
-		}
-		if info.ModTime().After(cutoff) {
-			unsettled++
-			return nil
-		}
-		f := File{Path: filepath.Join(root, rel), URI: uri, Name: base, Format: format}
-		listed[p] = true
-		if sha, ok := s.Hashes.lookup(realRoot, p, info); ok {
-			f.Size, f.ModTime, f.SHA256 = info.Size(), info.ModTime(), sha
-			files = append(files, f)
-			return nil
-		}
-		hashedAt := time.Now()
-		ok, err := hashFile(ctx, &f, info)
-		if err != nil {
-			return walkError(uri, d, err, &skipped)
-		}
-		if ok {
-			s.Hashes.put(realRoot, p, info, f.SHA256, hashedAt)
-		}
-		if !ok || f.ModTime.After(cutoff) {
-			unsettled++
-			return nil
-		}
-		files = append(files, f)
-		return nil
-	}
-	if err := filepath.WalkDir(realRoot, walk); err != nil {
+	if err := filepath.WalkDir(realRoot, fw.visit); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 			return nil, nil, 0, err
 		}
 		return nil, nil, 0, fmt.Errorf("ingest: list %s: %w", s.Path, err)
 	}
-	s.Hashes.retain(realRoot, listed)
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.URI, b.URI) })
-	slices.SortFunc(skipped, func(a, b Skipped) int { return strings.Compare(a.URI, b.URI) })
-	return files, skipped, unsettled, nil
+	s.Hashes.retain(realRoot, fw.listed)
+	slices.SortFunc(fw.files, func(a, b File) int { return strings.Compare(a.URI, b.URI) })
+	slices.SortFunc(fw.skipped, func(a, b Skipped) int { return strings.Compare(a.URI, b.URI) })
+	return fw.files, fw.skipped, fw.unsettled, nil
+}
+
+// folderWalk is one listing of a folder in progress.
+type folderWalk struct {
+	ctx            context.Context
+	s              *FolderSource
+	root, realRoot string          // the configured folder (absolute) and its real path
+	cutoff         time.Time       // files modified after it are unsettled
+	listed         map[string]bool // real paths of the files offered, for the hash cache
+	files          []File
+	skipped        []Skipped
+	unsettled      int
+}
+
+// visit is the WalkDir function of a listing: it decides what an entry is
+// (ignored, refused, or a file to offer).
+func (fw *folderWalk) visit(p string, d fs.DirEntry, werr error) error {
+	if err := fw.ctx.Err(); err != nil {
+		return err
+	}
+	if p == fw.realRoot {
+		return werr
+	}
+	rel, err := filepath.Rel(fw.realRoot, p)
+	if err != nil {
+		return err
+	}
+	uri := filepath.ToSlash(rel)
+	if werr != nil {
+		return walkError(uri, d, werr, &fw.skipped)
+	}
+	base := d.Name()
+	switch {
+	case strings.HasPrefix(base, "."):
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	case d.IsDir():
+		if uri == ArchiveFolder || uri == FailedFolder {
+			return filepath.SkipDir
+		}
+		return nil
+	case strings.HasPrefix(base, "~$"):
+		return nil
+	case d.Type()&fs.ModeSymlink != 0:
+		fw.skipped = append(fw.skipped, Skipped{URI: uri, Reason: ReasonSymlink})
+		return nil
+	case !d.Type().IsRegular():
+		fw.skipped = append(fw.skipped, Skipped{URI: uri, Reason: ReasonNotRegular})
+		return nil
+	}
+	if fw.s.Pattern != "" {
+		if ok, _ := filepath.Match(fw.s.Pattern, base); !ok {
+			return nil
+		}
+	}
+	format := FormatOf(base)
+	if format == FormatUnknown {
+		fw.skipped = append(fw.skipped, Skipped{URI: uri, Reason: ReasonUnsupported})
+		return nil
+	}
+	inside, err := isInside(fw.realRoot, p)
+	if err != nil {
+		return walkError(uri, d, err, &fw.skipped)
+	}
+	if !inside {
+		fw.skipped = append(fw.skipped, Skipped{URI: uri, Reason: ReasonOutside})
+		return nil
+	}
+	return fw.offer(p, rel, uri, d, format)
+}
+
+// offer lists a regular file inside the folder, of a supported format,
+// when it is settled: hashed (or its hash taken from the cache) and
+// unchanged while it was hashed.
+func (fw *folderWalk) offer(p, rel, uri string, d fs.DirEntry, format Format) error {
+	info, err := d.Info()
+	if err != nil {
+		return walkError(uri, d, err, &fw.skipped)
+	}
+	if info.ModTime().After(fw.cutoff) {
+		fw.unsettled++
+		return nil
+	}
+	f := File{Path: filepath.Join(fw.root, rel), URI: uri, Name: d.Name(), Format: format}
+	fw.listed[p] = true
+	if sha, ok := fw.s.Hashes.lookup(fw.realRoot, p, info); ok {
+		f.Size, f.ModTime, f.SHA256 = info.Size(), info.ModTime(), sha
+		fw.files = append(fw.files, f)
+		return nil
+	}
+	hashedAt := time.Now()
+	ok, err := hashFile(fw.ctx, &f, info)
+	if err != nil {
+		return walkError(uri, d, err, &fw.skipped)
+	}
+	if ok {
+		fw.s.Hashes.put(fw.realRoot, p, info, f.SHA256, hashedAt)
+	}
+	if !ok || f.ModTime.After(fw.cutoff) {
+		fw.unsettled++
+		return nil
+	}
+	fw.files = append(fw.files, f)
+	return nil
 }
 
 // walkError decides what an error about one entry means for the listing: a
