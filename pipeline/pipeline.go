@@ -1,6 +1,13 @@
 // Package pipeline runs loads from end to end: a county's source, the
 // readers, the normaliser and the warehouse, then the published snapshot.
 // The same code serves `run`, `serve` and `demo`.
+//
+// A run (Runner.RunOn) loads the divisions list, then the counties, then
+// checkpoints and publishes. Its parts: source.go builds each county's
+// ingest.Source (drop folder or HTTP); read.go lists a source and reads its
+// new files as a reading, ahead of the merge or at depth 0; load.go is the
+// one load path, a reading staged and committed in one transaction; group.go
+// commits many counties' loads in one transaction in large runs.
 package pipeline
 
 import (
