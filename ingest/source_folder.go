@@ -239,10 +239,10 @@ func (s *FolderSource) root() (root, real string, err error) {
 	return root, real, nil
 }
 
-// move moves f, unchanged since it was listed, into the sub-folder dir,
+// move moves f, unchanged since it was listed, into the sub-folder sub,
 // keeping its relative path; a name already taken gets a numeric suffix
 // ("ledger.1.csv"). It returns the new path.
-func (s *FolderSource) move(ctx context.Context, f File, dir string) (string, error) {
+func (s *FolderSource) move(ctx context.Context, f File, sub string) (string, error) {
 	root, _, err := s.root()
 	if err != nil {
 		return "", err
@@ -259,16 +259,16 @@ func (s *FolderSource) move(ctx context.Context, f File, dir string) (string, er
 	if sum != f.SHA256 {
 		return "", fmt.Errorf("%w: %s", ErrChanged, f.URI)
 	}
-	dstDir := filepath.Join(root, dir, filepath.Dir(rel))
+	dstDir := filepath.Join(root, sub, filepath.Dir(rel))
 	if err := os.MkdirAll(dstDir, 0o750); err != nil {
-		return "", fmt.Errorf("ingest: move %s to %s/: %w", f.URI, dir, err)
+		return "", fmt.Errorf("ingest: move %s to %s/: %w", f.URI, sub, err)
 	}
 	dst, err := freeName(dstDir, filepath.Base(rel))
 	if err == nil {
 		err = os.Rename(src, dst)
 	}
 	if err != nil {
-		return "", fmt.Errorf("ingest: move %s to %s/: %w", f.URI, dir, err)
+		return "", fmt.Errorf("ingest: move %s to %s/: %w", f.URI, sub, err)
 	}
 	return dst, nil
 }

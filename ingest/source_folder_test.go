@@ -156,7 +156,7 @@ func TestFolderSourceListErrors(t *testing.T) {
 	}
 }
 
-// TestDirSourceLinkedFolder: the folder itself may be a symbolic link.
+// TestFolderSourceLinkedFolder: the folder itself may be a symbolic link.
 func TestFolderSourceLinkedFolder(t *testing.T) {
 	real := t.TempDir()
 	tree(t, real, time.Now().Add(-time.Hour), map[string]string{"a.csv": "abc"})
