@@ -16,12 +16,16 @@ import (
 )
 
 // The one load path. A county's (or the divisions list's) new files reach
-// its load as a reading (read.go), read ahead or at depth 0; a county loads
-// alone in its own transaction (loadAlone), or, in a run of many counties,
-// with others in a group (group.go), where a lone county is a group of one
-// in the warehouse (warehouse.Begin). Both stage with the same functions,
-// release what is left with reading.release, recover from a panic with
-// recovered and log the end with finished.
+// its load as a reading (read.go), read ahead or at depth 0. A county loads
+// alone, in its own transaction (loadAlone; in the warehouse a group of
+// one, warehouse.Begin), or in a run of more than 16 counties with others
+// in one transaction (group.go). Either way its batches are written by
+// writeAhead or the normaliser, what is left is released by
+// reading.release, a panic is recovered by recovered and the end logged by
+// finished. What a lone load does apart is bookkeeping: a listing that
+// fails or holds nothing new records its run without a transaction, and a
+// failed commit fails the county alone (a group's is retried county by
+// county).
 
 // loadCounties loads the run's counties (all, or those named), reading the
 // next while one merges, alone or in groups (groupSize).
