@@ -17,7 +17,7 @@ func sha(s string) string {
 }
 
 // listShas lists src and returns each file's hash by URI.
-func listShas(t *testing.T, src *DirSource) map[string]string {
+func listShas(t *testing.T, src *FolderSource) map[string]string {
 	t.Helper()
 	files, _, unsettled, err := src.List(context.Background(), time.Now().Add(time.Hour))
 	if err != nil || unsettled != 0 {
@@ -49,7 +49,7 @@ func TestHashCache(t *testing.T) {
 
 	// Files written a moment ago are too fresh to trust: nothing is cached.
 	c := LoadHashCache(cachePath)
-	src := &DirSource{Path: feeds, Hashes: c}
+	src := &FolderSource{Path: feeds, Hashes: c}
 	got := listShas(t, src)
 	if got["a.csv"] != sha("a,b\n1,2\n") || got["sub/b.csv"] != sha("x\n") {
 		t.Fatalf("first listing: %v", got)
@@ -88,7 +88,7 @@ func TestHashCache(t *testing.T) {
 	if !ok {
 		t.Fatal("a.csv is not in the cache")
 	}
-	src = &DirSource{Path: feeds, Hashes: c}
+	src = &FolderSource{Path: feeds, Hashes: c}
 	if got := listShas(t, src); got["a.csv"] != sha("planted") {
 		t.Fatalf("a.csv = %s, want the cached hash", got["a.csv"])
 	}
@@ -106,7 +106,7 @@ func TestHashCache(t *testing.T) {
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
 	os.WriteFile(filepath.Join(other, "c.csv"), []byte("c\n"), 0o644)
-	listShas(t, &DirSource{Path: other, Hashes: c})
+	listShas(t, &FolderSource{Path: other, Hashes: c})
 	os.Remove(filepath.Join(feeds, "sub", "b.csv"))
 	listShas(t, src)
 	if c.Len() != 2 {

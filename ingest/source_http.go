@@ -67,7 +67,8 @@ const (
 	stateCursor       = "cursor"
 )
 
-// HTTPSource offers the files of a county reached over HTTP (CONTRACT §1.5).
+// HTTPSource offers the files of a county reached over HTTP (docs/feeds.md
+// describes the two modes); it is a StatefulSource.
 // List downloads to temporary files, which Done, Failed or Close remove.
 // Its methods may be called from several goroutines, List excepted.
 type HTTPSource struct {

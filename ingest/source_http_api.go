@@ -193,7 +193,6 @@ func decodePage(r io.Reader, rt string, w io.Writer) (records int, next string, 
 		return fail(errPageNotObject)
 	}
 	seen := map[string]bool{}
-	var line bytes.Buffer
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
@@ -214,34 +213,8 @@ func decodePage(r io.Reader, rt string, w io.Writer) (records int, next string, 
 				return fail(errPageType)
 			}
 		case "records":
-			if tok, err := dec.Token(); err != nil {
-				return fail(err)
-			} else if tok != json.Delim('[') {
-				return fail(errPageRecords)
-			}
-			for dec.More() {
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					return fail(err)
-				}
-				records++
-				if len(raw) == 0 || raw[0] != '{' {
-					return fail(fmt.Errorf("record %d: %w", records, errPageRecord))
-				}
-				if !utf8.Valid(raw) {
-					return records, "", fmt.Errorf("record %d: %w: invalid UTF-8", records, ErrEncoding)
-				}
-				line.Reset()
-				if err := json.Compact(&line, raw); err != nil {
-					return fail(err)
-				}
-				line.WriteByte('\n')
-				if _, err := w.Write(line.Bytes()); err != nil {
-					return records, "", err
-				}
-			}
-			if _, err := dec.Token(); err != nil { // ']'
-				return fail(err)
+			if err := copyRecords(dec, w, &records); err != nil {
+				return records, "", err
 			}
 		case "next_page_token":
 			tok, err := dec.Token()
@@ -272,6 +245,43 @@ func decodePage(r io.Reader, rt string, w io.Writer) (records int, next string, 
 		return fail(err)
 	}
 	return records, next, nil
+}
+
+// copyRecords copies the records array of a page, the decoder at its
+// value, to w: each record, an object, as one line of compact JSON. It
+// counts them in records.
+func copyRecords(dec *json.Decoder, w io.Writer, records *int) error {
+	if tok, err := dec.Token(); err != nil {
+		return pageError(dec, err)
+	} else if tok != json.Delim('[') {
+		return pageError(dec, errPageRecords)
+	}
+	var line bytes.Buffer
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return pageError(dec, err)
+		}
+		*records++
+		if len(raw) == 0 || raw[0] != '{' {
+			return pageError(dec, fmt.Errorf("record %d: %w", *records, errPageRecord))
+		}
+		if !utf8.Valid(raw) {
+			return fmt.Errorf("record %d: %w: invalid UTF-8", *records, ErrEncoding)
+		}
+		line.Reset()
+		if err := json.Compact(&line, raw); err != nil {
+			return pageError(dec, err)
+		}
+		line.WriteByte('\n')
+		if _, err := w.Write(line.Bytes()); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // ']'
+		return pageError(dec, err)
+	}
+	return nil
 }
 
 // pageError turns an error met while decoding a page into one wrapping

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -39,7 +38,7 @@ func (r *Runner) groupSize(n int) int {
 
 // member is one county of a group.
 type member struct {
-	p     *prefetched
+	p     *reading
 	load  *warehouse.Load
 	res   CountyResult
 	start time.Time
@@ -47,18 +46,36 @@ type member struct {
 
 // group collects counties into one transaction.
 type group struct {
-	r       *Runner
-	w       *warehouse.Warehouse
-	g       *warehouse.Group
-	members []*member
-	dir     *lazyDir
-	key     []byte
+	r        *Runner
+	w        *warehouse.Warehouse
+	g        *warehouse.Group
+	members  []*member
+	villages *lazyDirectory
+	key      []byte
 }
 
-// add stages one prefetched county into the group (beginning it if need
+// take stages one county read ahead into the group, and commits the group
+// once it is full. It returns the results of the counties whose group
+// ended: committed, or, when DuckDB failed while staging, loaded again one
+// by one.
+func (gr *group) take(ctx context.Context, p *reading, size int) []CountyResult {
+	if err := gr.add(ctx, p); err != nil {
+		p.release()
+		if gr.g == nil { // the group could not begin
+			return []CountyResult{{Code: p.county.Code, Name: p.county.Name, Status: StatusFailed, Error: err.Error()}}
+		}
+		return gr.abort(ctx, err)
+	}
+	if gr.full(size) {
+		return gr.commit(ctx)
+	}
+	return nil
+}
+
+// add stages one county read ahead into the group (beginning it if need
 // be). A county that cannot be listed or read is discarded from the group
 // and recorded as failed with it.
-func (gr *group) add(ctx context.Context, p *prefetched) error {
+func (gr *group) add(ctx context.Context, p *reading) error {
 	if gr.g == nil {
 		g, err := gr.w.BeginGroup(ctx, warehouse.JobIngest)
 		if err != nil {
@@ -79,25 +96,13 @@ func (gr *group) add(ctx context.Context, p *prefetched) error {
 	}
 	switch {
 	case p.lst.err != nil:
-		drainPrefetched(p)
+		p.release()
 		return fail(p.lst.err)
 	case p.lst.fatal != nil:
-		drainPrefetched(p)
+		p.release()
 		return fail(p.lst.fatal)
 	}
-	var werr error
-	for msg := range p.msgs {
-		switch {
-		case msg.file != nil:
-			m.load.AddFile(msg.file.sha, msg.file.uri, msg.file.types)
-		case werr == nil:
-			werr = m.load.Write(ctx, msg.rt, msg.rec)
-			msg.rec.Release()
-		default:
-			msg.rec.Release()
-		}
-	}
-	if werr != nil { // DuckDB failed: the whole group is in doubt
+	if werr := writeAhead(ctx, p.ahead, m.load); werr != nil { // DuckDB failed: the whole group is in doubt
 		return werr
 	}
 	if p.err != nil {
@@ -166,8 +171,8 @@ func (gr *group) abort(ctx context.Context, cause error) []CountyResult {
 }
 
 // oneByOne loads the counties of a failed group alone, each in its own
-// transaction, so that whatever failed the group fails only its county.
-// Counties that had failed already keep their result.
+// transaction, listed and read again, so that whatever failed the group
+// fails only its county. Counties that had failed already keep their result.
 func (gr *group) oneByOne(ctx context.Context, members []*member, cause error) []CountyResult {
 	gr.r.log().Warn("a group of counties failed to commit; loading them one by one", "counties", len(members), "error", cause)
 	out := make([]CountyResult, 0, len(members))
@@ -176,60 +181,13 @@ func (gr *group) oneByOne(ctx context.Context, members []*member, cause error) [
 			out = append(out, gr.finish(m))
 			continue
 		}
-		out = append(out, gr.r.loadCounty(ctx, gr.w, m.p.county, gr.dir, gr.key))
+		out = append(out, gr.r.loadCounty(ctx, gr.w, m.p.county, gr.villages, gr.key))
 	}
 	return out
 }
 
-// finish logs a county's outcome and reports its end.
+// finish ends a member's load (Runner.finished) and returns its result.
 func (gr *group) finish(m *member) CountyResult {
-	m.res.Seconds = time.Since(m.start).Seconds()
-	gr.r.progress(Event{County: m.res.Code, Rows: m.res.RowsIn, Done: true})
-	gr.r.log().Info("load finished", "county", m.res.Code, "status", m.res.Status, "rows", m.res.RowsIn,
-		"loaded", m.res.Loaded, "rejected", m.res.Rejected, "duration", time.Since(m.start), "error", m.res.Error, "grouped", true)
+	gr.r.finished(m.res.Code, &m.res, m.start, "grouped", true)
 	return m.res
-}
-
-// drainPrefetched releases what a prefetched county's reader still sends.
-func drainPrefetched(p *prefetched) {
-	for m := range p.msgs {
-		if m.rec != nil {
-			m.rec.Release()
-		}
-	}
-}
-
-// loadGrouped loads the counties in groups (see above); HTTP counties, whose
-// pulls keep state, load alone between groups.
-func (r *Runner) loadGrouped(ctx context.Context, w *warehouse.Warehouse, todo []*config.County, pre <-chan *prefetched,
-	size int, dir *lazyDir, key []byte) []CountyResult {
-	gr := &group{r: r, w: w, dir: dir, key: key}
-	var out []CountyResult
-	for _, c := range todo {
-		p, ok := <-pre
-		if !ok {
-			break
-		}
-		if p == nil {
-			out = append(out, gr.commit(ctx)...)
-			out = append(out, r.loadCounty(ctx, w, c, dir, key))
-			continue
-		}
-		if err := gr.add(ctx, p); err != nil {
-			drainPrefetched(p)
-			if gr.g == nil { // the group could not begin
-				out = append(out, CountyResult{Code: c.Code, Name: c.Name, Status: StatusFailed, Error: err.Error()})
-				continue
-			}
-			out = append(out, gr.abort(ctx, err)...)
-			continue
-		}
-		if gr.full(size) {
-			out = append(out, gr.commit(ctx)...)
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return append(out, gr.commit(ctx)...)
 }

@@ -301,7 +301,7 @@ func refused(skipped []ingest.Skipped, uri string) bool {
 	return false
 }
 
-// A hostile sheet name, header and values (CONTRACT: values are data).
+// A hostile sheet name, header and values: values are data, never SQL.
 const (
 	sqlSheet  = `台账';DROP TABLE fact_posting;--` // 30 characters: Excel allows 31
 	sqlHeader = `姓名"); DELETE FROM pii_person; --`
@@ -526,7 +526,7 @@ func hostileCases() []hostileCase {
 					args []any
 					want int
 				}{
-					// Names lose their inner white space (CONTRACT §1.3).
+					// Names lose their inner white space (a value rule of docs/feeds.md).
 					{"SELECT count(*) FROM pii_person WHERE name IN (?, ?)",
 						[]any{`Robert');DROPTABLEetl_run;--`, `O'Brien";DELETEFROMdim_person;--`}, 2},
 					{"SELECT count(*) FROM dim_person WHERE major = ?", []any{sqlValue}, 1},

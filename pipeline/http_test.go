@@ -16,7 +16,7 @@ import (
 	"github.com/grassroots-cn/grassroots/config"
 )
 
-// apiCounty is a county API (CONTRACT §1.5) for the fixture's 娄烦县: the
+// apiCounty is a county API (docs/feeds.md, HTTP feeds) for the fixture's 娄烦县: the
 // ledger of 张三 and 王五, changed records since a cursor, a page that can
 // be broken on purpose, and a record of every request.
 type apiCounty struct {
@@ -176,8 +176,8 @@ func TestHTTPAPICountyWithCursor(t *testing.T) {
 }
 
 // TestHTTPFileCountyMisbehaving serves 娄烦县's ledger as a file from servers
-// that misbehave on purpose; each run ends as CONTRACT §1.5 says, its etl_run
-// row says why, and failed pulls change nothing.
+// that misbehave on purpose; each run ends as docs/feeds.md says of HTTP
+// feeds, its etl_run row says why, and failed pulls change nothing.
 func TestHTTPFileCountyMisbehaving(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join(fixture(t).Dir, "feeds", "140123", "人员台账.csv"))
 	if err != nil {

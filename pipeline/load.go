@@ -4,88 +4,87 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
-	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/ingest"
-	"github.com/grassroots-cn/grassroots/internal/crashpoint"
 	"github.com/grassroots-cn/grassroots/transform"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
-// source is what a county's files come from.
-type source interface {
-	List(ctx context.Context, now time.Time) ([]ingest.File, []ingest.Skipped, int, error)
-	Done(ctx context.Context, f ingest.File) error
-	Failed(ctx context.Context, f ingest.File, reason string) error
+// The one load path. A county's (or the divisions list's) new files reach
+// its load as a reading (read.go), read ahead or at depth 0. A county loads
+// alone, in its own transaction (loadAlone; in the warehouse a group of
+// one, warehouse.Begin), or in a run of more than 16 counties with others
+// in one transaction (group.go). Either way its batches are written by
+// writeAhead or the normaliser, what is left is released by
+// reading.release, a panic is recovered by recovered and the end logged by
+// finished. What a lone load does apart is bookkeeping: a listing that
+// fails or holds nothing new records its run without a transaction, and a
+// failed commit fails the county alone (a group's is retried county by
+// county).
+
+// loadCounties loads the run's counties (all, or those named), reading the
+// next while one merges, alone or in groups (groupSize).
+func (r *Runner) loadCounties(ctx context.Context, w *warehouse.Warehouse, named []string, key []byte) []CountyResult {
+	villages := &lazyDirectory{build: func() (*transform.Directory, error) { return r.directory(ctx, w) }}
+	var todo []*config.County
+	for i := range r.Config.Counties {
+		if c := &r.Config.Counties[i]; len(named) == 0 || slices.Contains(named, c.Code) {
+			todo = append(todo, c)
+		}
+	}
+	rctx, stopReading := context.WithCancel(ctx)
+	ahead := r.readAhead(rctx, w, todo, villages, key)
+	gr := &group{r: r, w: w, villages: villages, key: key}
+	size := r.groupSize(len(todo))
+	var out []CountyResult
+	for _, c := range todo {
+		p, ok := <-ahead
+		if !ok {
+			break
+		}
+		switch {
+		case p == nil: // an HTTP county: listed and read now, alone
+			out = append(out, gr.commit(ctx)...)
+			out = append(out, r.loadCounty(ctx, w, c, villages, key))
+		case size > 1:
+			out = append(out, gr.take(ctx, p, size)...)
+		default:
+			out = append(out, r.loadAlone(ctx, w, warehouse.JobIngest, p, nil))
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	out = append(out, gr.commit(ctx)...)
+	stopReading()
+	for p := range ahead { // a county read ahead of a stop is not loaded
+		p.release()
+	}
+	return out
 }
 
-// stateful is a source that remembers something between pulls (an HTTP
-// source's cursor and validators), to be stored only when the load commits.
-type stateful interface {
-	NewState() ingest.HTTPState
-	Partial() bool
-	Close() error
-}
-
-// loadCounty runs one county: new files only, one transaction.
-func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, dir *lazyDir, key []byte) CountyResult {
-	d, err := dir.get()
-	opts := transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key, Directory: d}
-	var src source
+// loadCounty loads one county alone, listed and read now (at depth 0).
+func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, villages *lazyDirectory, key []byte) CountyResult {
+	d, err := villages.get()
+	var src ingest.Source
 	if err == nil {
 		src, err = r.countySource(ctx, w, c)
 	}
-	var res CountyResult
 	if err != nil {
-		res = CountyResult{Code: c.Code, Status: StatusFailed, Error: err.Error()}
+		res := CountyResult{Code: c.Code, Name: c.Name, Status: StatusFailed, Error: err.Error()}
 		if id, rerr := w.RecordRun(ctx, warehouse.JobIngest, c.Code, StatusFailed, err.Error()); rerr == nil {
 			res.RunID = id
 		}
-	} else {
-		res = r.load(ctx, w, warehouse.JobIngest, c.Code, src, c.Source.Encoding, opts, nil)
+		return res
 	}
-	res.Name = c.Name
-	return res
-}
-
-// countySource builds a county's source: its drop folder, or its HTTP
-// source with what it remembered from its last committed pull.
-func (r *Runner) countySource(ctx context.Context, w *warehouse.Warehouse, c *config.County) (source, error) {
-	if c.Source.Kind != config.KindHTTP {
-		return r.dirSource(w, c), nil
-	}
-	prev, err := w.SourceState(ctx, c.Code)
-	if err != nil {
-		return nil, err
-	}
-	opts, err := HTTPOptions(c)
-	if err != nil {
-		return nil, err
-	}
-	return ingest.NewHTTPSource(opts, ingest.HTTPState(prev))
-}
-
-// HTTPOptions maps a county's http source block to the ingest options,
-// reading the bearer token from its environment variable.
-func HTTPOptions(c *config.County) (ingest.HTTPOptions, error) {
-	s := c.Source
-	urls := s.URLs
-	if s.URL != "" {
-		urls = []string{s.URL}
-	}
-	opts := ingest.HTTPOptions{URLs: urls, Mode: s.Mode, RecordTypes: s.RecordTypes, CAFile: s.CAFile,
-		Timeout: s.Timeout, Retries: s.Retries, MaxBytes: s.MaxBytes}
-	if s.TokenEnv != "" {
-		opts.Token = os.Getenv(s.TokenEnv)
-		if opts.Token == "" {
-			return opts, fmt.Errorf("county %s: the environment variable %s (token_env) is not set", c.Code, s.TokenEnv)
-		}
-	}
-	return opts, nil
+	p := &reading{county: c, src: src, encoding: c.Source.Encoding, opts: countyOptions(c, key, d)}
+	p.lst = r.list(ctx, w, c.Code, src, nil)
+	return r.loadAlone(ctx, w, warehouse.JobIngest, p, nil)
 }
 
 // loadDivisions loads the city's village list when it is new, or when the
@@ -102,94 +101,41 @@ func (r *Runner) loadDivisions(ctx context.Context, w *warehouse.Warehouse) Coun
 			Error: fmt.Sprintf("the divisions file (the city's list of villages) cannot be read: %v", err)}
 	}
 	src := DivisionsSource(cfg)
-	res := r.load(ctx, w, warehouse.JobDivisions, "", src, cfg.Divisions.Encoding,
-		transform.Options{Divisions: true}, counties)
+	p := &reading{src: src, encoding: cfg.Divisions.Encoding, opts: transform.Options{Divisions: true}}
+	p.lst = r.list(ctx, w, "", src, nil)
+	res := r.loadAlone(ctx, w, warehouse.JobDivisions, p, counties)
 	res.Code, res.Name = "", "村社区名录 divisions"
 	return res
 }
 
-// listing is what a source holds that the warehouse has not loaded.
-type listing struct {
-	todo      []ingest.File
-	skipped   []ingest.Skipped
-	unsettled int
-	seen      int
-	err       error // listing failed (recorded as a failed run)
-	fatal     error // the warehouse could not be read
+// loadAlone loads a reading in its own transaction; counties, for the
+// divisions job, are staged for dim_county.
+func (r *Runner) loadAlone(ctx context.Context, w *warehouse.Warehouse, job string, p *reading, counties []warehouse.County) CountyResult {
+	defer p.release()
+	res := r.loadListed(ctx, w, job, p, counties)
+	if p.county != nil {
+		res.Name = p.county.Name
+	}
+	return res
 }
 
-// list lists a source and leaves out the files loaded before: those in
-// seen, or when seen is nil those the warehouse lists for the county.
-func (r *Runner) list(ctx context.Context, w *warehouse.Warehouse, county string, src source, seen map[string]bool) (lst listing) {
-	files, skipped, unsettled, err := src.List(ctx, r.now())
-	lst.skipped, lst.unsettled = skipped, unsettled
-	if err != nil {
-		lst.err = err
-		return lst
-	}
-	if seen == nil {
-		if seen, err = w.SeenFiles(ctx, county); err != nil {
-			lst.fatal = err
-			return lst
-		}
-	} else {
-		seen = maps.Clone(seen)
-	}
-	for _, f := range files {
-		if seen[f.SHA256] {
-			lst.seen++
-			continue
-		}
-		seen[f.SHA256] = true // the same content twice in one listing loads once
-		lst.todo = append(lst.todo, f)
-	}
-	return lst
-}
-
-// A stager reads and normalises a load's files into it (adding each file
-// read), and returns the file that failed, if one did.
-type stager func(ctx context.Context, l *warehouse.Load) (failing *ingest.File, st transform.Stats, err error)
-
-// load runs one job over a source's new files.
-func (r *Runner) load(ctx context.Context, w *warehouse.Warehouse, job, county string, src source, encoding string,
-	opts transform.Options, counties []warehouse.County) CountyResult {
-	lst := r.list(ctx, w, county, src, nil)
-	label := county
-	if label == "" {
-		label = "divisions"
-	}
-	return r.loadListed(ctx, w, job, county, src, lst, counties, func(ctx context.Context, l *warehouse.Load) (*ingest.File, transform.Stats, error) {
-		return r.normalise(ctx, l, l.AddFile, src, lst.todo, encoding, opts, label)
-	})
-}
-
-// loadListed loads the files of a listing in one transaction.
-func (r *Runner) loadListed(ctx context.Context, w *warehouse.Warehouse, job, county string, src source, lst listing,
-	counties []warehouse.County, stage stager) (res CountyResult) {
+// loadListed loads the files of a reading's listing in one transaction.
+func (r *Runner) loadListed(ctx context.Context, w *warehouse.Warehouse, job string, p *reading, counties []warehouse.County) (res CountyResult) {
 	start := time.Now()
+	county := p.code()
 	res = CountyResult{Code: county}
-	label := county
-	if label == "" {
-		label = "divisions"
-	}
-	log := r.log().With("county", label)
-	defer func() {
-		res.Seconds = time.Since(start).Seconds()
-		r.progress(Event{County: label, Rows: res.RowsIn, Done: true})
-		// The outcome, failures included, is in the result for the caller to
-		// report; the log line is for -v.
-		log.Info("load finished", "status", res.Status, "rows", res.RowsIn, "loaded", res.Loaded,
-			"rejected", res.Rejected, "duration", time.Since(start), "error", res.Error)
-	}()
+	log := r.log().With("county", p.label())
+	defer r.finished(p.label(), &res, start)
 	fail := func(err error) CountyResult {
 		res.Status, res.Error = StatusFailed, err.Error()
 		return res
 	}
 
-	st, isStateful := src.(stateful)
+	st, isStateful := p.src.(ingest.StatefulSource)
 	if isStateful {
 		defer st.Close()
 	}
+	lst := p.lst
 	res.Skipped, res.Unsettled, res.Seen = lst.skipped, lst.unsettled, lst.seen
 	if lst.err != nil {
 		if id, rerr := w.RecordRun(ctx, job, county, StatusFailed, lst.err.Error()); rerr == nil {
@@ -200,11 +146,10 @@ func (r *Runner) loadListed(ctx context.Context, w *warehouse.Warehouse, job, co
 	if lst.fatal != nil {
 		return fail(lst.fatal)
 	}
-	todo := lst.todo
-	res.Files = len(todo)
+	res.Files = len(lst.todo)
 	// A stateful source goes through a load even with nothing new, so that
 	// its state (cursor, validators) is stored with the run's commit.
-	if len(todo) == 0 && !isStateful && (job != warehouse.JobDivisions || !r.countiesChanged(ctx, w, counties)) {
+	if len(lst.todo) == 0 && !isStateful && (job != warehouse.JobDivisions || !r.countiesChanged(ctx, w, counties)) {
 		if job == warehouse.JobDivisions {
 			res.Status = StatusUnchanged
 			return res
@@ -226,33 +171,33 @@ func (r *Runner) loadListed(ctx context.Context, w *warehouse.Warehouse, job, co
 		l.SetSourceState(st.NewState())
 		l.SetPartial(st.Partial())
 	}
-	failing, lerr := r.stageAndCommit(ctx, l, stage, counties, &res)
+	failing, lerr := r.stageAndCommit(ctx, l, p, counties, &res)
 	if lerr != nil {
 		if rerr := l.Rollback(context.WithoutCancel(ctx), lerr); rerr != nil {
 			lerr = errors.Join(lerr, rerr)
 		}
 		if failing != nil {
-			if err := src.Failed(ctx, *failing, lerr.Error()); err != nil {
+			if err := p.src.Failed(ctx, *failing, lerr.Error()); err != nil {
 				log.Warn("could not move the failed file aside", "file", failing.URI, "error", err)
 			}
 		}
 		return fail(lerr)
 	}
-	for _, f := range todo {
-		if err := src.Done(ctx, f); err != nil {
+	for _, f := range lst.todo {
+		if err := p.src.Done(ctx, f); err != nil {
 			log.Warn("could not archive a loaded file", "file", f.URI, "error", err)
 		}
 	}
 	res.Status = StatusSucceeded
-	if len(todo) == 0 && job == warehouse.JobIngest {
+	if len(lst.todo) == 0 && job == warehouse.JobIngest {
 		res.Status = StatusNoNewData
 	}
 	return res
 }
 
-// stageAndCommit stages the load's files and commits it. It returns the
-// file that failed, if one did.
-func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, stage stager, counties []warehouse.County,
+// stageAndCommit stages the reading's files into the load and commits it.
+// It returns the file that failed, if one did.
+func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, p *reading, counties []warehouse.County,
 	res *CountyResult) (failing *ingest.File, err error) {
 	defer r.recovered(res.Code, &err)
 	if counties != nil {
@@ -260,7 +205,7 @@ func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, stage st
 			return nil, err
 		}
 	}
-	failing, st, err := stage(ctx, l)
+	failing, st, err := r.stage(ctx, p, l)
 	if err != nil {
 		return failing, err
 	}
@@ -274,47 +219,23 @@ func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, stage st
 	return nil, nil
 }
 
-// normalise reads and normalises files into sink, calling addFile for each
-// file read whole. It returns the file that failed, if one did, and the
-// normaliser's counts.
-func (r *Runner) normalise(ctx context.Context, sink transform.Sink, addFile func(sha, uri string, types []string),
-	src source, files []ingest.File, encoding string, opts transform.Options, label string) (failing *ingest.File, _ transform.Stats, err error) {
-	n, err := transform.New(opts, sink)
-	if err != nil {
-		return nil, transform.Stats{}, err
+// recovered, deferred, turns a panic in a load (or its reader) into an
+// error, with the stack logged.
+func (r *Runner) recovered(county string, err *error) {
+	if p := recover(); p != nil {
+		r.log().Error("panic in load", "county", county, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		*err = fmt.Errorf("pipeline: internal error while loading %s: %v", county, p)
 	}
-	defer n.Release()
-	ro := r.ReadOptions
-	ro.Encoding = encoding
-	for i := range files {
-		f := files[i]
-		tf := n.File(f.URI, f.Name, f.Format)
-		err := ingest.Read(ctx, f, ro, func(row ingest.Row) error {
-			if err := tf.Row(ctx, row); err != nil {
-				return err
-			}
-			if st := n.Stats(); st.RowsIn%4096 == 0 {
-				r.progress(Event{County: label, File: f.URI, Rows: st.RowsIn})
-			}
-			return nil
-		})
-		if err == nil {
-			err = tf.Close(ctx)
-		}
-		if err != nil {
-			var pe *ingest.ParseError
-			if !errors.As(err, &pe) { // a ParseError names the file already
-				err = fmt.Errorf("%s: %w", f.URI, err)
-			}
-			return &files[i], transform.Stats{}, err
-		}
-		addFile(f.SHA256, f.URI, tf.RecordTypes())
-		crashpoint.Hit(crashpoint.Read)
-	}
-	if err := n.Close(ctx); err != nil {
-		return nil, transform.Stats{}, err
-	}
-	return nil, n.Stats(), nil
+}
+
+// finished ends a load: its time, the observer's last event and the log
+// line. The outcome, failures included, is in the result for the caller to
+// report; the log line is for -v.
+func (r *Runner) finished(label string, res *CountyResult, start time.Time, attrs ...any) {
+	res.Seconds = time.Since(start).Seconds()
+	r.progress(Event{County: label, Rows: res.RowsIn, Done: true})
+	r.log().Info("load finished", append([]any{"county", label, "status", res.Status, "rows", res.RowsIn,
+		"loaded", res.Loaded, "rejected", res.Rejected, "duration", time.Since(start), "error", res.Error}, attrs...)...)
 }
 
 // countiesChanged reports whether the configured counties differ from dim_county.
@@ -329,28 +250,4 @@ func (r *Runner) countiesChanged(ctx context.Context, w *warehouse.Warehouse, co
 		}
 	}
 	return false
-}
-
-// DivisionsSource is the source of the city's village list: the one
-// configured file.
-func DivisionsSource(cfg *config.Config) *ingest.DirSource {
-	return &ingest.DirSource{Path: filepath.Dir(cfg.Divisions.Path), Pattern: globEscape(filepath.Base(cfg.Divisions.Path))}
-}
-
-// CountySource is the source of a county's files.
-func CountySource(c *config.County) *ingest.DirSource {
-	return &ingest.DirSource{Path: c.Source.Path, Pattern: c.Source.Pattern, Settle: c.Source.Settle, Archive: c.Source.Archive}
-}
-
-// globEscape escapes the glob metacharacters of a file name.
-func globEscape(name string) string {
-	out := make([]rune, 0, len(name))
-	for _, c := range name {
-		switch c {
-		case '*', '?', '[', ']', '\\':
-			out = append(out, '\\')
-		}
-		out = append(out, c)
-	}
-	return string(out)
 }

@@ -1,6 +1,13 @@
 // Package pipeline runs loads from end to end: a county's source, the
 // readers, the normaliser and the warehouse, then the published snapshot.
 // The same code serves `run`, `serve` and `demo`.
+//
+// A run (Runner.RunOn) loads the divisions list, then the counties, then
+// checkpoints and publishes. Its parts: source.go builds each county's
+// ingest.Source (drop folder or HTTP); read.go lists a source and reads its
+// new files as a reading, ahead of the merge or at depth 0; load.go is the
+// one load path, a reading staged and committed in one transaction; group.go
+// commits many counties' loads in one transaction in large runs.
 package pipeline
 
 import (
@@ -8,15 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/ingest"
-	"github.com/grassroots-cn/grassroots/transform"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -201,51 +205,9 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 	res.Divisions = r.loadDivisions(ctx, w)
 	changed := settingsChanged || res.Divisions.Status == StatusSucceeded
 	if res.Divisions.Status != StatusFailed {
-		dir := &lazyDir{build: func() (*transform.Directory, error) { return r.directory(ctx, w) }}
-		var todo []*config.County
-		for i := range cfg.Counties {
-			if c := &cfg.Counties[i]; len(counties) == 0 || slices.Contains(counties, c.Code) {
-				todo = append(todo, c)
-			}
-		}
-		// The next county is read while this one merges (prefetch.go).
-		pctx, stopReading := context.WithCancel(ctx)
-		pre := r.prefetch(pctx, w, todo, dir, key)
-		if size := r.groupSize(len(todo)); size > 1 {
-			res.Counties = r.loadGrouped(ctx, w, todo, pre, size, dir, key)
-			for _, cr := range res.Counties {
-				changed = changed || cr.Status == StatusSucceeded
-			}
-			todo = nil
-		}
-		for _, c := range todo {
-			p, ok := <-pre
-			if !ok {
-				break
-			}
-			var cr CountyResult
-			if p == nil {
-				cr = r.loadCounty(ctx, w, c, dir, key)
-			} else {
-				cr = r.loadPrefetched(ctx, w, p)
-			}
-			res.Counties = append(res.Counties, cr)
-			if cr.Status == StatusSucceeded {
-				changed = true
-			}
-			if ctx.Err() != nil {
-				break
-			}
-		}
-		stopReading()
-		for p := range pre { // a county read ahead of a stop is not loaded
-			if p != nil {
-				for m := range p.msgs {
-					if m.rec != nil {
-						m.rec.Release()
-					}
-				}
-			}
+		res.Counties = r.loadCounties(ctx, w, counties, key)
+		for _, cr := range res.Counties {
+			changed = changed || cr.Status == StatusSucceeded
 		}
 	}
 	r.saveHashes()
@@ -270,82 +232,6 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
-}
-
-// HashCacheSuffix names the file beside the warehouse that keeps the drop
-// folders' file hashes between runs (ingest.HashCache).
-const HashCacheSuffix = ".hashes"
-
-// hashCache returns the hash cache of w's drop folders, loaded on first use.
-func (r *Runner) hashCache(w *warehouse.Warehouse) *ingest.HashCache {
-	r.hashesMu.Lock()
-	defer r.hashesMu.Unlock()
-	if r.hashes == nil {
-		r.hashes = ingest.LoadHashCache(w.Path() + HashCacheSuffix)
-	}
-	return r.hashes
-}
-
-// saveHashes writes the hash cache back; failing costs only hashing next
-// time, so it is logged, not returned.
-func (r *Runner) saveHashes() {
-	r.hashesMu.Lock()
-	c := r.hashes
-	r.hashesMu.Unlock()
-	if err := c.Save(); err != nil {
-		r.log().Warn("the file hash cache was not saved", "err", err)
-	}
-}
-
-// dirSource is a county's drop folder, with the hash cache.
-func (r *Runner) dirSource(w *warehouse.Warehouse, c *config.County) *ingest.DirSource {
-	s := CountySource(c)
-	s.Hashes = r.hashCache(w)
-	return s
-}
-
-// lazyDir builds the village directory on first use: a run with nothing new
-// to read never builds it (for the whole country, 620,000 villages, that was
-// a third of a rerun's time).
-type lazyDir struct {
-	once  sync.Once
-	build func() (*transform.Directory, error)
-	dir   *transform.Directory
-	err   error
-}
-
-func (l *lazyDir) get() (*transform.Directory, error) {
-	l.once.Do(func() { l.dir, l.err = l.build() })
-	return l.dir, l.err
-}
-
-// directory loads the village lists for resolving rows.
-func (r *Runner) directory(ctx context.Context, w *warehouse.Warehouse) (*transform.Directory, error) {
-	cs, ts, vs, err := w.Divisions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	counties := make([]transform.County, len(cs))
-	for i, c := range cs {
-		counties[i] = transform.County(c)
-	}
-	townships := make([]transform.Township, len(ts))
-	for i, t := range ts {
-		townships[i] = transform.Township(t)
-	}
-	villages := make([]transform.Village, len(vs))
-	for i, v := range vs {
-		villages[i] = transform.Village(v)
-	}
-	return transform.NewDirectory(counties, townships, villages), nil
-}
-
-// recovered turns a panic in a load into an error with its stack logged.
-func (r *Runner) recovered(county string, err *error) {
-	if p := recover(); p != nil {
-		r.log().Error("panic in load", "county", county, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		*err = fmt.Errorf("pipeline: internal error while loading %s: %v", county, p)
-	}
 }
 
 // Settings are what the metric macros read from etl_setting.

@@ -5,18 +5,18 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/grassroots-cn/grassroots/internal/canon"
 	"github.com/grassroots-cn/grassroots/internal/textnorm"
 )
 
-// County, Township and Village are the reference entries that rows are
-// resolved against (loaded from the warehouse's dimension tables).
-type County struct{ Code, Name string }
-
-// Township is one township-level division.
-type Township struct{ Code, Name, CountyCode string }
-
-// Village is one village or community.
-type Village struct{ Code, Name, TownshipCode, CountyCode string }
+// County, Township and Village are the entries of the city's division
+// lists that rows are resolved against, as the warehouse reads them from its
+// dimension tables: other names for the canon structs, defined there once.
+type (
+	County   = canon.County
+	Township = canon.Township
+	Village  = canon.Village
+)
 
 // Directory resolves counties, townships and villages written by code or by
 // name. Names match exactly after normalisation, or else loosely (without

@@ -49,13 +49,13 @@ func (c collect) Write(_ context.Context, rt canon.RecordType, rec arrow.RecordB
 // two villages, one of them named like a village in 小店区.
 func testDirectory() *Directory {
 	return NewDirectory(
-		[]County{{"140105", "小店区"}, {"140123", "娄烦县"}},
-		[]Township{{"140105001", "坞城街道", "140105"}, {"140123200", "杜交曲乡", "140123"}},
+		[]County{{Code: "140105", Name: "小店区"}, {Code: "140123", Name: "娄烦县"}},
+		[]Township{{Code: "140105001", Name: "坞城街道", CountyCode: "140105"}, {Code: "140123200", Name: "杜交曲乡", CountyCode: "140123"}},
 		[]Village{
-			{"140105001001", "坞城社区", "140105001", "140105"},
-			{"140105001002", "东关村", "140105001", "140105"},
-			{"140123200201", "王家村", "140123200", "140123"},
-			{"140123200202", "东关村", "140123200", "140123"},
+			{Code: "140105001001", Name: "坞城社区", TownshipCode: "140105001", CountyCode: "140105"},
+			{Code: "140105001002", Name: "东关村", TownshipCode: "140105001", CountyCode: "140105"},
+			{Code: "140123200201", Name: "王家村", TownshipCode: "140123200", CountyCode: "140123"},
+			{Code: "140123200202", Name: "东关村", TownshipCode: "140123200", CountyCode: "140123"},
 		})
 }
 

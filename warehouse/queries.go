@@ -7,31 +7,28 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/grassroots-cn/grassroots/internal/canon"
 )
 
-// Division lists used to resolve rows (see transform.Directory).
-type (
-	DimCounty   struct{ Code, Name string }
-	DimTownship struct{ Code, Name, CountyCode string }
-	DimVillage  struct{ Code, Name, TownshipCode, CountyCode string }
-)
-
-// Divisions returns the counties, townships and villages in the warehouse.
-func (w *Warehouse) Divisions(ctx context.Context) ([]DimCounty, []DimTownship, []DimVillage, error) {
+// Divisions returns the counties, townships and villages in the warehouse,
+// each ordered by code: the lists rows are resolved against
+// (transform.NewDirectory).
+func (w *Warehouse) Divisions(ctx context.Context) ([]canon.County, []canon.Township, []canon.Village, error) {
 	var (
-		cs []DimCounty
-		ts []DimTownship
-		vs []DimVillage
+		cs []canon.County
+		ts []canon.Township
+		vs []canon.Village
 	)
 	err := queryEach(ctx, w.db, "SELECT county_code, county_name FROM dim_county ORDER BY 1", nil, func(r *sql.Rows) error {
-		var c DimCounty
+		var c canon.County
 		err := r.Scan(&c.Code, &c.Name)
 		cs = append(cs, c)
 		return err
 	})
 	if err == nil {
 		err = queryEach(ctx, w.db, "SELECT township_code, township_name, county_code FROM dim_township ORDER BY 1", nil, func(r *sql.Rows) error {
-			var t DimTownship
+			var t canon.Township
 			err := r.Scan(&t.Code, &t.Name, &t.CountyCode)
 			ts = append(ts, t)
 			return err
@@ -39,7 +36,7 @@ func (w *Warehouse) Divisions(ctx context.Context) ([]DimCounty, []DimTownship, 
 	}
 	if err == nil {
 		err = queryEach(ctx, w.db, "SELECT village_code, village_name, township_code, county_code FROM dim_village ORDER BY 1", nil, func(r *sql.Rows) error {
-			var v DimVillage
+			var v canon.Village
 			err := r.Scan(&v.Code, &v.Name, &v.TownshipCode, &v.CountyCode)
 			vs = append(vs, v)
 			return err

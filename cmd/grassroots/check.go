@@ -96,7 +96,7 @@ func (a *app) checkCommand() *cobra.Command {
 	}
 }
 
-func checkSource(cmd *cobra.Command, code, name string, src *ingest.DirSource) checkResult {
+func checkSource(cmd *cobra.Command, code, name string, src *ingest.FolderSource) checkResult {
 	r := checkResult{County: code, Name: name, Kind: "dir", Where: src.Path}
 	if _, err := os.Stat(src.Path); err != nil {
 		r.Error = err.Error()

@@ -39,7 +39,7 @@ import (
 //	commit          1 divisions, 2 140105, … 11 140181 (committed: the same)
 //	publish-build   1 schema made; 2 data copied; 3 snapshot checkpointed
 //
-// Files are read one county ahead of the merge (pipeline/prefetch.go), so a
+// Files are read one county ahead of the merge (pipeline/read.go), so a
 // read hit happens while the previous county may still be merging.
 //
 // A "preloaded" start is a warehouse that already holds a complete load of

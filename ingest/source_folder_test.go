@@ -47,7 +47,7 @@ const (
 	sha256Empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
-func TestDirSourceList(t *testing.T) {
+func TestFolderSourceList(t *testing.T) {
 	now := time.Now()
 	old := now.Add(-time.Hour).Truncate(time.Second)
 	dir, outside := t.TempDir(), t.TempDir()
@@ -69,7 +69,7 @@ func TestDirSourceList(t *testing.T) {
 	symlink(t, filepath.Join(outside, "secret.csv"), filepath.Join(dir, "outside.csv"))
 	symlink(t, filepath.Join(outside, "d"), filepath.Join(dir, "linkdir"))
 
-	src := &DirSource{Path: dir, Settle: 10 * time.Second}
+	src := &FolderSource{Path: dir, Settle: 10 * time.Second}
 	files, skipped, unsettled, err := src.List(context.Background(), now)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestDirSourceList(t *testing.T) {
 	}
 }
 
-func TestDirSourcePatternAndSettle(t *testing.T) {
+func TestFolderSourcePatternAndSettle(t *testing.T) {
 	now := time.Now().Truncate(time.Second)
 	dir := t.TempDir()
 	tree(t, dir, now.Add(-10*time.Second), map[string]string{"人员台账.csv": "a", "任职记录.xlsx": "b", "notes.docx": "c"})
@@ -128,7 +128,7 @@ func TestDirSourcePatternAndSettle(t *testing.T) {
 		{"*.xlsx", 10 * time.Second, []string{"任职记录.xlsx"}, 0, 1},
 	}
 	for _, tt := range tests {
-		src := &DirSource{Path: dir, Pattern: tt.pattern, Settle: tt.settle}
+		src := &FolderSource{Path: dir, Pattern: tt.pattern, Settle: tt.settle}
 		files, skipped, unsettled, err := src.List(context.Background(), now)
 		if err != nil {
 			t.Fatal(err)
@@ -138,31 +138,31 @@ func TestDirSourcePatternAndSettle(t *testing.T) {
 				tt.pattern, tt.settle, uris(files), len(skipped), unsettled, tt.want, tt.skipped, tt.unsettled)
 		}
 	}
-	if _, _, _, err := (&DirSource{Path: dir, Pattern: "[x"}).List(context.Background(), now); err == nil {
+	if _, _, _, err := (&FolderSource{Path: dir, Pattern: "[x"}).List(context.Background(), now); err == nil {
 		t.Error("a malformed pattern was accepted")
 	}
 }
 
-func TestDirSourceListErrors(t *testing.T) {
-	if _, _, _, err := (&DirSource{Path: filepath.Join(t.TempDir(), "none")}).List(context.Background(), time.Now()); !errors.Is(err, os.ErrNotExist) {
+func TestFolderSourceListErrors(t *testing.T) {
+	if _, _, _, err := (&FolderSource{Path: filepath.Join(t.TempDir(), "none")}).List(context.Background(), time.Now()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing folder: got %v, want ErrNotExist", err)
 	}
 	dir := t.TempDir()
 	tree(t, dir, time.Now().Add(-time.Hour), map[string]string{"a.csv": "a"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, _, err := (&DirSource{Path: dir}).List(ctx, time.Now()); !errors.Is(err, context.Canceled) {
+	if _, _, _, err := (&FolderSource{Path: dir}).List(ctx, time.Now()); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled: got %v, want context.Canceled", err)
 	}
 }
 
-// TestDirSourceLinkedFolder: the folder itself may be a symbolic link.
-func TestDirSourceLinkedFolder(t *testing.T) {
+// TestFolderSourceLinkedFolder: the folder itself may be a symbolic link.
+func TestFolderSourceLinkedFolder(t *testing.T) {
 	real := t.TempDir()
 	tree(t, real, time.Now().Add(-time.Hour), map[string]string{"a.csv": "abc"})
 	link := filepath.Join(t.TempDir(), "feeds")
 	symlink(t, real, link)
-	files, skipped, _, err := (&DirSource{Path: link}).List(context.Background(), time.Now())
+	files, skipped, _, err := (&FolderSource{Path: link}).List(context.Background(), time.Now())
 	if err != nil || len(files) != 1 || len(skipped) != 0 || files[0].SHA256 != sha256ABC || files[0].Path != filepath.Join(link, "a.csv") {
 		t.Errorf("got %+v, %v, %v", files, skipped, err)
 	}
@@ -187,7 +187,7 @@ func TestIsInside(t *testing.T) {
 	}
 }
 
-func TestDirSourceUnreadable(t *testing.T) {
+func TestFolderSourceUnreadable(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root reads everything")
 	}
@@ -196,14 +196,14 @@ func TestDirSourceUnreadable(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "a.csv"), 0); err != nil {
 		t.Fatal(err)
 	}
-	files, skipped, _, err := (&DirSource{Path: dir}).List(context.Background(), time.Now())
+	files, skipped, _, err := (&FolderSource{Path: dir}).List(context.Background(), time.Now())
 	if err != nil || !reflect.DeepEqual(uris(files), []string{"b.csv"}) || !reflect.DeepEqual(skipped, []Skipped{{"a.csv", ReasonUnreadable}}) {
 		t.Errorf("got %q, %q, %v", uris(files), skipped, err)
 	}
 }
 
 // listOne lists dir and returns the file with the given URI.
-func listOne(t *testing.T, src *DirSource, uri string) File {
+func listOne(t *testing.T, src *FolderSource, uri string) File {
 	t.Helper()
 	files, _, _, err := src.List(context.Background(), time.Now())
 	if err != nil {
@@ -227,11 +227,11 @@ func readString(t *testing.T, p string) string {
 	return string(b)
 }
 
-func TestDirSourceArchive(t *testing.T) {
+func TestFolderSourceArchive(t *testing.T) {
 	ctx := context.Background()
 	old := time.Now().Add(-time.Hour)
 	dir := t.TempDir()
-	src := &DirSource{Path: dir, Archive: true}
+	src := &FolderSource{Path: dir, Archive: true}
 
 	// Done moves to archive/, keeping sub-folders; a clash gets a suffix.
 	for i, content := range []string{"first", "second"} {
@@ -294,11 +294,11 @@ func TestDirSourceArchive(t *testing.T) {
 	}
 }
 
-func TestDirSourceNoArchive(t *testing.T) {
+func TestFolderSourceNoArchive(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	tree(t, dir, time.Now().Add(-time.Hour), map[string]string{"a.csv": "a", "b.csv": "b"})
-	src := &DirSource{Path: dir}
+	src := &FolderSource{Path: dir}
 	if err := src.Done(ctx, listOne(t, src, "a.csv")); err != nil {
 		t.Fatal(err)
 	}

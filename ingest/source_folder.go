@@ -17,41 +17,15 @@ import (
 	"time"
 )
 
-// File is one file offered by a source.
-type File struct {
-	Path    string    // absolute local path (the reader opens it)
-	URI     string    // recorded as source_uri: for a DirSource the slash-separated path relative to its folder, e.g. "人员台账.csv" or "sub/ledger.csv"
-	Name    string    // base name
-	Size    int64     // bytes
-	ModTime time.Time // last modification
-	SHA256  string    // lower-case hex of the content
-	Format  Format    // from the extension
-}
-
-// Skipped is a file a source refused to offer, with the reason, so that the
-// caller can report it.
-type Skipped struct {
-	URI    string
-	Reason string
-}
-
-// Reasons in Skipped.
+// Sub-folders of a FolderSource that List never looks into.
 const (
-	ReasonSymlink     = "symbolic link"
-	ReasonOutside     = "outside the source folder"
-	ReasonNotRegular  = "not a regular file"
-	ReasonUnsupported = "unsupported format"
-	ReasonUnreadable  = "permission denied"
+	ArchiveFolder = "archive"
+	FailedFolder  = "failed"
 )
 
-// Sub-folders of a DirSource that List never looks into.
-const (
-	ArchiveDir = "archive"
-	FailedDir  = "failed"
-)
-
-// DirSource lists a county's drop folder.
-type DirSource struct {
+// FolderSource lists a county's drop folder (`kind: dir` in the
+// configuration), or the folder of the city's divisions list.
+type FolderSource struct {
 	Path    string        // folder
 	Pattern string        // glob on the base name; "" = every supported format
 	Settle  time.Duration // a file modified more recently than now-Settle is left for the next run
@@ -73,7 +47,7 @@ type DirSource struct {
 // Reason constants. Hidden files and folders (starting with ".") and Office
 // lock files ("~$x.xlsx") are ignored silently, as are files that vanish
 // while the folder is listed.
-func (s *DirSource) List(ctx context.Context, now time.Time) (files []File, skipped []Skipped, unsettled int, err error) {
+func (s *FolderSource) List(ctx context.Context, now time.Time) (files []File, skipped []Skipped, unsettled int, err error) {
 	root, realRoot, err := s.root()
 	if err != nil {
 		return nil, nil, 0, err
@@ -83,104 +57,125 @@ func (s *DirSource) List(ctx context.Context, now time.Time) (files []File, skip
 			return nil, nil, 0, fmt.Errorf("ingest: source %s: pattern %q: %w", s.Path, s.Pattern, err)
 		}
 	}
-	cutoff := now.Add(-s.Settle)
-	listed := map[string]bool{}
+	fw := &folderWalk{ctx: ctx, s: s, root: root, realRoot: realRoot, cutoff: now.Add(-s.Settle), listed: map[string]bool{}}
 	// Walk the real folder (the configured one may be a link, which WalkDir
 	// would not enter) but name files by the configured one.
-	walk := func(p string, d fs.DirEntry, werr error) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if p == realRoot {
-			return werr
-		}
-		rel, err := filepath.Rel(realRoot, p)
-		if err != nil {
-			return err
-		}
-		uri := filepath.ToSlash(rel)
-		if werr != nil {
-			return walkError(uri, d, werr, &skipped)
-		}
-		base := d.Name()
-		switch {
-		case strings.HasPrefix(base, "."):
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		case d.IsDir():
-			if uri == ArchiveDir || uri == FailedDir {
-				return filepath.SkipDir
-			}
-			return nil
-		case strings.HasPrefix(base, "~$"):
-			return nil
-		case d.Type()&fs.ModeSymlink != 0:
-			skipped = append(skipped, Skipped{URI: uri, Reason: ReasonSymlink})
-			return nil
-		case !d.Type().IsRegular():
-			skipped = append(skipped, Skipped{URI: uri, Reason: ReasonNotRegular})
-			return nil
-		}
-		if s.Pattern != "" {
-			if ok, _ := filepath.Match(s.Pattern, base); !ok {
-				return nil
-			}
-		}
-		format := FormatOf(base)
-		if format == FormatUnknown {
-			skipped = append(skipped, Skipped{URI: uri, Reason: ReasonUnsupported})
-			return nil
-		}
-		inside, err := isInside(realRoot, p)
-		if err != nil {
-			return walkError(uri, d, err, &skipped)
-		}
-		if !inside {
-			skipped = append(skipped, Skipped{URI: uri, Reason: ReasonOutside})
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return walkError(uri, d, err, &skipped)
-		}
-		if info.ModTime().After(cutoff) {
-			unsettled++
-			return nil
-		}
-		f := File{Path: filepath.Join(root, rel), URI: uri, Name: base, Format: format}
-		listed[p] = true
-		if sha, ok := s.Hashes.lookup(realRoot, p, info); ok {
-			f.Size, f.ModTime, f.SHA256 = info.Size(), info.ModTime(), sha
-			files = append(files, f)
-			return nil
-		}
-		hashedAt := time.Now()
-		ok, err := hashFile(ctx, &f, info)
-		if err != nil {
-			return walkError(uri, d, err, &skipped)
-		}
-		if ok {
-			s.Hashes.put(realRoot, p, info, f.SHA256, hashedAt)
-		}
-		if !ok || f.ModTime.After(cutoff) {
-			unsettled++
-			return nil
-		}
-		files = append(files, f)
-		return nil
-	}
-	if err := filepath.WalkDir(realRoot, walk); err != nil {
+	if err := filepath.WalkDir(realRoot, fw.visit); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 			return nil, nil, 0, err
 		}
 		return nil, nil, 0, fmt.Errorf("ingest: list %s: %w", s.Path, err)
 	}
-	s.Hashes.retain(realRoot, listed)
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.URI, b.URI) })
-	slices.SortFunc(skipped, func(a, b Skipped) int { return strings.Compare(a.URI, b.URI) })
-	return files, skipped, unsettled, nil
+	s.Hashes.retain(realRoot, fw.listed)
+	slices.SortFunc(fw.files, func(a, b File) int { return strings.Compare(a.URI, b.URI) })
+	slices.SortFunc(fw.skipped, func(a, b Skipped) int { return strings.Compare(a.URI, b.URI) })
+	return fw.files, fw.skipped, fw.unsettled, nil
+}
+
+// folderWalk is one listing of a folder in progress.
+type folderWalk struct {
+	ctx            context.Context
+	s              *FolderSource
+	root, realRoot string          // the configured folder (absolute) and its real path
+	cutoff         time.Time       // files modified after it are unsettled
+	listed         map[string]bool // real paths of the files offered, for the hash cache
+	files          []File
+	skipped        []Skipped
+	unsettled      int
+}
+
+// visit is the WalkDir function of a listing: it decides what an entry is
+// (ignored, refused, or a file to offer).
+func (fw *folderWalk) visit(p string, d fs.DirEntry, werr error) error {
+	if err := fw.ctx.Err(); err != nil {
+		return err
+	}
+	if p == fw.realRoot {
+		return werr
+	}
+	rel, err := filepath.Rel(fw.realRoot, p)
+	if err != nil {
+		return err
+	}
+	uri := filepath.ToSlash(rel)
+	if werr != nil {
+		return walkError(uri, d, werr, &fw.skipped)
+	}
+	base := d.Name()
+	switch {
+	case strings.HasPrefix(base, "."):
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	case d.IsDir():
+		if uri == ArchiveFolder || uri == FailedFolder {
+			return filepath.SkipDir
+		}
+		return nil
+	case strings.HasPrefix(base, "~$"):
+		return nil
+	case d.Type()&fs.ModeSymlink != 0:
+		fw.skipped = append(fw.skipped, Skipped{URI: uri, Reason: ReasonSymlink})
+		return nil
+	case !d.Type().IsRegular():
+		fw.skipped = append(fw.skipped, Skipped{URI: uri, Reason: ReasonNotRegular})
+		return nil
+	}
+	if fw.s.Pattern != "" {
+		if ok, _ := filepath.Match(fw.s.Pattern, base); !ok {
+			return nil
+		}
+	}
+	format := FormatOf(base)
+	if format == FormatUnknown {
+		fw.skipped = append(fw.skipped, Skipped{URI: uri, Reason: ReasonUnsupported})
+		return nil
+	}
+	inside, err := isInside(fw.realRoot, p)
+	if err != nil {
+		return walkError(uri, d, err, &fw.skipped)
+	}
+	if !inside {
+		fw.skipped = append(fw.skipped, Skipped{URI: uri, Reason: ReasonOutside})
+		return nil
+	}
+	return fw.offer(p, rel, uri, d, format)
+}
+
+// offer lists a regular file inside the folder, of a supported format,
+// when it is settled: hashed (or its hash taken from the cache) and
+// unchanged while it was hashed.
+func (fw *folderWalk) offer(p, rel, uri string, d fs.DirEntry, format Format) error {
+	info, err := d.Info()
+	if err != nil {
+		return walkError(uri, d, err, &fw.skipped)
+	}
+	if info.ModTime().After(fw.cutoff) {
+		fw.unsettled++
+		return nil
+	}
+	f := File{Path: filepath.Join(fw.root, rel), URI: uri, Name: d.Name(), Format: format}
+	fw.listed[p] = true
+	if sha, ok := fw.s.Hashes.lookup(fw.realRoot, p, info); ok {
+		f.Size, f.ModTime, f.SHA256 = info.Size(), info.ModTime(), sha
+		fw.files = append(fw.files, f)
+		return nil
+	}
+	hashedAt := time.Now()
+	ok, err := hashFile(fw.ctx, &f, info)
+	if err != nil {
+		return walkError(uri, d, err, &fw.skipped)
+	}
+	if ok {
+		fw.s.Hashes.put(fw.realRoot, p, info, f.SHA256, hashedAt)
+	}
+	if !ok || f.ModTime.After(fw.cutoff) {
+		fw.unsettled++
+		return nil
+	}
+	fw.files = append(fw.files, f)
+	return nil
 }
 
 // walkError decides what an error about one entry means for the listing: a
@@ -203,11 +198,11 @@ func walkError(uri string, d fs.DirEntry, err error, skipped *[]Skipped) error {
 // Done archives a loaded file when Archive is set, and does nothing
 // otherwise. A file that changed since it was listed is left in place and
 // ErrChanged returned: its new content is for the next run.
-func (s *DirSource) Done(ctx context.Context, f File) error {
+func (s *FolderSource) Done(ctx context.Context, f File) error {
 	if !s.Archive {
 		return nil
 	}
-	_, err := s.move(ctx, f, ArchiveDir)
+	_, err := s.move(ctx, f, ArchiveFolder)
 	return err
 }
 
@@ -215,11 +210,11 @@ func (s *DirSource) Done(ctx context.Context, f File) error {
 // <name>.reason.txt beside it holding reason, when Archive is set; it does
 // nothing otherwise. reason must hold no personal data. A file that changed
 // since it was listed is left in place and ErrChanged returned.
-func (s *DirSource) Failed(ctx context.Context, f File, reason string) error {
+func (s *FolderSource) Failed(ctx context.Context, f File, reason string) error {
 	if !s.Archive {
 		return nil
 	}
-	dst, err := s.move(ctx, f, FailedDir)
+	dst, err := s.move(ctx, f, FailedFolder)
 	if err != nil {
 		return err
 	}
@@ -234,7 +229,7 @@ const reasonSuffix = ".reason.txt"
 
 // root returns the absolute folder and its real path (symbolic links
 // resolved: the folder itself may be a link).
-func (s *DirSource) root() (root, real string, err error) {
+func (s *FolderSource) root() (root, real string, err error) {
 	if root, err = filepath.Abs(s.Path); err == nil {
 		real, err = filepath.EvalSymlinks(root)
 	}
@@ -244,10 +239,10 @@ func (s *DirSource) root() (root, real string, err error) {
 	return root, real, nil
 }
 
-// move moves f, unchanged since it was listed, into the sub-folder dir,
+// move moves f, unchanged since it was listed, into the sub-folder sub,
 // keeping its relative path; a name already taken gets a numeric suffix
 // ("ledger.1.csv"). It returns the new path.
-func (s *DirSource) move(ctx context.Context, f File, dir string) (string, error) {
+func (s *FolderSource) move(ctx context.Context, f File, sub string) (string, error) {
 	root, _, err := s.root()
 	if err != nil {
 		return "", err
@@ -264,16 +259,16 @@ func (s *DirSource) move(ctx context.Context, f File, dir string) (string, error
 	if sum != f.SHA256 {
 		return "", fmt.Errorf("%w: %s", ErrChanged, f.URI)
 	}
-	dstDir := filepath.Join(root, dir, filepath.Dir(rel))
+	dstDir := filepath.Join(root, sub, filepath.Dir(rel))
 	if err := os.MkdirAll(dstDir, 0o750); err != nil {
-		return "", fmt.Errorf("ingest: move %s to %s/: %w", f.URI, dir, err)
+		return "", fmt.Errorf("ingest: move %s to %s/: %w", f.URI, sub, err)
 	}
 	dst, err := freeName(dstDir, filepath.Base(rel))
 	if err == nil {
 		err = os.Rename(src, dst)
 	}
 	if err != nil {
-		return "", fmt.Errorf("ingest: move %s to %s/: %w", f.URI, dir, err)
+		return "", fmt.Errorf("ingest: move %s to %s/: %w", f.URI, sub, err)
 	}
 	return dst, nil
 }
