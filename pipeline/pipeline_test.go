@@ -99,8 +99,13 @@ func historyRows(t *testing.T, cfg *config.Config) int {
 		var names []string
 		for rows.Next() {
 			var s string
-			rows.Scan(&s)
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
 			names = append(names, s)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
 		}
 		rows.Close()
 		n = 0
@@ -296,8 +301,13 @@ func scanText(t *testing.T, db *sql.DB, needles []string) {
 	var cols []col
 	for rows.Next() {
 		var c col
-		rows.Scan(&c.table, &c.column)
+		if err := rows.Scan(&c.table, &c.column); err != nil {
+			t.Fatal(err)
+		}
 		cols = append(cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	if len(cols) < 20 {

@@ -124,13 +124,18 @@ func TestDemoCity(t *testing.T) {
 		}
 		for rows.Next() {
 			var n, id, p string
-			rows.Scan(&n, &id, &p)
+			if err := rows.Scan(&n, &id, &p); err != nil {
+				t.Fatal(err)
+			}
 			needles = append(needles, id, p)
 			// Two-character names can occur inside place names by chance
 			// (王庄 in 王庄村); three-character ones are checked.
 			if utf8.RuneCountInString(n) >= 3 {
 				needles = append(needles, n)
 			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
 		}
 		rows.Close()
 	})
