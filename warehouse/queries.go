@@ -99,7 +99,13 @@ func (w *Warehouse) RecordRun(ctx context.Context, job, county, status, errText 
 	return res.RunID, err
 }
 
-func queryEach(ctx context.Context, db *sql.DB, q string, args []any, fn func(*sql.Rows) error) error {
+// querier is a pool (*sql.DB) or one held connection (*sql.Conn).
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryEach runs q and calls fn for every row, stopping at fn's first error.
+func queryEach(ctx context.Context, db querier, q string, args []any, fn func(*sql.Rows) error) error {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err

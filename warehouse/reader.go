@@ -134,17 +134,7 @@ func (s *Session) Exec(ctx context.Context, q string, args ...any) error {
 
 // Each runs q and calls fn for every row, stopping at fn's first error.
 func (s *Session) Each(ctx context.Context, q string, args []any, fn func(Row) error) error {
-	rows, err := s.conn.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return queryEach(ctx, s.conn, q, args, func(rows *sql.Rows) error { return fn(rows) })
 }
 
 // Scan runs q, which must return one row, into dest. A COPY … TO returns
