@@ -77,91 +77,15 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 			stopAll()
 		})
 	}
-	jobs := make([]schedule.Job, 0, len(cfg.Counties))
+	jobs := make([]schedule.Job, 0, len(cfg.Counties)+2)
 	county := map[string]string{}
-	for _, c := range cfg.Counties {
-		code := c.Code
-		name := "ingest " + code
-		county[name] = code
-		jobs = append(jobs, schedule.Job{
-			Name: name,
-			Spec: c.Schedule,
-			Run: func(ctx context.Context) error {
-				res, err := runner.RunOn(ctx, w, []string{code})
-				if warehouse.IsFatal(err) {
-					fatal(err)
-				}
-				if err != nil {
-					return err
-				}
-				var failed []string
-				if res.Divisions.Status == pipeline.StatusFailed {
-					failed = append(failed, "divisions: "+res.Divisions.Error)
-				}
-				for _, c := range res.Counties {
-					log.Info("county loaded", "county", c.Code, "status", c.Status, "run_id", c.RunID, "files", c.Files,
-						"rows", c.RowsIn, "loaded", c.Loaded, "rejected", c.Rejected, "published", res.Publish)
-					if c.Status == pipeline.StatusFailed {
-						failed = append(failed, c.Error)
-					}
-				}
-				if len(failed) > 0 {
-					return errors.New(strings.Join(failed, "; "))
-				}
-				return nil
-			},
-			LastRun: func(ctx context.Context) (time.Time, bool, error) {
-				return w.LastRunStart(ctx, warehouse.JobIngest, code)
-			},
-		})
+	for i := range cfg.Counties {
+		c := &cfg.Counties[i]
+		j := countyJob(runner, w, c, fatal, log)
+		county[j.Name] = c.Code
+		jobs = append(jobs, j)
 	}
-	// The monthly report, for the month just ended.
-	jobs = append(jobs, schedule.Job{
-		Name: "report",
-		Spec: cfg.Reports.Schedule,
-		Run: func(ctx context.Context) error {
-			started := time.Now()
-			period := reports.LastMonth(started, cfg.Location)
-			d, err := reports.Read(ctx, w.Reader(), period)
-			var files []string
-			if err == nil {
-				files, err = reports.Write(ctx, cfg.Reports.Out, d, cfg.Reports.Formats)
-			}
-			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobReport, started, err); rerr != nil {
-				log.Error("cannot record the report run", "error", rerr)
-			}
-			if err == nil {
-				log.Info("report written", "period", period, "files", strings.Join(files, " "))
-			}
-			return err
-		},
-		LastRun: func(ctx context.Context) (time.Time, bool, error) {
-			return w.LastRunStart(ctx, warehouse.JobReport, "")
-		},
-	})
-	// The researchers' release, named after the quarter of the day it runs.
-	jobs = append(jobs, schedule.Job{
-		Name: "export",
-		Spec: cfg.Export.Schedule,
-		Run: func(ctx context.Context) error {
-			started := time.Now()
-			opts, err := exportOptions(cfg, "", "", true)
-			var res *export.Result
-			if err == nil {
-				res, err = export.Write(ctx, w, opts)
-			}
-			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobExport, started, err); rerr != nil {
-				log.Error("cannot record the export run", "error", rerr)
-			}
-			if err == nil {
-				log.Info("release written", "release", opts.Release, "dir", res.Dir)
-			}
-			return err
-		},
-		LastRun: func(ctx context.Context) (time.Time, bool, error) {
-			return w.LastRunStart(ctx, warehouse.JobExport, "")
-		},
-	})
+	jobs = append(jobs, reportJob(cfg, w, log), exportJob(cfg, w, log))
 	sched := &schedule.Scheduler{
 		Location: cfg.Location,
 		Jobs:     jobs,
@@ -211,6 +135,97 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 		return withCode(exitFailed, fmt.Errorf("stopped after a fatal warehouse error (restart grassroots): %w", fatalErr))
 	}
 	return err
+}
+
+// countyJob loads one county (and publishes, unless more county jobs wait).
+// A fatal warehouse error goes to fatal, which stops the daemon.
+func countyJob(runner *pipeline.Runner, w *warehouse.Warehouse, c *config.County, fatal func(error), log *slog.Logger) schedule.Job {
+	code := c.Code
+	return schedule.Job{
+		Name: "ingest " + code,
+		Spec: c.Schedule,
+		Run: func(ctx context.Context) error {
+			res, err := runner.RunOn(ctx, w, []string{code})
+			if warehouse.IsFatal(err) {
+				fatal(err)
+			}
+			if err != nil {
+				return err
+			}
+			var failed []string
+			if res.Divisions.Status == pipeline.StatusFailed {
+				failed = append(failed, "divisions: "+res.Divisions.Error)
+			}
+			for _, c := range res.Counties {
+				log.Info("county loaded", "county", c.Code, "status", c.Status, "run_id", c.RunID, "files", c.Files,
+					"rows", c.RowsIn, "loaded", c.Loaded, "rejected", c.Rejected, "published", res.Publish)
+				if c.Status == pipeline.StatusFailed {
+					failed = append(failed, c.Error)
+				}
+			}
+			if len(failed) > 0 {
+				return errors.New(strings.Join(failed, "; "))
+			}
+			return nil
+		},
+		LastRun: func(ctx context.Context) (time.Time, bool, error) {
+			return w.LastRunStart(ctx, warehouse.JobIngest, code)
+		},
+	}
+}
+
+// reportJob writes the monthly report for the month just ended.
+func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) schedule.Job {
+	return schedule.Job{
+		Name: "report",
+		Spec: cfg.Reports.Schedule,
+		Run: func(ctx context.Context) error {
+			started := time.Now()
+			period := reports.LastMonth(started, cfg.Location)
+			d, err := reports.Read(ctx, w.Reader(), period)
+			var files []string
+			if err == nil {
+				files, err = reports.Write(ctx, cfg.Reports.Out, d, cfg.Reports.Formats)
+			}
+			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobReport, started, err); rerr != nil {
+				log.Error("cannot record the report run", "error", rerr)
+			}
+			if err == nil {
+				log.Info("report written", "period", period, "files", strings.Join(files, " "))
+			}
+			return err
+		},
+		LastRun: func(ctx context.Context) (time.Time, bool, error) {
+			return w.LastRunStart(ctx, warehouse.JobReport, "")
+		},
+	}
+}
+
+// exportJob writes the researchers' release, named after the quarter of the
+// day it runs.
+func exportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) schedule.Job {
+	return schedule.Job{
+		Name: "export",
+		Spec: cfg.Export.Schedule,
+		Run: func(ctx context.Context) error {
+			started := time.Now()
+			opts, err := exportOptions(cfg, "", "", true)
+			var res *export.Result
+			if err == nil {
+				res, err = export.Write(ctx, w, opts)
+			}
+			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobExport, started, err); rerr != nil {
+				log.Error("cannot record the export run", "error", rerr)
+			}
+			if err == nil {
+				log.Info("release written", "release", opts.Release, "dir", res.Dir)
+			}
+			return err
+		},
+		LastRun: func(ctx context.Context) (time.Time, bool, error) {
+			return w.LastRunStart(ctx, warehouse.JobExport, "")
+		},
+	}
 }
 
 // statusSource shows the warehouse on the status endpoint.
