@@ -22,9 +22,8 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/export"
-	"github.com/grassroots-cn/grassroots/pipeline"
+	"github.com/grassroots-cn/grassroots/internal/testcity"
 	"github.com/grassroots-cn/grassroots/synth"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
@@ -86,20 +85,9 @@ func buildCity() (*city, error) {
 		return nil, err
 	}
 	cityDir = dir
-	gen, err := synth.Generate(ctx, dir, synth.Options{Seed: 1})
+	gen, cfg, err := testcity.Load(ctx, dir)
 	if err != nil {
 		return nil, err
-	}
-	cfg, err := config.Load(gen.ConfigPath)
-	if err != nil {
-		return nil, err
-	}
-	res, err := (&pipeline.Runner{Config: cfg}).Run(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	if res.Failed() != 0 {
-		return nil, fmt.Errorf("failed loads: %+v", res)
 	}
 	c := &city{expect: gen.Expect, counts: map[string]int64{}}
 	if err := c.readTruth(cfg.Warehouse); err != nil {

@@ -8,30 +8,10 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/internal/testcity"
 	"github.com/grassroots-cn/grassroots/metrics"
-	"github.com/grassroots-cn/grassroots/pipeline"
-	"github.com/grassroots-cn/grassroots/synth"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
-
-// demoCity loads the synthetic Taiyuan and returns its config.
-func demoCity(t *testing.T) *config.Config {
-	t.Helper()
-	ctx := context.Background()
-	gen, err := synth.Generate(ctx, t.TempDir(), synth.Options{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(gen.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := (&pipeline.Runner{Config: cfg}).Run(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
 
 // TestHeadlineAgainstTables reads the headline figures of the demo city on
 // several days and checks the quota, its fill and the posts by county
@@ -42,7 +22,7 @@ func TestHeadlineAgainstTables(t *testing.T) {
 		t.Skip("loads the synthetic city; skipped with -short")
 	}
 	ctx := context.Background()
-	cfg := demoCity(t)
+	cfg := testcity.Loaded(t)
 	r, err := warehouse.OpenReader(ctx, cfg.Published)
 	if err != nil {
 		t.Fatal(err)

@@ -17,30 +17,10 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/grassroots-cn/grassroots/config"
-	"github.com/grassroots-cn/grassroots/pipeline"
+	"github.com/grassroots-cn/grassroots/internal/testcity"
 	"github.com/grassroots-cn/grassroots/reports"
-	"github.com/grassroots-cn/grassroots/synth"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
-
-// demoCity loads the synthetic Taiyuan and returns its config.
-func demoCity(t *testing.T) *config.Config {
-	t.Helper()
-	ctx := context.Background()
-	gen, err := synth.Generate(ctx, t.TempDir(), synth.Options{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(gen.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := (&pipeline.Runner{Config: cfg}).Run(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
 
 // readReport reads a period's report from a warehouse or snapshot, as
 // `grassroots report` does.
@@ -62,7 +42,7 @@ func TestReportAgainstMacros(t *testing.T) {
 		t.Skip("loads the synthetic city; skipped with -short")
 	}
 	ctx := context.Background()
-	cfg := demoCity(t)
+	cfg := testcity.Loaded(t)
 	d, err := readReport(ctx, cfg.Published, "2022-07")
 	if err != nil {
 		t.Fatal(err)
