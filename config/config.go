@@ -76,6 +76,11 @@ type Config struct {
 	KeyEnv  string
 	KeyFile string // absolute
 
+	// At most one of PIIKeyEnv and PIIKeyFile names the secret that encrypts
+	// names, ID numbers and phones in the warehouse; see PIIKey.
+	PIIKeyEnv  string
+	PIIKeyFile string // absolute
+
 	Divisions Divisions
 	Counties  []County
 	Reports   Reports

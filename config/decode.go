@@ -12,7 +12,7 @@ import (
 // The keys each mapping allows.
 var (
 	rootKeys = []string{"city", "timezone", "warehouse", "published", "key_env", "key_file",
-		"divisions", "counties", "reports", "export", "stale_after", "duckdb", "status_addr"}
+		"pii_key_env", "pii_key_file", "divisions", "counties", "reports", "export", "stale_after", "duckdb", "status_addr"}
 	cityKeys      = []string{"code", "name"}
 	divisionsKeys = []string{"path", "encoding"}
 	countyKeys    = []string{"code", "name", "region", "bachelor_allowed", "source", "schedule"}
@@ -61,6 +61,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 	}
 
 	d.secret(m, c)
+	d.piiSecret(m, c)
 
 	if dm := m.child("divisions", true, divisionsKeys); dm != nil {
 		c.Divisions.Path = dm.filePath("path", true, "")
@@ -122,6 +123,28 @@ func (d *decoder) secret(m *mapping, c *Config) {
 		d.bad(m.line("key_file"), "key_file", "give key_env or key_file, not both")
 	case !m.has("key_env") && !m.has("key_file"):
 		d.add(m.node.Line, "key_env", `missing required key "key_env" (or "key_file")`)
+	}
+}
+
+// piiSecret decodes pii_key_env or pii_key_file, at most one of which names the
+// secret that encrypts names, ID numbers and phones in the warehouse. Neither is
+// required here: commands that write personal data refuse to run without one
+// (Config.PIIKey), the others do not need it.
+func (d *decoder) piiSecret(m *mapping, c *Config) {
+	env, line := m.str("pii_key_env", false, "")
+	if env != "" && !envNameRE.MatchString(env) {
+		badEnvName(d, line, "pii_key_env")
+		env = ""
+	}
+	c.PIIKeyEnv = env
+	c.PIIKeyFile = m.filePath("pii_key_file", false, "")
+	switch {
+	case m.has("pii_key_env") && m.has("pii_key_file"):
+		d.bad(m.line("pii_key_file"), "pii_key_file", "give pii_key_env or pii_key_file, not both")
+	case c.PIIKeyFile != "" && c.PIIKeyFile == c.KeyFile:
+		d.bad(m.line("pii_key_file"), "pii_key_file", "key_file and pii_key_file are the same file; the personal-data key must differ from the person_key secret")
+	case c.PIIKeyEnv != "" && c.PIIKeyEnv == c.KeyEnv:
+		d.bad(line, "pii_key_env", "key_env and pii_key_env both name %s; the personal-data key must differ from the person_key secret", c.PIIKeyEnv)
 	}
 }
 

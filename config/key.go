@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,9 +22,43 @@ func (c *Config) Key() ([]byte, error) {
 	case c.KeyEnv != "":
 		return envSecret(c.KeyEnv, "key_env")
 	case c.KeyFile != "":
-		return fileSecret(c.KeyFile)
+		return fileSecret(c.KeyFile, "key_file")
 	}
 	return nil, &secretError{msg: "neither key_env nor key_file is set"}
+}
+
+// ErrNoPIIKey is wrapped by PIIKey's error when the file names neither
+// pii_key_file nor pii_key_env.
+var ErrNoPIIKey = errors.New("neither pii_key_file nor pii_key_env is set: the private warehouse stores names, ID numbers and phones encrypted with that key (README, Configuration)")
+
+// PIIKey returns the secret that encrypts names, ID numbers and phones in the
+// private warehouse (docs/design.md, Encryption at rest): the content of the
+// file named by pii_key_file or of the environment variable named by
+// pii_key_env, with the same rules as Key. It must differ from the person_key
+// secret. Errors wrap ErrSecret and ErrConfig and never contain the secret.
+func (c *Config) PIIKey() ([]byte, error) {
+	var (
+		secret []byte
+		err    error
+		what   string
+	)
+	switch {
+	case c.PIIKeyFile != "":
+		secret, err = fileSecret(c.PIIKeyFile, "pii_key_file")
+		what = "pii_key_file"
+	case c.PIIKeyEnv != "":
+		secret, err = envSecret(c.PIIKeyEnv, "pii_key_env")
+		what = "pii_key_env"
+	default:
+		return nil, &secretError{msg: "no personal-data key", err: ErrNoPIIKey}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pk, perr := c.Key(); perr == nil && bytes.Equal(pk, secret) {
+		return nil, &secretError{msg: what + " holds the same secret as the person_key secret; use a key of its own"}
+	}
+	return secret, nil
 }
 
 // ExportKey returns the researchers' export secret (docs/design.md, The researchers' release) from the file named by
@@ -31,7 +66,7 @@ func (c *Config) Key() ([]byte, error) {
 // rules as Key.
 func (c *Config) ExportKey() ([]byte, error) {
 	if c.Export.KeyFile != "" {
-		return fileSecret(c.Export.KeyFile)
+		return fileSecret(c.Export.KeyFile, "key_file")
 	}
 	if c.Export.KeyEnv == "" {
 		return nil, &secretError{msg: "export.key_env is not set"}
@@ -48,33 +83,34 @@ func envSecret(name, key string) ([]byte, error) {
 	return checkSecret([]byte(v), fmt.Sprintf("environment variable %s (%s)", name, key))
 }
 
-// fileSecret reads a secret from a file that only its owner may access.
-func fileSecret(path string) ([]byte, error) {
+// fileSecret reads a secret from a file that only its owner may access; key
+// names the setting in messages.
+func fileSecret(path, key string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &secretError{msg: "key_file", err: err}
+		return nil, &secretError{msg: key, err: err}
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, &secretError{msg: "key_file", err: err}
+		return nil, &secretError{msg: key, err: err}
 	}
 	if !info.Mode().IsRegular() {
-		return nil, &secretError{msg: fmt.Sprintf("key_file %s is not a regular file", path)}
+		return nil, &secretError{msg: fmt.Sprintf("%s %s is not a regular file", key, path)}
 	}
 	// Windows has no such mode bits; its ACLs are the operator's business.
 	if perm := info.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
 		return nil, &secretError{msg: fmt.Sprintf(
-			"key_file %s has mode %#o: group and others must have no access; run chmod 600 %s", path, perm, path)}
+			"%s %s has mode %#o: group and others must have no access; run chmod 600 %s", key, path, perm, path)}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 	if err != nil {
-		return nil, &secretError{msg: "key_file", err: err}
+		return nil, &secretError{msg: key, err: err}
 	}
 	if len(data) > maxKeyFileBytes {
-		return nil, &secretError{msg: fmt.Sprintf("key_file %s is larger than %d bytes; it must hold one secret", path, maxKeyFileBytes)}
+		return nil, &secretError{msg: fmt.Sprintf("%s %s is larger than %d bytes; it must hold one secret", key, path, maxKeyFileBytes)}
 	}
-	return checkSecret(data, "key_file "+path)
+	return checkSecret(data, key+" "+path)
 }
 
 // checkSecret trims a secret and checks its length; what names where it came from.

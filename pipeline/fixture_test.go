@@ -22,6 +22,7 @@ timezone: Asia/Shanghai
 warehouse: data/warehouse.duckdb
 published: data/published/analytics.duckdb
 key_file: grassroots.key
+pii_key_file: pii.key
 divisions: {path: feeds/divisions.csv}
 counties:
   - code: "140105"
@@ -134,6 +135,7 @@ func fixture(t *testing.T) *config.Config {
 	}
 	must(t, os.WriteFile(filepath.Join(dir, "grassroots.yaml"), []byte(fixtureConfig), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "grassroots.key"), []byte("fixture-secret-0123456789abcdef"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "pii.key"), []byte(fixturePIISecret), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, "feeds", "divisions.csv"), []byte(fixtureDivisions), 0o644))
 	writeXiaodian(t, dir, xiaodianLedger())
 	writeGB18030(t, filepath.Join(dir, "feeds", "140123", "人员台账.csv"), loufanLedger(true))

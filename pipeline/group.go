@@ -51,7 +51,7 @@ type group struct {
 	g        *warehouse.Group
 	members  []*member
 	villages *lazyDirectory
-	key      []byte
+	key      keyring
 }
 
 // take stages one county read ahead into the group, and commits the group

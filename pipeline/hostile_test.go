@@ -528,7 +528,7 @@ func hostileCases() []hostileCase {
 				}{
 					// Names lose their inner white space (a value rule of docs/feeds.md).
 					{"SELECT count(*) FROM pii_person WHERE name IN (?, ?)",
-						[]any{`Robert');DROPTABLEetl_run;--`, `O'Brien";DELETEFROMdim_person;--`}, 2},
+						[]any{fixtureSeal(`Robert');DROPTABLEetl_run;--`), fixtureSeal(`O'Brien";DELETEFROMdim_person;--`)}, 2},
 					{"SELECT count(*) FROM dim_person WHERE major = ?", []any{sqlValue}, 1},
 					{"SELECT count(*) FROM etl_file WHERE source_uri IN (?, ?)", []any{sqlXLSX, sqlCSV}, 2},
 					{`SELECT count(*) FROM etl_reject WHERE source_uri = ? AND sheet = ? AND row_number = 3

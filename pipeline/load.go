@@ -29,7 +29,7 @@ import (
 
 // loadCounties loads the run's counties (all, or those named), reading the
 // next while one merges, alone or in groups (groupSize).
-func (r *Runner) loadCounties(ctx context.Context, w *warehouse.Warehouse, named []string, key []byte) []CountyResult {
+func (r *Runner) loadCounties(ctx context.Context, w *warehouse.Warehouse, named []string, key keyring) []CountyResult {
 	villages := &lazyDirectory{build: func() (*transform.Directory, error) { return r.directory(ctx, w) }}
 	var todo []*config.County
 	for i := range r.Config.Counties {
@@ -69,7 +69,7 @@ func (r *Runner) loadCounties(ctx context.Context, w *warehouse.Warehouse, named
 }
 
 // loadCounty loads one county alone, listed and read now (at depth 0).
-func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, villages *lazyDirectory, key []byte) CountyResult {
+func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, villages *lazyDirectory, key keyring) CountyResult {
 	d, err := villages.get()
 	var src ingest.Source
 	if err == nil {

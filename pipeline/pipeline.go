@@ -21,6 +21,7 @@ import (
 
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/ingest"
+	"github.com/grassroots-cn/grassroots/internal/piicrypt"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -181,6 +182,16 @@ func (r *Runner) Open(ctx context.Context) (*warehouse.Warehouse, error) {
 	if opts.Logger == nil {
 		opts.Logger = r.Logger
 	}
+	if opts.PII == nil {
+		// Loads write names, ID numbers and phones: never without their key.
+		secret, err := cfg.PIIKey()
+		if err != nil {
+			return nil, err
+		}
+		if opts.PII, err = piicrypt.New(secret); err != nil {
+			return nil, err
+		}
+	}
 	return warehouse.Open(ctx, cfg.Warehouse, opts)
 }
 
@@ -191,10 +202,14 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 	if err := r.checkCounties(counties); err != nil {
 		return nil, err
 	}
-	key, err := cfg.Key()
+	personKey, err := cfg.Key()
 	if err != nil {
 		return nil, err
 	}
+	if w.PII() == nil {
+		return nil, fmt.Errorf("pipeline: the warehouse was opened without the personal-data key: %w", config.ErrNoPIIKey)
+	}
+	key := keyring{person: personKey, pii: w.PII()}
 	start := time.Now()
 	res := &Result{Warehouse: cfg.Warehouse, Published: cfg.Published}
 	settingsChanged, err := w.SetSettings(ctx, Settings(cfg))

@@ -45,7 +45,7 @@ func TestFixtureRunAndRerun(t *testing.T) {
 		if n := scalar[int](t, db, "SELECT count(*) FROM dim_person"); n != 3 {
 			t.Errorf("dim_person has %d persons, want 3", n)
 		}
-		if n := scalar[int](t, db, "SELECT count(DISTINCT county_code) FROM fact_posting WHERE person_key = (SELECT person_key FROM pii_person WHERE id_number = ?)", zhang.id); n != 2 {
+		if n := scalar[int](t, db, "SELECT count(DISTINCT county_code) FROM fact_posting WHERE person_key = (SELECT person_key FROM pii_person WHERE id_number = ?)", sealed(t, cfg, zhang.id)); n != 2 {
 			t.Errorf("张三 has postings in %d counties, want 2", n)
 		}
 		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting"); n != 4 {
@@ -55,7 +55,7 @@ func TestFixtureRunAndRerun(t *testing.T) {
 		if d := scalar[string](t, db, "SELECT strftime(end_date, '%Y-%m-%d') || ' ' || end_reason FROM fact_posting WHERE county_code = '140105' AND end_date IS NOT NULL"); d != "2021-03-31 transferred" {
 			t.Errorf("张三's first posting ends %q", d)
 		}
-		if v := scalar[string](t, db, "SELECT village_code || ' ' || channel || ' ' || quota_source FROM fact_posting WHERE person_key = (SELECT person_key FROM pii_person WHERE id_number = ?)", wang.id); v != "140123200202 open_recruit county_pool" {
+		if v := scalar[string](t, db, "SELECT village_code || ' ' || channel || ' ' || quota_source FROM fact_posting WHERE person_key = (SELECT person_key FROM pii_person WHERE id_number = ?)", sealed(t, cfg, wang.id)); v != "140123200202 open_recruit county_pool" {
 			t.Errorf("王五's posting: %q (village resolved by name)", v)
 		}
 		if r := scalar[string](t, db, "SELECT role_category FROM fact_role"); r != "secretary" {
@@ -185,7 +185,7 @@ func TestVanishedPersonComesBack(t *testing.T) {
 		t.Fatalf("history rows %d -> %d: a returning person must not be new", before, after)
 	}
 	withWarehouse(t, cfg, func(db *sql.DB) {
-		if n := scalar[int](t, db, "SELECT count(*) FROM dim_person WHERE person_key = (SELECT person_key FROM pii_person WHERE id_number = ?)", wang.id); n != 1 {
+		if n := scalar[int](t, db, "SELECT count(*) FROM dim_person WHERE person_key = (SELECT person_key FROM pii_person WHERE id_number = ?)", sealed(t, cfg, wang.id)); n != 1 {
 			t.Errorf("王五 is %d persons", n)
 		}
 		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting_history WHERE village_code = '140123200202'"); n != 1 {
@@ -456,7 +456,7 @@ func TestOlderLedgerDoesNotOverrideLatest(t *testing.T) {
 		t.Fatalf("140105: %+v", x)
 	}
 	withWarehouse(t, cfg, func(db *sql.DB) {
-		if p := scalar[string](t, db, "SELECT phone FROM pii_person WHERE id_number = ?", zhang.id); p != zhang.phone {
+		if p := opened(t, cfg, scalar[string](t, db, "SELECT phone FROM pii_person WHERE id_number = ?", sealed(t, cfg, zhang.id))); p != zhang.phone {
 			t.Errorf("张三's phone %q, want %q kept", p, zhang.phone)
 		}
 	})

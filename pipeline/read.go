@@ -13,6 +13,7 @@ import (
 	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/canon"
 	"github.com/grassroots-cn/grassroots/internal/crashpoint"
+	"github.com/grassroots-cn/grassroots/internal/piicrypt"
 	"github.com/grassroots-cn/grassroots/transform"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
@@ -175,7 +176,7 @@ func (r *Runner) stage(ctx context.Context, p *reading, l *warehouse.Load) (*ing
 // are left to the caller, to be read at depth 0: for them, and once ctx
 // ends, the channel yields nil. The caller must release every reading it
 // receives.
-func (r *Runner) readAhead(ctx context.Context, w *warehouse.Warehouse, counties []*config.County, villages *lazyDirectory, key []byte) <-chan *reading {
+func (r *Runner) readAhead(ctx context.Context, w *warehouse.Warehouse, counties []*config.County, villages *lazyDirectory, key keyring) <-chan *reading {
 	out := make(chan *reading, 1)
 	go func() {
 		defer close(out)
@@ -211,7 +212,7 @@ func (r *Runner) readAhead(ctx context.Context, w *warehouse.Warehouse, counties
 }
 
 // read normalises one county read ahead into its channel.
-func (r *Runner) read(ctx context.Context, p *reading, villages *lazyDirectory, key []byte) {
+func (r *Runner) read(ctx context.Context, p *reading, villages *lazyDirectory, key keyring) {
 	defer close(p.ahead)
 	defer r.recovered(p.code(), &p.err)
 	if p.lst.err != nil || p.lst.fatal != nil || len(p.lst.todo) == 0 {
@@ -227,8 +228,14 @@ func (r *Runner) read(ctx context.Context, p *reading, villages *lazyDirectory, 
 }
 
 // countyOptions are the normaliser's options for a county.
-func countyOptions(c *config.County, key []byte, villages *transform.Directory) transform.Options {
-	return transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key, Directory: villages}
+func countyOptions(c *config.County, key keyring, villages *transform.Directory) transform.Options {
+	return transform.Options{County: c.Code, BachelorAllowed: c.BachelorAllowed, Key: key.person, PII: key.pii, Directory: villages}
+}
+
+// keyring holds a load's secrets: person_key's and the cipher of personal data.
+type keyring struct {
+	person []byte
+	pii    *piicrypt.Cipher
 }
 
 // A loadSink takes a load's normalised batches and the files read whole:

@@ -52,7 +52,7 @@ func TestDepthZeroEqualsReadAhead(t *testing.T) {
 	villages := &lazyDirectory{build: func() (*transform.Directory, error) { return r.directory(ctx, w) }}
 	var z []CountyResult
 	for i := range zero.Counties {
-		z = append(z, r.loadCounty(ctx, w, &zero.Counties[i], villages, key))
+		z = append(z, r.loadCounty(ctx, w, &zero.Counties[i], villages, keyring{person: key, pii: w.PII()}))
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

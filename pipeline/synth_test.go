@@ -127,6 +127,7 @@ func TestDemoCity(t *testing.T) {
 			if err := rows.Scan(&n, &id, &p); err != nil {
 				t.Fatal(err)
 			}
+			n, id, p = opened(t, cfg, n), opened(t, cfg, id), opened(t, cfg, p)
 			needles = append(needles, id, p)
 			// Two-character names can occur inside place names by chance
 			// (王庄 in 王庄村); three-character ones are checked.

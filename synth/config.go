@@ -45,6 +45,11 @@ published: data/published/analytics.duckdb
 # 也可以删去这一行，改用 key_env: 环境变量名，从环境变量读取密钥。
 key_file: ` + keyName + `
 
+# 加密私有仓库中姓名、身份证号、联系电话的密钥文件（64 个十六进制字符，权限必须为 0600）。
+# 它与上面的 person_key 密钥不同；丢失它就无法再读出这些个人信息。
+# 也可以改用 pii_key_env: 环境变量名；换密钥用 grassroots rekey。
+pii_key_file: ` + piiKeyName + `
+
 # ` + words[1] + `村（社区）名录：村社区代码、名称、所属乡镇和县区、城乡分类、成立与撤销日期。
 divisions: {path: ` + feedsDir + `/` + divisionsName + `}
 

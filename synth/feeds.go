@@ -14,6 +14,7 @@ const (
 	configName    = "grassroots.yaml"
 	keyName       = "grassroots.key"
 	exportKeyName = "export.key"
+	piiKeyName    = "pii.key"
 	feedsDir      = "feeds"
 	divisionsName = "divisions.csv"
 )

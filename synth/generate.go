@@ -58,6 +58,9 @@ func generate(ctx context.Context, dir string, opts Options) (*Result, *cityMode
 	if err := writeKey(filepath.Join(dir, exportKeyName)); err != nil {
 		return nil, nil, err
 	}
+	if err := writeKey(filepath.Join(dir, piiKeyName)); err != nil {
+		return nil, nil, err
+	}
 	return res, model, nil
 }
 

@@ -174,7 +174,7 @@ func TestDeterministic(t *testing.T) {
 		other := filepath.Join(b.Dir, rel)
 		files++
 		switch {
-		case rel == keyName || rel == exportKeyName:
+		case rel == keyName || rel == exportKeyName || rel == piiKeyName:
 			ka, kb := readFile(t, path), readFile(t, other)
 			if bytes.Equal(ka, kb) {
 				t.Error("two keys are equal")
@@ -193,7 +193,7 @@ func TestDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 4 + 50; files != want { // config, two keys, divisions and 50 feed files
+	if want := 5 + 50; files != want { // config, three keys, divisions and 50 feed files
 		t.Errorf("%d files, want %d", files, want)
 	}
 	if bytes.Equal(readFile(t, a.DivisionsPath), readFile(t, c.DivisionsPath)) {

@@ -21,7 +21,7 @@ func (discard) Write(context.Context, canon.RecordType, arrow.RecordBatch) error
 // values parsed, village resolved, person_key derived, Arrow batches built).
 func BenchmarkNormaliseLedger(b *testing.B) {
 	ctx := context.Background()
-	n, err := New(Options{County: "140105", Key: testKey, Directory: testDirectory()}, discard{})
+	n, err := New(Options{County: "140105", Key: testKey, PII: testPII, Directory: testDirectory()}, discard{})
 	if err != nil {
 		b.Fatal(err)
 	}

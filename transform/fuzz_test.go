@@ -17,7 +17,7 @@ func FuzzNormalise(f *testing.F) {
 	f.Add("张三|11010519491231002X|男|x|1949.12|党员|本科|引进|第一轮|周转池|小店区||东关|||||书记|2021.6.1")
 	f.Add("|||\n\n|")
 	f.Fuzz(func(t *testing.T, text string) {
-		n, err := New(Options{County: "140105", Key: testKey, Directory: testDirectory(), BatchRows: 3}, collect{})
+		n, err := New(Options{County: "140105", Key: testKey, PII: testPII, Directory: testDirectory(), BatchRows: 3}, collect{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/canon"
+	"github.com/grassroots-cn/grassroots/internal/piicrypt"
 	"github.com/grassroots-cn/grassroots/internal/textnorm"
 )
 
@@ -39,9 +40,13 @@ type Options struct {
 	BachelorAllowed bool   // the county accepts bachelor entrants
 	Divisions       bool   // every file is the city's village list
 	Key             []byte // secret for person_key
-	Directory       *Directory
-	Alloc           memory.Allocator // nil: the Go allocator
-	BatchRows       int              // 0: DefaultBatchRows
+	// PII encrypts name, id_number and phone before they are written to a
+	// batch (docs/design.md, Encryption at rest): no plaintext personal data
+	// reaches DuckDB. Required unless Divisions.
+	PII       *piicrypt.Cipher
+	Directory *Directory
+	Alloc     memory.Allocator // nil: the Go allocator
+	BatchRows int              // 0: DefaultBatchRows
 }
 
 // Stats account for the rows seen so far.
@@ -68,10 +73,16 @@ type Normaliser struct {
 // ErrNoKey is returned when the person_key secret is missing.
 var ErrNoKey = errors.New("transform: no secret for person_key")
 
+// ErrNoPIICipher is returned when the cipher for personal data is missing.
+var ErrNoPIICipher = errors.New("transform: no cipher for personal data")
+
 // New returns a Normaliser writing batches to sink.
 func New(opts Options, sink Sink) (*Normaliser, error) {
 	if len(opts.Key) == 0 && !opts.Divisions {
 		return nil, ErrNoKey
+	}
+	if opts.PII == nil && !opts.Divisions {
+		return nil, ErrNoPIICipher
 	}
 	if opts.Alloc == nil {
 		opts.Alloc = memory.NewGoAllocator()

@@ -228,12 +228,16 @@ func (r *row) ledger() (parsed, string) {
 		fs = append(fs, finding{"degree_below_requirement", "warning", pk, vil.Code,
 			fmt.Sprintf("bachelor entrant in county %s, which is not bachelor_allowed", r.f.n.opts.County)})
 	}
-	name := textnorm.Name(r.v("name"))
-	phone := textnorm.Name(r.v("phone"))
+	// Personal data is encrypted here, before the batch: no plaintext name,
+	// ID number or phone ever enters DuckDB (docs/design.md, Encryption at rest).
+	pii := r.f.n.opts.PII
+	name := pii.Seal(textnorm.Name(r.v("name")))
+	phone := pii.Seal(textnorm.Name(r.v("phone")))
+	idSealed := pii.Seal(id.Number)
 	return parsed{
 		key: pk + "|" + vil.Code + "|" + start.Format("20060102"),
 		emit: func(w *rowWriter) {
-			w.str(pk).str(name).str(id.Number).str(phone).str(idGender).i32(int32(id.Birth.Year()), true).
+			w.str(pk).str(name).str(idSealed).str(phone).str(idGender).i32(int32(id.Birth.Year()), true).
 				str(political).str(degree).str(r.v("university")).str(r.v("major")).
 				str(channel).str(round).str(quotaSource).
 				str(vil.CountyCode).str(vil.TownshipCode).str(vil.Code).

@@ -74,6 +74,9 @@ func normalise(t *testing.T, name string, rows [][]string, opts Options) (collec
 	if opts.Key == nil {
 		opts.Key = testKey
 	}
+	if opts.PII == nil {
+		opts.PII = testPII
+	}
 	opts.Directory = testDirectory()
 	opts.Alloc = mem
 	opts.BatchRows = 2 // several batches even for small tests
@@ -131,7 +134,7 @@ func TestLedgerValidRow(t *testing.T) {
 	//   printf '%s' 11010519491231002X | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef
 	//   SHA2-256(stdin)= 7b2b7323b75750d6b3bf13c96f9841b6f9b099fed3f4ac35fa61cfa57ff8b97b
 	const wantKey = "7b2b7323b75750d6b3bf13c96f9841b6"
-	n, err := New(Options{Key: testKey}, collect{})
+	n, err := New(Options{Key: testKey, PII: testPII}, collect{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +148,7 @@ func TestLedgerValidRow(t *testing.T) {
 		"county_code": "140105", "township_code": "140105001", "village_code": "140105001001",
 		"start_date": "2020-07-01", "end_date": nil, "end_reason": nil, "role": nil,
 	}
+	got = openPII(t, got)
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
@@ -383,7 +387,7 @@ func TestKeyedRowsAndSheets(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	sink := collect{}
-	n, err := New(Options{County: "140105", Key: testKey, Directory: testDirectory(), Alloc: mem}, sink)
+	n, err := New(Options{County: "140105", Key: testKey, PII: testPII, Directory: testDirectory(), Alloc: mem}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}

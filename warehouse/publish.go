@@ -15,7 +15,7 @@ import (
 )
 
 // privateTables are never published.
-var privateTables = []string{"pii_person", "pii_person_history"}
+var privateTables = []string{"pii_person", "pii_person_history", "pii_key_check"}
 
 // Backups is how many previous snapshots Publish keeps beside the published
 // file (<path>.1 is the newest).

@@ -25,6 +25,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
 
+	"github.com/grassroots-cn/grassroots/internal/piicrypt"
 	sqlfiles "github.com/grassroots-cn/grassroots/sql"
 )
 
@@ -39,6 +40,13 @@ type Options struct {
 	MemoryLimit string // e.g. "4GB"; "" = DuckDB's default
 	Threads     int    // 0 = DuckDB's default
 	Logger      *slog.Logger
+	// PII is the cipher of the personal-data columns (docs/design.md,
+	// Encryption at rest). With it, Open refuses a warehouse encrypted under
+	// another key before writing anything (ErrPIIKey), and encrypts the
+	// plaintext of a warehouse written before encryption. Without it, Open
+	// neither checks nor encrypts: readers and loads that need no personal
+	// data.
+	PII *piicrypt.Cipher
 }
 
 // Warehouse is the open private warehouse. One process writes it at a time,
@@ -51,6 +59,7 @@ type Warehouse struct {
 	// memoryLimit is the memory_limit the warehouse was opened with ("" =
 	// DuckDB's default), restored after a release's own.
 	memoryLimit string
+	pii         *piicrypt.Cipher // Options.PII
 }
 
 // Open opens (creating with mode 0600 if needed) the private warehouse at
@@ -67,7 +76,7 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Warehouse{path: path, lock: lock, log: log, memoryLimit: opts.MemoryLimit}
+	w := &Warehouse{path: path, lock: lock, log: log, memoryLimit: opts.MemoryLimit, pii: opts.PII}
 	if err := w.open(ctx, opts); err != nil {
 		releaseLock(lock)
 		return nil, err
@@ -100,9 +109,19 @@ func (w *Warehouse) open(ctx context.Context, opts Options) error {
 		return fmt.Errorf("warehouse: open %s: %w", w.path, err)
 	}
 	w.db = db
-	if err := w.migrate(ctx); err != nil {
-		db.Close()
-		return err
+	steps := []func(context.Context) error{w.migrate}
+	if opts.PII != nil {
+		steps = []func(context.Context) error{
+			func(ctx context.Context) error { return w.verifyPIIKey(ctx, opts.PII) },
+			w.migrate,
+			func(ctx context.Context) error { return w.encryptPlaintext(ctx, opts.PII) },
+		}
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			db.Close()
+			return err
+		}
 	}
 	return nil
 }
