@@ -124,3 +124,34 @@ func checkSecret(secret []byte, what string) ([]byte, error) {
 	}
 	return secret, nil
 }
+
+// NewPIIKey reads the secret `grassroots rekey` moves the personal data to:
+// from the file path (with the rules of pii_key_file; flag names the flag in
+// messages) or, when path is "", from the environment variable env. It must
+// differ from the current personal-data key and from the person_key secret.
+func (c *Config) NewPIIKey(path, env, flag string) ([]byte, error) {
+	var (
+		secret []byte
+		err    error
+	)
+	switch {
+	case path != "" && env != "":
+		return nil, &secretError{msg: "give " + flag + "-file or " + flag + "-env, not both"}
+	case path != "":
+		secret, err = fileSecret(path, flag+"-file")
+	case env != "":
+		secret, err = envSecret(env, flag+"-env")
+	default:
+		return nil, &secretError{msg: "give " + flag + "-file or " + flag + "-env: the new personal-data key"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pk, perr := c.Key(); perr == nil && bytes.Equal(pk, secret) {
+		return nil, &secretError{msg: "the new personal-data key is the person_key secret; use a key of its own"}
+	}
+	if old, perr := c.PIIKey(); perr == nil && bytes.Equal(old, secret) {
+		return nil, &secretError{msg: "the new personal-data key is the current one"}
+	}
+	return secret, nil
+}
