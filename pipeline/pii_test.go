@@ -15,6 +15,7 @@ import (
 
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/internal/piicrypt"
+	"github.com/grassroots-cn/grassroots/internal/whcompare"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -235,11 +236,13 @@ func TestPlaintextWarehouseEncryptedOnOpen(t *testing.T) {
 	runOnce(t, cfg)
 	c := piiCipher(t, cfg)
 	want := piiRows(t, cfg.Warehouse, c)
+	ref := filepath.Join(t.TempDir(), "ref.duckdb")
+	b, err := os.ReadFile(cfg.Warehouse)
+	must(t, err)
+	must(t, os.WriteFile(ref, b, 0o600))
 	// Turn it back into a pre-encryption warehouse.
 	db, err := sql.Open("duckdb", cfg.Warehouse)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	for _, p := range []person{zhang, li, wang} {
 		for col, v := range map[string]string{"name": p.name, "id_number": p.id, "phone": p.phone} {
 			for _, table := range []string{"pii_person", "pii_person_history"} {
@@ -273,13 +276,21 @@ func TestPlaintextWarehouseEncryptedOnOpen(t *testing.T) {
 			t.Errorf("%s: %q after encryption, want %q", k, got[k], v)
 		}
 	}
+	// The rewritten file holds what the encrypted warehouse held, table by table.
+	if diffs, _ := whcompare.Compare(t, ref, cfg.Warehouse); len(diffs) > 0 {
+		t.Errorf("the encrypted and rewritten warehouse differs: %v", diffs)
+	}
 	withWarehouse(t, cfg, func(db *sql.DB) {
 		if n := scalar[int](t, db, "SELECT count(*) FROM pii_person_history"); n != historyBefore {
 			t.Errorf("history has %d rows, want %d", n, historyBefore)
 		}
 	})
-	// The tables hold no plaintext now; freed blocks of the file may still
-	// (docs/design.md, Encryption at rest), so the file is not scanned here.
+	// Neither the tables nor the file: it was rewritten without the blocks
+	// the encryption freed.
+	scanFiles(t, filepath.Dir(cfg.Warehouse), needles(t))
+	if _, err := os.Stat(cfg.Warehouse + ".rewrite-tmp"); err == nil {
+		t.Error("the rewrite's copy was left behind")
+	}
 	withWarehouse(t, cfg, func(db *sql.DB) {
 		if n := scalar[int](t, db, "SELECT count(*) FROM pii_person_history WHERE id_number IN (?, ?, ?)", zhang.id, li.id, wang.id); n != 0 {
 			t.Errorf("%d history rows still hold a plaintext ID number", n)

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/grassroots-cn/grassroots/internal/piicrypt"
 )
@@ -56,13 +59,14 @@ func (w *Warehouse) verifyPIIKey(ctx context.Context, c *piicrypt.Cipher) error 
 // migrations. A warehouse with no key check is new or was written before
 // personal data was encrypted: every value of the personal-data columns is
 // encrypted with c and the key check stored, in one transaction.
-func (w *Warehouse) encryptPlaintext(ctx context.Context, c *piicrypt.Cipher) error {
+// It returns how many distinct values it encrypted.
+func (w *Warehouse) encryptPlaintext(ctx context.Context, c *piicrypt.Cipher) (int, error) {
 	check, _, err := storedPIICheck(ctx, w.db)
 	if err != nil {
-		return fmt.Errorf("warehouse: pii_key_check: %w", err)
+		return 0, fmt.Errorf("warehouse: pii_key_check: %w", err)
 	}
 	if check != "" {
-		return nil
+		return 0, nil
 	}
 	n, err := w.recryptTx(ctx, "", c, func(v string) (string, error) {
 		if piicrypt.IsSealed(v) {
@@ -71,11 +75,59 @@ func (w *Warehouse) encryptPlaintext(ctx context.Context, c *piicrypt.Cipher) er
 		return c.Seal(v), nil
 	})
 	if err != nil {
-		return fmt.Errorf("warehouse: encrypting personal data: %w", err)
+		return 0, fmt.Errorf("warehouse: encrypting personal data: %w", err)
 	}
 	if n > 0 {
 		w.log.Info("personal data encrypted", "values", n)
 	}
+	return n, nil
+}
+
+// rewritePath is where rewrite builds the new file.
+func (w *Warehouse) rewritePath() string { return w.path + ".rewrite-tmp" }
+
+// rewrite replaces the warehouse file by a fresh copy of its schema and rows,
+// after its plaintext personal data was encrypted in place: DuckDB does not
+// clear the blocks an UPDATE frees, so the old file could still hold the
+// plaintext. The copy is built beside it (mode 0600), synced and renamed over
+// it; a process that dies before the rename leaves the copy behind, and the
+// next open rewrites again.
+func (w *Warehouse) rewrite(ctx context.Context, opts Options) error {
+	tmp := w.rewritePath()
+	removeDB(tmp)
+	if _, err := w.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("warehouse: rewrite: %w", err)
+	}
+	old := syscall.Umask(0o077)
+	err := w.buildSnapshot(ctx, tmp, true)
+	syscall.Umask(old)
+	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err != nil {
+		removeDB(tmp)
+		return fmt.Errorf("warehouse: rewrite: %w", err)
+	}
+	if err := w.db.Close(); err != nil {
+		return fmt.Errorf("warehouse: rewrite: %w", err)
+	}
+	w.db = nil
+	os.Remove(w.path + ".wal") // closed after a checkpoint: nothing left to replay
+	if err := os.Rename(tmp, w.path); err != nil {
+		return fmt.Errorf("warehouse: rewrite: %w", err)
+	}
+	if err := syncFile(filepath.Dir(w.path)); err != nil {
+		return fmt.Errorf("warehouse: rewrite: %w", err)
+	}
+	db, err := sql.Open("duckdb", dsn(w.path, opts, false))
+	if err == nil {
+		err = db.PingContext(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("warehouse: reopen %s: %w", w.path, err)
+	}
+	w.db = db
+	w.log.Info("warehouse rewritten without the freed plaintext blocks")
 	return nil
 }
 

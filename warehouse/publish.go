@@ -35,7 +35,7 @@ func (w *Warehouse) Publish(ctx context.Context, dst string) error {
 	removeStaleTemps(dst)
 	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
 	removeDB(tmp)
-	if err := w.buildSnapshot(ctx, tmp); err != nil {
+	if err := w.buildSnapshot(ctx, tmp, false); err != nil {
 		removeDB(tmp)
 		return fmt.Errorf("warehouse: publish %s: %w", dst, err)
 	}
@@ -57,7 +57,11 @@ func (w *Warehouse) Publish(ctx context.Context, dst string) error {
 	return nil
 }
 
-func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
+// buildSnapshot writes a copy of the warehouse into the new file tmp: the
+// schema and macros from the embedded files, then every table's rows; the
+// private tables are left out unless keepPrivate (the rewrite that leaves no
+// freed block of plaintext behind, see rewrite).
+func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string, keepPrivate bool) (err error) {
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -95,12 +99,14 @@ func (w *Warehouse) buildSnapshot(ctx context.Context, tmp string) (err error) {
 		return err
 	}
 	crashpoint.Hit(crashpoint.PublishBuild)
-	drop := make([]string, len(privateTables))
-	for i, t := range privateTables {
-		drop[i] = "DROP TABLE IF EXISTS snapshot.main." + t
-	}
-	if _, err := conn.ExecContext(ctx, strings.Join(drop, "; ")); err != nil {
-		return err
+	if !keepPrivate {
+		drop := make([]string, len(privateTables))
+		for i, t := range privateTables {
+			drop[i] = "DROP TABLE IF EXISTS snapshot.main." + t
+		}
+		if _, err := conn.ExecContext(ctx, strings.Join(drop, "; ")); err != nil {
+			return err
+		}
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
 		WHERE database_name = 'snapshot' AND schema_name = 'main' AND table_name NOT IN ('schema_migrations', 'schema_macros')

@@ -114,12 +114,24 @@ func (w *Warehouse) open(ctx context.Context, opts Options) error {
 		steps = []func(context.Context) error{
 			func(ctx context.Context) error { return w.verifyPIIKey(ctx, opts.PII) },
 			w.migrate,
-			func(ctx context.Context) error { return w.encryptPlaintext(ctx, opts.PII) },
+			func(ctx context.Context) error {
+				n, err := w.encryptPlaintext(ctx, opts.PII)
+				if err != nil {
+					return err
+				}
+				if _, statErr := os.Stat(w.rewritePath()); n > 0 || statErr == nil {
+					return w.rewrite(ctx, opts)
+				}
+				return nil
+			},
 		}
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
-			db.Close()
+			if w.db != nil { // rewrite may have closed and reopened it
+				w.db.Close()
+				w.db = nil
+			}
 			return err
 		}
 	}
