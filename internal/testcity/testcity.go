@@ -5,10 +5,14 @@ package testcity
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 
+	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
+
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/internal/piicrypt"
 	"github.com/grassroots-cn/grassroots/pipeline"
 	"github.com/grassroots-cn/grassroots/synth"
 )
@@ -42,4 +46,59 @@ func Loaded(tb testing.TB) *config.Config {
 		tb.Fatal(err)
 	}
 	return cfg
+}
+
+// Person is one person of the private warehouse, decrypted: what a test
+// scans outputs for.
+type Person struct {
+	Name, IDNumber, Phone, PersonKey string
+}
+
+// People reads pii_person of cfg's warehouse and decrypts it with the
+// configured personal-data key.
+func People(tb testing.TB, cfg *config.Config) []Person {
+	tb.Helper()
+	secret, err := cfg.PIIKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := piicrypt.New(secret)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", cfg.Warehouse+"?access_mode=read_only")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT name, id_number, coalesce(phone, ''), person_key FROM pii_person ORDER BY person_key")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var out []Person
+	open := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		p, err := c.Open(s)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return p
+	}
+	for rows.Next() {
+		var name, id, phone, pk string
+		if err := rows.Scan(&name, &id, &phone, &pk); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, Person{Name: open(name), IDNumber: open(id), Phone: open(phone), PersonKey: pk})
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	if len(out) == 0 {
+		tb.Fatal("testcity: pii_person is empty")
+	}
+	return out
 }
