@@ -1,0 +1,280 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+// Linkage is the month-change linkage's result: each posting's candidate
+// villages are those of its county with its village kind and urban/rural
+// class whose area's count rose in its start month and, if it ended, fell
+// in its end month.
+type Linkage struct {
+	// CountTable and AreaColumn name the area-by-month count table used
+	// ("" when the release has none: only county, kind and class narrow).
+	CountTable  string `json:"count_table,omitempty"`
+	AreaColumn  string `json:"area_column,omitempty"`
+	CountColumn string `json:"count_column,omitempty"`
+	// MatchedOn are the posting's columns matched with the village list.
+	MatchedOn []string `json:"matched_on"`
+	Postings  int      `json:"postings"`
+	// NarrowedBelowK is the postings left with 1 to k−1 candidate villages;
+	// Pinned those left with exactly one.
+	NarrowedBelowK int `json:"narrowed_below_k"`
+	Pinned         int `json:"pinned"`
+	// NoCandidate is the postings no village fits (the attack fails for
+	// them: e.g. a posting that began and ended in one month changes no
+	// count).
+	NoCandidate   int    `json:"no_candidate"`
+	PersonsBelowK int    `json:"persons_below_k"`
+	PersonsPinned int    `json:"persons_pinned"`
+	Note          string `json:"note,omitempty"`
+	// Pins are the pinned postings, for checking the attack against the
+	// truth. They identify persons' villages: never published, never in
+	// the JSON.
+	Pins []Pin `json:"-"`
+}
+
+// Pin is one posting narrowed to a single village.
+type Pin struct {
+	ResearchID string
+	StartMonth string
+	EndMonth   string // "" while open
+	Village    string
+}
+
+// areaColumns are the area columns of a count table, finest first; the
+// village list must carry the same column.
+var areaColumns = []string{"village_code", "township_code", "county_code"}
+
+// countTable is the area-by-month count table the attack uses.
+type countTable struct {
+	t          *relTable
+	area, cell string
+}
+
+// findCountTable picks the finest table with a month, an area column that
+// the village list also has, and an integer count column.
+func findCountTable(rel *release) *countTable {
+	vill := rel.table("villages")
+	var best *countTable
+	rank := len(areaColumns)
+	for _, name := range rel.names {
+		t := rel.table(name)
+		if slices.Contains([]string{"persons", "postings", "villages"}, name) || !t.has("month") || t.has("research_id") {
+			continue
+		}
+		cell := countColumn(t)
+		if cell == "" {
+			continue
+		}
+		for i, a := range areaColumns {
+			if i < rank && t.has(a) && vill.has(a) {
+				best, rank = &countTable{t: t, area: a, cell: cell}, i
+				break
+			}
+		}
+	}
+	return best
+}
+
+// countColumn is the table's count: an integer column, one whose name
+// speaks of graduates in post preferred; "" if it has none.
+func countColumn(t *relTable) string {
+	var first string
+	for _, c := range t.columns {
+		if c.name == "year" || !isInteger(c.typ) {
+			continue
+		}
+		if strings.Contains(c.name, "graduates") || strings.Contains(c.name, "in_post") {
+			return c.name
+		}
+		if first == "" {
+			first = c.name
+		}
+	}
+	return first
+}
+
+// isInteger says whether a DuckDB type is an integer type.
+func isInteger(typ string) bool {
+	switch typ {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT":
+		return true
+	}
+	return false
+}
+
+// linkage runs the month-change linkage.
+func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Linkage, error) {
+	var l Linkage
+	post, vill := rel.table("postings"), rel.table("villages")
+	switch {
+	case !post.has("research_id", "county_code"):
+		l.Note = "no postings table with research_id and county_code: nothing to link"
+		return l, nil
+	case !vill.has("village_code", "county_code"):
+		l.Note = "no village list with village_code and county_code: the attack has no villages to narrow to"
+		return l, nil
+	}
+	pv, vv, match := matchColumns(post, vill)
+	l.MatchedOn = match
+	start, end := "NULL", "NULL"
+	if post.has("start_month") {
+		start = "start_month::VARCHAR"
+	}
+	if post.has("end_month") {
+		end = "end_month::VARCHAR"
+	}
+	ct := findCountTable(rel)
+	if ct != nil && start != "NULL" {
+		ok, err := buildDeltas(ctx, s, ct)
+		if err != nil {
+			return l, err
+		}
+		if ok {
+			l.CountTable, l.AreaColumn, l.CountColumn = ct.t.name, ct.area, ct.cell
+		} else {
+			ct = nil
+			l.Note = "the count table's months are not YYYY-MM: "
+		}
+	}
+	if ct == nil {
+		l.Note += "no area-by-month count table usable with the postings' months: postings narrowed only by their county, village kind and urban/rural class"
+	}
+	stmts := []string{
+		"CREATE OR REPLACE TEMP TABLE a_post AS SELECT row_number() OVER () AS pid, research_id::VARCHAR AS rid, county_code::VARCHAR AS county, " +
+			strings.Join(pv, ", ") + ", " + start + " AS s, " + end + " AS e FROM rel_postings",
+		"CREATE OR REPLACE TEMP TABLE a_vill AS SELECT village_code::VARCHAR AS village, county_code::VARCHAR AS county, " +
+			strings.Join(vv, ", ") + ", " + villageExtra(vill, ct) + " FROM rel_villages",
+	}
+	for _, q := range stmts {
+		if err := s.Exec(ctx, q); err != nil {
+			return l, fmt.Errorf("audit: linkage: %w", err)
+		}
+	}
+	below, pinned := map[string]bool{}, map[string]bool{}
+	err := s.Each(ctx, candidatesSQL(match, ct != nil, vill.has("established_month", "dissolved_month") && start != "NULL"), nil,
+		func(row warehouse.Row) error {
+			var pin Pin
+			var n int64
+			if err := row.Scan(&pin.ResearchID, &pin.StartMonth, &pin.EndMonth, &n, &pin.Village); err != nil {
+				return err
+			}
+			l.Postings++
+			switch {
+			case n == 0:
+				l.NoCandidate++
+			case n < int64(k):
+				l.NarrowedBelowK++
+				below[pin.ResearchID] = true
+				if n == 1 {
+					l.Pinned++
+					l.Pins = append(l.Pins, pin)
+					pinned[pin.ResearchID] = true
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return l, fmt.Errorf("audit: linkage: %w", err)
+	}
+	l.PersonsBelowK, l.PersonsPinned = len(below), len(pinned)
+	return l, nil
+}
+
+// matchColumns are the posting's and the village list's columns the attack
+// matches (as SQL selecting k_<name>), and their names: village_kind, and
+// urban_rural (the village list's class code 1xx = urban, 2xx = rural).
+func matchColumns(post, vill *relTable) (pv, vv, names []string) {
+	pv, vv = []string{"NULL AS k_none"}, []string{"NULL AS k_none"}
+	if post.has("village_kind") && vill.has("village_kind") {
+		pv = append(pv, "village_kind::VARCHAR AS k_village_kind")
+		vv = append(vv, "village_kind::VARCHAR AS k_village_kind")
+		names = append(names, "village_kind")
+	}
+	if post.has("urban_rural") {
+		switch {
+		case vill.has("urban_rural"):
+			vv = append(vv, "urban_rural::VARCHAR AS k_urban_rural")
+		case vill.has("urban_rural_code"):
+			vv = append(vv, "CASE left(urban_rural_code::VARCHAR, 1) WHEN '1' THEN 'urban' WHEN '2' THEN 'rural' END AS k_urban_rural")
+		default:
+			return pv, vv, names
+		}
+		pv = append(pv, "urban_rural::VARCHAR AS k_urban_rural")
+		names = append(names, "urban_rural")
+	}
+	return pv, vv, names
+}
+
+// villageExtra selects a village's area in the count table and the months
+// it existed.
+func villageExtra(vill *relTable, ct *countTable) string {
+	area := "NULL"
+	if ct != nil {
+		area = quoteIdent(ct.area) + "::VARCHAR"
+	}
+	est, dis := "NULL", "NULL"
+	if vill.has("established_month", "dissolved_month") {
+		est, dis = "established_month::VARCHAR", "dissolved_month::VARCHAR"
+	}
+	return area + " AS area, " + est + " AS est, " + dis + " AS dis"
+}
+
+// buildDeltas builds a_delta(area, month, d): the change of the area's count
+// from the month before, over every area and month of the table's span (a
+// missing row counts 0; a null count makes the change unknown, d null). It
+// says false when the months are not YYYY-MM.
+func buildDeltas(ctx context.Context, s *warehouse.Session, ct *countTable) (bool, error) {
+	src := fmt.Sprintf("SELECT %s::VARCHAR AS area, month::VARCHAR AS month, %s AS c FROM %s",
+		quoteIdent(ct.area), quoteIdent(ct.cell), ct.t.view)
+	stmts := []string{
+		"CREATE OR REPLACE TEMP TABLE a_n AS SELECT area, month, CASE WHEN count(*) = count(c) THEN sum(c) END AS n FROM (" + src + ") GROUP BY ALL",
+		`CREATE OR REPLACE TEMP TABLE a_months AS
+			SELECT strftime(m, '%Y-%m') AS month, strftime(m - INTERVAL 1 MONTH, '%Y-%m') AS prev
+			FROM (SELECT min(try_strptime(month, '%Y-%m')) AS lo, max(try_strptime(month, '%Y-%m')) AS hi,
+			             count(*) = count(try_strptime(month, '%Y-%m')) AS ok FROM a_n) b,
+			     LATERAL (SELECT unnest(generate_series(b.lo, b.hi, INTERVAL 1 MONTH)) AS m) g
+			WHERE b.ok`,
+		`CREATE OR REPLACE TEMP TABLE a_delta AS
+			SELECT a.area, m.month,
+			       CASE WHEN cur.area IS NULL THEN 0 ELSE cur.n END - CASE WHEN pre.area IS NULL THEN 0 ELSE pre.n END AS d
+			FROM (SELECT DISTINCT area FROM a_n) a CROSS JOIN a_months m
+			LEFT JOIN a_n cur ON cur.area = a.area AND cur.month = m.month
+			LEFT JOIN a_n pre ON pre.area = a.area AND pre.month = m.prev`,
+	}
+	for _, q := range stmts {
+		if err := s.Exec(ctx, q); err != nil {
+			return false, fmt.Errorf("audit: linkage: %s: %w", ct.t.name, err)
+		}
+	}
+	var months int64
+	if err := s.Scan(ctx, "SELECT count(*) FROM a_months", nil, &months); err != nil {
+		return false, fmt.Errorf("audit: linkage: %w", err)
+	}
+	return months > 0, nil
+}
+
+// candidatesSQL lists every posting with its number of candidate villages
+// and the first of them.
+func candidatesSQL(match []string, counts, existed bool) string {
+	on := []string{"v.county = p.county"}
+	for _, m := range match {
+		on = append(on, fmt.Sprintf("v.k_%s IS NOT DISTINCT FROM p.k_%s", m, m))
+	}
+	if counts {
+		on = append(on,
+			"EXISTS (SELECT 1 FROM a_delta d WHERE d.area = v.area AND d.month = p.s AND (d.d IS NULL OR d.d > 0))",
+			"(p.e IS NULL OR EXISTS (SELECT 1 FROM a_delta d WHERE d.area = v.area AND d.month = p.e AND (d.d IS NULL OR d.d < 0)))")
+	} else if existed {
+		on = append(on, "(v.est IS NULL OR v.est <= p.s)", "(v.dis IS NULL OR v.dis > p.s)")
+	}
+	return `WITH cand AS (SELECT p.pid, v.village FROM a_post p JOIN a_vill v ON ` + strings.Join(on, " AND ") + `)
+		SELECT p.rid, coalesce(p.s, ''), coalesce(p.e, ''), count(c.village), coalesce(min(c.village), '')
+		FROM a_post p LEFT JOIN cand c USING (pid) GROUP BY p.pid, p.rid, p.s, p.e ORDER BY p.pid`
+}
