@@ -17,6 +17,10 @@ type Derivation struct {
 	// Sources counts the values each source gives back, e.g.
 	// "postings.start_month" (a value may come from several).
 	Sources map[string]int `json:"sources,omitempty"`
+	// Values are the values read back, by research_id (the first source's
+	// when several give one), for checking the attack against the truth.
+	// Never published, never in the JSON.
+	Values map[string]string `json:"-"`
 }
 
 // deriveSource is one way to read a column back: SQL giving (research_id,
@@ -38,7 +42,7 @@ func derive(ctx context.Context, s *warehouse.Session, rel *release, ppl *people
 		if slices.Contains(notQI, c.name) {
 			continue
 		}
-		d := Derivation{Column: c.name, Sources: map[string]int{}}
+		d := Derivation{Column: c.name, Sources: map[string]int{}, Values: map[string]string{}}
 		col := "p." + quoteIdent(c.name)
 		q := fmt.Sprintf("SELECT count(*) FROM rel_persons p WHERE %s AND %s IS NULL", ppl.scope, col)
 		if err := s.Scan(ctx, q, nil, &d.Suppressed); err != nil {
@@ -48,7 +52,6 @@ func derive(ctx context.Context, s *warehouse.Session, rel *release, ppl *people
 		if d.Suppressed == 0 && j < 0 {
 			continue
 		}
-		got := map[string]bool{}
 		for _, src := range sourcesOf(rel, c.name) {
 			q := fmt.Sprintf(`SELECT p.research_id::VARCHAR, d.v FROM rel_persons p JOIN (%s) d USING (research_id)
 				WHERE %s AND %s IS NULL AND d.v IS NOT NULL ORDER BY 1`, src.sql, ppl.scope, col)
@@ -58,7 +61,9 @@ func derive(ctx context.Context, s *warehouse.Session, rel *release, ppl *people
 					return err
 				}
 				d.Sources[src.name]++
-				got[rid] = true
+				if _, done := d.Values[rid]; !done {
+					d.Values[rid] = v
+				}
 				if i, ok := ppl.index[rid]; ok && j >= 0 {
 					x := &ppl.list[i]
 					if x.restored == nil {
@@ -74,7 +79,7 @@ func derive(ctx context.Context, s *warehouse.Session, rel *release, ppl *people
 				return fmt.Errorf("audit: derivation of %s from %s: %w", c.name, src.name, err)
 			}
 		}
-		d.Derivable = len(got)
+		d.Derivable = len(d.Values)
 		rep.Derivation = append(rep.Derivation, d)
 	}
 	return nil
