@@ -56,6 +56,8 @@ type Report struct {
 	Restored     Restored           `json:"restored"`
 	Uniqueness   Uniqueness         `json:"uniqueness"`
 	Suppression  []CountySuppressed `json:"suppression"`
+	// SuppressionByRegion pools Suppression by the counties' region.
+	SuppressionByRegion []RegionSuppressed `json:"suppression_by_region,omitempty"`
 	// Notes say what the audit could not attack and which assumptions it
 	// made.
 	Notes []string `json:"notes,omitempty"`
@@ -106,5 +108,6 @@ func Run(ctx context.Context, dir string, opts Options) (*Report, error) {
 	if rep.Suppression, err = suppression(ctx, s, rel, people); err != nil {
 		return nil, err
 	}
+	rep.SuppressionByRegion = byRegion(rep.Suppression)
 	return rep, nil
 }

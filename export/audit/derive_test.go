@@ -102,6 +102,13 @@ func TestSuppressionShare(t *testing.T) {
 	}) {
 		t.Errorf("suppression %+v, want %+v", rep.Suppression, want)
 	}
+	wantRegion := []audit.RegionSuppressed{
+		{Region: "remote", Counties: 1, Persons: 6, Suppressed: 4, Share: 4.0 / 6},
+		{Region: "developed", Counties: 1, Persons: 1, Suppressed: 0, Share: 0},
+	}
+	if !slices.Equal(rep.SuppressionByRegion, wantRegion) {
+		t.Errorf("by region %+v, want %+v", rep.SuppressionByRegion, wantRegion)
+	}
 }
 
 // The uniqueness fixture (k = 2): the manifest names gender alone; persons

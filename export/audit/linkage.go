@@ -261,20 +261,26 @@ func buildDeltas(ctx context.Context, s *warehouse.Session, ct *countTable) (boo
 }
 
 // candidatesSQL lists every posting with its number of candidate villages
-// and the first of them.
+// and the first of them. With counts, the join starts from the areas that
+// rose in the posting's start month (few, where a county has hundreds of
+// villages), then their matching villages, then the fall in the end month.
 func candidatesSQL(match []string, counts, existed bool) string {
 	on := []string{"v.county = p.county"}
 	for _, m := range match {
 		on = append(on, fmt.Sprintf("v.k_%s IS NOT DISTINCT FROM p.k_%s", m, m))
 	}
-	if counts {
-		on = append(on,
-			"EXISTS (SELECT 1 FROM a_delta d WHERE d.area = v.area AND d.month = p.s AND (d.d IS NULL OR d.d > 0))",
-			"(p.e IS NULL OR EXISTS (SELECT 1 FROM a_delta d WHERE d.area = v.area AND d.month = p.e AND (d.d IS NULL OR d.d < 0)))")
-	} else if existed {
-		on = append(on, "(v.est IS NULL OR v.est <= p.s)", "(v.dis IS NULL OR v.dis > p.s)")
+	cand := "SELECT p.pid, v.village FROM a_post p JOIN a_vill v ON " + strings.Join(on, " AND ")
+	switch {
+	case counts:
+		cand = `SELECT p.pid, v.village FROM a_post p
+			JOIN (SELECT area, month FROM a_delta WHERE d IS NULL OR d > 0) rose ON rose.month = p.s
+			JOIN a_vill v ON v.area = rose.area AND ` + strings.Join(on, " AND ") + `
+			LEFT JOIN (SELECT area, month FROM a_delta WHERE d IS NULL OR d < 0) fell ON fell.area = v.area AND fell.month = p.e
+			WHERE p.e IS NULL OR fell.area IS NOT NULL`
+	case existed:
+		cand += " AND (v.est IS NULL OR v.est <= p.s) AND (v.dis IS NULL OR v.dis > p.s)"
 	}
-	return `WITH cand AS (SELECT p.pid, v.village FROM a_post p JOIN a_vill v ON ` + strings.Join(on, " AND ") + `)
+	return `WITH cand AS (` + cand + `)
 		SELECT p.rid, coalesce(p.s, ''), coalesce(p.e, ''), count(c.village), coalesce(min(c.village), '')
 		FROM a_post p LEFT JOIN cand c USING (pid) GROUP BY p.pid, p.rid, p.s, p.e ORDER BY p.pid`
 }

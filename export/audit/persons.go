@@ -181,6 +181,39 @@ type CountySuppressed struct {
 	Share      float64 `json:"share"`
 }
 
+// RegionSuppressed is the share of suppressed persons over the counties of
+// one region (remote, developed).
+type RegionSuppressed struct {
+	Region     string  `json:"region"`
+	Counties   int     `json:"counties"`
+	Persons    int     `json:"persons"`
+	Suppressed int     `json:"suppressed"`
+	Share      float64 `json:"share"`
+}
+
+// byRegion pools the counties' figures by region, in order of first
+// appearance; counties without a region are left out.
+func byRegion(cs []CountySuppressed) []RegionSuppressed {
+	var out []RegionSuppressed
+	for _, c := range cs {
+		if c.Region == "" {
+			continue
+		}
+		i := slices.IndexFunc(out, func(r RegionSuppressed) bool { return r.Region == c.Region })
+		if i < 0 {
+			out = append(out, RegionSuppressed{Region: c.Region})
+			i = len(out) - 1
+		}
+		out[i].Counties++
+		out[i].Persons += c.Persons
+		out[i].Suppressed += c.Suppressed
+	}
+	for i := range out {
+		out[i].Share = float64(out[i].Suppressed) / float64(out[i].Persons)
+	}
+	return out
+}
+
 // suppression counts the suppressed persons per county, with the county's
 // name and region from the counties table when the release has one.
 func suppression(ctx context.Context, s *warehouse.Session, rel *release, ppl *people) ([]CountySuppressed, error) {

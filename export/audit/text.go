@@ -86,6 +86,15 @@ func (r *Report) suppressionText(p *printer) {
 			fmt.Sprintf("%.0f%%", 100*c.Share)})
 	}
 	p.table([]string{"county", "name", "region", "persons", "suppressed", "share"}, rows)
+	if len(r.SuppressionByRegion) > 0 {
+		rows = nil
+		for _, g := range r.SuppressionByRegion {
+			rows = append(rows, []string{g.Region, fmt.Sprint(g.Counties), fmt.Sprint(g.Persons), fmt.Sprint(g.Suppressed),
+				fmt.Sprintf("%.0f%%", 100*g.Share)})
+		}
+		p.f("by region:\n")
+		p.table([]string{"region", "counties", "persons", "suppressed", "share"}, rows)
+	}
 }
 
 // printer writes and keeps the first error.
