@@ -95,8 +95,8 @@ func run(t *testing.T, dir string, k int) *audit.Report {
 func TestLinkageByVillage(t *testing.T) {
 	rep := run(t, linkFixture(map[string]string{"coverage_monthly": villageCounts()}).write(t), 0)
 	l := rep.Linkage
-	if l.CountTable != "coverage_monthly" || l.AreaColumn != "village_code" || l.CountColumn != "graduates_in_post" {
-		t.Errorf("count table %s.%s by %s", l.CountTable, l.CountColumn, l.AreaColumn)
+	if l.CountTable != "coverage_monthly" || l.AreaColumn != "village_code" || l.CountColumn != "graduates_in_post" || l.Period != "month" {
+		t.Errorf("count table %s.%s by %s and %s", l.CountTable, l.CountColumn, l.AreaColumn, l.Period)
 	}
 	if !slices.Equal(l.MatchedOn, []string{"village_kind", "urban_rural"}) {
 		t.Errorf("matched on %v", l.MatchedOn)
@@ -138,12 +138,25 @@ func TestLinkageByTownship(t *testing.T) {
 	}
 }
 
+// TestLinkageByCountyYear: a count by county and year (2020 only: 3 in
+// 100001 at the year's end — A, C, D — and 1 in 100002) rose in 2020 and
+// never fell, so b and e, which ended in 2020, fit no village; a and d keep
+// V1, V2 and V3; c and f stay pinned by their kind and county.
+func TestLinkageByCountyYear(t *testing.T) {
+	yearly := values("county_code, year, graduates_in_post", "('100001', 2020, 3)", "('100002', 2020, 1)")
+	rep := run(t, linkFixture(map[string]string{"county_yearly": yearly}).write(t), 0)
+	if l := rep.Linkage; l.CountTable != "county_yearly" || l.AreaColumn != "county_code" || l.Period != "year" {
+		t.Errorf("count table %s by %s and %s", l.CountTable, l.AreaColumn, l.Period)
+	}
+	checkCounts(t, rep.Linkage, audit.Linkage{Postings: 6, NarrowedBelowK: 2, Pinned: 2, NoCandidate: 2, PersonsBelowK: 2, PersonsPinned: 2})
+}
+
 // TestLinkageWithoutCounts: no count table, so only county, kind and class
 // narrow: c (the only community) and f (the only village of 100002) are
 // pinned, the others have V1, V2 and V3.
 func TestLinkageWithoutCounts(t *testing.T) {
 	rep := run(t, linkFixture(nil).write(t), 0)
-	if rep.Linkage.CountTable != "" || !strings.Contains(rep.Linkage.Note, "no area-by-month count table") {
+	if rep.Linkage.CountTable != "" || !strings.Contains(rep.Linkage.Note, "no area-by-period count table") {
 		t.Errorf("count table %q, note %q", rep.Linkage.CountTable, rep.Linkage.Note)
 	}
 	checkCounts(t, rep.Linkage, audit.Linkage{Postings: 6, NarrowedBelowK: 2, Pinned: 2, NoCandidate: 0, PersonsBelowK: 2, PersonsPinned: 2})

@@ -12,13 +12,15 @@ import (
 // Linkage is the month-change linkage's result: each posting's candidate
 // villages are those of its county with its village kind and urban/rural
 // class whose area's count rose in its start month and, if it ended, fell
-// in its end month.
+// in its end month (or quarter, or year, at the count table's period).
 type Linkage struct {
-	// CountTable and AreaColumn name the area-by-month count table used
+	// CountTable and AreaColumn name the area-by-period count table used
 	// ("" when the release has none: only county, kind and class narrow).
 	CountTable  string `json:"count_table,omitempty"`
 	AreaColumn  string `json:"area_column,omitempty"`
 	CountColumn string `json:"count_column,omitempty"`
+	// Period is the count table's time column: month, quarter or year.
+	Period string `json:"period,omitempty"`
 	// MatchedOn are the posting's columns matched with the village list.
 	MatchedOn []string `json:"matched_on"`
 	Postings  int      `json:"postings"`
@@ -51,21 +53,27 @@ type Pin struct {
 // village list must carry the same column.
 var areaColumns = []string{"village_code", "township_code", "county_code"}
 
-// countTable is the area-by-month count table the attack uses.
+// periodColumns are the time columns of a count table, finest first; a
+// posting's start and end are read at the same period (start_<period>).
+var periodColumns = []string{"month", "quarter", "year"}
+
+// countTable is the area-by-period count table the attack uses.
 type countTable struct {
-	t          *relTable
-	area, cell string
+	t                  *relTable
+	area, cell, period string
 }
 
-// findCountTable picks the finest table with a month, an area column that
-// the village list also has, and an integer count column.
+// findCountTable picks the finest table with a period, an area column that
+// the village list also has, and an integer count column: finest in area
+// first, then in period.
 func findCountTable(rel *release) *countTable {
 	vill := rel.table("villages")
 	var best *countTable
-	rank := len(areaColumns)
+	rank := len(areaColumns) * len(periodColumns)
 	for _, name := range rel.names {
 		t := rel.table(name)
-		if slices.Contains([]string{"persons", "postings", "villages"}, name) || !t.has("month") || t.has("research_id") {
+		period := firstOf(t, periodColumns)
+		if slices.Contains([]string{"persons", "postings", "villages"}, name) || period == "" || t.has("research_id") {
 			continue
 		}
 		cell := countColumn(t)
@@ -73,8 +81,9 @@ func findCountTable(rel *release) *countTable {
 			continue
 		}
 		for i, a := range areaColumns {
-			if i < rank && t.has(a) && vill.has(a) {
-				best, rank = &countTable{t: t, area: a, cell: cell}, i
+			r := i*len(periodColumns) + slices.Index(periodColumns, period)
+			if r < rank && t.has(a) && vill.has(a) {
+				best, rank = &countTable{t: t, area: a, cell: cell, period: period}, r
 				break
 			}
 		}
@@ -87,7 +96,7 @@ func findCountTable(rel *release) *countTable {
 func countColumn(t *relTable) string {
 	var first string
 	for _, c := range t.columns {
-		if c.name == "year" || !isInteger(c.typ) {
+		if slices.Contains(periodColumns, c.name) || !isInteger(c.typ) {
 			continue
 		}
 		if strings.Contains(c.name, "graduates") || strings.Contains(c.name, "in_post") {
@@ -123,28 +132,20 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 	}
 	pv, vv, match := matchColumns(post, vill)
 	l.MatchedOn = match
-	start, end := "NULL", "NULL"
-	if post.has("start_month") {
-		start = "start_month::VARCHAR"
-	}
-	if post.has("end_month") {
-		end = "end_month::VARCHAR"
-	}
 	ct := findCountTable(rel)
+	period := "month"
+	if ct != nil {
+		period = ct.period
+	}
+	start, end := periodOf(post, "start", period), periodOf(post, "end", period)
 	if ct != nil && start != "NULL" {
-		ok, err := buildDeltas(ctx, s, ct)
-		if err != nil {
+		if err := buildDeltas(ctx, s, ct); err != nil {
 			return l, err
 		}
-		if ok {
-			l.CountTable, l.AreaColumn, l.CountColumn = ct.t.name, ct.area, ct.cell
-		} else {
-			ct = nil
-			l.Note = "the count table's months are not YYYY-MM: "
-		}
-	}
-	if ct == nil {
-		l.Note += "no area-by-month count table usable with the postings' months: postings narrowed only by their county, village kind and urban/rural class"
+		l.CountTable, l.AreaColumn, l.CountColumn, l.Period = ct.t.name, ct.area, ct.cell, ct.period
+	} else {
+		ct = nil
+		l.Note = "no area-by-period count table usable with the postings' dates: postings narrowed only by their county, village kind and urban/rural class"
 	}
 	stmts := []string{
 		"CREATE OR REPLACE TEMP TABLE a_post AS SELECT row_number() OVER () AS pid, research_id::VARCHAR AS rid, county_code::VARCHAR AS county, " +
@@ -158,7 +159,8 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 		}
 	}
 	below, pinned := map[string]bool{}, map[string]bool{}
-	err := s.Each(ctx, candidatesSQL(match, ct != nil, vill.has("established_month", "dissolved_month") && start != "NULL"), nil,
+	existed := vill.has("established_month", "dissolved_month") && post.has("start_month")
+	err := s.Each(ctx, candidatesSQL(match, ct != nil, existed), nil,
 		func(row warehouse.Row) error {
 			var pin Pin
 			var n int64
@@ -226,38 +228,44 @@ func villageExtra(vill *relTable, ct *countTable) string {
 	return area + " AS area, " + est + " AS est, " + dis + " AS dis"
 }
 
-// buildDeltas builds a_delta(area, month, d): the change of the area's count
-// from the month before, over every area and month of the table's span (a
-// missing row counts 0; a null count makes the change unknown, d null). It
-// says false when the months are not YYYY-MM.
-func buildDeltas(ctx context.Context, s *warehouse.Session, ct *countTable) (bool, error) {
-	src := fmt.Sprintf("SELECT %s::VARCHAR AS area, month::VARCHAR AS month, %s AS c FROM %s",
-		quoteIdent(ct.area), quoteIdent(ct.cell), ct.t.view)
+// periodOf is the SQL of a posting's start or end at the count table's
+// period: its own start_<period> column, or the year of its month; "NULL"
+// when it has neither.
+func periodOf(post *relTable, which, period string) string {
+	switch {
+	case post.has(which + "_" + period):
+		return quoteIdent(which+"_"+period) + "::VARCHAR"
+	case period == "year" && post.has(which+"_month"):
+		return "left(" + which + "_month::VARCHAR, 4)"
+	}
+	return "NULL"
+}
+
+// buildDeltas builds a_delta(area, period, d): the change of the area's
+// count from the period before, for every area and every period the table
+// holds (in their sort order: YYYY-MM, YYYY-Qn and YYYY all sort in time).
+// An area's missing row counts 0; a null count makes the change unknown
+// (d null).
+func buildDeltas(ctx context.Context, s *warehouse.Session, ct *countTable) error {
+	src := fmt.Sprintf("SELECT %s::VARCHAR AS area, %s::VARCHAR AS period, %s AS c FROM %s",
+		quoteIdent(ct.area), quoteIdent(ct.period), quoteIdent(ct.cell), ct.t.view)
 	stmts := []string{
-		"CREATE OR REPLACE TEMP TABLE a_n AS SELECT area, month, CASE WHEN count(*) = count(c) THEN sum(c) END AS n FROM (" + src + ") GROUP BY ALL",
-		`CREATE OR REPLACE TEMP TABLE a_months AS
-			SELECT strftime(m, '%Y-%m') AS month, strftime(m - INTERVAL 1 MONTH, '%Y-%m') AS prev
-			FROM (SELECT min(try_strptime(month, '%Y-%m')) AS lo, max(try_strptime(month, '%Y-%m')) AS hi,
-			             count(*) = count(try_strptime(month, '%Y-%m')) AS ok FROM a_n) b,
-			     LATERAL (SELECT unnest(generate_series(b.lo, b.hi, INTERVAL 1 MONTH)) AS m) g
-			WHERE b.ok`,
+		"CREATE OR REPLACE TEMP TABLE a_n AS SELECT area, period, CASE WHEN count(*) = count(c) THEN sum(c) END AS n FROM (" + src + ") GROUP BY ALL",
+		`CREATE OR REPLACE TEMP TABLE a_periods AS
+			SELECT period, lag(period) OVER (ORDER BY period) AS prev FROM (SELECT DISTINCT period FROM a_n WHERE period IS NOT NULL)`,
 		`CREATE OR REPLACE TEMP TABLE a_delta AS
-			SELECT a.area, m.month,
+			SELECT a.area, m.period,
 			       CASE WHEN cur.area IS NULL THEN 0 ELSE cur.n END - CASE WHEN pre.area IS NULL THEN 0 ELSE pre.n END AS d
-			FROM (SELECT DISTINCT area FROM a_n) a CROSS JOIN a_months m
-			LEFT JOIN a_n cur ON cur.area = a.area AND cur.month = m.month
-			LEFT JOIN a_n pre ON pre.area = a.area AND pre.month = m.prev`,
+			FROM (SELECT DISTINCT area FROM a_n) a CROSS JOIN a_periods m
+			LEFT JOIN a_n cur ON cur.area = a.area AND cur.period = m.period
+			LEFT JOIN a_n pre ON pre.area = a.area AND pre.period = m.prev`,
 	}
 	for _, q := range stmts {
 		if err := s.Exec(ctx, q); err != nil {
-			return false, fmt.Errorf("audit: linkage: %s: %w", ct.t.name, err)
+			return fmt.Errorf("audit: linkage: %s: %w", ct.t.name, err)
 		}
 	}
-	var months int64
-	if err := s.Scan(ctx, "SELECT count(*) FROM a_months", nil, &months); err != nil {
-		return false, fmt.Errorf("audit: linkage: %w", err)
-	}
-	return months > 0, nil
+	return nil
 }
 
 // candidatesSQL lists every posting with its number of candidate villages
@@ -273,9 +281,9 @@ func candidatesSQL(match []string, counts, existed bool) string {
 	switch {
 	case counts:
 		cand = `SELECT p.pid, v.village FROM a_post p
-			JOIN (SELECT area, month FROM a_delta WHERE d IS NULL OR d > 0) rose ON rose.month = p.s
+			JOIN (SELECT area, period FROM a_delta WHERE d IS NULL OR d > 0) rose ON rose.period = p.s
 			JOIN a_vill v ON v.area = rose.area AND ` + strings.Join(on, " AND ") + `
-			LEFT JOIN (SELECT area, month FROM a_delta WHERE d IS NULL OR d < 0) fell ON fell.area = v.area AND fell.month = p.e
+			LEFT JOIN (SELECT area, period FROM a_delta WHERE d IS NULL OR d < 0) fell ON fell.area = v.area AND fell.period = p.e
 			WHERE p.e IS NULL OR fell.area IS NOT NULL`
 	case existed:
 		cand += " AND (v.est IS NULL OR v.est <= p.s) AND (v.dis IS NULL OR v.dis > p.s)"

@@ -31,7 +31,7 @@ func (r *Report) linkageText(p *printer) {
 	l := r.Linkage
 	p.f("\nmonth-change linkage")
 	if l.CountTable != "" {
-		p.f(" (%s.%s by %s and month)", l.CountTable, l.CountColumn, l.AreaColumn)
+		p.f(" (%s.%s by %s and %s)", l.CountTable, l.CountColumn, l.AreaColumn, l.Period)
 	}
 	p.f(", postings matched on county")
 	for _, m := range l.MatchedOn {
