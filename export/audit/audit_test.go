@@ -105,7 +105,7 @@ func TestLinkageByVillage(t *testing.T) {
 	checkCounts(t, l, want)
 	got := map[string]bool{}
 	for _, p := range l.Pins {
-		got[p.ResearchID+" "+p.StartMonth+" "+p.EndMonth+" "+p.Village] = true
+		got[p.ResearchID+" "+p.Start+" "+p.End+" "+p.Village] = true
 	}
 	for _, w := range []string{"B 2020-01 2020-03 V2", "C 2020-02  V4", "D 2020-03  V3", "B 2020-04  V5"} {
 		if !got[w] {
@@ -158,6 +158,14 @@ func TestLinkageWithoutCounts(t *testing.T) {
 	rep := run(t, linkFixture(nil).write(t), 0)
 	if rep.Linkage.CountTable != "" || !strings.Contains(rep.Linkage.Note, "no area-by-period count table") {
 		t.Errorf("count table %q, note %q", rep.Linkage.CountTable, rep.Linkage.Note)
+	}
+	checkCounts(t, rep.Linkage, audit.Linkage{Postings: 6, NarrowedBelowK: 2, Pinned: 2, NoCandidate: 0, PersonsBelowK: 2, PersonsPinned: 2})
+	// A count by quarter, when postings give months only, cannot be used:
+	// the same result, and the note says so.
+	quarterly := values("township_code, quarter, graduates_in_post", "('T1', '2020-Q1', 1)", "('T2', '2020-Q1', 2)")
+	rep = run(t, linkFixture(map[string]string{"township_quarterly": quarterly}).write(t), 0)
+	if rep.Linkage.CountTable != "" || rep.Linkage.Note == "" {
+		t.Errorf("quarterly counts with monthly postings: table %q, note %q", rep.Linkage.CountTable, rep.Linkage.Note)
 	}
 	checkCounts(t, rep.Linkage, audit.Linkage{Postings: 6, NarrowedBelowK: 2, Pinned: 2, NoCandidate: 0, PersonsBelowK: 2, PersonsPinned: 2})
 }

@@ -44,8 +44,8 @@ type Linkage struct {
 // Pin is one posting narrowed to a single village.
 type Pin struct {
 	ResearchID string
-	StartMonth string
-	EndMonth   string // "" while open
+	Start      string // the start month (or quarter, or year: the count table's period)
+	End        string // the same for the end, "" while open
 	Village    string
 }
 
@@ -145,6 +145,7 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 		l.CountTable, l.AreaColumn, l.CountColumn, l.Period = ct.t.name, ct.area, ct.cell, ct.period
 	} else {
 		ct = nil
+		start, end = periodOf(post, "start", "month"), periodOf(post, "end", "month")
 		l.Note = "no area-by-period count table usable with the postings' dates: postings narrowed only by their county, village kind and urban/rural class"
 	}
 	stmts := []string{
@@ -159,12 +160,12 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 		}
 	}
 	below, pinned := map[string]bool{}, map[string]bool{}
-	existed := vill.has("established_month", "dissolved_month") && post.has("start_month")
+	existed := vill.has("established_month", "dissolved_month") && post.has("start_month") && ct == nil
 	err := s.Each(ctx, candidatesSQL(match, ct != nil, existed), nil,
 		func(row warehouse.Row) error {
 			var pin Pin
 			var n int64
-			if err := row.Scan(&pin.ResearchID, &pin.StartMonth, &pin.EndMonth, &n, &pin.Village); err != nil {
+			if err := row.Scan(&pin.ResearchID, &pin.Start, &pin.End, &n, &pin.Village); err != nil {
 				return err
 			}
 			l.Postings++
