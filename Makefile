@@ -8,7 +8,7 @@ DEMO    ?= demo
 FUZZTIME ?= 60s
 FUZZFLAGS ?= -fuzzminimizetime 5s -parallel 1
 
-.PHONY: build demo test bench bench-go fuzz reliability vet clean
+.PHONY: build demo test bench bench-go fuzz reliability vet clean privacy-audit
 
 build:
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/grassroots
@@ -16,6 +16,12 @@ build:
 # The synthetic Taiyuan, loaded end to end into $(DEMO)/.
 demo: build
 	./$(BIN) demo --dir $(DEMO)
+
+# The attacker's audit of a release folder (make privacy-audit DIR=demo/export/2022Q4 [K=5]):
+# the linkage, derivation and uniqueness figures, read from the release's files only.
+privacy-audit: build
+	@test -n "$(DIR)" || { echo "usage: make privacy-audit DIR=path/to/release" >&2; exit 2; }
+	./$(BIN) privacy-audit $(if $(K),--k $(K)) $(DIR)
 
 # The packages that run goroutines of their own are tested with the race
 # detector; the others without it. The binary the cmd tests run as a process

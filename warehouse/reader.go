@@ -49,6 +49,23 @@ func OpenReader(ctx context.Context, path string) (*Reader, error) {
 	return &Reader{db: db, path: path, owned: true}, nil
 }
 
+// OpenScratch opens an empty in-memory DuckDB, for a reader that works only
+// on files it names itself (the privacy audit reads a release's Parquet
+// files). It holds one connection, so temporary tables and settings persist
+// across calls; Close discards everything.
+func OpenScratch(ctx context.Context) (*Reader, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: open in-memory database: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("warehouse: open in-memory database: %w", err)
+	}
+	return &Reader{db: db, path: ":memory:", owned: true}, nil
+}
+
 // ErrNothingLoaded is wrapped by OpenEither when neither the private
 // warehouse nor the published snapshot can be read.
 var ErrNothingLoaded = errors.New("nothing loaded yet")

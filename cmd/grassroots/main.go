@@ -123,6 +123,7 @@ without personal data for statisticians.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.demoCommand(), a.generateCommand(), a.runCommand(), a.checkCommand(), a.statusCommand(), a.metricsCommand(), a.serveCommand(), a.reportCommand(), a.exportCommand())
 	root.AddCommand(a.rekeyCommand())
+	root.AddCommand(a.privacyAuditCommand())
 	for _, c := range root.Commands() {
 		if c.Args == nil {
 			c.Args = noArgs
