@@ -184,16 +184,16 @@ func (c *city) readTruth(path string) error {
 	}
 	// The release's tables as of a day after everything: the warehouse's.
 	for table, q := range map[string]string{
-		"persons":     "SELECT count(DISTINCT person_key) FROM fact_posting",
-		"postings":    "SELECT count(*) FROM fact_posting",
-		"roles":       "SELECT count(*) FROM fact_role WHERE person_key IN (SELECT person_key FROM fact_posting)",
+		"persons":  "SELECT count(DISTINCT person_key) FROM fact_posting",
+		"postings": "SELECT count(*) FROM fact_posting",
+		"roles":    "SELECT count(*) FROM fact_role WHERE person_key IN (SELECT person_key FROM fact_posting)",
 		// assessments: the assessments counted, the sum of its persons column
-		"assessments": "SELECT count(*) FROM fact_assessment WHERE person_key IN (SELECT person_key FROM fact_posting)",
+		"assessments":     "SELECT count(*) FROM fact_assessment WHERE person_key IN (SELECT person_key FROM fact_posting)",
 		"survival_spells": "SELECT count(DISTINCT person_key) FROM fact_posting",
-		"exits":       "SELECT count(*) FROM (SELECT person_key FROM fact_posting GROUP BY 1 HAVING count(*) = count(end_date))",
-		"counties":    "SELECT count(*) FROM dim_county",
-		"villages":    "SELECT count(*) FROM dim_village",
-		"quota":       "SELECT count(*) FROM fact_quota",
+		"exits":           "SELECT count(*) FROM (SELECT person_key FROM fact_posting GROUP BY 1 HAVING count(*) = count(end_date))",
+		"counties":        "SELECT count(*) FROM dim_county",
+		"villages":        "SELECT count(*) FROM dim_village",
+		"quota":           "SELECT count(*) FROM fact_quota",
 		"coverage_monthly": `SELECT (SELECT count(DISTINCT county_code) FROM dim_village) *
 			(date_diff('month', (SELECT min(start_date) FROM fact_posting), ?::DATE) + 1)`,
 	} {

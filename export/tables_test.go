@@ -346,7 +346,7 @@ func TestTables(t *testing.T) {
 		// Completed months from entry to the last end (exited) or to
 		// 2022-07-21, counted by hand from the fixture's dates.
 		{"survival_spells", "county_code, months_in_post, exited", []string{
-				"140105|28|false", // g1a 2020-03-01
+			"140105|28|false", // g1a 2020-03-01
 			"140105|13|true",  // g1b 2020-05-01 to 2021-06-30
 			"140105|22|false", // g1c 2020-09-01
 			"140105|19|false", // g1d 2020-12-01
