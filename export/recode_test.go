@@ -102,6 +102,11 @@ func TestRecodingBeforeSuppression(t *testing.T) {
 	if res.risk.RecordsInGroupsUnderK != 1 || res.risk.UnsuppressedInGroupsUnderK != 0 {
 		t.Errorf("records under k %d (unsuppressed %d), want 1 (0)", res.risk.RecordsInGroupsUnderK, res.risk.UnsuppressedInGroupsUnderK)
 	}
+	// 140105's postings match its 5 communities; 140123's show nothing
+	// and match its 6 villages.
+	if res.risk.MinVillagesPerPosting != 5 {
+		t.Errorf("fewest villages per posting %d, want 5", res.risk.MinVillagesPerPosting)
+	}
 	for _, u := range res.risk.Unique {
 		if len(u.QuasiIDs) == 1 && u.Unique != 0 {
 			t.Errorf("%d unique on county alone", u.Unique)

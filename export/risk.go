@@ -34,6 +34,10 @@ type Risk struct {
 	// Unique gives, for every subset of the quasi-identifiers (always
 	// within county), the persons unique on it.
 	Unique []UniqueCount `json:"unique_records"`
+	// MinVillagesPerPosting is the fewest villages of the public list a
+	// posting matches on what the release says of its post (county,
+	// village kind and urban/rural class where shown); 0 without postings.
+	MinVillagesPerPosting int64 `json:"min_villages_per_posting"`
 }
 
 // CountyRisk is one county's suppression.
@@ -59,6 +63,20 @@ type UniqueCount struct {
 const riskSource = `(SELECT p.county_code, p.gender, p.birth_band, p.degree, p.entry_period, p.channel, q.exited, p.qi_suppressed
 	FROM export_persons p JOIN export_qi q ON q.research_id = p.research_id)`
 
+// minVillagesSQL matches every released posting with the village list as
+// an attacker would: same county, and the kind and urban/rural class where
+// the posting shows them.
+const minVillagesSQL = `SELECT coalesce(min(n), 0) FROM (
+	SELECT p._o, count(*) AS n
+	FROM export_postings p
+	JOIN (SELECT county_code, village_kind,
+	             CASE WHEN urban_rural_code LIKE '1%' THEN 'urban' WHEN urban_rural_code LIKE '2%' THEN 'rural' END AS urban_rural
+	      FROM dim_village) v
+	  ON v.county_code = p.county_code
+	 AND (p.village_kind IS NULL OR p.village_kind = v.village_kind)
+	 AND (p.urban_rural IS NULL OR p.urban_rural = v.urban_rural)
+	GROUP BY p._o)`
+
 // measureRisk measures the residual risk after the tables are built.
 func measureRisk(ctx context.Context, s *warehouse.Session) (*Risk, error) {
 	r := &Risk{MaxSuppressedPct: maxSuppressedPct}
@@ -82,6 +100,9 @@ func measureRisk(ctx context.Context, s *warehouse.Session) (*Risk, error) {
 	q := fmt.Sprintf(`SELECT count(*), count(*) FILTER (WHERE NOT qi_suppressed) FROM (
 		SELECT qi_suppressed, count(*) OVER (PARTITION BY %s) AS n FROM %s) WHERE n < (SELECT k FROM export_param)`, all, riskSource)
 	if err := s.Scan(ctx, q, nil, &r.RecordsInGroupsUnderK, &r.UnsuppressedInGroupsUnderK); err != nil {
+		return nil, err
+	}
+	if err := s.Scan(ctx, minVillagesSQL, nil, &r.MinVillagesPerPosting); err != nil {
 		return nil, err
 	}
 	others := groupKey[1:]

@@ -158,6 +158,9 @@ func TestNoPostingNarrowedBelowK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if m.Risk == nil || m.Risk.MinVillagesPerPosting != least {
+		t.Errorf("the manifest's fewest villages per posting %+v, the attack found %d", m.Risk, least)
+	}
 	for _, tab := range m.Tables {
 		if tab.Name == "villages" {
 			continue
