@@ -1,19 +1,32 @@
 package export
 
 // De-identification: the SQL that cuts the release's tables from the
-// warehouse. The rules it follows (docs/design.md, the release; the
-// README of every release says the same to researchers):
+// warehouse. The disclosure model it answers, and why each rule is there,
+// is docs/privacy.md; in short (the README of every release says the same
+// to researchers):
 //
 //   - persons appear only under a research_id, the HMAC computed in Go
 //     (DuckDB has none) and staged into a temporary table;
-//   - birth years become 5-year bands and dates become months;
 //   - no name, ID number, phone, person_key, university, major, political
 //     status, mentor or free text (role titles) is selected;
-//   - a person-level row carries no village or township code (with one
-//     graduate per village, the village would name the person);
-//   - the quasi-identifiers (gender, birth_band, degree, entry_year) of
-//     persons whose (county_code, gender, birth_band, degree, entry_year)
-//     group has fewer than k members are set to null.
+//   - a person-level row carries no village or township code, and no
+//     calendar date finer than the person's entry period: postings and
+//     roles say only whether they had ended by the release day, durations
+//     are released in survival_spells, which carries no research_id, and
+//     assessments only as counts per county, year and grade;
+//   - coverage is released per county and month, never per village, so no
+//     join of the release places a posting in fewer villages than its
+//     county has; a posting's village kind and urban/rural class are
+//     withheld in a county where one of their cells in the public village
+//     list has fewer than k villages;
+//   - the quasi-identifiers of a person are county_code, gender,
+//     birth_band, degree, channel, entry_period and whether the person had
+//     left by the release day. Each county gets the lowest recoding level
+//     (wider birth bands, merged degrees and channels, two-year entry
+//     periods, then birth band and gender withheld) at which at most
+//     maxSuppressedPct percent of its persons are in groups of fewer than
+//     k (if none, the level suppressing fewest); the quasi-identifiers of the persons still in such groups are set
+//     to null, in persons and in the channel of their postings.
 //
 // Every table is built as a temporary table with an ordering column _o (a
 // total order, so that the files are reproducible byte for byte) and, for
@@ -22,9 +35,20 @@ package export
 // is cut from the same state of the warehouse (see tables.go).
 
 // quasiIdentifiers are the persons columns nulled for persons in groups of
-// fewer than k; county_code completes the group key but stays (it is the
-// partition).
-var quasiIdentifiers = []string{"gender", "birth_band", "degree", "entry_year"}
+// fewer than k after recoding; county_code and exited complete the group
+// key but stay (county_code is the partition; leaving is visible in exits).
+var quasiIdentifiers = []string{"gender", "birth_band", "degree", "entry_period", "channel"}
+
+// groupKey is the whole k-anonymity group key, as the manifest lists it.
+var groupKey = []string{"county_code", "gender", "birth_band", "degree", "entry_period", "channel", "exited"}
+
+// maxSuppressedPct is the share of a county's persons, in percent, that
+// suppression may take at a recoding level before the county moves to the
+// next, coarser level.
+const maxSuppressedPct = 10
+
+// recodingLevels is the number of recoding levels (0 = no recoding).
+const recodingLevels = 6
 
 // partitionColumn is the Hive partition column of the per-person tables.
 const partitionColumn = "county_code"
@@ -41,33 +65,97 @@ type exportTable struct {
 	direct bool
 }
 
-// The temporary tables. export_param holds the day and k; export_first each
-// person's first posting begun by that day (the person_first() macro's rule:
-// earliest start_date, ties by the lowest village code); export_rid the
-// research_ids staged from Go.
+// The temporary tables. export_param holds the day, k and the suppression
+// bound; export_first each person's first posting begun by that day (the
+// person_first() macro's rule: earliest start_date, ties by the lowest
+// village code) with whether the person was in post nowhere on the day;
+// export_rid the research_ids staged from Go.
 const (
-	exportParamSQL = `CREATE TEMP TABLE export_param AS SELECT as_date(CAST(? AS DATE)) AS as_of, CAST(? AS INTEGER) AS k`
+	exportParamSQL = `CREATE TEMP TABLE export_param AS
+		SELECT as_date(CAST(? AS DATE)) AS as_of, CAST(? AS INTEGER) AS k, CAST(? AS INTEGER) AS max_pct`
 	exportFirstSQL = `CREATE TEMP TABLE export_first AS
-		SELECT p.person_key, p.start_date AS entry, p.county_code, p.channel
+		WITH per AS (
+			SELECT p.person_key, min(p.start_date) AS entry, max(p.end_date) AS last_end,
+			       bool_or(p.end_date IS NULL OR p.end_date > x.as_of) AS in_post
+			FROM fact_posting p CROSS JOIN export_param x
+			WHERE p.start_date <= x.as_of
+			GROUP BY p.person_key
+		)
+		SELECT p.person_key, p.start_date AS entry, p.county_code, p.channel,
+		       NOT per.in_post AS exited, per.last_end
 		FROM fact_posting p
+		JOIN per ON per.person_key = p.person_key
 		WHERE p.start_date <= (SELECT as_of FROM export_param)
 		QUALIFY row_number() OVER (PARTITION BY p.person_key ORDER BY p.start_date, p.village_code) = 1`
 	exportRIDSQL = `CREATE TEMP TABLE export_rid (person_key VARCHAR NOT NULL, research_id VARCHAR NOT NULL)`
-	// export_persons_qi holds every person's quasi-identifiers before
-	// suppression, with the size of the person's group.
+	// export_persons_qi holds every person's quasi-identifiers at every
+	// recoding level, with the size of the person's group at that level.
+	// Level 0: 5-year birth bands, the degree, the channel, the entry year.
+	// Level 1: 10-year birth bands, degree master/doctorate merged into
+	// postgraduate. Level 2: channel special_intro or other. Level 3: entry
+	// in two-year periods (2019-2020, 2021-2022, …). Level 4: birth band
+	// withheld. Level 5: gender withheld.
 	exportPersonsQISQL = `CREATE TEMP TABLE export_persons_qi AS
 		WITH base AS (
-			SELECT r.research_id, f.county_code, d.gender,
-			       CAST(d.birth_year // 5 * 5 AS VARCHAR) || '-' || CAST(d.birth_year // 5 * 5 + 4 AS VARCHAR) AS birth_band,
-			       d.degree, CAST(year(f.entry) AS INTEGER) AS entry_year, f.channel
+			SELECT r.research_id, f.person_key, f.county_code, f.exited, d.gender, d.birth_year, d.degree, f.channel,
+			       CAST(year(f.entry) AS INTEGER) AS y
 			FROM export_first f
 			JOIN export_rid r ON r.person_key = f.person_key
 			LEFT JOIN dim_person d ON d.person_key = f.person_key
+		),
+		rec AS (
+			SELECT b.research_id, b.person_key, b.county_code, b.exited, CAST(l.level AS INTEGER) AS level,
+			       CASE WHEN l.level < 5 THEN b.gender END AS gender,
+			       CASE WHEN b.birth_year IS NULL OR l.level >= 4 THEN NULL
+			            WHEN l.level = 0 THEN CAST(b.birth_year // 5 * 5 AS VARCHAR) || '-' || CAST(b.birth_year // 5 * 5 + 4 AS VARCHAR)
+			            ELSE CAST(b.birth_year // 10 * 10 AS VARCHAR) || '-' || CAST(b.birth_year // 10 * 10 + 9 AS VARCHAR) END AS birth_band,
+			       CASE WHEN l.level >= 1 AND b.degree IN ('master', 'doctorate') THEN 'postgraduate' ELSE b.degree END AS degree,
+			       CASE WHEN l.level < 3 THEN CAST(b.y AS VARCHAR)
+			            ELSE CAST((b.y - 1) // 2 * 2 + 1 AS VARCHAR) || '-' || CAST((b.y - 1) // 2 * 2 + 2 AS VARCHAR) END AS entry_period,
+			       CASE WHEN l.level >= 2 AND b.channel <> 'special_intro' THEN 'other' ELSE b.channel END AS channel
+			FROM base b CROSS JOIN (SELECT unnest(range(0, 6)) AS level) l
 		)
-		SELECT *, count(*) OVER (PARTITION BY county_code, gender, birth_band, degree, entry_year) AS group_size
-		FROM base`
-	exportSuppressedSQL = `SELECT count(gender), count(birth_band), count(degree), count(entry_year)
-		FROM export_persons_qi WHERE group_size < (SELECT k FROM export_param)`
+		SELECT *, count(*) OVER (PARTITION BY level, county_code, gender, birth_band, degree, entry_period, channel, exited) AS group_size
+		FROM rec`
+	// export_level is each county's recoding level: the lowest at which at
+	// most max_pct percent of its persons are in groups under k, else the
+	// one suppressing fewest (the lowest of those); export_qi every person's quasi-identifiers at that level, s
+	// true for a person still in a group under k (suppressed).
+	exportLevelSQL = `CREATE TEMP TABLE export_level AS
+		WITH s AS (
+			SELECT q.county_code, q.level, count(*) AS persons, count(*) FILTER (WHERE q.group_size < x.k) AS suppressed
+			FROM export_persons_qi q CROSS JOIN export_param x
+			GROUP BY ALL
+		)
+		SELECT s.county_code, coalesce(min(s.level) FILTER (WHERE s.suppressed * 100 <= s.persons * x.max_pct), arg_min(s.level, s.suppressed * 100 + s.level)) AS level,
+		       any_value(s.persons) AS persons,
+		       sum(s.suppressed) FILTER (WHERE s.level = 0) AS suppressed_level0
+		FROM s CROSS JOIN export_param x
+		GROUP BY s.county_code`
+	exportQISQL = `CREATE TEMP TABLE export_qi AS
+		SELECT q.*, q.group_size < x.k AS s
+		FROM export_persons_qi q
+		JOIN export_level l ON l.county_code = q.county_code AND l.level = q.level
+		CROSS JOIN export_param x`
+	exportSuppressedSQL = `SELECT count(gender), count(birth_band), count(degree), count(entry_period), count(channel)
+		FROM export_qi WHERE s`
+	// export_vshow says per county whether postings show the village kind
+	// and the urban/rural class: only when every cell of what is shown
+	// holds at least k villages of the public village list, so that a
+	// posting's cell, and the withheld value, leave at least k villages.
+	exportVShowSQL = `CREATE TEMP TABLE export_vshow AS
+		WITH v AS (
+			SELECT county_code, village_kind,
+			       CASE WHEN urban_rural_code LIKE '1%' THEN 'urban' WHEN urban_rural_code LIKE '2%' THEN 'rural' END AS urban_rural
+			FROM dim_village
+		),
+		both_ AS (SELECT county_code, min(n) AS n FROM (SELECT county_code, village_kind, urban_rural, count(*) AS n FROM v GROUP BY ALL) GROUP BY 1),
+		kind AS (SELECT county_code, min(n) AS n FROM (SELECT county_code, village_kind, count(*) AS n FROM v GROUP BY ALL) GROUP BY 1),
+		ur AS (SELECT county_code, min(n) AS n FROM (SELECT county_code, urban_rural, count(*) AS n FROM v GROUP BY ALL) GROUP BY 1)
+		SELECT b.county_code,
+		       kind.n >= x.k AS show_kind,
+		       ur.n >= x.k AND (b.n >= x.k OR kind.n < x.k) AS show_ur
+		FROM both_ b JOIN kind USING (county_code) JOIN ur USING (county_code) CROSS JOIN export_param x`
 )
 
 // exportTables are the release's tables, in release order.
@@ -77,28 +165,36 @@ var exportTables = []exportTable{
 		       CASE WHEN NOT s THEN gender END AS gender,
 		       CASE WHEN NOT s THEN birth_band END AS birth_band,
 		       CASE WHEN NOT s THEN degree END AS degree,
-		       CASE WHEN NOT s THEN entry_year END AS entry_year,
-		       channel, s AS qi_suppressed,
+		       CASE WHEN NOT s THEN entry_period END AS entry_period,
+		       CASE WHEN NOT s THEN channel END AS channel,
+		       level AS recoding_level, s AS qi_suppressed,
 		       row_number() OVER (ORDER BY research_id) AS _o
-		FROM (SELECT *, group_size < (SELECT k FROM export_param) AS s FROM export_persons_qi)`},
+		FROM export_qi`},
 
+	// A posting's channel is recoded as the person's (and nulled with it);
+	// no dates: a posting says only whether it had ended by the release day.
 	{name: "postings", partitioned: true, create: `CREATE TEMP TABLE export_postings AS
-		SELECT r.research_id, p.county_code, v.village_kind,
-		       CASE WHEN v.urban_rural_code LIKE '1%' THEN 'urban' WHEN v.urban_rural_code LIKE '2%' THEN 'rural' END AS urban_rural,
-		       p.channel, p.selection_round, p.quota_source,
-		       strftime(p.start_date, '%Y-%m') AS start_month,
-		       CASE WHEN p.end_date <= x.as_of THEN strftime(p.end_date, '%Y-%m') END AS end_month,
+		SELECT r.research_id, p.county_code,
+		       CASE WHEN sh.show_kind THEN v.village_kind END AS village_kind,
+		       CASE WHEN sh.show_ur AND v.urban_rural_code LIKE '1%' THEN 'urban'
+		            WHEN sh.show_ur AND v.urban_rural_code LIKE '2%' THEN 'rural' END AS urban_rural,
+		       CASE WHEN q.s THEN NULL WHEN q.level >= 2 AND p.channel <> 'special_intro' THEN 'other' ELSE p.channel END AS channel,
+		       p.selection_round, p.quota_source,
+		       CAST(row_number() OVER (PARTITION BY p.person_key ORDER BY p.start_date, p.village_code) AS INTEGER) AS posting_no,
+		       coalesce(p.end_date <= x.as_of, false) AS ended,
 		       CASE WHEN p.end_date <= x.as_of THEN p.end_reason END AS end_reason,
 		       row_number() OVER (ORDER BY r.research_id, p.start_date, p.village_code) AS _o
 		FROM fact_posting p
 		CROSS JOIN export_param x
 		JOIN export_rid r ON r.person_key = p.person_key
+		JOIN export_qi q ON q.person_key = p.person_key
 		LEFT JOIN dim_village v ON v.village_code = p.village_code
+		LEFT JOIN export_vshow sh ON sh.county_code = v.county_code
 		WHERE p.start_date <= x.as_of`},
 
 	// A role's county: its village's; for a township role, that of the
 	// latest posting begun by the role's start (ties: highest village code);
-	// else that of the first posting.
+	// else that of the first posting. No dates: whether it had ended.
 	{name: "roles", partitioned: true, create: `CREATE TEMP TABLE export_roles AS
 		WITH ro AS (
 			SELECT o.*, row_number() OVER (ORDER BY o.person_key, o.start_date, o.role_category, o.role, o.village_code, o.end_date) AS n
@@ -112,8 +208,7 @@ var exportTables = []exportTable{
 		)
 		SELECT r.research_id, coalesce(v.county_code, posted.county_code, f.county_code) AS county_code,
 		       ro.role_category,
-		       strftime(ro.start_date, '%Y-%m') AS start_month,
-		       CASE WHEN ro.end_date <= x.as_of THEN strftime(ro.end_date, '%Y-%m') END AS end_month,
+		       coalesce(ro.end_date <= x.as_of, false) AS ended,
 		       row_number() OVER (ORDER BY r.research_id, ro.start_date, ro.role_category, ro.n) AS _o
 		FROM ro
 		CROSS JOIN export_param x
@@ -122,9 +217,12 @@ var exportTables = []exportTable{
 		LEFT JOIN dim_village v ON v.village_code = ro.village_code
 		LEFT JOIN posted ON posted.n = ro.n`},
 
-	// An assessment's county: that of the latest posting begun by the end of
-	// the assessment year (or by the release's day), else the first posting's.
-	{name: "assessments", partitioned: true, create: `CREATE TEMP TABLE export_assessments AS
+	// Assessments as counts per county, year and grade, without research_id
+	// (a person's assessment years would give away the entry and leaving
+	// years). An assessment's county: that of the latest posting begun by
+	// the end of the assessment year (or by the release's day), else the
+	// first posting's. Only persons of the release are counted.
+	{name: "assessments", partitioned: false, create: `CREATE TEMP TABLE export_assessments AS
 		WITH a AS (
 			SELECT a.person_key, a.year AS assessment_year, a.grade
 			FROM fact_assessment a CROSS JOIN export_param x
@@ -138,19 +236,22 @@ var exportTables = []exportTable{
 			 AND p.start_date <= least(make_date(a.assessment_year, 12, 31), x.as_of)
 			GROUP BY ALL
 		)
-		SELECT r.research_id, coalesce(posted.county_code, f.county_code) AS county_code,
-		       a.assessment_year AS year, a.grade,
-		       row_number() OVER (ORDER BY r.research_id, a.assessment_year, a.grade) AS _o
-		FROM a
-		JOIN export_rid r ON r.person_key = a.person_key
-		JOIN export_first f ON f.person_key = a.person_key
-		LEFT JOIN posted ON posted.person_key = a.person_key AND posted.assessment_year = a.assessment_year`},
+		SELECT *, row_number() OVER (ORDER BY county_code, year, grade) AS _o
+		FROM (
+			SELECT coalesce(posted.county_code, f.county_code) AS county_code,
+			       a.assessment_year AS year, a.grade, count(*) AS persons
+			FROM a
+			JOIN export_first f ON f.person_key = a.person_key
+			LEFT JOIN posted ON posted.person_key = a.person_key AND posted.assessment_year = a.assessment_year
+			GROUP BY ALL
+		)`},
 
 	// exits(as_of): persons posted by the day and in post nowhere on it; the
-	// last posting is the one ending last (ties: highest village code).
+	// last posting is the one ending last (ties: highest village code). No
+	// month and no duration: those are in survival_spells.
 	{name: "exits", partitioned: true, create: `CREATE TEMP TABLE export_exits AS
 		WITH per AS (
-			SELECT p.person_key, min(p.start_date) AS entry, max(p.end_date) AS last_end,
+			SELECT p.person_key,
 			       bool_or(p.end_date IS NULL OR p.end_date > x.as_of) AS in_post,
 			       arg_max(p.end_reason, strftime(p.end_date, '%Y-%m-%d') || p.village_code) AS end_reason,
 			       arg_max(p.county_code, strftime(p.end_date, '%Y-%m-%d') || p.village_code) AS county_code
@@ -159,12 +260,24 @@ var exportTables = []exportTable{
 			GROUP BY p.person_key
 		)
 		SELECT r.research_id, per.county_code,
-		       strftime(per.last_end, '%Y-%m') AS exit_month,
 		       coalesce(per.end_reason, 'unspecified') AS end_reason,
-		       CAST(date_sub('month', per.entry, per.last_end) AS INTEGER) AS months_in_post,
 		       row_number() OVER (ORDER BY r.research_id) AS _o
 		FROM per JOIN export_rid r ON r.person_key = per.person_key
 		WHERE NOT per.in_post`},
+
+	// One row per person, without research_id: the county of the first
+	// posting, the completed months from entry to leaving the programme
+	// (the last posting's end) or, for persons still in post, to the
+	// release day, and whether the person had left. Ordered by its own
+	// values, so the row order says nothing either.
+	{name: "survival_spells", partitioned: false, create: `CREATE TEMP TABLE export_survival_spells AS
+		SELECT *, row_number() OVER (ORDER BY county_code, months_in_post, exited) AS _o
+		FROM (
+			SELECT f.county_code,
+			       CAST(date_sub('month', f.entry, CASE WHEN f.exited THEN f.last_end ELSE x.as_of END) AS INTEGER) AS months_in_post,
+			       f.exited
+			FROM export_first f CROSS JOIN export_param x
+		)`},
 
 	{name: "counties", partitioned: false, create: `CREATE TEMP TABLE export_counties AS
 		SELECT county_code, county_name, region, row_number() OVER (ORDER BY county_code) AS _o
@@ -178,16 +291,18 @@ var exportTables = []exportTable{
 		       row_number() OVER (ORDER BY v.village_code) AS _o
 		FROM dim_village v LEFT JOIN dim_township t ON t.township_code = v.township_code`},
 
-	// One row per village and month from the month of the first posting to
+	// One row per county and month from the month of the first posting to
 	// the release's month, measured on the month's last day (on the
-	// release's day for its own month), with the coverage() definitions.
-	// At national scale this is tens of millions of rows, so it is written
-	// straight from its query (no temporary table), in (month, village)
-	// order with integer keys: di numbers the months, vi the villages in
-	// village_code order. A posting covers the months from that of its start
-	// up to, not including, that of its end (a posting ending on the last
-	// day of a month is out of post on it); graduates are counted once per
-	// village and month even when a person's postings there overlap.
+	// release's day for its own month), with the coverage() definitions:
+	// villages in the universe, those of them with a graduate in post, and
+	// graduates in post. Per county, not per village: a village's monthly
+	// count changes by one exactly when a posting starts or ends, which
+	// would place that posting in its village. Written straight from its
+	// query in (month, county) order; di numbers the months, vi the
+	// villages. A posting covers the months from that of its start up to,
+	// not including, that of its end (a posting ending on the last day of a
+	// month is out of post on it); graduates are counted once per village
+	// and month even when a person's postings there overlap.
 	{name: "coverage_monthly", direct: true, create: `WITH base AS (
 			SELECT date_trunc('month', (SELECT min(p.start_date) FROM fact_posting p WHERE p.start_date <= x.as_of)) AS m0, x.as_of
 			FROM export_param x
@@ -214,15 +329,22 @@ var exportTables = []exportTable{
 			UNION ALL
 			SELECT vi, di, count(*) FROM (SELECT DISTINCT vi, person_key, unnest(range(a, e)) AS di FROM r WHERE k > 1) GROUP BY ALL
 		),
-		inpost AS (SELECT vi, di, sum(g) AS graduates FROM cells GROUP BY ALL)
-		SELECT d.month, d.day AS measured_on, v.village_code, v.county_code,
-		       (v.established_on IS NULL OR v.established_on <= d.day) AND (v.dissolved_on IS NULL OR v.dissolved_on > d.day) AS in_universe,
-		       coalesce(i.graduates, 0) > 0 AS covered,
-		       CAST(coalesce(i.graduates, 0) AS BIGINT) AS graduates_in_post
-		FROM days d
-		CROSS JOIN vs v
-		LEFT JOIN inpost i ON i.di = d.di AND i.vi = v.vi
-		ORDER BY d.di, v.vi`},
+		inpost AS (SELECT vi, di, sum(g) AS graduates FROM cells GROUP BY ALL),
+		cv AS (
+			SELECT d.di, d.month, d.day, v.county_code,
+			       (v.established_on IS NULL OR v.established_on <= d.day) AND (v.dissolved_on IS NULL OR v.dissolved_on > d.day) AS in_universe,
+			       coalesce(i.graduates, 0) AS graduates
+			FROM days d
+			CROSS JOIN vs v
+			LEFT JOIN inpost i ON i.di = d.di AND i.vi = v.vi
+		)
+		SELECT month, day AS measured_on, county_code,
+		       count(*) FILTER (WHERE in_universe) AS villages_in_universe,
+		       count(*) FILTER (WHERE in_universe AND graduates > 0) AS villages_covered,
+		       CAST(sum(graduates) AS BIGINT) AS graduates_in_post
+		FROM cv
+		GROUP BY di, month, day, county_code
+		ORDER BY di, county_code`},
 
 	{name: "quota", partitioned: false, create: `CREATE TEMP TABLE export_quota AS
 		SELECT q.county_code, q.township_code, q.year, q.township_quota, q.county_pool,
@@ -233,7 +355,7 @@ var exportTables = []exportTable{
 
 // exportTemps are the temporary tables writeTables creates, dropped at the end.
 func exportTemps() []string {
-	t := []string{"export_param", "export_first", "export_rid", "export_persons_qi"}
+	t := []string{"export_param", "export_first", "export_rid", "export_persons_qi", "export_level", "export_qi", "export_vshow"}
 	for _, e := range exportTables {
 		t = append(t, "export_"+e.name)
 	}

@@ -181,9 +181,10 @@ func build(ctx context.Context, w *warehouse.Warehouse, dir string, opts Options
 		ConfigSHA256:    opts.ConfigHash,
 		ResearchID:      researchIDRule,
 		K:               opts.K,
-		QuasiIDs:        append([]string{partitionColumn}, quasiIdentifiers...),
+		QuasiIDs:        groupKey,
 		Persons:         ex.persons,
 		SuppressedCells: ex.suppressed,
+		Risk:            ex.risk,
 		Files:           files,
 		Tables:          tables,
 	}

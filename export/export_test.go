@@ -184,15 +184,17 @@ func (c *city) readTruth(path string) error {
 	}
 	// The release's tables as of a day after everything: the warehouse's.
 	for table, q := range map[string]string{
-		"persons":     "SELECT count(DISTINCT person_key) FROM fact_posting",
-		"postings":    "SELECT count(*) FROM fact_posting",
-		"roles":       "SELECT count(*) FROM fact_role WHERE person_key IN (SELECT person_key FROM fact_posting)",
-		"assessments": "SELECT count(*) FROM fact_assessment WHERE person_key IN (SELECT person_key FROM fact_posting)",
-		"exits":       "SELECT count(*) FROM (SELECT person_key FROM fact_posting GROUP BY 1 HAVING count(*) = count(end_date))",
-		"counties":    "SELECT count(*) FROM dim_county",
-		"villages":    "SELECT count(*) FROM dim_village",
-		"quota":       "SELECT count(*) FROM fact_quota",
-		"coverage_monthly": `SELECT (SELECT count(*) FROM dim_village) *
+		"persons":  "SELECT count(DISTINCT person_key) FROM fact_posting",
+		"postings": "SELECT count(*) FROM fact_posting",
+		"roles":    "SELECT count(*) FROM fact_role WHERE person_key IN (SELECT person_key FROM fact_posting)",
+		// assessments: the assessments counted, the sum of its persons column
+		"assessments":     "SELECT count(*) FROM fact_assessment WHERE person_key IN (SELECT person_key FROM fact_posting)",
+		"survival_spells": "SELECT count(DISTINCT person_key) FROM fact_posting",
+		"exits":           "SELECT count(*) FROM (SELECT person_key FROM fact_posting GROUP BY 1 HAVING count(*) = count(end_date))",
+		"counties":        "SELECT count(*) FROM dim_county",
+		"villages":        "SELECT count(*) FROM dim_village",
+		"quota":           "SELECT count(*) FROM fact_quota",
+		"coverage_monthly": `SELECT (SELECT count(DISTINCT county_code) FROM dim_village) *
 			(date_diff('month', (SELECT min(start_date) FROM fact_posting), ?::DATE) + 1)`,
 	} {
 		var n int64
@@ -382,7 +384,7 @@ func TestResearchIDs(t *testing.T) {
 	if !slices.Equal(persons, want(secretA)) {
 		t.Fatalf("persons' research_ids are not HMAC-SHA256(secret, person_key) of the %d posted persons (%d ids)", len(c.keys), len(persons))
 	}
-	for _, table := range []string{"postings", "roles", "assessments", "exits"} {
+	for _, table := range []string{"postings", "roles", "exits"} {
 		got := ids(a.Dir, table)
 		if len(got) == 0 {
 			t.Errorf("%s: no research_ids", table)
@@ -447,6 +449,16 @@ func TestReleaseCounts(t *testing.T) {
 			// exactly as the issue says: hive_partitioning = true, no more
 			src = fmt.Sprintf("read_parquet(%s, hive_partitioning = true)", lit(filepath.Join(res.Dir, table, "*", "*.parquet")))
 		}
+		if table == "assessments" {
+			// One row per county, year and grade: every assessment counted once.
+			if got := count(t, db, "SELECT sum(persons) FROM "+src); got != want {
+				t.Errorf("assessments: %d counted, the warehouse has %d", got, want)
+			}
+			if n := count(t, db, "SELECT count(*) FROM "+src); res.Tables[table] != n || n == 0 || n >= want {
+				t.Errorf("assessments: %d rows, Result says %d", n, res.Tables[table])
+			}
+			continue
+		}
 		if got := count(t, db, "SELECT count(*) FROM "+src); got != want {
 			t.Errorf("%s: %d rows read back, the warehouse has %d", table, got, want)
 		}
@@ -470,14 +482,16 @@ func TestReleaseCounts(t *testing.T) {
 		nulled += n
 	}
 	sup := count(t, db, "SELECT count(*) FROM "+hive(res.Dir, "persons")+" WHERE qi_suppressed")
-	if sup == 0 || nulled == 0 || res.Suppressed["entry_year"] != sup {
+	if sup == 0 || nulled == 0 || res.Suppressed["entry_period"] != sup {
 		t.Errorf("%d persons suppressed, cells %v", sup, res.Suppressed)
 	}
-	if n := count(t, db, "SELECT count(*) FROM "+hive(res.Dir, "persons")+" WHERE qi_suppressed AND (gender IS NOT NULL OR birth_band IS NOT NULL OR degree IS NOT NULL OR entry_year IS NOT NULL)"); n != 0 {
+	if n := count(t, db, "SELECT count(*) FROM "+hive(res.Dir, "persons")+" WHERE qi_suppressed AND (gender IS NOT NULL OR birth_band IS NOT NULL OR degree IS NOT NULL OR entry_period IS NOT NULL OR channel IS NOT NULL)"); n != 0 {
 		t.Errorf("%d suppressed persons keep a quasi-identifier", n)
 	}
-	// Every group of kept persons has at least k members.
-	if n := count(t, db, `SELECT count(*) FROM (SELECT county_code, gender, birth_band, degree, entry_year FROM `+hive(res.Dir, "persons")+`
+	// Every group of kept persons has at least k members, over the whole
+	// quasi-identifier set: channel, entry and having left (exits) included.
+	if n := count(t, db, `SELECT count(*) FROM (SELECT p.county_code, gender, birth_band, degree, entry_period, channel, e.research_id IS NOT NULL
+		FROM `+hive(res.Dir, "persons")+` p LEFT JOIN `+hive(res.Dir, "exits")+` e USING (research_id)
 		WHERE NOT qi_suppressed GROUP BY ALL HAVING count(*) < 5)`); n != 0 {
 		t.Errorf("%d groups of fewer than 5 kept", n)
 	}
@@ -486,13 +500,13 @@ func TestReleaseCounts(t *testing.T) {
 	// As of 21 July 2022: the figures the city published.
 	early := c.write(t, out, "2022-07-21", secretA, 5, time.Date(2022, 7, 21, 0, 0, 0, 0, time.UTC), false)
 	cov := fmt.Sprintf("read_parquet(%s)", lit(filepath.Join(early.Dir, "coverage_monthly.parquet")))
-	if got := count(t, db, "SELECT count(*) FROM "+cov+" WHERE month = '2022-07' AND in_universe"); got != int64(c.expect.Villages) {
+	if got := count(t, db, "SELECT sum(villages_in_universe) FROM "+cov+" WHERE month = '2022-07'"); got != int64(c.expect.Villages) {
 		t.Errorf("villages in the universe on 2022-07-21: %d, want %d", got, c.expect.Villages)
 	}
-	if got := count(t, db, "SELECT count(*) FROM "+cov+" WHERE month = '2022-07' AND in_universe AND covered"); got != int64(c.expect.Covered20220721) {
+	if got := count(t, db, "SELECT sum(villages_covered) FROM "+cov+" WHERE month = '2022-07'"); got != int64(c.expect.Covered20220721) {
 		t.Errorf("villages covered on 2022-07-21: %d, want %d", got, c.expect.Covered20220721)
 	}
-	if got := count(t, db, "SELECT count(*) FROM "+hive(early.Dir, "postings")+" WHERE end_month IS NULL"); got != int64(c.expect.InPost20220721) {
+	if got := count(t, db, "SELECT count(*) FROM "+hive(early.Dir, "postings")+" WHERE NOT ended"); got != int64(c.expect.InPost20220721) {
 		t.Errorf("postings running on 2022-07-21: %d, want %d graduates in post", got, c.expect.InPost20220721)
 	}
 	if got := count(t, db, "SELECT (max(measured_on)::VARCHAR = '2022-07-21')::INT FROM "+cov+" WHERE month = '2022-07'"); got != 1 {
@@ -518,7 +532,7 @@ func TestManifest(t *testing.T) {
 	if ts, err := time.Parse(time.RFC3339, m.CreatedAt); err != nil || ts.Location() != time.UTC || time.Since(ts) > time.Hour {
 		t.Errorf("created_at %q (%v)", m.CreatedAt, err)
 	}
-	if !maps.Equal(m.SuppressedCells, res.Suppressed) || len(m.SuppressedCells) != 4 {
+	if !maps.Equal(m.SuppressedCells, res.Suppressed) || len(m.SuppressedCells) != 5 {
 		t.Errorf("suppressed cells %v, result %v", m.SuppressedCells, res.Suppressed)
 	}
 	db := duck(t)
@@ -571,19 +585,35 @@ func TestManifest(t *testing.T) {
 			t.Errorf("%s: no description", tab.Name)
 		}
 	}
-	want := []string{"persons", "postings", "roles", "assessments", "exits", "counties", "villages", "coverage_monthly", "quota"}
+	want := []string{"persons", "postings", "roles", "assessments", "exits", "survival_spells", "counties", "villages", "coverage_monthly", "quota"}
 	if !slices.Equal(tables, want) {
 		t.Errorf("tables %q, want %q", tables, want)
 	}
-	// Never a person-level village or township code, nor personal columns.
-	for _, tab := range m.Tables[:5] {
+	// Never a person-level village or township code, nor personal columns,
+	// nor a date finer than a year beside a research_id; the tables without
+	// research_id (assessments, survival_spells) and the village-level ones
+	// carry no village code either, but coverage and the village list.
+	for _, tab := range m.Tables[:6] {
 		for _, col := range tab.Columns {
 			switch col.Name {
 			case "village_code", "township_code", "person_key", "name", "id_number", "phone", "university", "major",
-				"mentor_role", "role", "birth_year", "political_status", "start_date", "end_date":
+				"mentor_role", "role", "birth_year", "political_status", "start_date", "end_date",
+				"start_month", "end_month", "exit_month", "month", "entry_year":
 				t.Errorf("%s has column %s", tab.Name, col.Name)
 			}
 		}
+	}
+	for _, tab := range m.Tables {
+		hasRID := slices.ContainsFunc(tab.Columns, func(c export.ColumnEntry) bool { return c.Name == "research_id" })
+		if wantRID := slices.Contains([]string{"persons", "postings", "roles", "exits"}, tab.Name); hasRID != wantRID {
+			t.Errorf("%s: research_id %v, want %v", tab.Name, hasRID, wantRID)
+		}
+		if tab.Name == "coverage_monthly" && slices.ContainsFunc(tab.Columns, func(c export.ColumnEntry) bool { return c.Name == "village_code" }) {
+			t.Error("coverage_monthly is per village")
+		}
+	}
+	if m.Risk == nil || len(m.Risk.Counties) == 0 || len(m.Risk.Unique) != 63 || m.Risk.UnsuppressedInGroupsUnderK != 0 {
+		t.Errorf("manifest risk %+v", m.Risk)
 	}
 }
 

@@ -32,6 +32,7 @@ type Manifest struct {
 	QuasiIDs        []string         `json:"quasi_identifiers"` // the k-anonymity group key
 	Persons         int64            `json:"persons"`
 	SuppressedCells map[string]int64 `json:"suppressed_cells"` // column -> values set to null
+	Risk            *Risk            `json:"risk"`             // the residual risk, see docs/privacy.md
 	Files           []FileEntry      `json:"files"`
 	Tables          []TableEntry     `json:"tables"`
 }

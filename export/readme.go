@@ -60,16 +60,18 @@ func renderReadme(m *Manifest) []byte {
 	p("```\n\n")
 
 	p("## 去标识化 / De-identification\n\n")
+	p("设想的攻击者持有本发布、公开的村（社区）名录、已公布的月度报告，以及邻居、同事所知：某人的县区、性别、年龄、学历、招录方式、到岗和离岗月份。本发布按此设计（详见 grassroots 的 docs/privacy.md）：\n\n")
 	p("- 不含姓名、身份证号、联系电话、人员键 person_key、毕业院校、专业、政治面貌、帮带导师、职务原文等自由文本。\n")
 	p("- research_id = HMAC-SHA256(导出密钥, person_key) 的十六进制（64 个字符）。导出密钥不同于仓库生成人员键的密钥，且不随数据发布；同一密钥下各次发布的 research_id 相同，可跨发布关联同一人。\n")
-	p("- 出生年份粗化为五年段（birth_band），人员级日期粗化为月份（YYYY-MM）。\n")
-	p("- 人员级表不含村、乡镇代码：一村一名研究生，村代码即可识别个人；postings 以村级类别和城乡类别代替。\n")
-	p("- k-匿名：(county_code, gender, birth_band, degree, entry_year) 组合相同的人数少于 k = %d 时，这些人的 gender、birth_band、degree、entry_year 置为空（qi_suppressed = true）；county_code 保留（它是分区列）。被置空的值（原本非空者）按列计数如下。\n\n", m.K)
+	p("- 人员级表（persons、postings、roles、exits）不含村、乡镇代码，也不含任何日期：入职时间只给年份或两年期（entry_period），派驻和任职只给是否已结束。逐月覆盖只按县区汇总：村级逐月人数恰在派驻开始、结束的月份加一、减一，与派驻记录关联即可把派驻定位到村。村级类别和城乡类别仅在本县区每一类至少有 k 个村时给出。\n")
+	p("- 在岗时长在 survival_spells 中，每人一行但不含研究编号；考核只给按县区、年度、等次的人数。二者均无法按人与人员级表关联。\n")
+	p("- k-匿名（k = %d）：准标识符为 (county_code, gender, birth_band, degree, entry_period, channel, 是否已离开)。每个县区先做局部重编码（recoding_level 0–5：出生年份十年段、硕博合并、招录方式合并、入职两年期、不给出生年段、不给性别），取使被抑制人数不超过 %d%% 的最低级别，使偏远县区不因人少而被大量抑制；重编码后仍不足 k 人的组，其 gender、birth_band、degree、entry_period、channel 置为空（qi_suppressed = true），其派驻记录的 channel 一并置空。被置空的值（原本非空者）按列计数如下；各县区的级别和抑制比例、各准标识符子集的唯一记录数见 manifest.json 的 risk。\n\n", m.K, maxSuppressedPct)
+	p("The attacker assumed holds this release, the public list of villages and communities, the published monthly reports, and what a neighbour or colleague knows: a person's county, gender, age, degree, recruitment channel, and the months of arrival and departure. The release is built against that (see docs/privacy.md in grassroots):\n\n")
 	p("- No name, ID number, phone, person_key, university, major, political status, mentor or free text such as role titles.\n")
 	p("- research_id = hex of HMAC-SHA256(export secret, person_key), 64 characters. The export secret differs from the secret that makes person_key in the warehouse and is never released; releases made with the same secret share research_ids, so a person can be followed across releases.\n")
-	p("- Years of birth are coarsened to 5-year bands (birth_band) and person-level dates to months (YYYY-MM).\n")
-	p("- Person-level tables carry no village or township code: with one graduate per village a village code would identify the person; postings give the kind of village and its urban/rural class instead.\n")
-	p("- k-anonymity: where fewer than k = %d persons share (county_code, gender, birth_band, degree, entry_year), their gender, birth_band, degree and entry_year are set to null (qi_suppressed = true); county_code stays (it is the partition). The values set to null (those that were not null already), per column:\n\n", m.K)
+	p("- The person-level tables (persons, postings, roles, exits) carry no village or township code and no dates: entry is given as a year or a two-year period (entry_period), postings and roles only say whether they had ended. Coverage is given per county and month only: a village's monthly count changes by one exactly in the months a posting starts and ends, which placed postings in their villages. The kind of village and its urban/rural class are given only where each class holds at least k villages of the county.\n")
+	p("- Durations are in survival_spells, one row per person but without research_id; assessments only as counts per county, year and grade. Neither can be joined to the person-level tables person by person.\n")
+	p("- k-anonymity (k = %d): the quasi-identifiers are (county_code, gender, birth_band, degree, entry_period, channel, having left). Each county is first recoded locally (recoding_level 0-5: 10-year birth bands, master and doctorate merged, channels merged, two-year entry periods, birth band withheld, gender withheld), at the lowest level that suppresses at most %d%% of its persons, so that remote counties are not suppressed wholesale for being small; in groups still under k, gender, birth_band, degree, entry_period and channel are set to null (qi_suppressed = true), and the channel of the person's postings with them. The values set to null (those that were not null already), per column, are below; the levels and suppressed shares per county and the unique records per subset of the quasi-identifiers are in the risk object of manifest.json.\n\n", m.K, maxSuppressedPct)
 	p("| 列 column | 置空的值 values set to null |\n| --- | ---: |\n")
 	for _, c := range m.QuasiIDs {
 		if n, ok := m.SuppressedCells[c]; ok {
@@ -77,6 +79,16 @@ func renderReadme(m *Manifest) []byte {
 		}
 	}
 	p("\n")
+
+	p("## 研究者失去什么 / What a researcher loses\n\n")
+	p("- 日历时间：人员级表不再有月份，入职只到年或两年期；按月的到岗、离岗时间、岗位间隔、任职时点无法按人分析。原因：到岗、离岗月份是邻居所知的准标识符，且与村级逐月数据关联即可定位到村。\n")
+	p("- 时长与个人属性的关联：survival_spells 只能按县区（及区域）分析在岗时长，不能按性别、学历、招录方式或离岗原因分层；考核等次不能与个人关联。原因：时长由到岗、离岗月份决定，是准标识符。\n")
+	p("- 村级覆盖：只有县区逐月汇总。原因：村级逐月人数变化即派驻的起止。\n")
+	p("- 精度：部分县区的出生年段、学历、招录方式、入职时间被合并，或性别、出生年段不给出（见 recoding_level）；少数人的准标识符被置空。按 Kaplan–Meier 计算 12 个月在岗率时，以完整月数代替天数，与仓库按天的计算相差通常不到 0.01。\n\n")
+	p("- Calendar time: the person-level tables hold no months, and entry only a year or a two-year period; arrival and departure months, gaps between postings and the timing of roles cannot be studied person by person. Why: the months of arrival and departure are quasi-identifiers a neighbour knows, and matched with village-level monthly figures they placed postings in their villages.\n")
+	p("- Durations against personal attributes: survival_spells gives time in post by county (and region) only, not by gender, degree, channel or reason for leaving; assessment grades cannot be linked to persons. Why: a duration follows from the months of arrival and departure, a quasi-identifier.\n")
+	p("- Village-level coverage: only county totals per month. Why: a village's monthly change is a posting's start or end.\n")
+	p("- Precision: in some counties birth bands, degrees, channels and entry are merged, or gender and birth band withheld (see recoding_level); a few persons' quasi-identifiers are null. Kaplan-Meier retention at 12 months computed from completed months instead of days differs from the warehouse's day-based figure by typically less than 0.01.\n\n")
 
 	p("## 读取 / Reading\n\n")
 	p("在发布目录中运行。分区列 county_code 请按文本读取：DuckDB、pyarrow 和 R arrow 默认会把 140105 这样的分区值推断为整数，与村级表中的文本型 county_code 无法直接关联。\n\n")
@@ -119,21 +131,32 @@ CREATE VIEW persons AS SELECT * FROM read_parquet('persons/*/*.parquet', hive_pa
 CREATE VIEW postings AS SELECT * FROM read_parquet('postings/*/*.parquet', hive_partitioning = true, hive_types = {'county_code': VARCHAR});
 CREATE VIEW exits AS SELECT * FROM read_parquet('exits/*/*.parquet', hive_partitioning = true, hive_types = {'county_code': VARCHAR});
 
--- 按县区和入职年份的人数 / persons by county and entry year
-SELECT c.county_name, p.entry_year, count(*) AS persons
+-- 按县区和入职时间的人数 / persons by county and entry
+SELECT c.county_name, p.entry_period, count(*) AS persons
 FROM persons p JOIN 'counties.parquet' c USING (county_code)
 GROUP BY ALL ORDER BY ALL;
 
 -- 各县区逐月覆盖率 / coverage rate by county and month
-SELECT c.county_name, m.month,
-       count(*) FILTER (WHERE m.covered AND m.in_universe) / count(*) FILTER (WHERE m.in_universe) AS coverage_rate
+SELECT c.county_name, m.month, m.villages_covered / m.villages_in_universe AS coverage_rate
 FROM 'coverage_monthly.parquet' m JOIN 'counties.parquet' c USING (county_code)
-GROUP BY ALL ORDER BY ALL;
+ORDER BY ALL;
 
 -- 按区域和原因的离岗人数 / exits by region and reason
-SELECT c.region, e.end_reason, count(*) AS exits, median(e.months_in_post) AS median_months
+SELECT c.region, e.end_reason, count(*) AS exits
 FROM exits e JOIN 'counties.parquet' c USING (county_code)
 GROUP BY ALL ORDER BY ALL;
+
+-- 按区域的 12 个月在岗率（Kaplan–Meier，按完整月数）/ 12-month retention by region (Kaplan-Meier, completed months)
+SELECT region, product(1 - exits / at_risk) AS retained_12_months
+FROM (
+  SELECT c.region, s.months_in_post AS m,
+         count(*) FILTER (WHERE s.exited) AS exits,
+         sum(count(*)) OVER (PARTITION BY c.region ORDER BY s.months_in_post DESC) AS at_risk
+  FROM 'survival_spells.parquet' s JOIN 'counties.parquet' c USING (county_code)
+  GROUP BY c.region, s.months_in_post
+)
+WHERE m < 12
+GROUP BY region ORDER BY region;
 
 -- 每人的派驻次数与招录方式 / postings per person by channel
 SELECT p.channel, count(*) AS persons, avg(n) AS postings_per_person
@@ -153,7 +176,7 @@ persons = ds.dataset("persons", format="parquet", partitioning=hive).to_table().
 postings = ds.dataset("postings", format="parquet", partitioning=hive).to_table().to_pandas()
 villages = pd.read_parquet("villages.parquet")
 coverage = pd.read_parquet("coverage_monthly.parquet")
-print(persons.groupby(["county_code", "entry_year"], dropna=False).size())
+print(persons.groupby(["county_code", "entry_period"], dropna=False).size())
 `
 
 // readmeR is the README's R example.
@@ -164,5 +187,5 @@ library(dplyr)
 persons <- open_dataset("persons", partitioning = hive_partition(county_code = utf8()))
 postings <- open_dataset("postings", partitioning = hive_partition(county_code = utf8()))
 villages <- read_parquet("villages.parquet")
-persons |> count(county_code, entry_year) |> collect()
+persons |> count(county_code, entry_period) |> collect()
 `

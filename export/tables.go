@@ -72,6 +72,7 @@ type written struct {
 	tables     []table          // in release order
 	files      []file           // in release order: by table, then by partition
 	suppressed map[string]int64 // quasi-identifier column -> values replaced by null
+	risk       *Risk            // the residual risk of the person-level tables
 	persons    int64            // persons in the release (research_ids issued)
 }
 
@@ -156,7 +157,7 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 		sql  string
 		args []any
 	}{
-		{"parameters", exportParamSQL, []any{asOf, opts.k}},
+		{"parameters", exportParamSQL, []any{asOf, opts.k, maxSuppressedPct}},
 		{"first postings", exportFirstSQL, nil},
 		{"research ids", exportRIDSQL, nil},
 	} {
@@ -195,15 +196,28 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 		res.tables = append(res.tables, tab)
 		res.files = append(res.files, files...)
 	}
+	risk, err := measureRisk(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("export: risk: %w", err)
+	}
+	res.risk = risk
 	return res, nil
 }
 
-// suppress builds every person's quasi-identifiers with the size of the
-// person's group, and counts per column the values k-anonymity sets to null
-// (those that were not null already).
+// suppress builds every person's quasi-identifiers at every recoding
+// level, picks each county's level, says which posting cells are shown,
+// and counts per column the values k-anonymity sets to null (those that
+// were not null already at the county's level).
 func suppress(ctx context.Context, s *warehouse.Session, cells map[string]int64) error {
-	if err := s.Exec(ctx, exportPersonsQISQL); err != nil {
-		return fmt.Errorf("export: persons: %w", err)
+	for _, st := range []struct{ what, sql string }{
+		{"recoding", exportPersonsQISQL},
+		{"recoding levels", exportLevelSQL},
+		{"quasi-identifiers", exportQISQL},
+		{"village cells", exportVShowSQL},
+	} {
+		if err := s.Exec(ctx, st.sql); err != nil {
+			return fmt.Errorf("export: %s: %w", st.what, err)
+		}
 	}
 	counts := make([]int64, len(quasiIdentifiers))
 	ptrs := make([]any, len(counts))

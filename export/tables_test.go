@@ -188,29 +188,55 @@ func parquetRows(t *testing.T, db *sql.DB, dir, table, cols string) []string {
 func sortedStrings(s []string) []string { slices.Sort(s); return s }
 
 // TestKAnonymity: which persons lose their quasi-identifiers at k = 2
-// and k = 5, and how many cells that is per column.
+// and k = 5, at which recoding level, and how many cells that is per
+// column. The group key is (county_code, gender, birth_band, degree,
+// entry_period, channel, exited); g1b and g3 had left by the release day.
+//
+// At k = 2, worked by hand: in 140105 (8 persons, so no suppression at all
+// is within 10%) levels 0-2 leave g1a, g1b and g3 alone; level 3 (entry
+// 2019-2020) puts g1b with g3, and only g1a (the county's one
+// special_intro) stays alone up to level 5, so level 3 is the lowest of
+// the fewest. In 140123 b1 is alone at every level: level 0.
 func TestKAnonymity(t *testing.T) {
-	persons := map[string]string{ // research_id -> county|gender|birth_band|degree|entry_year|channel when kept
-		"Rg1a": "140105|female|1990-1994|master|2020|special_intro",
-		"Rg1b": "140105|female|1990-1994|master|2020|open_recruit",
-		"Rg1c": "140105|female|1990-1994|master|2020|open_recruit",
-		"Rg1d": "140105|female|1990-1994|master|2020|open_recruit",
-		"Rg1e": "140105|female|1990-1994|master|2020|open_recruit",
-		"Rg2a": "140105|male|1985-1989|bachelor|2021|open_recruit",
-		"Rg2b": "140105|male|1985-1989|bachelor|2021|open_recruit",
-		"Rg3":  "140105|female|1995-1999|doctorate|2019|replenish",
-		"Rb1":  "140123|female|1990-1994|master|2020|special_intro",
-		"Rb2":  "140123|male|∅|master|2021|open_recruit",
-		"Rb3":  "140123|male|∅|master|2021|open_recruit",
+	level0 := map[string]string{ // research_id -> county|gender|birth_band|degree|entry_period|channel|level
+		"Rb1": "140123|female|1990-1994|master|2020|special_intro|0",
+		"Rb2": "140123|male|∅|master|2021|open_recruit|0",
+		"Rb3": "140123|male|∅|master|2021|open_recruit|0",
 	}
+	level3 := map[string]string{
+		"Rg1a": "140105|female|1990-1999|postgraduate|2019-2020|special_intro|3",
+		"Rg1b": "140105|female|1990-1999|postgraduate|2019-2020|other|3",
+		"Rg1c": "140105|female|1990-1999|postgraduate|2019-2020|other|3",
+		"Rg1d": "140105|female|1990-1999|postgraduate|2019-2020|other|3",
+		"Rg1e": "140105|female|1990-1999|postgraduate|2019-2020|other|3",
+		"Rg2a": "140105|male|1980-1989|bachelor|2021-2022|other|3",
+		"Rg2b": "140105|male|1980-1989|bachelor|2021-2022|other|3",
+		"Rg3":  "140105|female|1990-1999|postgraduate|2019-2020|other|3",
+	}
+	// At k = 5 no level gives any group of 5: everyone is suppressed, at
+	// level 0 (the lowest of the fewest).
+	k5 := map[string]string{
+		"Rg1a": "140105|female|1990-1994|master|2020|special_intro|0",
+		"Rg1b": "140105|female|1990-1994|master|2020|open_recruit|0",
+		"Rg1c": "140105|female|1990-1994|master|2020|open_recruit|0",
+		"Rg1d": "140105|female|1990-1994|master|2020|open_recruit|0",
+		"Rg1e": "140105|female|1990-1994|master|2020|open_recruit|0",
+		"Rg2a": "140105|male|1985-1989|bachelor|2021|open_recruit|0",
+		"Rg2b": "140105|male|1985-1989|bachelor|2021|open_recruit|0",
+		"Rg3":  "140105|female|1995-1999|doctorate|2019|replenish|0",
+	}
+	maps.Copy(k5, level0)
+	k2 := maps.Clone(level0)
+	maps.Copy(k2, level3)
 	for _, tc := range []struct {
 		k          int
+		persons    map[string]string
 		suppressed []string
 		cells      map[string]int64
 	}{
-		{2, []string{"Rg3", "Rb1"}, map[string]int64{"gender": 2, "birth_band": 2, "degree": 2, "entry_year": 2}},
+		{2, k2, []string{"Rg1a", "Rb1"}, map[string]int64{"gender": 2, "birth_band": 2, "degree": 2, "entry_period": 2, "channel": 2}},
 		// b2 and b3 have no birth year: their null band is not counted as suppressed.
-		{5, []string{"Rg2a", "Rg2b", "Rg3", "Rb1", "Rb2", "Rb3"}, map[string]int64{"gender": 6, "birth_band": 4, "degree": 6, "entry_year": 6}},
+		{5, k5, slices.Collect(maps.Keys(k5)), map[string]int64{"gender": 11, "birth_band": 9, "degree": 11, "entry_period": 11, "channel": 11}},
 	} {
 		t.Run(fmt.Sprint("k=", tc.k), func(t *testing.T) {
 			_, dir, res := tablesTest(t, tc.k)
@@ -221,14 +247,14 @@ func TestKAnonymity(t *testing.T) {
 				t.Errorf("%d persons, want 11", res.persons)
 			}
 			var want []string
-			for id, v := range persons {
+			for id, v := range tc.persons {
 				f := strings.Split(v, "|")
 				if slices.Contains(tc.suppressed, id) {
-					f[1], f[2], f[3], f[4] = "∅", "∅", "∅", "∅"
+					f[1], f[2], f[3], f[4], f[5] = "∅", "∅", "∅", "∅", "∅"
 				}
 				want = append(want, id+"|"+strings.Join(f, "|")+"|"+fmt.Sprint(slices.Contains(tc.suppressed, id)))
 			}
-			got := parquetRows(t, memDB(t), dir, "persons", "research_id, county_code, gender, birth_band, degree, entry_year, channel, qi_suppressed")
+			got := parquetRows(t, memDB(t), dir, "persons", "research_id, county_code, gender, birth_band, degree, entry_period, channel, recoding_level, qi_suppressed")
 			if !reflect.DeepEqual(sortedStrings(got), sortedStrings(want)) {
 				t.Errorf("persons:\n got %q\nwant %q", got, want)
 			}
@@ -252,9 +278,10 @@ func TestTables(t *testing.T) {
 		"persons/county_code=140105/data_0.parquet 8", "persons/county_code=140123/data_0.parquet 3",
 		"postings/county_code=140105/data_0.parquet 8", "postings/county_code=140123/data_0.parquet 4",
 		"roles/county_code=140105/data_0.parquet 2", "roles/county_code=140123/data_0.parquet 1",
-		"assessments/county_code=140105/data_0.parquet 4", "assessments/county_code=140123/data_0.parquet 1",
+		"assessments.parquet 4",
 		"exits/county_code=140105/data_0.parquet 2",
-		"counties.parquet 2", "villages.parquet 4", "coverage_monthly.parquet 144", "quota.parquet 2",
+		"survival_spells.parquet 11",
+		"counties.parquet 2", "villages.parquet 4", "coverage_monthly.parquet 72", "quota.parquet 2",
 	}
 	if !slices.Equal(files, wantFiles) {
 		t.Errorf("files:\n got %q\nwant %q", files, wantFiles)
@@ -282,34 +309,54 @@ func TestTables(t *testing.T) {
 		table, cols string
 		want        []string
 	}{
-		{"postings", "research_id, county_code, village_kind, urban_rural, channel, selection_round, quota_source, start_month, end_month, end_reason", []string{
-			"Rb1|140123|village|rural|special_intro|∅|township|2020-06|∅|∅",
-			"Rb2|140123|village|rural|open_recruit|∅|township|2021-05|∅|∅",
-			"Rb3|140123|village|rural|open_recruit|∅|township|2021-07|∅|∅",
-			"Rg1a|140105|community|urban|special_intro|direct|township|2020-03|∅|∅",
-			"Rg1b|140105|community|urban|open_recruit|direct|township|2020-05|2021-06|resigned",
-			"Rg1c|140105|community|urban|open_recruit|∅|township|2020-09|∅|∅",
-			"Rg1d|140105|community|urban|open_recruit|∅|county_pool|2020-12|∅|∅",
-			"Rg1e|140105|community|urban|open_recruit|county_round|township|2020-01|2022-01|transferred",
-			"Rg1e|140123|village|rural|open_recruit|city_round|township|2022-02|∅|∅",
-			"Rg2a|140105|community|urban|open_recruit|∅|township|2021-03|∅|∅",
+		// At k = 2 140105 is at recoding level 3 (channel special_intro or
+		// other) and g1a is suppressed; in 140123 (level 0) b1 is. Every
+		// (kind, urban/rural) cell of both counties' village lists has 2
+		// villages: shown. No dates, only whether a posting had ended.
+		{"postings", "research_id, county_code, village_kind, urban_rural, channel, selection_round, quota_source, posting_no, ended, end_reason", []string{
+			"Rb1|140123|village|rural|∅|∅|township|1|false|∅",
+			"Rb2|140123|village|rural|open_recruit|∅|township|1|false|∅",
+			"Rb3|140123|village|rural|open_recruit|∅|township|1|false|∅",
+			"Rg1a|140105|community|urban|∅|direct|township|1|false|∅",
+			"Rg1b|140105|community|urban|other|direct|township|1|true|resigned",
+			"Rg1c|140105|community|urban|other|∅|township|1|false|∅",
+			"Rg1d|140105|community|urban|other|∅|county_pool|1|false|∅",
+			"Rg1e|140105|community|urban|other|county_round|township|1|true|transferred",
+			"Rg1e|140123|village|rural|other|city_round|township|2|false|∅",
+			"Rg2a|140105|community|urban|other|∅|township|1|false|∅",
 			// ends 2022-09-30, after the release day: still in post then
-			"Rg2b|140105|community|urban|open_recruit|∅|township|2021-04|∅|∅",
-			"Rg3|140105|community|urban|replenish|∅|township|2019-08|2021-03|civil_service",
+			"Rg2b|140105|community|urban|other|∅|township|1|false|∅",
+			"Rg3|140105|community|urban|other|∅|township|1|true|civil_service",
 		}},
 		// g1a's second role starts after the release day; "late" is not in the release.
-		{"roles", "research_id, county_code, role_category, start_month, end_month", []string{
-			"Rg1a|140105|committee|2021-05|2022-06",
-			"Rg1e|140123|township_leadership|2022-03|∅",
-			"Rg2a|140105|secretary|2021-06|∅",
+		{"roles", "research_id, county_code, role_category, ended", []string{
+			"Rg1a|140105|committee|true",
+			"Rg1e|140123|township_leadership|false",
+			"Rg2a|140105|secretary|false",
 		}},
-		{"assessments", "research_id, county_code, year, grade", []string{
-			"Rg1a|140105|2020|excellent", "Rg1a|140105|2021|competent", "Rg1a|140105|2022|excellent",
-			"Rg1e|140105|2021|competent", "Rg1e|140123|2022|excellent",
+		// Counts per county, year and grade; g1e's 2022 in 140123, where
+		// the latest posting begun by the release day is.
+		{"assessments", "county_code, year, grade, persons", []string{
+			"140105|2020|excellent|1", "140105|2021|competent|2", "140105|2022|excellent|1", "140123|2022|excellent|1",
 		}},
-		{"exits", "research_id, county_code, exit_month, end_reason, months_in_post", []string{
-			"Rg1b|140105|2021-06|resigned|13",
-			"Rg3|140105|2021-03|civil_service|19",
+		{"exits", "research_id, county_code, end_reason", []string{
+			"Rg1b|140105|resigned",
+			"Rg3|140105|civil_service",
+		}},
+		// Completed months from entry to the last end (exited) or to
+		// 2022-07-21, counted by hand from the fixture's dates.
+		{"survival_spells", "county_code, months_in_post, exited", []string{
+			"140105|28|false", // g1a 2020-03-01
+			"140105|13|true",  // g1b 2020-05-01 to 2021-06-30
+			"140105|22|false", // g1c 2020-09-01
+			"140105|19|false", // g1d 2020-12-01
+			"140105|30|false", // g1e 2020-01-15, first posting in 140105
+			"140105|16|false", // g2a 2021-03-01
+			"140105|15|false", // g2b 2021-04-01, ends after the release day
+			"140105|19|true",  // g3 2019-08-01 to 2021-03-31
+			"140123|25|false", // b1 2020-06-01
+			"140123|14|false", // b2 2021-05-01
+			"140123|12|false", // b3 2021-07-01
 		}},
 		{"counties", "county_code, county_name, region", []string{"140105|小店区|developed", "140123|娄烦县|remote"}},
 		{"villages", "village_code, village_name, village_kind, urban_rural_code, township_code, township_name, county_code, established_month, dissolved_month", []string{
@@ -329,32 +376,40 @@ func TestTables(t *testing.T) {
 		}
 	}
 
-	// Coverage: 36 months (2019-08 … 2022-07) × 4 villages; spot checks.
-	cov := parquetRows(t, db, dir, "coverage_monthly", "month, measured_on, village_code, county_code, in_universe, covered, graduates_in_post")
+	// Survival spells are in their own values' order, so the row order
+	// says nothing about the persons.
+	if sp := parquetRows(t, db, dir, "survival_spells", "county_code, months_in_post, exited"); !slices.IsSorted(sp) {
+		t.Errorf("survival_spells not in value order: %q", sp)
+	}
+
+	// Coverage: 36 months (2019-08 … 2022-07) × 2 counties; spot checks.
+	cov := parquetRows(t, db, dir, "coverage_monthly", "month, measured_on, county_code, villages_in_universe, villages_covered, graduates_in_post")
 	for _, want := range []string{
-		"2019-08|2019-08-31|140105001001|140105|true|true|1",
-		"2019-08|2019-08-31|140105001002|140105|true|false|0",
-		"2019-08|2019-08-31|140123200202|140123|false|false|0",
-		"2021-06|2021-06-30|140105001001|140105|true|true|3", // g1a, g1e, g2b (g1b left on the 30th)
-		"2022-07|2022-07-21|140105001001|140105|true|true|2", // g1a, g2b
-		"2022-07|2022-07-21|140105001002|140105|true|true|3", // g1c, g1d, g2a
-		"2022-07|2022-07-21|140123200201|140123|true|true|3", // g1e, b1, b3
-		"2022-07|2022-07-21|140123200202|140123|true|true|1", // b2 ("late" starts in August)
+		"2019-08|2019-08-31|140105|2|1|1", // g3
+		"2019-08|2019-08-31|140123|1|0|0", // 李家村 not established yet
+		"2021-06|2021-06-30|140105|2|2|6", // g1a, g1e, g2b; g1c, g1d, g2a (g1b left on the 30th)
+		"2021-06|2021-06-30|140123|2|2|2", // b1; b2
+		"2022-07|2022-07-21|140105|2|2|5", // g1a, g2b; g1c, g1d, g2a
+		"2022-07|2022-07-21|140123|2|2|4", // g1e, b1, b3; b2 ("late" starts in August)
 	} {
 		if !slices.Contains(cov, want) {
 			t.Errorf("coverage_monthly lacks %s", want)
 		}
 	}
-	if cov[0] != "2019-08|2019-08-31|140105001001|140105|true|true|1" || cov[len(cov)-1] != "2022-07|2022-07-21|140123200202|140123|true|true|1" {
-		t.Errorf("coverage_monthly not in month, village order: first %s, last %s", cov[0], cov[len(cov)-1])
+	if len(cov) != 72 || cov[0] != "2019-08|2019-08-31|140105|2|1|1" || cov[len(cov)-1] != "2022-07|2022-07-21|140123|2|2|4" {
+		t.Errorf("coverage_monthly: %d rows, not in month, county order: first %s, last %s", len(cov), cov[0], cov[len(cov)-1])
 	}
 	// The release's coverage on its day is the coverage() macro's.
 	var macroCovered, macroGrads int64
 	if err := w.Reader().Scan(context.Background(), "SELECT covered, graduates_in_post FROM coverage('2022-07-21') WHERE level = 'city'", nil, &macroCovered, &macroGrads); err != nil {
 		t.Fatal(err)
 	}
-	if n := queryInt(t, w, fmt.Sprintf("SELECT count(*) FROM read_parquet('%s') WHERE month = '2022-07' AND covered AND in_universe", filepath.Join(dir, "coverage_monthly.parquet"))); n != macroCovered {
+	covFile := filepath.Join(dir, "coverage_monthly.parquet")
+	if n := queryInt(t, w, fmt.Sprintf("SELECT sum(villages_covered) FROM read_parquet('%s') WHERE month = '2022-07'", covFile)); n != macroCovered {
 		t.Errorf("covered villages on the release day %d, coverage() says %d", n, macroCovered)
+	}
+	if n := queryInt(t, w, fmt.Sprintf("SELECT sum(graduates_in_post) FROM read_parquet('%s') WHERE month = '2022-07'", covFile)); n != macroGrads {
+		t.Errorf("graduates in post on the release day %d, coverage() says %d", n, macroGrads)
 	}
 
 	// Types and column order as a reader sees them.
@@ -367,14 +422,15 @@ func TestTables(t *testing.T) {
 		types[tab.name] = strings.Join(cols, ", ")
 	}
 	wantTypes := map[string]string{
-		"persons":          "research_id VARCHAR, gender VARCHAR, birth_band VARCHAR, degree VARCHAR, entry_year INTEGER, channel VARCHAR, qi_suppressed BOOLEAN, county_code VARCHAR",
-		"postings":         "research_id VARCHAR, village_kind VARCHAR, urban_rural VARCHAR, channel VARCHAR, selection_round VARCHAR, quota_source VARCHAR, start_month VARCHAR, end_month VARCHAR, end_reason VARCHAR, county_code VARCHAR",
-		"roles":            "research_id VARCHAR, role_category VARCHAR, start_month VARCHAR, end_month VARCHAR, county_code VARCHAR",
-		"assessments":      "research_id VARCHAR, year INTEGER, grade VARCHAR, county_code VARCHAR",
-		"exits":            "research_id VARCHAR, exit_month VARCHAR, end_reason VARCHAR, months_in_post INTEGER, county_code VARCHAR",
+		"persons":          "research_id VARCHAR, gender VARCHAR, birth_band VARCHAR, degree VARCHAR, entry_period VARCHAR, channel VARCHAR, recoding_level INTEGER, qi_suppressed BOOLEAN, county_code VARCHAR",
+		"postings":         "research_id VARCHAR, village_kind VARCHAR, urban_rural VARCHAR, channel VARCHAR, selection_round VARCHAR, quota_source VARCHAR, posting_no INTEGER, ended BOOLEAN, end_reason VARCHAR, county_code VARCHAR",
+		"roles":            "research_id VARCHAR, role_category VARCHAR, ended BOOLEAN, county_code VARCHAR",
+		"assessments":      "county_code VARCHAR, year INTEGER, grade VARCHAR, persons BIGINT",
+		"exits":            "research_id VARCHAR, end_reason VARCHAR, county_code VARCHAR",
+		"survival_spells":  "county_code VARCHAR, months_in_post INTEGER, exited BOOLEAN",
 		"counties":         "county_code VARCHAR, county_name VARCHAR, region VARCHAR",
 		"villages":         "village_code VARCHAR, village_name VARCHAR, village_kind VARCHAR, urban_rural_code VARCHAR, township_code VARCHAR, township_name VARCHAR, county_code VARCHAR, established_month VARCHAR, dissolved_month VARCHAR",
-		"coverage_monthly": "month VARCHAR, measured_on DATE, village_code VARCHAR, county_code VARCHAR, in_universe BOOLEAN, covered BOOLEAN, graduates_in_post BIGINT",
+		"coverage_monthly": "month VARCHAR, measured_on DATE, county_code VARCHAR, villages_in_universe BIGINT, villages_covered BIGINT, graduates_in_post BIGINT",
 		"quota":            "county_code VARCHAR, township_code VARCHAR, year INTEGER, township_quota INTEGER, county_pool INTEGER",
 	}
 	if !maps.Equal(types, wantTypes) {
