@@ -28,6 +28,7 @@ func generate(ctx context.Context, dir string, opts Options) (*Result, *cityMode
 		Dir:           dir,
 		ConfigPath:    filepath.Join(dir, configName),
 		KeyPath:       filepath.Join(dir, keyName),
+		PIIKeyPath:    filepath.Join(dir, piiKeyName),
 		DivisionsPath: filepath.Join(dir, feedsDir, divisionsName),
 	}
 	g := &generator{dir: dir, seed: opts.Seed, keepModel: a.scale == ScaleCity}
@@ -58,7 +59,7 @@ func generate(ctx context.Context, dir string, opts Options) (*Result, *cityMode
 	if err := writeKey(filepath.Join(dir, exportKeyName)); err != nil {
 		return nil, nil, err
 	}
-	if err := writeKey(filepath.Join(dir, piiKeyName)); err != nil {
+	if err := writeKey(res.PIIKeyPath); err != nil {
 		return nil, nil, err
 	}
 	return res, model, nil

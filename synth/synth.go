@@ -68,6 +68,7 @@ type Result struct {
 	Dir           string // the folder written to, as given
 	ConfigPath    string // Dir/grassroots.yaml
 	KeyPath       string // Dir/grassroots.key
+	PIIKeyPath    string // Dir/pii.key (the personal-data key)
 	DivisionsPath string // Dir/feeds/divisions.csv
 	Counties      []CountyFeed
 	Expect        Expect

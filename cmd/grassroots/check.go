@@ -49,6 +49,10 @@ func (a *app) checkCommand() *cobra.Command {
 			if _, err := cfg.Key(); err != nil {
 				problems = append(problems, err.Error())
 			}
+			// run refuses to load without the personal-data key: check it too.
+			if _, err := cfg.PIIKey(); err != nil {
+				problems = append(problems, err.Error())
+			}
 			var results []checkResult
 			div := checkSource(cmd, "", "村社区名录 divisions", pipeline.DivisionsSource(cfg))
 			if div.OK && len(div.Files) == 0 {

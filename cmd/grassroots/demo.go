@@ -195,6 +195,8 @@ func printFeeds(a *app, res *synth.Result) {
 	}
 	table(a.stdout, []string{"county", "name", "region", "feed", "files", "rows"}, rows)
 	fmt.Fprintf(a.stdout, "config: %s\nkey:    %s (mode 0600; keep it: person_key depends on it)\n", res.ConfigPath, res.KeyPath)
+	fmt.Fprintf(a.stdout, "pii key: %s (mode 0600; keep it: the names, ID numbers and phones in the warehouse are encrypted with it)\n",
+		res.PIIKeyPath)
 }
 
 // demoMarker marks a folder written by demo, so that demo may start it afresh.
