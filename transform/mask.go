@@ -27,7 +27,7 @@ var divisionCodeColumns = map[string]bool{
 
 // maskRaw renders a rejected row's raw values as a JSON object keyed by the
 // header as written, for the columns the record type reads. The rules
-// (docs/feeds.md, 拒绝记录):
+// (docs/feeds.md, 五、每一行的去向, 拒绝记录):
 //
 //   - a name and a date of birth (the birth column, whatever its spelling,
 //     Excel serial numbers included) become "**";
