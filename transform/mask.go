@@ -33,7 +33,8 @@ var divisionCodeColumns = map[string]bool{
 //     Excel serial numbers included) become "**";
 //   - an ID number keeps its 6-digit area code and a phone its first 3
 //     digits, the rest one * per character;
-//   - a division code in a county, township or village code column is kept;
+//   - a division code (6, 9 or 12 digits) in a county, township or village
+//     code column is kept, alone or amid other text;
 //   - every other value is kept, but with each personal-looking number in it
 //     replaced by "**" (see scrub): ID-like and phone-like digit runs, dates
 //     of birth in any spelling, and the row's own date of birth (from its
@@ -77,10 +78,8 @@ func maskValue(column, v string, births []ymdDate) string {
 		return nameMask
 	case personal[column]:
 		return mask(column, v)
-	case divisionCodeColumns[column] && isDivisionCode(v):
-		return v
 	}
-	v = scrub(v, births)
+	v = scrub(v, births, divisionCodeColumns[column])
 	if utf8.RuneCountInString(v) > maxRawValue {
 		v = string([]rune(v)[:maxRawValue]) + "…"
 	}
@@ -447,12 +446,16 @@ func (t numToken) personal(births []ymdDate) bool {
 	return t.digits >= 7
 }
 
-// scrub replaces each personal token of v by nameMask.
-func scrub(v string, births []ymdDate) string {
+// scrub replaces each personal token of v by nameMask; in a code column
+// (codes set) a division code is no personal token.
+func scrub(v string, births []ymdDate, codes bool) string {
 	r := []rune(v)
 	var b strings.Builder
 	last := 0
 	for _, t := range tokens(r) {
+		if codes && len(t.groups) == 1 && isDivisionCode(t.text) {
+			continue
+		}
 		if !t.personal(births) {
 			continue
 		}
