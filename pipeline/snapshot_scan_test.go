@@ -167,6 +167,12 @@ func checkRejected(t *testing.T, cfg *config.Config, book string, first int) {
 		if n != len(extraBirths) {
 			t.Fatalf("%d of the %d hand-made rows rejected", n, len(extraBirths))
 		}
+		// Their birth cells were read (and masked), not left out.
+		n = scalar[int](t, db, `SELECT count(*) FROM etl_reject WHERE source_uri LIKE '%' || ? AND sheet = '人员台账'
+			AND row_number BETWEEN ? AND ? AND raw_masked LIKE '%"出生年月":"**"%'`, book, first, first+len(extraBirths)-1)
+		if n != len(extraBirths) {
+			t.Fatalf("%d of the %d hand-made rows keep their birth cell as **", n, len(extraBirths))
+		}
 		for _, code := range []string{"140105", "140106", "140107", "140109", "140122"} {
 			q := `SELECT count(*) FROM etl_reject WHERE county_code = ? AND (raw_masked LIKE '%"出生%' OR raw_masked LIKE '%"birth"%')`
 			if k := scalar[int](t, db, q, code); k == 0 {
