@@ -76,6 +76,7 @@ fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzNormalise$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./transform
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMatchHeader$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./transform
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzValues$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./transform
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMaskRaw$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./transform
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzRenderHTMLNames$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./reports
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) ./schedule
 
