@@ -26,7 +26,12 @@ package export
 //     periods, then birth band and gender withheld) at which at most
 //     maxSuppressedPct percent of its persons are in groups of fewer than
 //     k (if none, the level suppressing fewest); the quasi-identifiers of the persons still in such groups are set
-//     to null, in persons and in the channel of their postings.
+//     to null, in persons and in the channel of their postings;
+//   - complementary suppression: a suppressed person still shows the
+//     county and whether the person had left, so where fewer than k
+//     suppressed persons share those, further persons of the same county
+//     and exited value are suppressed until they are k; the level choice
+//     counts them too.
 //
 // Every table is built as a temporary table with an ordering column _o (a
 // total order, so that the files are reproducible byte for byte) and, for
