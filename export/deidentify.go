@@ -26,7 +26,12 @@ package export
 //     periods, then birth band and gender withheld) at which at most
 //     maxSuppressedPct percent of its persons are in groups of fewer than
 //     k (if none, the level suppressing fewest); the quasi-identifiers of the persons still in such groups are set
-//     to null, in persons and in the channel of their postings.
+//     to null, in persons and in the channel of their postings;
+//   - complementary suppression: a suppressed person still shows the
+//     county and whether the person had left, so where fewer than k
+//     suppressed persons share those, further persons of the same county
+//     and exited value are suppressed until they are k; the level choice
+//     counts them too.
 //
 // Every table is built as a temporary table with an ordering column _o (a
 // total order, so that the files are reproducible byte for byte) and, for
@@ -117,14 +122,62 @@ const (
 		)
 		SELECT *, count(*) OVER (PARTITION BY level, county_code, gender, birth_band, degree, entry_period, channel, exited) AS group_size
 		FROM rec`
+	// export_persons_s says, for every person at every recoding level,
+	// whether the person is suppressed there. First suppression: the
+	// persons in groups under k. Complementary suppression: a suppressed
+	// person still shows the county and whether the person had left, so
+	// where the suppressed persons of a county and exited value number
+	// 1 to k-1 (need = k minus that many short of k), one group of the
+	// same county and exited value gives persons to theirs: need persons
+	// from the smallest group that keeps at least k (its remaining members
+	// stay k-anonymous), or, if no group is that large, the whole smallest
+	// group (at least k persons, so at most 2k-2 with the need). Ties among
+	// groups by their values, among a group's persons (identical on every
+	// released quasi-identifier) by person_key: the choice depends on the
+	// data only, never on the export secret or the order of rows.
+	exportPersonsSSQL = `CREATE TEMP TABLE export_persons_s AS
+		WITH p AS (
+			SELECT q.*, q.group_size < x.k AS s1,
+			       dense_rank() OVER (PARTITION BY q.level, q.county_code, q.exited
+			                          ORDER BY q.gender NULLS FIRST, q.birth_band NULLS FIRST, q.degree NULLS FIRST,
+			                                   q.entry_period NULLS FIRST, q.channel NULLS FIRST) AS g
+			FROM export_persons_qi q CROSS JOIN export_param x
+		),
+		need AS (
+			SELECT p.level, p.county_code, p.exited, any_value(x.k) - count(*) AS need
+			FROM p CROSS JOIN export_param x
+			WHERE p.s1
+			GROUP BY p.level, p.county_code, p.exited
+			HAVING count(*) < any_value(x.k)
+		),
+		donor AS (
+			SELECT p.level, p.county_code, p.exited, p.g,
+			       CASE WHEN any_value(p.group_size) >= any_value(x.k) + any_value(n.need) THEN any_value(n.need)
+			            ELSE any_value(p.group_size) END AS take,
+			       row_number() OVER (PARTITION BY p.level, p.county_code, p.exited
+			                          ORDER BY any_value(p.group_size) < any_value(x.k) + any_value(n.need), any_value(p.group_size), p.g) AS pick
+			FROM p CROSS JOIN export_param x
+			JOIN need n ON n.level = p.level AND n.county_code = p.county_code AND n.exited = p.exited
+			WHERE NOT p.s1
+			GROUP BY p.level, p.county_code, p.exited, p.g
+		),
+		ranked AS (
+			SELECT p.*, row_number() OVER (PARTITION BY p.level, p.county_code, p.exited, p.g ORDER BY p.person_key) AS m
+			FROM p
+		)
+		SELECT r.* EXCLUDE (s1, g, m), r.s1 OR coalesce(r.m <= d.take, false) AS s, NOT r.s1 AND coalesce(r.m <= d.take, false) AS s2
+		FROM ranked r
+		LEFT JOIN donor d ON d.pick = 1 AND d.level = r.level AND d.county_code = r.county_code AND d.exited = r.exited AND d.g = r.g`
 	// export_level is each county's recoding level: the lowest at which at
-	// most max_pct percent of its persons are in groups under k, else the
-	// one suppressing fewest (the lowest of those); export_qi every person's quasi-identifiers at that level, s
-	// true for a person still in a group under k (suppressed).
+	// most max_pct percent of its persons are suppressed (first and
+	// complementary suppression together), else the one suppressing fewest
+	// (the lowest of those); export_qi every person's quasi-identifiers at
+	// that level, s true for a suppressed person, s2 for one suppressed by
+	// complementary suppression only.
 	exportLevelSQL = `CREATE TEMP TABLE export_level AS
 		WITH s AS (
-			SELECT q.county_code, q.level, count(*) AS persons, count(*) FILTER (WHERE q.group_size < x.k) AS suppressed
-			FROM export_persons_qi q CROSS JOIN export_param x
+			SELECT q.county_code, q.level, count(*) AS persons, count(*) FILTER (WHERE q.s) AS suppressed
+			FROM export_persons_s q
 			GROUP BY ALL
 		)
 		SELECT s.county_code, coalesce(min(s.level) FILTER (WHERE s.suppressed * 100 <= s.persons * x.max_pct), arg_min(s.level, s.suppressed * 100 + s.level)) AS level,
@@ -133,10 +186,9 @@ const (
 		FROM s CROSS JOIN export_param x
 		GROUP BY s.county_code`
 	exportQISQL = `CREATE TEMP TABLE export_qi AS
-		SELECT q.*, q.group_size < x.k AS s
-		FROM export_persons_qi q
-		JOIN export_level l ON l.county_code = q.county_code AND l.level = q.level
-		CROSS JOIN export_param x`
+		SELECT q.*
+		FROM export_persons_s q
+		JOIN export_level l ON l.county_code = q.county_code AND l.level = q.level`
 	exportSuppressedSQL = `SELECT count(gender), count(birth_band), count(degree), count(entry_period), count(channel)
 		FROM export_qi WHERE s`
 	// export_vshow says per county whether postings show the village kind
@@ -355,7 +407,7 @@ var exportTables = []exportTable{
 
 // exportTemps are the temporary tables writeTables creates, dropped at the end.
 func exportTemps() []string {
-	t := []string{"export_param", "export_first", "export_rid", "export_persons_qi", "export_level", "export_qi", "export_vshow"}
+	t := []string{"export_param", "export_first", "export_rid", "export_persons_qi", "export_persons_s", "export_level", "export_qi", "export_vshow"}
 	for _, e := range exportTables {
 		t = append(t, "export_"+e.name)
 	}

@@ -45,6 +45,7 @@ type city struct {
 	// exact are personal values that must not be any cell; contained must
 	// not be inside any cell or text of a release.
 	exact, contained []string
+	names            int // persons with a decrypted name
 }
 
 var (
@@ -71,14 +72,20 @@ func loadCity(t *testing.T) *city {
 	if testing.Short() {
 		t.Skip("loads the whole synthetic city; skipped with -short")
 	}
-	cityOnce.Do(func() { theCity, cityErr = buildCity() })
+	cityOnce.Do(func() { theCity, cityErr = buildCity(t) })
 	if cityErr != nil {
 		t.Fatal(cityErr)
+	}
+	if theCity == nil {
+		t.Fatal("the synthetic city did not load (an earlier test failed loading it)")
 	}
 	return theCity
 }
 
-func buildCity() (*city, error) {
+// buildCity loads the city; tb is the first test to ask for it, which
+// reads the city's personal data decrypted (testcity.People fails it on an
+// error).
+func buildCity(tb testing.TB) (*city, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "export-city-")
 	if err != nil {
@@ -90,6 +97,7 @@ func buildCity() (*city, error) {
 		return nil, err
 	}
 	c := &city{expect: gen.Expect, counts: map[string]int64{}}
+	c.personal(testcity.People(tb, cfg))
 	if err := c.readTruth(cfg.Warehouse); err != nil {
 		return nil, err
 	}
@@ -97,8 +105,33 @@ func buildCity() (*city, error) {
 	return c, err
 }
 
-// readTruth reads the personal values and the counts from the warehouse,
-// read-only, with plain SQL independent of the export's.
+// personal keeps the city's persons, decrypted (personal data is encrypted
+// at rest: the plaintexts are what must not reach a release), as the
+// values the release is scanned for.
+func (c *city) personal(people []testcity.Person) {
+	for _, p := range people {
+		c.contained = append(c.contained, p.PersonKey, p.IDNumber)
+		if p.Phone != "" {
+			c.contained = append(c.contained, p.Phone)
+		}
+		// A two-character name can occur inside a place name by chance
+		// (王庄 in 王庄村): it must not be a whole cell; a longer one must
+		// not occur anywhere.
+		switch n := utf8.RuneCountInString(p.Name); {
+		case n >= 3:
+			c.contained = append(c.contained, p.Name)
+		case n > 0:
+			c.exact = append(c.exact, p.Name)
+		}
+		if p.Name != "" {
+			c.names++
+		}
+	}
+}
+
+// readTruth reads the non-personal values the release must not carry and
+// the counts from the warehouse, read-only, with plain SQL independent of
+// the export's.
 func (c *city) readTruth(path string) error {
 	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
 	if err != nil {
@@ -114,35 +147,6 @@ func (c *city) readTruth(path string) error {
 		return err
 	}
 	c.asOf = last.AddDate(0, 0, 1)
-	rows, err := db.Query(`SELECT p.person_key, coalesce(name, ''), id_number, coalesce(phone, '')
-		FROM pii_person p ORDER BY p.person_key`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var key, name, id, phone string
-		if err := rows.Scan(&key, &name, &id, &phone); err != nil {
-			rows.Close()
-			return err
-		}
-		c.contained = append(c.contained, key, id)
-		if phone != "" {
-			c.contained = append(c.contained, phone)
-		}
-		// A two-character name can occur inside a place name by chance
-		// (王庄 in 王庄村): it must not be a whole cell; a longer one must
-		// not occur anywhere.
-		switch n := utf8.RuneCountInString(name); {
-		case n >= 3:
-			c.contained = append(c.contained, name)
-		case n > 0:
-			c.exact = append(c.exact, name)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for _, q := range []string{
 		"SELECT DISTINCT university FROM dim_person WHERE university IS NOT NULL",
 		"SELECT DISTINCT major FROM dim_person WHERE major IS NOT NULL",
@@ -166,7 +170,7 @@ func (c *city) readTruth(path string) error {
 			return err
 		}
 	}
-	rows, err = db.Query("SELECT DISTINCT person_key FROM fact_posting ORDER BY 1")
+	rows, err := db.Query("SELECT DISTINCT person_key FROM fact_posting ORDER BY 1")
 	if err != nil {
 		return err
 	}
@@ -207,8 +211,8 @@ func (c *city) readTruth(path string) error {
 		}
 		c.counts[table] = n
 	}
-	if len(c.keys) == 0 || len(c.contained) < 3*len(c.keys) {
-		return fmt.Errorf("the city has %d persons and %d personal values", len(c.keys), len(c.contained))
+	if len(c.keys) == 0 || len(c.contained) < 3*len(c.keys) || c.names < len(c.keys) {
+		return fmt.Errorf("the city has %d persons, %d personal values and %d names", len(c.keys), len(c.contained), c.names)
 	}
 	return nil
 }

@@ -47,8 +47,12 @@ type CountyRisk struct {
 	RecodingLevel int     `json:"recoding_level"`
 	Suppressed    int64   `json:"suppressed"`
 	Share         float64 `json:"suppressed_share"` // Suppressed / Persons, 4 decimals
+	// Complementary counts the suppressed persons who were not in a group
+	// under k but were suppressed so that the suppressed persons of their
+	// county and exited value number at least k (included in Suppressed).
+	Complementary int64 `json:"suppressed_complementary"`
 	// SuppressedAtLevel0 is what suppression alone (no recoding) would
-	// have taken.
+	// have taken, complementary suppression included.
 	SuppressedAtLevel0 int64 `json:"suppressed_at_level_0"`
 }
 
@@ -80,11 +84,11 @@ const minVillagesSQL = `SELECT coalesce(min(n), 0) FROM (
 // measureRisk measures the residual risk after the tables are built.
 func measureRisk(ctx context.Context, s *warehouse.Session) (*Risk, error) {
 	r := &Risk{MaxSuppressedPct: maxSuppressedPct}
-	err := s.Each(ctx, `SELECT l.county_code, l.persons, l.level, count(*) FILTER (WHERE q.s), l.suppressed_level0
+	err := s.Each(ctx, `SELECT l.county_code, l.persons, l.level, count(*) FILTER (WHERE q.s), count(*) FILTER (WHERE q.s2), l.suppressed_level0
 		FROM export_level l JOIN export_qi q ON q.county_code = l.county_code
 		GROUP BY ALL ORDER BY l.county_code`, nil, func(row warehouse.Row) error {
 		var c CountyRisk
-		if err := row.Scan(&c.CountyCode, &c.Persons, &c.RecodingLevel, &c.Suppressed, &c.SuppressedAtLevel0); err != nil {
+		if err := row.Scan(&c.CountyCode, &c.Persons, &c.RecodingLevel, &c.Suppressed, &c.Complementary, &c.SuppressedAtLevel0); err != nil {
 			return err
 		}
 		if c.Persons > 0 {

@@ -211,6 +211,7 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 func suppress(ctx context.Context, s *warehouse.Session, cells map[string]int64) error {
 	for _, st := range []struct{ what, sql string }{
 		{"recoding", exportPersonsQISQL},
+		{"suppression", exportPersonsSSQL},
 		{"recoding levels", exportLevelSQL},
 		{"quasi-identifiers", exportQISQL},
 		{"village cells", exportVShowSQL},

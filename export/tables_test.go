@@ -197,6 +197,16 @@ func sortedStrings(s []string) []string { slices.Sort(s); return s }
 // 2019-2020) puts g1b with g3, and only g1a (the county's one
 // special_intro) stays alone up to level 5, so level 3 is the lowest of
 // the fewest. In 140123 b1 is alone at every level: level 0.
+//
+// Complementary suppression, by hand: a suppressed person still shows the
+// county and whether the person had left, so g1a alone among 140105's
+// suppressed persons in post would be unique on them. One person of the
+// smallest group in post that keeps k = 2 after giving one is suppressed
+// with him: {g1c, g1d, g1e} (3 >= 2 + 1; {g2a, g2b} would fall to 1), and
+// of it the first by person_key, g1c. Levels 0-2 suppress g1a, g1b and g3
+// and one more (4), levels 3-5 two: level 3 stays the lowest of the fewest.
+// In 140123 b1 needs one more and the only group of persons in post,
+// {b2, b3}, cannot give one and keep 2: it is suppressed whole.
 func TestKAnonymity(t *testing.T) {
 	level0 := map[string]string{ // research_id -> county|gender|birth_band|degree|entry_period|channel|level
 		"Rb1": "140123|female|1990-1994|master|2020|special_intro|0",
@@ -234,7 +244,8 @@ func TestKAnonymity(t *testing.T) {
 		suppressed []string
 		cells      map[string]int64
 	}{
-		{2, k2, []string{"Rg1a", "Rb1"}, map[string]int64{"gender": 2, "birth_band": 2, "degree": 2, "entry_period": 2, "channel": 2}},
+		// b2 and b3 have no birth year: their null band is not counted as suppressed.
+		{2, k2, []string{"Rg1a", "Rg1c", "Rb1", "Rb2", "Rb3"}, map[string]int64{"gender": 5, "birth_band": 3, "degree": 5, "entry_period": 5, "channel": 5}},
 		// b2 and b3 have no birth year: their null band is not counted as suppressed.
 		{5, k5, slices.Collect(maps.Keys(k5)), map[string]int64{"gender": 11, "birth_band": 9, "degree": 11, "entry_period": 11, "channel": 11}},
 	} {
@@ -310,16 +321,18 @@ func TestTables(t *testing.T) {
 		want        []string
 	}{
 		// At k = 2 140105 is at recoding level 3 (channel special_intro or
-		// other) and g1a is suppressed; in 140123 (level 0) b1 is. Every
+		// other) and g1a is suppressed, with g1c by complementary
+		// suppression; in 140123 (level 0) b1 is, with b2 and b3 (see
+		// TestKAnonymity): their postings' channel is null. Every
 		// (kind, urban/rural) cell of both counties' village lists has 2
 		// villages: shown. No dates, only whether a posting had ended.
 		{"postings", "research_id, county_code, village_kind, urban_rural, channel, selection_round, quota_source, posting_no, ended, end_reason", []string{
 			"Rb1|140123|village|rural|∅|∅|township|1|false|∅",
-			"Rb2|140123|village|rural|open_recruit|∅|township|1|false|∅",
-			"Rb3|140123|village|rural|open_recruit|∅|township|1|false|∅",
+			"Rb2|140123|village|rural|∅|∅|township|1|false|∅",
+			"Rb3|140123|village|rural|∅|∅|township|1|false|∅",
 			"Rg1a|140105|community|urban|∅|direct|township|1|false|∅",
 			"Rg1b|140105|community|urban|other|direct|township|1|true|resigned",
-			"Rg1c|140105|community|urban|other|∅|township|1|false|∅",
+			"Rg1c|140105|community|urban|∅|∅|township|1|false|∅",
 			"Rg1d|140105|community|urban|other|∅|county_pool|1|false|∅",
 			"Rg1e|140105|community|urban|other|county_round|township|1|true|transferred",
 			"Rg1e|140123|village|rural|other|city_round|township|2|false|∅",
