@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
@@ -101,7 +102,7 @@ func sourcesOf(rel *release, name string) []deriveSource {
 			"SELECT research_id, any_value(%s)::VARCHAR AS v FROM %s WHERE %s IS NOT NULL GROUP BY 1 HAVING count(DISTINCT %s) = 1",
 			c, t.view, c, c)})
 	}
-	if name != "entry_year" {
+	if !strings.HasPrefix(name, "entry_") { // entry_year, entry_period
 		return out
 	}
 	if post := rel.table("postings"); post.has("research_id") {
