@@ -56,6 +56,9 @@ type Report struct {
 	Restored     Restored           `json:"restored"`
 	Uniqueness   Uniqueness         `json:"uniqueness"`
 	Suppression  []CountySuppressed `json:"suppression"`
+	// MaxSuppressedPct is the bound on a county's suppressed share, in
+	// percent, that the manifest's risk object states (nil: none stated).
+	MaxSuppressedPct *int `json:"max_suppressed_pct,omitempty"`
 	// SuppressionByRegion pools Suppression by the counties' region.
 	SuppressionByRegion []RegionSuppressed `json:"suppression_by_region,omitempty"`
 	// Notes say what the audit could not attack and which assumptions it
@@ -109,5 +112,8 @@ func Run(ctx context.Context, dir string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep.SuppressionByRegion = byRegion(rep.Suppression)
+	if r := rel.manifest.Risk; r != nil {
+		rep.MaxSuppressedPct = r.MaxSuppressedPct
+	}
 	return rep, nil
 }

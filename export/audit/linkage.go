@@ -160,6 +160,9 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 			return l, fmt.Errorf("audit: linkage: %w", err)
 		}
 	}
+	if err := l.noteWithheld(ctx, s, rel); err != nil {
+		return l, err
+	}
 	below, pinned := map[string]bool{}, map[string]bool{}
 	existed := vill.has("established_month", "dissolved_month") && post.has("start_month") && ct == nil
 	err := s.Each(ctx, candidatesSQL(match, ct != nil, existed), nil,
@@ -177,6 +180,32 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 	}
 	l.PersonsBelowK, l.PersonsPinned = len(below), len(pinned)
 	return l, nil
+}
+
+// noteWithheld adds to the note the counties where postings withhold a
+// matched column, and what the spells table (no research_id) can do.
+func (l *Linkage) noteWithheld(ctx context.Context, s *warehouse.Session, rel *release) error {
+	var parts []string
+	for _, m := range l.MatchedOn {
+		var n int
+		q := fmt.Sprintf("SELECT count(DISTINCT county) FILTER (WHERE w_%s) FROM a_post", m)
+		if err := s.Scan(ctx, q, nil, &n); err != nil {
+			return fmt.Errorf("audit: linkage: %w", err)
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s withheld (null on every posting) in %d counties: matches any village there", m, n))
+		}
+	}
+	if t, months := spellsTable(rel); t != nil {
+		parts = append(parts, fmt.Sprintf("%s gives %s by county without research_id or village: it places no posting", t.name, months))
+	}
+	if len(parts) > 0 {
+		if l.Note != "" {
+			l.Note += "; "
+		}
+		l.Note += strings.Join(parts, "; ")
+	}
+	return nil
 }
 
 // add counts one posting with its n candidate villages (pin.Village the
