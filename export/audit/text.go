@@ -84,7 +84,7 @@ func (r *Report) suppressionText(p *printer) {
 	var rows [][]string
 	for _, c := range r.Suppression {
 		rows = append(rows, []string{c.County, c.Name, c.Region, fmt.Sprint(c.Persons), fmt.Sprint(c.Suppressed),
-			fmt.Sprintf("%.0f%%", 100*c.Share)})
+			fmt.Sprintf("%.1f%%", 100*c.Share)})
 	}
 	p.table([]string{"county", "name", "region", "persons", "suppressed", "share"}, rows)
 	if b := r.MaxSuppressedPct; b != nil {
@@ -100,7 +100,7 @@ func (r *Report) suppressionText(p *printer) {
 		rows = nil
 		for _, g := range r.SuppressionByRegion {
 			rows = append(rows, []string{g.Region, fmt.Sprint(g.Counties), fmt.Sprint(g.Persons), fmt.Sprint(g.Suppressed),
-				fmt.Sprintf("%.0f%%", 100*g.Share)})
+				fmt.Sprintf("%.1f%%", 100*g.Share)})
 		}
 		p.f("by region:\n")
 		p.table([]string{"region", "counties", "persons", "suppressed", "share"}, rows)
