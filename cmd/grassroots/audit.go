@@ -15,11 +15,12 @@ func (a *app) privacyAuditCommand() *cobra.Command {
 		Short: "Attack a release folder as an outside researcher would and print what it gives away",
 		Long: `privacy-audit reads only a release's own files (its Parquet tables, the
 village list among them, and manifest.json) and runs the attacks of the
-disclosure model: the month-change linkage of postings to villages, the
-derivation of suppressed values from other columns, uniqueness within county
-over every subset of the quasi-identifiers (channel and the first and last
-months of the postings included), and the share of suppressed persons per
-county. It needs no configuration. Risks found are its normal output (exit
+disclosure model (docs/privacy.md): the month-change linkage of postings to
+villages, the derivation of suppressed values from other columns (and from a
+spells table without research_id), uniqueness within county over every
+subset of the manifest's quasi-identifiers (channel and any months of the
+postings included), and the share of suppressed persons per county against
+the manifest's bound. It needs no configuration. Risks found are its normal output (exit
 0); a folder that is not a release exits 2.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {

@@ -3,23 +3,30 @@
 // village list among them, and manifest.json), and measures what the
 // attack gives away:
 //
-//   - month-change linkage: the +1/−1 changes of the finest area-by-month
-//     count table joined with each posting's county, village kind,
-//     urban/rural class, start and end month, narrowing the posting to a
-//     few candidate villages (linkage.go);
+//   - month-change linkage: the +1/−1 changes of the finest area-by-period
+//     count of graduates in post joined with each posting's county, village
+//     kind, urban/rural class, start and end period, narrowing the posting
+//     to a few candidate villages; a release whose postings carry no period
+//     (or whose counts are by county) is narrowed by county, kind and class
+//     alone, a kind or class withheld in a county matching any of its
+//     villages (linkage.go);
 //   - derivation of suppressed values: quasi-identifiers set to null for
-//     k-anonymity that another column gives back (derive.go);
-//   - uniqueness over every subset of the quasi-identifiers, channel and the
-//     first and last months of the postings included, within county
-//     (unique.go);
-//   - the share of suppressed persons per county.
+//     k-anonymity that another column gives back, per person (derive.go)
+//     or by subtracting the persons not suppressed from a spells table
+//     without research_id (spells.go);
+//   - uniqueness over every subset of the quasi-identifiers the manifest
+//     names (exited: the person is in exits), channel and the first and
+//     last months of the postings included where the release has them,
+//     within county (unique.go);
+//   - the share of suppressed persons per county, against the manifest's
+//     bound.
 //
 // The audit is schema-driven: it discovers the tables and their columns
 // from the files, so it runs unchanged on a redesigned release and says
 // what it could not attack. It is a measuring tool: finding risks is its
 // normal result, not an error. The report never holds a research_id; the
-// pinned postings it keeps for checking the attack are left out of its
-// JSON.
+// pinned postings and the values read back it keeps for checking the
+// attack are left out of its JSON.
 package audit
 
 import (
@@ -56,6 +63,9 @@ type Report struct {
 	Restored     Restored           `json:"restored"`
 	Uniqueness   Uniqueness         `json:"uniqueness"`
 	Suppression  []CountySuppressed `json:"suppression"`
+	// MaxSuppressedPct is the bound on a county's suppressed share, in
+	// percent, that the manifest's risk object states (nil: none stated).
+	MaxSuppressedPct *int `json:"max_suppressed_pct,omitempty"`
 	// SuppressionByRegion pools Suppression by the counties' region.
 	SuppressionByRegion []RegionSuppressed `json:"suppression_by_region,omitempty"`
 	// Notes say what the audit could not attack and which assumptions it
@@ -109,5 +119,8 @@ func Run(ctx context.Context, dir string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep.SuppressionByRegion = byRegion(rep.Suppression)
+	if r := rel.manifest.Risk; r != nil {
+		rep.MaxSuppressedPct = r.MaxSuppressedPct
+	}
 	return rep, nil
 }

@@ -207,3 +207,30 @@ func TestNotARelease(t *testing.T) {
 		t.Errorf("bad manifest: %v", err)
 	}
 }
+
+// TestLinkageWithoutMonths: the redesigned release's shape. Postings carry
+// no month (posting_no, ended); coverage is by county and month; county
+// 100001 withholds kind and class (null on every posting), so each of its
+// five postings matches all four of its villages; 100002 shows them, and
+// its one village takes B's second posting. At k = 3 only that one is
+// below k, pinned.
+func TestLinkageWithoutMonths(t *testing.T) {
+	post := values("research_id, village_kind, urban_rural, channel, posting_no, ended, county_code",
+		"('A', NULL, NULL, 'open_recruit', 1, false, '100001')", "('B', NULL, NULL, 'open_recruit', 1, true, '100001')",
+		"('C', NULL, NULL, 'open_recruit', 1, false, '100001')", "('D', NULL, NULL, 'open_recruit', 1, false, '100001')",
+		"('E', NULL, NULL, 'open_recruit', 1, true, '100001')", "('B', 'village', 'rural', 'open_recruit', 2, false, '100002')")
+	cov := values("month, county_code, villages_in_universe, graduates_in_post",
+		"('2020-01', '100001', 4, 2)", "('2020-02', '100001', 4, 4)", "('2020-04', '100002', 1, 1)")
+	f := linkFixture(map[string]string{"coverage_monthly": cov})
+	f.tables["postings"] = post
+	rep := run(t, f.write(t), 0)
+	l := rep.Linkage
+	if l.CountTable != "" || !strings.Contains(l.Note, "coverage_monthly.graduates_in_post is by county_code and month") ||
+		!strings.Contains(l.Note, "village_kind withheld") {
+		t.Errorf("count table %q, note %q", l.CountTable, l.Note)
+	}
+	checkCounts(t, l, audit.Linkage{Postings: 6, NarrowedBelowK: 1, Pinned: 1, NoCandidate: 0, PersonsBelowK: 1, PersonsPinned: 1})
+	if l.MinCandidates != 1 || len(l.Pins) != 1 || l.Pins[0].Village != "V5" {
+		t.Errorf("fewest candidates %d, pins %v; want 1, B's posting in V5", l.MinCandidates, l.Pins)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
@@ -64,25 +65,46 @@ func derive(ctx context.Context, s *warehouse.Session, rel *release, ppl *people
 				if _, done := d.Values[rid]; !done {
 					d.Values[rid] = v
 				}
-				if i, ok := ppl.index[rid]; ok && j >= 0 {
-					x := &ppl.list[i]
-					if x.restored == nil {
-						x.restored = map[int]string{}
-					}
-					if _, done := x.restored[j]; !done {
-						x.restored[j] = v
-					}
-				}
+				ppl.put(rid, j, v)
 				return nil
 			})
 			if err != nil {
 				return fmt.Errorf("audit: derivation of %s from %s: %w", c.name, src.name, err)
 			}
 		}
+		if strings.HasPrefix(c.name, "entry_") {
+			got, name, err := fromSpells(ctx, s, rel, ppl, c.name)
+			if err != nil {
+				return err
+			}
+			for rid, v := range got {
+				d.Sources[name]++
+				ppl.put(rid, j, v)
+				if _, done := d.Values[rid]; !done {
+					d.Values[rid] = v
+				}
+			}
+		}
 		d.Derivable = len(d.Values)
 		rep.Derivation = append(rep.Derivation, d)
 	}
 	return nil
+}
+
+// put records a value read back for the person's attribute j (the first
+// one read wins; j < 0: not an attribute).
+func (ppl *people) put(rid string, j int, v string) {
+	i, ok := ppl.index[rid]
+	if !ok || j < 0 {
+		return
+	}
+	x := &ppl.list[i]
+	if x.restored == nil {
+		x.restored = map[int]string{}
+	}
+	if _, done := x.restored[j]; !done {
+		x.restored[j] = v
+	}
 }
 
 // sourcesOf lists the ways the release gives a persons column back: any
@@ -101,7 +123,7 @@ func sourcesOf(rel *release, name string) []deriveSource {
 			"SELECT research_id, any_value(%s)::VARCHAR AS v FROM %s WHERE %s IS NOT NULL GROUP BY 1 HAVING count(DISTINCT %s) = 1",
 			c, t.view, c, c)})
 	}
-	if name != "entry_year" {
+	if !strings.HasPrefix(name, "entry_") { // entry_year, entry_period
 		return out
 	}
 	if post := rel.table("postings"); post.has("research_id") {

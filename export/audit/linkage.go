@@ -31,7 +31,10 @@ type Linkage struct {
 	// NoCandidate is the postings no village fits (the attack fails for
 	// them: e.g. a posting that began and ended in one month changes no
 	// count).
-	NoCandidate   int    `json:"no_candidate"`
+	NoCandidate int `json:"no_candidate"`
+	// MinCandidates is the fewest candidate villages of a posting that has
+	// any (0 without postings).
+	MinCandidates int    `json:"min_candidates"`
 	PersonsBelowK int    `json:"persons_below_k"`
 	PersonsPinned int    `json:"persons_pinned"`
 	Note          string `json:"note,omitempty"`
@@ -91,10 +94,10 @@ func findCountTable(rel *release) *countTable {
 	return best
 }
 
-// countColumn is the table's count: an integer column, one whose name
-// speaks of graduates in post preferred; "" if it has none.
+// countColumn is the table's count of graduates in post: an integer
+// column whose name speaks of graduates or of being in post; "" if it has
+// none (a quota or a count of assessments is no count of postings).
 func countColumn(t *relTable) string {
-	var first string
 	for _, c := range t.columns {
 		if slices.Contains(periodColumns, c.name) || !isInteger(c.typ) {
 			continue
@@ -102,11 +105,8 @@ func countColumn(t *relTable) string {
 		if strings.Contains(c.name, "graduates") || strings.Contains(c.name, "in_post") {
 			return c.name
 		}
-		if first == "" {
-			first = c.name
-		}
 	}
-	return first
+	return ""
 }
 
 // isInteger says whether a DuckDB type is an integer type.
@@ -138,19 +138,20 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 		period = ct.period
 	}
 	start, end := periodOf(post, "start", period), periodOf(post, "end", period)
-	if ct != nil && start != "NULL" {
+	if ct != nil && start != nullText {
 		if err := buildDeltas(ctx, s, ct); err != nil {
 			return l, err
 		}
 		l.CountTable, l.AreaColumn, l.CountColumn, l.Period = ct.t.name, ct.area, ct.cell, ct.period
 	} else {
+		l.Note = noCountNote(ct, period)
 		ct = nil
 		start, end = periodOf(post, "start", "month"), periodOf(post, "end", "month")
-		l.Note = "no area-by-period count table usable with the postings' dates: postings narrowed only by their county, village kind and urban/rural class"
 	}
 	stmts := []string{
-		"CREATE OR REPLACE TEMP TABLE a_post AS SELECT row_number() OVER () AS pid, research_id::VARCHAR AS rid, county_code::VARCHAR AS county, " +
-			strings.Join(pv, ", ") + ", " + start + " AS s, " + end + " AS e FROM rel_postings",
+		"CREATE OR REPLACE TEMP TABLE a_post AS SELECT *, " + withheld(match) + " FROM (" +
+			"SELECT row_number() OVER () AS pid, research_id::VARCHAR AS rid, county_code::VARCHAR AS county, " +
+			strings.Join(pv, ", ") + ", " + start + " AS s, " + end + " AS e FROM rel_postings)",
 		"CREATE OR REPLACE TEMP TABLE a_vill AS SELECT village_code::VARCHAR AS village, county_code::VARCHAR AS county, " +
 			strings.Join(vv, ", ") + ", " + villageExtra(vill, ct) + " FROM rel_villages",
 	}
@@ -158,6 +159,9 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 		if err := s.Exec(ctx, q); err != nil {
 			return l, fmt.Errorf("audit: linkage: %w", err)
 		}
+	}
+	if err := l.noteWithheld(ctx, s, rel); err != nil {
+		return l, err
 	}
 	below, pinned := map[string]bool{}, map[string]bool{}
 	existed := vill.has("established_month", "dissolved_month") && post.has("start_month") && ct == nil
@@ -168,19 +172,7 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 			if err := row.Scan(&pin.ResearchID, &pin.Start, &pin.End, &n, &pin.Village); err != nil {
 				return err
 			}
-			l.Postings++
-			switch {
-			case n == 0:
-				l.NoCandidate++
-			case n < int64(k):
-				l.NarrowedBelowK++
-				below[pin.ResearchID] = true
-				if n == 1 {
-					l.Pinned++
-					l.Pins = append(l.Pins, pin)
-					pinned[pin.ResearchID] = true
-				}
-			}
+			l.add(pin, n, k, below, pinned)
 			return nil
 		})
 	if err != nil {
@@ -188,6 +180,55 @@ func linkage(ctx context.Context, s *warehouse.Session, rel *release, k int) (Li
 	}
 	l.PersonsBelowK, l.PersonsPinned = len(below), len(pinned)
 	return l, nil
+}
+
+// noteWithheld adds to the note the counties where postings withhold a
+// matched column, and what the spells table (no research_id) can do.
+func (l *Linkage) noteWithheld(ctx context.Context, s *warehouse.Session, rel *release) error {
+	var parts []string
+	for _, m := range l.MatchedOn {
+		var n int
+		q := fmt.Sprintf("SELECT count(DISTINCT county) FILTER (WHERE w_%s) FROM a_post", m)
+		if err := s.Scan(ctx, q, nil, &n); err != nil {
+			return fmt.Errorf("audit: linkage: %w", err)
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s withheld (null on every posting) in %d counties: matches any village there", m, n))
+		}
+	}
+	if t, months := spellsTable(rel); t != nil {
+		parts = append(parts, fmt.Sprintf("%s gives %s by county without research_id or village: it places no posting", t.name, months))
+	}
+	if len(parts) > 0 {
+		if l.Note != "" {
+			l.Note += "; "
+		}
+		l.Note += strings.Join(parts, "; ")
+	}
+	return nil
+}
+
+// add counts one posting with its n candidate villages (pin.Village the
+// first of them).
+func (l *Linkage) add(pin Pin, n int64, k int, below, pinned map[string]bool) {
+	l.Postings++
+	if n == 0 {
+		l.NoCandidate++
+		return
+	}
+	if l.MinCandidates == 0 || int(n) < l.MinCandidates {
+		l.MinCandidates = int(n)
+	}
+	if n >= int64(k) {
+		return
+	}
+	l.NarrowedBelowK++
+	below[pin.ResearchID] = true
+	if n == 1 {
+		l.Pinned++
+		l.Pins = append(l.Pins, pin)
+		pinned[pin.ResearchID] = true
+	}
 }
 
 // matchColumns are the posting's and the village list's columns the attack
@@ -239,7 +280,36 @@ func periodOf(post *relTable, which, period string) string {
 	case period == "year" && post.has(which+"_month"):
 		return "left(" + which + "_month::VARCHAR, 4)"
 	}
-	return "NULL"
+	return nullText
+}
+
+// nullText is a typed null: an untyped NULL column would be an integer.
+const nullText = "NULL::VARCHAR"
+
+// noCountNote says why no count table narrows the postings.
+func noCountNote(ct *countTable, period string) string {
+	const only = "postings narrowed only by their county, village kind and urban/rural class"
+	if ct == nil {
+		return "no area-by-period count table: " + only
+	}
+	note := fmt.Sprintf("%s.%s is by %s and %s, but the postings give no start %s: its changes cannot be matched with a posting; %s",
+		ct.t.name, ct.cell, ct.area, period, period, only)
+	if ct.area == "county_code" {
+		note += " (a count by county would narrow a posting to no less than its county anyway)"
+	}
+	return note
+}
+
+// withheld selects, per matched column, w_<name>: true for the postings of a
+// county where no posting shows it (the release withholds it there, so the
+// posting's null matches any village; elsewhere a null matches only the
+// villages the list gives no value).
+func withheld(match []string) string {
+	sel := []string{"NULL AS w_none"}
+	for _, m := range match {
+		sel = append(sel, fmt.Sprintf("count(k_%s) OVER (PARTITION BY county) = 0 AS w_%s", m, m))
+	}
+	return strings.Join(sel, ", ")
 }
 
 // buildDeltas builds a_delta(area, period, d): the change of the area's
@@ -276,7 +346,7 @@ func buildDeltas(ctx context.Context, s *warehouse.Session, ct *countTable) erro
 func candidatesSQL(match []string, counts, existed bool) string {
 	on := []string{"v.county = p.county"}
 	for _, m := range match {
-		on = append(on, fmt.Sprintf("v.k_%s IS NOT DISTINCT FROM p.k_%s", m, m))
+		on = append(on, fmt.Sprintf("(p.w_%s OR v.k_%s IS NOT DISTINCT FROM p.k_%s)", m, m, m))
 	}
 	cand := "SELECT p.pid, v.village FROM a_post p JOIN a_vill v ON " + strings.Join(on, " AND ")
 	switch {

@@ -68,7 +68,15 @@ func loadPersons(ctx context.Context, s *warehouse.Session, rel *release, rep *R
 	ppl := &people{index: map[string]int{}, scope: "coalesce(p.qi_suppressed, false)"}
 	var nullQI []string
 	for _, q := range qis {
-		if q == "county_code" || !p.has(q) {
+		if q == "county_code" {
+			continue
+		}
+		if !p.has(q) {
+			if a, ok := elsewhere(rel, q); ok {
+				ppl.attrs = append(ppl.attrs, a)
+			} else {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("the manifest's quasi-identifier %s is in no table of the release: left out", q))
+			}
 			continue
 		}
 		ppl.attrs = append(ppl.attrs, attr{name: q, expr: "p." + quoteIdent(q) + "::VARCHAR", qi: true})
@@ -94,6 +102,16 @@ func loadPersons(ctx context.Context, s *warehouse.Session, rel *release, rep *R
 			ppl.attrs = append(ppl.attrs, attr{name: "channel", expr: "f.channel"})
 		}
 	}
+	hasAttr := func(n string) bool { return slices.ContainsFunc(ppl.attrs, func(a attr) bool { return a.name == n }) }
+	if !hasAttr("exited") && firstOf(post, endColumns) == "" {
+		// The neighbour knows whether the person left; without end months
+		// the exits table says it.
+		if a, ok := elsewhere(rel, "exited"); ok {
+			a.qi = false
+			ppl.attrs = append(ppl.attrs, a)
+		}
+	}
+	rep.Notes = append(rep.Notes, monthsNote(rel, ppl.attrs))
 	slices.SortStableFunc(ppl.attrs, func(a, b attr) int { return attrRank(a) - attrRank(b) })
 	county := "''"
 	if p.has("county_code") {
@@ -132,13 +150,74 @@ func loadPersons(ctx context.Context, s *warehouse.Session, rel *release, rep *R
 	return ppl, nil
 }
 
+// elsewhere finds a quasi-identifier that persons does not carry: exited is
+// whether the person is in exits; any other name, the one value of a
+// per-person table's column of that name.
+func elsewhere(rel *release, name string) (attr, bool) {
+	if name == "exited" {
+		if ex := rel.table("exits"); ex.has("research_id") {
+			return attr{name: name, qi: true,
+				expr: "(p.research_id IN (SELECT research_id FROM rel_exits))::VARCHAR"}, true
+		}
+		return attr{}, false
+	}
+	for _, tn := range rel.names {
+		if t := rel.table(tn); tn != "persons" && t.has("research_id", name) {
+			c := quoteIdent(name)
+			return attr{name: name, qi: true, expr: fmt.Sprintf(
+				"(SELECT CASE WHEN count(DISTINCT %s) = 1 THEN min(%s)::VARCHAR END FROM %s t WHERE t.research_id = p.research_id)",
+				c, c, t.view)}, true
+		}
+	}
+	return attr{}, false
+}
+
+// timeSuffixes mark a column as calendar time.
+var timeSuffixes = []string{"_month", "_quarter", "_date", "_day"}
+
+// monthsNote says what calendar time the release gives beside a research_id
+// and which of it the uniqueness attack uses.
+func monthsNote(rel *release, attrs []attr) string {
+	var used, unused []string
+	for _, tn := range rel.names {
+		t := rel.table(tn)
+		if !t.has("research_id") {
+			continue
+		}
+		for _, c := range t.columns {
+			isTime := c.typ == "DATE" || strings.HasPrefix(c.typ, "TIMESTAMP") ||
+				slices.ContainsFunc(timeSuffixes, func(s string) bool { return strings.HasSuffix(c.name, s) })
+			if !isTime {
+				continue
+			}
+			name := tn + "." + c.name
+			if tn == "postings" && slices.ContainsFunc(attrs, func(a attr) bool { return strings.HasSuffix(a.name, "_"+c.name) }) {
+				used = append(used, name)
+			} else {
+				unused = append(unused, name)
+			}
+		}
+	}
+	if len(used)+len(unused) == 0 {
+		return "no month, quarter or date stands beside a research_id in any table: a neighbour's months of arrival and departure match only entry_period (or entry_year) and whether the person left (exits)"
+	}
+	note := "calendar time beside a research_id"
+	if len(used) > 0 {
+		note += ": used, as the first start and last end per person: " + strings.Join(used, ", ")
+	}
+	if len(unused) > 0 {
+		note += "; also there, not used by the uniqueness attack: " + strings.Join(unused, ", ")
+	}
+	return note
+}
+
 // attrRank orders the attributes: the release's quasi-identifiers, then
 // channel, then the months.
 func attrRank(a attr) int {
 	switch {
 	case a.qi:
 		return 0
-	case a.name == "channel":
+	case a.name == "channel" || a.name == "exited":
 		return 1
 	}
 	return 2

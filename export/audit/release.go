@@ -25,6 +25,9 @@ type manifest struct {
 	AsOf     string   `json:"as_of"`
 	K        int      `json:"k"`
 	QuasiIDs []string `json:"quasi_identifiers"`
+	Risk     *struct {
+		MaxSuppressedPct *int `json:"max_suppressed_pct"`
+	} `json:"risk"`
 }
 
 // column is one column of a release table, with its DuckDB type.

@@ -47,6 +47,7 @@ func (r *Report) linkageText(p *printer) {
 		{"pinned to exactly one village", pct(l.Pinned, l.Postings), fmt.Sprint(l.PersonsPinned)},
 		{"no candidate village (attack fails)", fmt.Sprint(l.NoCandidate), ""},
 	})
+	p.f("  fewest candidate villages of a posting: %d\n", l.MinCandidates)
 }
 
 func (r *Report) derivationText(p *printer) {
@@ -83,14 +84,23 @@ func (r *Report) suppressionText(p *printer) {
 	var rows [][]string
 	for _, c := range r.Suppression {
 		rows = append(rows, []string{c.County, c.Name, c.Region, fmt.Sprint(c.Persons), fmt.Sprint(c.Suppressed),
-			fmt.Sprintf("%.0f%%", 100*c.Share)})
+			fmt.Sprintf("%.1f%%", 100*c.Share)})
 	}
 	p.table([]string{"county", "name", "region", "persons", "suppressed", "share"}, rows)
+	if b := r.MaxSuppressedPct; b != nil {
+		var over []string
+		for _, c := range r.Suppression {
+			if 100*c.Share > float64(*b) {
+				over = append(over, c.County)
+			}
+		}
+		p.f("the manifest's bound: %d%% per county; over it: %s\n", *b, orDash(strings.Join(over, ", ")))
+	}
 	if len(r.SuppressionByRegion) > 0 {
 		rows = nil
 		for _, g := range r.SuppressionByRegion {
 			rows = append(rows, []string{g.Region, fmt.Sprint(g.Counties), fmt.Sprint(g.Persons), fmt.Sprint(g.Suppressed),
-				fmt.Sprintf("%.0f%%", 100*g.Share)})
+				fmt.Sprintf("%.1f%%", 100*g.Share)})
 		}
 		p.f("by region:\n")
 		p.table([]string{"region", "counties", "persons", "suppressed", "share"}, rows)
