@@ -9,7 +9,9 @@ import (
 )
 
 // complementCity is a hand-made warehouse for complementary suppression at
-// k = 5, worked by hand.
+// k = 5, worked by hand over the recoding levels 0-5 (the test writes it
+// with those only: at level 8, county and having left, 140105 would need no
+// suppression at all).
 //
 // 140105 (20 persons): c01-c10 male 1985 bachelor replenishment 2021 in
 // post; e01-e09 female 1990 master open recruitment 2020, left in 2022;
@@ -93,7 +95,7 @@ func TestComplementarySuppression(t *testing.T) {
 	w := openTest(t)
 	execTest(t, w, complementCity())
 	dir := t.TempDir()
-	res, err := writeTables(t.Context(), w.Reader(), dir, tablesOptions{asOf: day("2022-12-31"), k: 5, researchID: reversedRID})
+	res, err := writeTables(t.Context(), w.Reader(), dir, tablesOptions{asOf: day("2022-12-31"), k: 5, levels: 6, researchID: reversedRID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,15 +23,19 @@ package export
 //     birth_band, degree, channel, entry_period and whether the person had
 //     left by the release day. Each county gets the lowest recoding level
 //     (wider birth bands, merged degrees and channels, two-year entry
-//     periods, then birth band and gender withheld) at which at most
+//     periods, then birth band, gender, degree, channel and entry
+//     period withheld) at which at most
 //     maxSuppressedPct percent of its persons are in groups of fewer than
 //     k (if none, the level suppressing fewest); the quasi-identifiers of the persons still in such groups are set
 //     to null, in persons and in the channel of their postings;
 //   - complementary suppression: a suppressed person still shows the
 //     county and whether the person had left, so where fewer than k
 //     suppressed persons share those, further persons of the same county
-//     and exited value are suppressed until they are k; the level choice
-//     counts them too.
+//     and exited value are suppressed until they are k; and since
+//     survival_spells gives the entry periods of a county's persons in
+//     post as a multiset, where the suppressed persons in post all share
+//     one period, one more person in post of another period is
+//     suppressed; the level choice counts them too.
 //
 // Every table is built as a temporary table with an ordering column _o (a
 // total order, so that the files are reproducible byte for byte) and, for
@@ -53,7 +57,7 @@ var groupKey = []string{"county_code", "gender", "birth_band", "degree", "entry_
 const maxSuppressedPct = 10
 
 // recodingLevels is the number of recoding levels (0 = no recoding).
-const recodingLevels = 6
+const recodingLevels = 9
 
 // partitionColumn is the Hive partition column of the per-person tables.
 const partitionColumn = "county_code"
@@ -70,14 +74,14 @@ type exportTable struct {
 	direct bool
 }
 
-// The temporary tables. export_param holds the day, k and the suppression
-// bound; export_first each person's first posting begun by that day (the
+// The temporary tables. export_param holds the day, k, the suppression
+// bound and the number of recoding levels tried; export_first each person's first posting begun by that day (the
 // person_first() macro's rule: earliest start_date, ties by the lowest
 // village code) with whether the person was in post nowhere on the day;
 // export_rid the research_ids staged from Go.
 const (
 	exportParamSQL = `CREATE TEMP TABLE export_param AS
-		SELECT as_date(CAST(? AS DATE)) AS as_of, CAST(? AS INTEGER) AS k, CAST(? AS INTEGER) AS max_pct`
+		SELECT as_date(CAST(? AS DATE)) AS as_of, CAST(? AS INTEGER) AS k, CAST(? AS INTEGER) AS max_pct, CAST(? AS INTEGER) AS levels`
 	exportFirstSQL = `CREATE TEMP TABLE export_first AS
 		WITH per AS (
 			SELECT p.person_key, min(p.start_date) AS entry, max(p.end_date) AS last_end,
@@ -99,7 +103,9 @@ const (
 	// Level 1: 10-year birth bands, degree master/doctorate merged into
 	// postgraduate. Level 2: channel special_intro or other. Level 3: entry
 	// in two-year periods (2019-2020, 2021-2022, …). Level 4: birth band
-	// withheld. Level 5: gender withheld.
+	// withheld. Level 5: gender withheld. Level 6: degree withheld. Level 7:
+	// channel withheld. Level 8: entry period withheld (the key is then the
+	// county and having left only).
 	exportPersonsQISQL = `CREATE TEMP TABLE export_persons_qi AS
 		WITH base AS (
 			SELECT r.research_id, f.person_key, f.county_code, f.exited, d.gender, d.birth_year, d.degree, f.channel,
@@ -114,11 +120,14 @@ const (
 			       CASE WHEN b.birth_year IS NULL OR l.level >= 4 THEN NULL
 			            WHEN l.level = 0 THEN CAST(b.birth_year // 5 * 5 AS VARCHAR) || '-' || CAST(b.birth_year // 5 * 5 + 4 AS VARCHAR)
 			            ELSE CAST(b.birth_year // 10 * 10 AS VARCHAR) || '-' || CAST(b.birth_year // 10 * 10 + 9 AS VARCHAR) END AS birth_band,
-			       CASE WHEN l.level >= 1 AND b.degree IN ('master', 'doctorate') THEN 'postgraduate' ELSE b.degree END AS degree,
-			       CASE WHEN l.level < 3 THEN CAST(b.y AS VARCHAR)
+			       CASE WHEN l.level >= 6 THEN NULL
+			            WHEN l.level >= 1 AND b.degree IN ('master', 'doctorate') THEN 'postgraduate' ELSE b.degree END AS degree,
+			       CASE WHEN l.level >= 8 THEN NULL
+			            WHEN l.level < 3 THEN CAST(b.y AS VARCHAR)
 			            ELSE CAST((b.y - 1) // 2 * 2 + 1 AS VARCHAR) || '-' || CAST((b.y - 1) // 2 * 2 + 2 AS VARCHAR) END AS entry_period,
-			       CASE WHEN l.level >= 2 AND b.channel <> 'special_intro' THEN 'other' ELSE b.channel END AS channel
-			FROM base b CROSS JOIN (SELECT unnest(range(0, 6)) AS level) l
+			       CASE WHEN l.level >= 7 THEN NULL
+			            WHEN l.level >= 2 AND b.channel <> 'special_intro' THEN 'other' ELSE b.channel END AS channel
+			FROM base b CROSS JOIN (SELECT unnest(range(0, levels)) AS level FROM export_param) l
 		)
 		SELECT *, count(*) OVER (PARTITION BY level, county_code, gender, birth_band, degree, entry_period, channel, exited) AS group_size
 		FROM rec`
@@ -135,7 +144,7 @@ const (
 	// groups by their values, among a group's persons (identical on every
 	// released quasi-identifier) by person_key: the choice depends on the
 	// data only, never on the export secret or the order of rows.
-	exportPersonsSSQL = `CREATE TEMP TABLE export_persons_s AS
+	exportPersonsCSQL = `CREATE TEMP TABLE export_persons_c AS
 		WITH p AS (
 			SELECT q.*, q.group_size < x.k AS s1,
 			       dense_rank() OVER (PARTITION BY q.level, q.county_code, q.exited
@@ -168,6 +177,52 @@ const (
 		SELECT r.* EXCLUDE (s1, g, m), r.s1 OR coalesce(r.m <= d.take, false) AS s, NOT r.s1 AND coalesce(r.m <= d.take, false) AS s2
 		FROM ranked r
 		LEFT JOIN donor d ON d.pick = 1 AND d.level = r.level AND d.county_code = r.county_code AND d.exited = r.exited AND d.g = r.g`
+	// export_persons_s adds complementary suppression on the entry period.
+	// survival_spells gives, per county, the months in post of the persons
+	// still in post, hence how many entered in each entry period; taking
+	// away the persons in post whose entry_period is shown leaves the
+	// periods of the suppressed persons in post. Where those (at least one)
+	// all share one period, that period would be theirs; so one more person
+	// in post of the same county, of another period, is suppressed: from the
+	// smallest group of another period that keeps at least k persons
+	// without him (ties by the group's values, then person_key), or, if no
+	// group is that large, the whole smallest group of another period (ties
+	// by its values). The suppressed persons in post then span two periods
+	// at least; their number only grows, so complementary suppression by
+	// having left still holds.
+	exportPersonsSSQL = `CREATE TEMP TABLE export_persons_s AS
+		WITH one AS (
+			SELECT level, county_code, min(entry_period) AS period
+			FROM export_persons_c
+			WHERE s AND NOT exited
+			GROUP BY level, county_code
+			HAVING count(DISTINCT entry_period) = 1
+		),
+		grp AS (
+			SELECT c.*, count(*) FILTER (WHERE NOT c.s) OVER (PARTITION BY c.level, c.county_code, c.gender, c.birth_band, c.degree,
+			                                                   c.entry_period, c.channel, c.exited) AS kept
+			FROM export_persons_c c
+		),
+		pick AS (
+			SELECT g.level, g.county_code, g.person_key, g.gender, g.birth_band, g.degree, g.entry_period, g.channel, g.kept > x.k AS one_only
+			FROM grp g CROSS JOIN export_param x
+			JOIN one o ON o.level = g.level AND o.county_code = g.county_code
+			WHERE NOT g.s AND NOT g.exited AND g.entry_period IS NOT NULL AND g.entry_period <> o.period
+			QUALIFY row_number() OVER (PARTITION BY g.level, g.county_code
+			                           ORDER BY g.kept <= x.k, g.kept, g.gender NULLS FIRST, g.birth_band NULLS FIRST, g.degree NULLS FIRST,
+			                                    g.entry_period, g.channel NULLS FIRST, g.person_key) = 1
+		),
+		take AS (
+			SELECT g.level, g.person_key
+			FROM grp g JOIN pick p ON p.level = g.level AND p.county_code = g.county_code
+			WHERE NOT g.s AND (CASE WHEN p.one_only THEN g.person_key = p.person_key
+			                        ELSE NOT g.exited AND g.gender IS NOT DISTINCT FROM p.gender AND g.birth_band IS NOT DISTINCT FROM p.birth_band
+			                             AND g.degree IS NOT DISTINCT FROM p.degree AND g.entry_period = p.entry_period
+			                             AND g.channel IS NOT DISTINCT FROM p.channel END)
+		)
+		SELECT c.* EXCLUDE (s, s2), c.s OR t.person_key IS NOT NULL AS s, c.s2 OR t.person_key IS NOT NULL AS s2
+		FROM export_persons_c c
+		LEFT JOIN take t ON t.level = c.level AND t.person_key = c.person_key`
 	// export_level is each county's recoding level: the lowest at which at
 	// most max_pct percent of its persons are suppressed (first and
 	// complementary suppression together), else the one suppressing fewest
@@ -230,7 +285,7 @@ var exportTables = []exportTable{
 		       CASE WHEN sh.show_kind THEN v.village_kind END AS village_kind,
 		       CASE WHEN sh.show_ur AND v.urban_rural_code LIKE '1%' THEN 'urban'
 		            WHEN sh.show_ur AND v.urban_rural_code LIKE '2%' THEN 'rural' END AS urban_rural,
-		       CASE WHEN q.s THEN NULL WHEN q.level >= 2 AND p.channel <> 'special_intro' THEN 'other' ELSE p.channel END AS channel,
+		       CASE WHEN q.s OR q.level >= 7 THEN NULL WHEN q.level >= 2 AND p.channel <> 'special_intro' THEN 'other' ELSE p.channel END AS channel,
 		       p.selection_round, p.quota_source,
 		       CAST(row_number() OVER (PARTITION BY p.person_key ORDER BY p.start_date, p.village_code) AS INTEGER) AS posting_no,
 		       coalesce(p.end_date <= x.as_of, false) AS ended,
@@ -407,7 +462,7 @@ var exportTables = []exportTable{
 
 // exportTemps are the temporary tables writeTables creates, dropped at the end.
 func exportTemps() []string {
-	t := []string{"export_param", "export_first", "export_rid", "export_persons_qi", "export_persons_s", "export_level", "export_qi", "export_vshow"}
+	t := []string{"export_param", "export_first", "export_rid", "export_persons_qi", "export_persons_c", "export_persons_s", "export_level", "export_qi", "export_vshow"}
 	for _, e := range exportTables {
 		t = append(t, "export_"+e.name)
 	}

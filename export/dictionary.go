@@ -63,34 +63,34 @@ var dictionary = []tableDoc{
 		Name:  "persons",
 		Title: Text{"人员", "Persons"},
 		About: Text{
-			"每名截至发布日已到岗（有一条到岗日期不晚于发布日的派驻记录）的研究生一行，按首个岗位所在县区分区。准标识符为 county_code、gender、birth_band、degree、entry_period、channel 及是否已离开项目（见 exits）。各县区取能使该县区被抑制人数不超过 10% 的最低重编码级别 recoding_level（0 = 不重编码；1 = 出生年份十年段、硕士博士合并为 postgraduate；2 = 招录方式合并为 special_intro 与 other；3 = 入职时间为两年期；4 = 不给出生年段；5 = 不给性别）；重编码后准标识符组合相同的人数仍少于 k 时，该人的 gender、birth_band、degree、entry_period、channel 置为空，qi_suppressed 为 true；被抑制者仍显示县区和是否已离开，某县区某一类（已离开/在岗）的被抑制者不足 k 人时，再抑制同县区同类的其他人员补足 k 人（互补抑制）。",
-			"One row per graduate posted by the release day (with a posting that started on or before it), partitioned by the county of the first posting. The quasi-identifiers are county_code, gender, birth_band, degree, entry_period, channel and whether the person had left the programme (see exits). Each county gets the lowest recoding level (recoding_level: 0 = none; 1 = 10-year birth bands, master and doctorate merged into postgraduate; 2 = channel special_intro or other; 3 = entry in two-year periods; 4 = birth band withheld; 5 = gender withheld) at which at most 10% of its persons are suppressed; where fewer than k persons still share the recoded quasi-identifiers, their gender, birth_band, degree, entry_period and channel are null and qi_suppressed is true; since a suppressed person still shows the county and having left, where fewer than k suppressed persons of a county share having left (or not), further persons of the same county and kind are suppressed with them until they are k (complementary suppression).",
+			"每名截至发布日已到岗（有一条到岗日期不晚于发布日的派驻记录）的研究生一行，按首个岗位所在县区分区。准标识符为 county_code、gender、birth_band、degree、entry_period、channel 及是否已离开项目（见 exits）。各县区取能使该县区被抑制人数不超过 10% 的最低重编码级别 recoding_level（0 = 不重编码；1 = 出生年份十年段、硕士博士合并为 postgraduate；2 = 招录方式合并为 special_intro 与 other；3 = 入职时间为两年期；4 = 不给出生年段；5 = 不给性别；6 = 不给学历；7 = 不给招录方式；8 = 不给入职时间）；重编码后准标识符组合相同的人数仍少于 k 时，该人的 gender、birth_band、degree、entry_period、channel 置为空，qi_suppressed 为 true；被抑制者仍显示县区和是否已离开，某县区某一类（已离开/在岗）的被抑制者不足 k 人时，再抑制同县区同类的其他人员补足 k 人（互补抑制）；survival_spells 给出各县区在岗者的在岗月数，即其入职时间的分布，若某县区被抑制的在岗者入职时间同属一期，则再抑制同县区另一期的一名在岗者（或其所在的整组），使被抑制的在岗者至少分属两期，其入职时间无从推出。",
+			"One row per graduate posted by the release day (with a posting that started on or before it), partitioned by the county of the first posting. The quasi-identifiers are county_code, gender, birth_band, degree, entry_period, channel and whether the person had left the programme (see exits). Each county gets the lowest recoding level (recoding_level: 0 = none; 1 = 10-year birth bands, master and doctorate merged into postgraduate; 2 = channel special_intro or other; 3 = entry in two-year periods; 4 = birth band withheld; 5 = gender withheld; 6 = degree withheld; 7 = channel withheld; 8 = entry period withheld) at which at most 10% of its persons are suppressed; where fewer than k persons still share the recoded quasi-identifiers, their gender, birth_band, degree, entry_period and channel are null and qi_suppressed is true; since a suppressed person still shows the county and having left, where fewer than k suppressed persons of a county share having left (or not), further persons of the same county and kind are suppressed with them until they are k (complementary suppression); and since survival_spells gives the months in post of a county's persons still in post, hence how many entered in each period, where the suppressed persons in post of a county all share one entry period, one more person in post of another period (or that person's whole group) is suppressed, so that the suppressed persons in post span at least two periods and their entry cannot be derived.",
 		},
 		Columns: []columnDoc{
 			{"research_id", "VARCHAR", docResearchID},
 			{"gender", "VARCHAR", Text{
-				"性别：male = 男，female = 女；空值 = 未知、级别 5 不给出，或已抑制",
-				"gender: male or female; null = unknown, withheld at level 5, or suppressed",
+				"性别：male = 男，female = 女；空值 = 未知、级别 5 起不给出，或已抑制",
+				"gender: male or female; null = unknown, withheld from level 5, or suppressed",
 			}},
 			{"birth_band", "VARCHAR", Text{
-				"出生年份段：级别 0 为五年段（如 1990-1994），级别 1–3 为十年段（如 1990-1999）；空值 = 未知、级别 4–5 不给出，或已抑制",
-				"year of birth as a band: 5 years (e.g. 1990-1994) at level 0, 10 years (e.g. 1990-1999) at levels 1-3; null = unknown, withheld at levels 4-5, or suppressed",
+				"出生年份段：级别 0 为五年段（如 1990-1994），级别 1–3 为十年段（如 1990-1999）；空值 = 未知、级别 4 起不给出，或已抑制",
+				"year of birth as a band: 5 years (e.g. 1990-1994) at level 0, 10 years (e.g. 1990-1999) at levels 1-3; null = unknown, withheld from level 4, or suppressed",
 			}},
 			{"degree", "VARCHAR", Text{
-				"最高学历：doctorate = 博士，master = 硕士，bachelor = 本科；级别 1 起博士、硕士合并为 postgraduate；空值 = 未知，或已抑制",
-				"highest degree: doctorate, master or bachelor; from level 1 doctorate and master are merged into postgraduate; null = unknown, or suppressed",
+				"最高学历：doctorate = 博士，master = 硕士，bachelor = 本科；级别 1 起博士、硕士合并为 postgraduate；空值 = 未知、级别 6 起不给出，或已抑制",
+				"highest degree: doctorate, master or bachelor; from level 1 doctorate and master are merged into postgraduate; null = unknown, withheld from level 6, or suppressed",
 			}},
 			{"entry_period", "VARCHAR", Text{
-				"入职时间：首个岗位到岗年份（如 2020），级别 3 起为两年期（如 2019-2020、2021-2022）；空值 = 已抑制",
-				"entry: the year of the first posting's start (e.g. 2020), from level 3 a two-year period (e.g. 2019-2020, 2021-2022); null = suppressed",
+				"入职时间：首个岗位到岗年份（如 2020），级别 3 起为两年期（如 2019-2020、2021-2022）；空值 = 级别 8 不给出，或已抑制",
+				"entry: the year of the first posting's start (e.g. 2020), from level 3 a two-year period (e.g. 2019-2020, 2021-2022); null = withheld at level 8, or suppressed",
 			}},
 			{"channel", "VARCHAR", Text{
-				docChannel.ZH + "（首个岗位）；级别 2 起 open_recruit、replenish 合并为 other；空值 = 已抑制",
-				docChannel.EN + " (of the first posting); from level 2 open_recruit and replenish are merged into other; null = suppressed",
+				docChannel.ZH + "（首个岗位）；级别 2 起 open_recruit、replenish 合并为 other；空值 = 级别 7 起不给出，或已抑制",
+				docChannel.EN + " (of the first posting); from level 2 open_recruit and replenish are merged into other; null = withheld from level 7, or suppressed",
 			}},
 			{"recoding_level", "INTEGER", Text{
-				"本县区的重编码级别 0–5（见表说明），同县区各人相同",
-				"the county's recoding level, 0-5 (see the table's description); the same for every person of a county",
+				"本县区的重编码级别 0–8（见表说明），同县区各人相同",
+				"the county's recoding level, 0-8 (see the table's description); the same for every person of a county",
 			}},
 			{"qi_suppressed", "BOOLEAN", Text{
 				"是否因 k-匿名抑制了本人的准标识符（gender、birth_band、degree、entry_period、channel 被置空，其派驻记录的 channel 亦置空）",
@@ -114,8 +114,8 @@ var dictionary = []tableDoc{
 				"urban (urban-rural class code 1xx) or rural (2xx); null = the class code is not in the city's list, or withheld in this county",
 			}},
 			{"channel", "VARCHAR", Text{
-				docChannel.ZH + "；按本人所在县区的重编码级别合并（级别 2 起为 special_intro 或 other）；本人被抑制时为空",
-				docChannel.EN + "; recoded at the level of the person's county (special_intro or other from level 2); null when the person is suppressed",
+				docChannel.ZH + "；按本人所在县区的重编码级别合并（级别 2 起为 special_intro 或 other）；级别 7 起或本人被抑制时为空",
+				docChannel.EN + "; recoded at the level of the person's county (special_intro or other from level 2); null from level 7 or when the person is suppressed",
 			}},
 			{"selection_round", "VARCHAR", Text{
 				"选岗轮次：direct = 直接选岗，county_round = 县内第一轮调剂，city_round = 全市第二轮调剂；空值 = 未知",

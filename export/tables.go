@@ -33,6 +33,10 @@ type tablesOptions struct {
 	asOf time.Time
 	// k is the k-anonymity threshold, at least 2.
 	k int
+	// levels, if set, limits the recoding levels tried to 0..levels-1
+	// (tests that work a small city by hand over fewer levels); zero means
+	// all recodingLevels.
+	levels int
 	// researchID maps a person_key to the person's research_id. It must be
 	// injective and never return a person_key (an HMAC under the export
 	// secret is both).
@@ -151,13 +155,17 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 	if !opts.asOf.IsZero() {
 		asOf = opts.asOf.Format(time.DateOnly)
 	}
+	levels := recodingLevels
+	if opts.levels > 0 && opts.levels < recodingLevels {
+		levels = opts.levels
+	}
 	res := &written{suppressed: map[string]int64{}}
 	for _, st := range []struct {
 		what string
 		sql  string
 		args []any
 	}{
-		{"parameters", exportParamSQL, []any{asOf, opts.k, maxSuppressedPct}},
+		{"parameters", exportParamSQL, []any{asOf, opts.k, maxSuppressedPct, levels}},
 		{"first postings", exportFirstSQL, nil},
 		{"research ids", exportRIDSQL, nil},
 	} {
@@ -211,7 +219,8 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 func suppress(ctx context.Context, s *warehouse.Session, cells map[string]int64) error {
 	for _, st := range []struct{ what, sql string }{
 		{"recoding", exportPersonsQISQL},
-		{"suppression", exportPersonsSSQL},
+		{"suppression", exportPersonsCSQL},
+		{"suppression of entry periods", exportPersonsSSQL},
 		{"recoding levels", exportLevelSQL},
 		{"quasi-identifiers", exportQISQL},
 		{"village cells", exportVShowSQL},

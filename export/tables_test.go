@@ -141,12 +141,29 @@ func day(s string) time.Time {
 }
 
 // tablesTest writes the tables of the hand-built city as of 2022-07-21.
+//
+// The city is worked by hand over the recoding levels 0-5 (the levels
+// before degree, channel and entry period could be withheld), so that its
+// tests keep exercising suppression and complementary suppression, which
+// the levels 6-8 would make unnecessary in so small a city; tablesTestAll
+// writes it with every level.
 func tablesTest(t *testing.T, k int) (*warehouse.Warehouse, string, *written) {
+	t.Helper()
+	return tablesTestLevels(t, k, 6)
+}
+
+// tablesTestAll writes the hand-built city's release with every recoding level.
+func tablesTestAll(t *testing.T, k int) (*warehouse.Warehouse, string, *written) {
+	t.Helper()
+	return tablesTestLevels(t, k, 0)
+}
+
+func tablesTestLevels(t *testing.T, k, levels int) (*warehouse.Warehouse, string, *written) {
 	t.Helper()
 	w := openTest(t)
 	execTest(t, w, exportCity)
 	dir := t.TempDir()
-	res, err := writeTables(context.Background(), w.Reader(), dir, tablesOptions{asOf: day("2022-07-21"), k: k, researchID: testRID})
+	res, err := writeTables(context.Background(), w.Reader(), dir, tablesOptions{asOf: day("2022-07-21"), k: k, levels: levels, researchID: testRID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,8 +221,16 @@ func sortedStrings(s []string) []string { slices.Sort(s); return s }
 // suppressed persons in post would be unique on them. One person of the
 // smallest group in post that keeps k = 2 after giving one is suppressed
 // with him: {g1c, g1d, g1e} (3 >= 2 + 1; {g2a, g2b} would fall to 1), and
-// of it the first by person_key, g1c. Levels 0-2 suppress g1a, g1b and g3
-// and one more (4), levels 3-5 two: level 3 stays the lowest of the fewest.
+// of it the first by person_key, g1c.
+//
+// Complementary suppression on the entry period, by hand: survival_spells
+// gives 140105's six persons in post as four who entered in 2020 and two
+// in 2021; g1d, g1e (2019-2020) and g2a, g2b (2021-2022) are shown, so the
+// suppressed g1a and g1c are two of 2019-2020, their period read back. One
+// person in post of another period must be suppressed with them: the only
+// group, {g2a, g2b}, cannot give one and keep 2, so it goes whole. Levels
+// 0-2 thus suppress g1a, g1b, g3, g1c, g2a and g2b (6), levels 3-5 g1a,
+// g1c, g2a and g2b (4): level 3 stays the lowest of the fewest.
 // In 140123 b1 needs one more and the only group of persons in post,
 // {b2, b3}, cannot give one and keep 2: it is suppressed whole.
 func TestKAnonymity(t *testing.T) {
@@ -246,7 +271,7 @@ func TestKAnonymity(t *testing.T) {
 		cells      map[string]int64
 	}{
 		// b2 and b3 have no birth year: their null band is not counted as suppressed.
-		{2, k2, []string{"Rg1a", "Rg1c", "Rb1", "Rb2", "Rb3"}, map[string]int64{"gender": 5, "birth_band": 3, "degree": 5, "entry_period": 5, "channel": 5}},
+		{2, k2, []string{"Rg1a", "Rg1c", "Rg2a", "Rg2b", "Rb1", "Rb2", "Rb3"}, map[string]int64{"gender": 7, "birth_band": 5, "degree": 7, "entry_period": 7, "channel": 7}},
 		// b2 and b3 have no birth year: their null band is not counted as suppressed.
 		{5, k5, slices.Collect(maps.Keys(k5)), map[string]int64{"gender": 11, "birth_band": 9, "degree": 11, "entry_period": 11, "channel": 11}},
 	} {
@@ -269,6 +294,65 @@ func TestKAnonymity(t *testing.T) {
 			got := parquetRows(t, memDB(t), dir, "persons", "research_id, county_code, gender, birth_band, degree, entry_period, channel, recoding_level, qi_suppressed")
 			if !reflect.DeepEqual(sortedStrings(got), sortedStrings(want)) {
 				t.Errorf("persons:\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+// TestKAnonymityAllLevels: the hand-built city with every recoding level,
+// worked by hand. Level 6 withholds the degree, 7 the channel, 8 the entry
+// period (the key is then county and having left).
+//
+// At k = 2, 140105 (8 persons): up to level 6 g1a (the one special_intro)
+// is alone, with complementary suppression 2 of 8 (25%); at level 7 the
+// groups are {g1a, g1c, g1d, g1e} (2019-2020, in post), {g2a, g2b}
+// (2021-2022, in post), {g1b, g3} (2019-2020, left): nobody suppressed,
+// level 7. 140123 (b1 female special_intro 2020, b2 and b3 male
+// open_recruit 2021, all in post): b1 is alone while the entry period is
+// shown (levels 0-7); at level 8 the three are one group: level 8.
+//
+// At k = 5, 140105: at level 7 the groups in post hold 4 and 2, so 8 are
+// suppressed; at level 8 the six in post are one group and only g1b and
+// g3, who left, are two: they are suppressed and nobody who left is left
+// to join them (2 of 8, the fewest; over 10%, nothing does better).
+// 140123: three persons, suppressed at every level: level 0.
+func TestKAnonymityAllLevels(t *testing.T) {
+	const nulls = "∅|∅|∅|∅|∅"
+	for _, tc := range []struct {
+		k       int
+		persons []string // research_id|county|gender|birth_band|degree|entry_period|channel|level|suppressed
+		cells   map[string]int64
+	}{
+		{2, []string{
+			"Rb1|140123|" + nulls + "|8|false", "Rb2|140123|" + nulls + "|8|false", "Rb3|140123|" + nulls + "|8|false",
+			"Rg1a|140105|∅|∅|∅|2019-2020|∅|7|false", "Rg1b|140105|∅|∅|∅|2019-2020|∅|7|false",
+			"Rg1c|140105|∅|∅|∅|2019-2020|∅|7|false", "Rg1d|140105|∅|∅|∅|2019-2020|∅|7|false",
+			"Rg1e|140105|∅|∅|∅|2019-2020|∅|7|false", "Rg2a|140105|∅|∅|∅|2021-2022|∅|7|false",
+			"Rg2b|140105|∅|∅|∅|2021-2022|∅|7|false", "Rg3|140105|∅|∅|∅|2019-2020|∅|7|false",
+		}, map[string]int64{"gender": 0, "birth_band": 0, "degree": 0, "entry_period": 0, "channel": 0}},
+		// b2 and b3 have no birth year: their null band is not counted as
+		// suppressed; g1b and g3 have nothing left to null at level 8.
+		{5, []string{
+			"Rb1|140123|" + nulls + "|0|true", "Rb2|140123|" + nulls + "|0|true", "Rb3|140123|" + nulls + "|0|true",
+			"Rg1a|140105|" + nulls + "|8|false", "Rg1b|140105|" + nulls + "|8|true", "Rg1c|140105|" + nulls + "|8|false",
+			"Rg1d|140105|" + nulls + "|8|false", "Rg1e|140105|" + nulls + "|8|false", "Rg2a|140105|" + nulls + "|8|false",
+			"Rg2b|140105|" + nulls + "|8|false", "Rg3|140105|" + nulls + "|8|true",
+		}, map[string]int64{"gender": 3, "birth_band": 1, "degree": 3, "entry_period": 3, "channel": 3}},
+	} {
+		t.Run(fmt.Sprint("k=", tc.k), func(t *testing.T) {
+			_, dir, res := tablesTestAll(t, tc.k)
+			if !maps.Equal(res.suppressed, tc.cells) {
+				t.Errorf("suppressed cells %v, want %v", res.suppressed, tc.cells)
+			}
+			got := parquetRows(t, memDB(t), dir, "persons", "research_id, county_code, gender, birth_band, degree, entry_period, channel, recoding_level, qi_suppressed")
+			if !slices.Equal(sortedStrings(got), sortedStrings(tc.persons)) {
+				t.Errorf("persons:\n got %q\nwant %q", got, tc.persons)
+			}
+			// At level 7 and above no posting shows a channel.
+			for _, p := range parquetRows(t, memDB(t), dir, "postings", "research_id, channel") {
+				if !strings.HasSuffix(p, "|∅") {
+					t.Errorf("posting %s shows a channel", p)
+				}
 			}
 		})
 	}
@@ -337,9 +421,11 @@ func TestTables(t *testing.T) {
 			"Rg1d|140105|community|urban|other|∅|county_pool|1|false|∅",
 			"Rg1e|140105|community|urban|other|county_round|township|1|true|transferred",
 			"Rg1e|140123|village|rural|other|city_round|township|2|false|∅",
-			"Rg2a|140105|community|urban|other|∅|township|1|false|∅",
+			// g2a and g2b are suppressed by complementary suppression on the
+			// entry period (see TestKAnonymity): no channel.
+			"Rg2a|140105|community|urban|∅|∅|township|1|false|∅",
 			// ends 2022-09-30, after the release day: still in post then
-			"Rg2b|140105|community|urban|other|∅|township|1|false|∅",
+			"Rg2b|140105|community|urban|∅|∅|township|1|false|∅",
 			"Rg3|140105|community|urban|other|∅|township|1|true|civil_service",
 		}},
 		// g1a's second role starts after the release day; "late" is not in the release.
@@ -464,7 +550,7 @@ func TestTables(t *testing.T) {
 // TestTablesDeterministic: the same warehouse, day, k and research_ids give
 // the same bytes.
 func TestTablesDeterministic(t *testing.T) {
-	w, dir, res := tablesTest(t, 2)
+	w, dir, res := tablesTestAll(t, 2)
 	dir2 := t.TempDir()
 	// The second time under its own memory_limit, which is set while the
 	// release is built and the warehouse's restored after.
