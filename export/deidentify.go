@@ -223,23 +223,48 @@ const (
 		SELECT c.* EXCLUDE (s, s2), c.s OR t.person_key IS NOT NULL AS s, c.s2 OR t.person_key IS NOT NULL AS s2
 		FROM export_persons_c c
 		LEFT JOIN take t ON t.level = c.level AND t.person_key = c.person_key`
-	// export_level is each county's recoding level: the lowest at which at
-	// most max_pct percent of its persons are suppressed (first and
-	// complementary suppression together), else the one suppressing fewest
-	// (the lowest of those); export_qi every person's quasi-identifiers at
-	// that level, s true for a suppressed person, s2 for one suppressed by
-	// complementary suppression only.
+	// export_level is each county's recoding level. A developed county takes
+	// the lowest level at which at most max_pct percent of its persons are
+	// suppressed (first and complementary suppression together), else the one
+	// suppressing fewest (the lowest of those). A remote county must also
+	// stay at or under the share the developed counties end up with, pooled
+	// (the programme is about the remote counties: they must not be the least
+	// analysable), so it recodes further where it needs to. export_qi holds
+	// every person's quasi-identifiers at the county's level, s true for a
+	// suppressed person, s2 for one suppressed by complementary suppression
+	// only.
 	exportLevelSQL = `CREATE TEMP TABLE export_level AS
 		WITH s AS (
-			SELECT q.county_code, q.level, count(*) AS persons, count(*) FILTER (WHERE q.s) AS suppressed
+			SELECT q.county_code, coalesce(c.region, '') AS region, q.level,
+			       count(*) AS persons, count(*) FILTER (WHERE q.s) AS suppressed
 			FROM export_persons_s q
+			LEFT JOIN dim_county c ON c.county_code = q.county_code
 			GROUP BY ALL
-		)
-		SELECT s.county_code, coalesce(min(s.level) FILTER (WHERE s.suppressed * 100 <= s.persons * x.max_pct), arg_min(s.level, s.suppressed * 100 + s.level)) AS level,
-		       any_value(s.persons) AS persons,
-		       sum(s.suppressed) FILTER (WHERE s.level = 0) AS suppressed_level0
-		FROM s CROSS JOIN export_param x
-		GROUP BY s.county_code`
+		),
+		dev AS (
+			SELECT s.county_code, coalesce(min(s.level) FILTER (WHERE s.suppressed * 100 <= s.persons * x.max_pct),
+			                              arg_min(s.level, s.suppressed * 100 + s.level)) AS level
+			FROM s CROSS JOIN export_param x
+			WHERE s.region <> 'remote'
+			GROUP BY s.county_code
+		),
+		d AS (
+			SELECT coalesce(sum(s.suppressed), 0) AS sup, coalesce(sum(s.persons), 0) AS per
+			FROM s JOIN dev USING (county_code, level)
+		),
+		remote AS (
+			SELECT s.county_code, coalesce(min(s.level) FILTER (WHERE s.suppressed * 100 <= s.persons * x.max_pct
+			                                                    AND (d.per = 0 OR s.suppressed * d.per <= s.persons * d.sup)),
+			                              arg_min(s.level, s.suppressed * 100 + s.level)) AS level
+			FROM s CROSS JOIN export_param x CROSS JOIN d
+			WHERE s.region = 'remote'
+			GROUP BY s.county_code
+		),
+		chosen AS (SELECT * FROM dev UNION ALL SELECT * FROM remote)
+		SELECT c.county_code, c.level,
+		       (SELECT any_value(s.persons) FROM s WHERE s.county_code = c.county_code) AS persons,
+		       (SELECT sum(s.suppressed) FROM s WHERE s.county_code = c.county_code AND s.level = 0) AS suppressed_level0
+		FROM chosen c`
 	exportQISQL = `CREATE TEMP TABLE export_qi AS
 		SELECT q.*
 		FROM export_persons_s q

@@ -7,7 +7,8 @@ package audit_test
 // promises: no posting narrowed to fewer than k villages, no suppressed
 // value read back, no person unique on any subset of the quasi-identifiers
 // (nulls as a value of their own), no unsuppressed person in a group under
-// k, and the remote counties suppressed no more than the manifest's bound.
+// k, and the remote counties suppressed no more than the manifest's bound
+// nor than the developed counties, pooled.
 
 import (
 	"context"
@@ -206,5 +207,22 @@ func checkSuppressionBound(t *testing.T, rep *audit.Report, dir string) {
 	}
 	if remote == 0 {
 		t.Error("no remote county in the release")
+	}
+	// No higher than elsewhere: every remote county's share is at most the
+	// developed counties' share, pooled (integers: s/p <= S/P).
+	var devS, devP int
+	for _, c := range rep.Suppression {
+		if c.Region == "developed" {
+			devS, devP = devS+c.Suppressed, devP+c.Persons
+		}
+	}
+	if devP == 0 {
+		t.Fatal("no developed county in the release")
+	}
+	for _, c := range rep.Suppression {
+		if c.Region == "remote" && c.Suppressed*devP > devS*c.Persons {
+			t.Errorf("remote county %s %s: %d of %d suppressed (%.1f%%), more than the developed counties' %d of %d (%.1f%%)",
+				c.County, c.Name, c.Suppressed, c.Persons, 100*c.Share, devS, devP, 100*float64(devS)/float64(devP))
+		}
 	}
 }
