@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -111,7 +112,12 @@ func exportOptions(cfg *config.Config, release, asOf string, replace bool) (expo
 
 // openWarehouse opens the private warehouse for a command that needs it
 // whole (the export), saying clearly when the daemon holds it.
+// It never creates the warehouse: before the first run it fails with
+// errNothingLoaded (exit 1).
 func openWarehouse(ctx context.Context, cfg *config.Config) (*warehouse.Warehouse, error) {
+	if _, err := os.Stat(cfg.Warehouse); errors.Is(err, fs.ErrNotExist) {
+		return nil, withCode(exitFailed, errNothingLoaded)
+	}
 	w, err := warehouse.Open(ctx, cfg.Warehouse, warehouse.Options{MemoryLimit: cfg.DuckDB.ExportMemoryLimit(), Threads: cfg.DuckDB.Threads})
 	if errors.Is(err, warehouse.ErrLocked) {
 		return nil, fmt.Errorf("%w; the daemon writes exports on export.schedule, or stop it to export now", err)

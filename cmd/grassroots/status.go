@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -91,12 +92,19 @@ func sum(m map[string]int64) int64 {
 	return n
 }
 
+// errNothingLoaded is what a reading command says, exiting 1, before the
+// first run has created the warehouse or the published snapshot.
+var errNothingLoaded = errors.New("nothing loaded yet: run grassroots run first")
+
 // readEither reads with read from the private warehouse, read-only, when no
 // other grassroots process holds it, else from the published snapshot (as
 // of the last publish).
 func readEither[T any](ctx context.Context, cfg *config.Config, read func(context.Context, *warehouse.Reader) (T, error)) (T, error) {
 	var zero T
 	r, err := warehouse.OpenEither(ctx, cfg.Warehouse, cfg.Published)
+	if errors.Is(err, warehouse.ErrNothingLoaded) {
+		return zero, withCode(exitFailed, errNothingLoaded)
+	}
 	if err != nil {
 		return zero, err
 	}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/grassroots-cn/grassroots/synth"
+)
+
+// freshCity writes the synthetic city's feeds and configuration without
+// running anything, and returns the configuration's path and the data folder.
+func freshCity(t *testing.T) (cfg, data string) {
+	t.Helper()
+	dir := t.TempDir()
+	gen, err := synth.Generate(context.Background(), dir, synth.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gen.ConfigPath, filepath.Join(filepath.Dir(gen.ConfigPath), "data")
+}
+
+// duckdbFiles lists the DuckDB files (and their WALs) under dir.
+func duckdbFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.Contains(d.Name(), ".duckdb") {
+			found = append(found, p)
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// Before any run, the reading commands say so plainly and exit 1, and
+// create no warehouse.
+func TestNothingLoadedYet(t *testing.T) {
+	cfg, _ := freshCity(t)
+	const want = "grassroots: nothing loaded yet: run grassroots run first\n"
+	for _, args := range [][]string{
+		{"status"}, {"metrics"}, {"report", "--period", "2022-07"}, {"export", "--as-of", "2022-12-31"},
+		{"status", "--json"},
+	} {
+		code, out, errs := grassroots(t, append(args, "--config", cfg)...)
+		if code != 1 || errs != want {
+			t.Errorf("%v before any run: exit %d, stderr %q (want exit 1, %q); stdout %q", args, code, errs, want, out)
+		}
+		if strings.Contains(errs, "IO Error") {
+			t.Errorf("%v shows the driver's error: %q", args, errs)
+		}
+		if f := duckdbFiles(t, filepath.Dir(cfg)); len(f) > 0 {
+			t.Fatalf("%v created %v", args, f)
+		}
+	}
+}
