@@ -62,3 +62,31 @@ func TestNothingLoadedYet(t *testing.T) {
 		}
 	}
 }
+
+// A key file others may read stops run with exit 2 before any file is
+// created: no warehouse, no published snapshot.
+func TestRunBadKeyFileCreatesNothing(t *testing.T) {
+	for _, c := range []struct{ file, setting string }{
+		{"grassroots.key", "key_file"},
+		{"pii.key", "pii_key_file"},
+	} {
+		t.Run(c.setting, func(t *testing.T) {
+			cfg, data := freshCity(t)
+			if err := os.Chmod(filepath.Join(filepath.Dir(cfg), c.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := grassroots(t, "run", "--config", cfg)
+			if code != 2 || !strings.Contains(errs, c.setting) {
+				t.Errorf("run with %s of mode 0644: exit %d, stderr %q (want exit 2 naming %s); stdout %q", c.file, code, errs, c.setting, out)
+			}
+			if f := duckdbFiles(t, filepath.Dir(cfg)); len(f) > 0 {
+				t.Errorf("run with a bad %s created %v", c.setting, f)
+			}
+			if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
+				t.Errorf("run with a bad %s left %d entries in %s", c.setting, len(entries), data)
+			} else if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -41,13 +41,30 @@ func (a *app) runCommand() *cobra.Command {
 }
 
 // runPipeline runs the pipeline for cfg with the app's logging and progress.
+// The keys are checked first, so that a bad key file stops the run before
+// any file (the warehouse) is created.
 func (a *app) runPipeline(ctx context.Context, cfg *config.Config, counties []string) (*pipeline.Result, error) {
+	if err := checkKeys(cfg); err != nil {
+		return nil, err
+	}
 	r := &pipeline.Runner{Config: cfg, Logger: a.logger(), Progress: a.progress(a.stderr)}
 	res, err := r.Run(ctx, counties)
 	if errors.Is(err, pipeline.ErrUnknownCounty) {
 		return nil, usageError{err}
 	}
 	return res, err
+}
+
+// checkKeys reads the person_key secret and the personal-data key a load
+// needs; their errors (a missing file, one others may read) exit 2.
+func checkKeys(cfg *config.Config) error {
+	if _, err := cfg.Key(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if _, err := cfg.PIIKey(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	return nil
 }
 
 // runStatus turns a result into the exit status (README, Commands):
