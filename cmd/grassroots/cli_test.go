@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,66 @@ func TestRunBadKeyFileCreatesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// corrupt replaces the first file of each county given with bytes no reader
+// accepts, keeping its modification time (so it is not left to settle).
+func corrupt(t *testing.T, cfg string, feeds []synth.CountyFeed) {
+	t.Helper()
+	for _, c := range feeds {
+		if len(c.Files) == 0 {
+			t.Fatalf("county %s has no files", c.Code)
+		}
+		p := filepath.Join(filepath.Dir(cfg), filepath.FromSlash(c.Files[0]))
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("\x00\x01\x02 not a feed {\"id_number\": \n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, st.ModTime(), st.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// When every county fails, run exits 1 and says so; when some load, 3.
+func TestRunExitCodesOnFailedCounties(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the synthetic city; skipped with -short")
+	}
+	gen, err := synth.Generate(context.Background(), t.TempDir(), synth.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := gen.ConfigPath
+	n := len(gen.Counties)
+	if n < 3 {
+		t.Fatalf("the synthetic city has %d counties", n)
+	}
+	corrupt(t, cfg, gen.Counties)
+	code, out, errs := grassroots(t, "run", "--config", cfg)
+	want := fmt.Sprintf("grassroots: all %d counties failed; nothing was loaded\n", n)
+	if code != 1 || errs != want {
+		t.Errorf("run with every county broken: exit %d, stderr %q (want 1, %q)\n%s", code, errs, want, out)
+	}
+	// The village list loaded on that run; one county named, broken: exit 1.
+	code, out, errs = grassroots(t, "run", "--config", cfg, "--county", gen.Counties[0].Code)
+	if want := "grassroots: the county failed; nothing was loaded\n"; code != 1 || errs != want {
+		t.Errorf("run --county %s, broken: exit %d, stderr %q (want 1, %q)\n%s", gen.Counties[0].Code, code, errs, want, out)
+	}
+
+	// A fresh city with one county broken: a real partial failure, exit 3.
+	gen, err = synth.Generate(context.Background(), t.TempDir(), synth.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt(t, gen.ConfigPath, gen.Counties[:1])
+	code, out, errs = grassroots(t, "run", "--config", gen.ConfigPath)
+	want = fmt.Sprintf("grassroots: 1 of %d counties failed; the others loaded\n", n)
+	if code != 3 || errs != want {
+		t.Errorf("run with one county broken: exit %d, stderr %q (want 3, %q)\n%s", code, errs, want, out)
 	}
 }
