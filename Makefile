@@ -4,6 +4,11 @@
 GO      ?= go
 TAGS    ?= duckdb_arrow
 BIN     ?= bin/grassroots
+# The version and commit `grassroots version` prints and a release's manifest
+# records (program_version).
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 DEMO    ?= demo
 FUZZTIME ?= 60s
 FUZZFLAGS ?= -fuzzminimizetime 5s -parallel 1
@@ -11,7 +16,7 @@ FUZZFLAGS ?= -fuzzminimizetime 5s -parallel 1
 .PHONY: build demo test bench bench-go fuzz reliability vet clean privacy-audit
 
 build:
-	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/grassroots
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/grassroots
 
 # The synthetic Taiyuan, loaded end to end into $(DEMO)/.
 demo: build

@@ -25,7 +25,7 @@ type Manifest struct {
 	Release         string           `json:"release"`
 	AsOf            string           `json:"as_of"`      // YYYY-MM-DD
 	CreatedAt       string           `json:"created_at"` // RFC 3339, UTC
-	ProgramVersion  string           `json:"program_version"`
+	ProgramVersion  string           `json:"program_version"` // as `grassroots version` prints it (git describe, set at build)
 	ConfigSHA256    string           `json:"config_sha256"`
 	ResearchID      string           `json:"research_id"`
 	K               int              `json:"k"`

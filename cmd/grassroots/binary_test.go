@@ -21,6 +21,13 @@ var testBinary struct {
 	err  error
 }
 
+// The version and commit the test binary is built with, as the Makefile
+// sets them with -ldflags.
+const (
+	testVersion = "v9.8.7-test"
+	testCommit  = "0123456789abcdef0123456789abcdef01234567"
+)
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "grassroots-test-bin-")
 	if err != nil {
@@ -39,7 +46,8 @@ func buildBinary(t *testing.T) string {
 	t.Helper()
 	testBinary.once.Do(func() {
 		bin := filepath.Join(testBinary.dir, "grassroots")
-		out, err := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", bin, ".").CombinedOutput()
+		ldflags := "-X main.version=" + testVersion + " -X main.commit=" + testCommit
+		out, err := exec.Command("go", "build", "-tags", "duckdb_arrow", "-ldflags", ldflags, "-o", bin, ".").CombinedOutput()
 		if err != nil {
 			testBinary.err = fmt.Errorf("go build: %w\n%s", err, out)
 			return

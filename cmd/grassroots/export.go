@@ -19,10 +19,6 @@ import (
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
-// version is the program version, set at build time with
-// -ldflags "-X main.version=…".
-var version = "dev"
-
 func (a *app) exportCommand() *cobra.Command {
 	var release, asOf string
 	var replace bool
@@ -107,7 +103,7 @@ func exportOptions(cfg *config.Config, release, asOf string, replace bool) (expo
 	sum := sha256.Sum256(raw)
 	return export.Options{Release: release, AsOf: day, Out: cfg.Export.Out, Secret: secret, K: cfg.Export.K,
 		MemoryLimit: cfg.DuckDB.ExportMemoryLimit(),
-		Replace:     replace, Version: version, ConfigHash: hex.EncodeToString(sum[:])}, nil
+		Replace:     replace, Version: programVersion(), ConfigHash: hex.EncodeToString(sum[:])}, nil
 }
 
 // openWarehouse opens the private warehouse for a command that needs it

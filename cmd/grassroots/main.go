@@ -122,7 +122,15 @@ without personal data for statisticians.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.demoCommand(), a.generateCommand(), a.runCommand(), a.checkCommand(), a.statusCommand(), a.metricsCommand(), a.serveCommand(), a.reportCommand(), a.exportCommand())
-	root.AddCommand(a.rekeyCommand())
+	root.AddCommand(a.rekeyCommand(), a.versionCommand())
+	var showVersion bool
+	root.Flags().BoolVar(&showVersion, "version", false, "print the version, the commit and DuckDB's version (as grassroots version)")
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		if showVersion {
+			return a.printVersion(cmd.Context())
+		}
+		return cmd.Help()
+	}
 	root.AddCommand(a.privacyAuditCommand())
 	for _, c := range root.Commands() {
 		if c.Args == nil {
