@@ -23,8 +23,8 @@ const researchIDRule = "lowercase hex of HMAC-SHA256(export secret, person_key),
 // Manifest is manifest.json: what a release holds and how to check it.
 type Manifest struct {
 	Release         string           `json:"release"`
-	AsOf            string           `json:"as_of"`      // YYYY-MM-DD
-	CreatedAt       string           `json:"created_at"` // RFC 3339, UTC
+	AsOf            string           `json:"as_of"`           // YYYY-MM-DD
+	CreatedAt       string           `json:"created_at"`      // RFC 3339, UTC
 	ProgramVersion  string           `json:"program_version"` // as `grassroots version` prints it (git describe, set at build)
 	ConfigSHA256    string           `json:"config_sha256"`
 	ResearchID      string           `json:"research_id"`
