@@ -114,7 +114,8 @@ func corrupt(t *testing.T, cfg string, feeds []synth.CountyFeed) {
 	}
 }
 
-// When every county fails, run exits 1 and says so; when some load, 3.
+// When every county of the run fails, run exits 1 and says so; when some
+// load or are up to date, 3.
 func TestRunExitCodesOnFailedCounties(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the synthetic city; skipped with -short")
@@ -150,5 +151,11 @@ func TestRunExitCodesOnFailedCounties(t *testing.T) {
 	want = fmt.Sprintf("grassroots: 1 of %d counties failed; the others loaded\n", n)
 	if code != 3 || errs != want {
 		t.Errorf("run with one county broken: exit %d, stderr %q (want 3, %q)\n%s", code, errs, want, out)
+	}
+	// Again: the broken county fails again, the others are up to date.
+	code, out, errs = grassroots(t, "run", "--config", gen.ConfigPath)
+	want = fmt.Sprintf("grassroots: 1 of %d counties failed; the others had nothing new\n", n)
+	if code != 3 || errs != want {
+		t.Errorf("rerun with one county broken: exit %d, stderr %q (want 3, %q)\n%s", code, errs, want, out)
 	}
 }

@@ -68,9 +68,9 @@ func checkKeys(cfg *config.Config) error {
 }
 
 // runStatus turns a result into the exit status (README, Commands):
-// exitFailed when the village list failed or every county that had new
-// files failed, exitPartial when some of those counties failed and others
-// loaded, else nil (exit 0). A county with nothing new counts neither way.
+// exitFailed when the village list failed or every county of the run
+// failed, exitPartial when some failed and the others loaded or were
+// already up to date (nothing new), else nil (exit 0).
 func runStatus(res *pipeline.Result) error {
 	var failed, loaded, idle int
 	for _, c := range res.Counties {
@@ -83,33 +83,22 @@ func runStatus(res *pipeline.Result) error {
 			loaded++
 		}
 	}
+	n := len(res.Counties)
 	switch {
 	case res.Divisions.Status == pipeline.StatusFailed:
 		return withCode(exitFailed, summaryError("the village list failed to load, so nothing was loaded"))
 	case failed == 0:
 		return nil
-	case loaded == 0:
-		return withCode(exitFailed, summaryError("%s failed; nothing was loaded", allFailed(failed, idle)))
-	case idle > 0:
-		return withCode(exitPartial, summaryError("%d of %d counties failed; %d loaded, %d had nothing new", failed, len(res.Counties), loaded, idle))
-	default:
-		return withCode(exitPartial, summaryError("%d of %d counties failed; the others loaded", failed, len(res.Counties)))
-	}
-}
-
-// allFailed names the failed counties when none loaded: "the county",
-// "all 10 counties", or "all 3 counties with new files" when others had
-// nothing new.
-func allFailed(failed, idle int) string {
-	switch {
-	case failed == 1 && idle == 0:
-		return "the county"
-	case failed == 1:
-		return fmt.Sprintf("the one county with new files (%d had nothing new)", idle)
+	case failed == n && n == 1:
+		return withCode(exitFailed, summaryError("the county failed; nothing was loaded"))
+	case failed == n:
+		return withCode(exitFailed, summaryError("all %d counties failed; nothing was loaded", n))
 	case idle == 0:
-		return fmt.Sprintf("all %d counties", failed)
+		return withCode(exitPartial, summaryError("%d of %d counties failed; the others loaded", failed, n))
+	case loaded == 0:
+		return withCode(exitPartial, summaryError("%d of %d counties failed; the others had nothing new", failed, n))
 	default:
-		return fmt.Sprintf("all %d counties with new files (%d had nothing new)", failed, idle)
+		return withCode(exitPartial, summaryError("%d of %d counties failed; %d loaded, %d had nothing new", failed, n, loaded, idle))
 	}
 }
 
