@@ -15,6 +15,7 @@ import (
 
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/internal/piicrypt"
+	"github.com/grassroots-cn/grassroots/internal/piitest"
 	"github.com/grassroots-cn/grassroots/internal/whcompare"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
@@ -189,41 +190,9 @@ func TestWrongPIIKeyRefused(t *testing.T) {
 // table, row and column.
 func piiRows(t *testing.T, path string, c *piicrypt.Cipher) map[string]string {
 	t.Helper()
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	out, err := piitest.Stored(t, path, c)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer db.Close()
-	out := map[string]string{}
-	for _, q := range []string{
-		"SELECT 'now|' || person_key, name, id_number, phone FROM pii_person",
-		"SELECT 'hist|' || person_key || '|' || valid_from, name, id_number, phone FROM pii_person_history",
-	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var k string
-			var v [3]sql.NullString
-			if err := rows.Scan(&k, &v[0], &v[1], &v[2]); err != nil {
-				t.Fatal(err)
-			}
-			for i, col := range []string{"name", "id_number", "phone"} {
-				if !v[i].Valid {
-					out[k+"|"+col] = "<NULL>"
-					continue
-				}
-				p, err := c.Open(v[i].String)
-				if err != nil {
-					t.Fatalf("%s %s: %v", k, col, err)
-				}
-				out[k+"|"+col] = p
-			}
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/grassroots-cn/grassroots/internal/piicrypt"
+	"github.com/grassroots-cn/grassroots/internal/piitest"
 )
 
 // storedPII reads every personal value of pii_person and pii_person_history,
@@ -19,43 +19,7 @@ func storedPII(t *testing.T, path string, secret []byte) (map[string]string, err
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	out := map[string]string{}
-	for _, q := range []string{
-		"SELECT 'now|' || person_key, name, id_number, phone FROM pii_person",
-		"SELECT 'hist|' || person_key || '|' || valid_from, name, id_number, phone FROM pii_person_history",
-	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var k string
-			var v [3]sql.NullString
-			if err := rows.Scan(&k, &v[0], &v[1], &v[2]); err != nil {
-				t.Fatal(err)
-			}
-			for i, col := range []string{"name", "id_number", "phone"} {
-				if !v[i].Valid {
-					continue
-				}
-				p, err := c.Open(v[i].String)
-				if err != nil {
-					rows.Close()
-					return nil, err
-				}
-				out[k+"|"+col] = p
-			}
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out, nil
+	return piitest.Stored(t, path, c)
 }
 
 func readSecret(t *testing.T, path string) []byte {
