@@ -10,6 +10,10 @@ type ReportData struct {
 	AsOf        string // the period's last day, "2022-07-31"
 	PrevAsOf    string // the previous month's last day
 	YearAgoAsOf string // the same month a year earlier, last day
+	// DataEnd is the last day the loaded records describe (data_end());
+	// "" before any load. A period that begins after it only carries that
+	// day's state forward: PastData says so.
+	DataEnd string
 	CityCode    string
 	CityName    string
 	QuotaYear   int
@@ -27,6 +31,13 @@ type ReportData struct {
 	Uncovered   []UncoveredRow   // the replenishment list, longest first
 	Freshness   []FreshnessRow   // every county; Stale marks those to act on
 	Quality     []QualityRow     // rejects and findings by county and reason, over all runs so far
+}
+
+// PastData tells whether the whole period lies after the loaded data: it
+// begins after DataEnd. (A month that merely ends after the last dated
+// record is normal: nothing need happen every day.)
+func (d *ReportData) PastData() bool {
+	return d.DataEnd != "" && d.Period+"-01" > d.DataEnd
 }
 
 // Figure is one headline figure on AsOf, the previous month end and the

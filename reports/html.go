@@ -53,6 +53,9 @@ func RenderHTML(w io.Writer, d *ReportData) error {
 type htmlView struct {
 	Title, Summary              string
 	AsOf, PrevAsOf, YearAgoAsOf string
+	// DataEndNote says, when the period ends after the loaded data, on
+	// which day they end.
+	DataEndNote string
 	ECharts                     template.JS
 
 	// From the sections: titles and table heads by section key, the
@@ -177,6 +180,7 @@ func htmlBuildView(d *ReportData) (*htmlView, error) {
 		QuotaYear:   d.QuotaYear,
 	}
 	v.Summary = htmlSummary(d)
+	v.DataEndNote = dataEndNote(d, htmlDate)
 	htmlBuildSections(v)
 	for _, f := range d.Headline {
 		v.Headline = append(v.Headline, htmlFormatFigure(f))

@@ -97,6 +97,9 @@ func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 	r.each("SELECT coalesce(city_setting('city_code'), ''), coalesce(city_setting('city_name'), '')", nil, func(rows Row) error {
 		return rows.Scan(&d.CityCode, &d.CityName)
 	})
+	r.each("SELECT coalesce(strftime(data_end(), '%Y-%m-%d'), '')", nil, func(rows Row) error {
+		return rows.Scan(&d.DataEnd)
+	})
 
 	// The slowest sections first, so that the last to finish are short.
 	var now, before, yearBefore map[string]*float64

@@ -1,6 +1,9 @@
 package reports
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // The report's vocabulary: the Chinese names of the things the report
 // shows (its figures, the labels of the codes in its data, the words of its
@@ -225,3 +228,14 @@ const (
 	wSeverity          = "严重程度"
 	wRows              = "条数"
 )
+
+// dataEndNote is the report's warning when its whole period lies after the
+// loaded data (ReportData.PastData), with the day they end written by date;
+// "" otherwise.
+func dataEndNote(d *ReportData, date func(string) string) string {
+	if !d.PastData() {
+		return ""
+	}
+	return fmt.Sprintf("注意：已装载的数据截至%s，本月没有报送数据；表中各数为%s的状态延续至%s，不反映此后的变动。",
+		date(d.DataEnd), date(d.DataEnd), date(d.AsOf))
+}

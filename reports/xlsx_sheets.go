@@ -127,6 +127,9 @@ func xlsxHeadline(d *ReportData) xlsxTable {
 			"比率的“较上月”“较去年同期”为两者之差（百分点）。",
 		},
 	}
+	if note := dataEndNote(d, func(s string) string { return s }); note != "" {
+		t.notes = append(t.notes, note)
+	}
 	for _, h := range d.Headline {
 		f, change := xfRatio, xfRatioChange
 		switch h.Kind {

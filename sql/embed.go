@@ -168,6 +168,7 @@ var macroOrder = []string{
 	"promotions",
 	"quota_usage",
 	"source_freshness",
+	"data_end", // data_end(): uses settings
 	"data_quality",
 }
 

@@ -508,3 +508,33 @@ func TestCityToday(t *testing.T) {
 		t.Fatalf("today in Kiritimati is %s, want %s", east.Format("2006-01-02"), now.Format("2006-01-02"))
 	}
 }
+
+// TestDataEnd: the fixture's latest dated record is P10's start on
+// 2022-06-01 (postings end by 2022-03-31, roles start by 2022-04-01, the
+// last vacancy is filled on 2022-04-15, no subsidies). data_end() is that
+// day, capped by the city-time day of the last successful pull, and null
+// before any pull.
+func TestDataEnd(t *testing.T) {
+	db := openFixture(t)
+	expect(t, db, `SELECT data_end()`, `NULL`)
+	// 2022-05-19 17:30 UTC is 2022-05-20 01:30 in Shanghai; the failed run
+	// after it does not count.
+	_, err := db.Exec(`INSERT INTO etl_run VALUES
+		(1, 'ingest', '140123', TIMESTAMPTZ '2022-05-19 17:00:00+00', TIMESTAMPTZ '2022-05-19 17:30:00+00', 'succeeded', 1, 1, 0, 0, 0, NULL),
+		(2, 'ingest', '140105', TIMESTAMPTZ '2022-09-01 00:00:00+00', TIMESTAMPTZ '2022-09-01 00:10:00+00', 'failed', 0, 0, 0, 0, 0, 'broken')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, db, `SELECT data_end()`, `2022-05-20`)
+	// A later pull that found nothing new: the records' own last day.
+	if _, err := db.Exec(`INSERT INTO etl_run VALUES (3, 'ingest', '140105', TIMESTAMPTZ '2022-07-05 00:00:00+00',
+		TIMESTAMPTZ '2022-07-05 00:10:00+00', 'no_new_data', 0, 0, 0, 0, 0, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, db, `SELECT data_end()`, `2022-06-01`)
+	// A subsidy paid later moves it.
+	if _, err := db.Exec(`INSERT INTO fact_subsidy VALUES ('P10', DATE '2022-06-20', 'living', 1000.00)`); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, db, `SELECT data_end()`, `2022-06-20`)
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -88,6 +89,7 @@ func (a *app) checkCommand() *cobra.Command {
 					rows = append(rows, []string{r.County, r.Name, r.Kind, r.Where, fmt.Sprint(len(r.Files)), fmt.Sprint(r.Unsettled), fmt.Sprint(len(r.Refused)), state})
 				}
 				table(a.stdout, []string{"county", "name", "kind", "where", "files", "settling", "refused", "state"}, rows)
+				printRefused(a.stdout, results)
 			}
 			switch {
 			case bad == len(results) || len(problems) > 0:
@@ -155,4 +157,23 @@ func checkHTTP(cmd *cobra.Command, c *config.County) checkResult {
 	}
 	r.Error = strings.Join(errs, "; ")
 	return r
+}
+
+// printRefused lists, under check's table, every file a source refused and
+// why: the table only counts them.
+func printRefused(w io.Writer, results []checkResult) {
+	first := true
+	for _, r := range results {
+		for _, s := range r.Refused {
+			if first {
+				fmt.Fprintln(w, "\nfiles refused (not read by run):")
+				first = false
+			}
+			who := r.County
+			if who == "" {
+				who = r.Name
+			}
+			fmt.Fprintf(w, "  %s: %s (%s)\n", who, s.URI, s.Reason)
+		}
+	}
 }

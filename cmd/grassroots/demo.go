@@ -115,10 +115,10 @@ folder and it starts afresh (the key is kept).`,
 			}
 			// The monthly report for July 2022, the month of the city's published
 			// figures, and a researchers' release as of the end of 2022.
-			report, rerr := writeReport(cmd.Context(), cfg, "2022-07", cfg.Reports.Formats)
+			report, _, rerr := writeReport(cmd.Context(), cfg, a.logger(), "2022-07", cfg.Reports.Formats)
 			var release *export.Result
 			if rerr == nil {
-				release, rerr = demoRelease(cmd.Context(), cfg)
+				release, rerr = demoRelease(cmd.Context(), cfg, a.logger())
 			}
 			if a.json {
 				printJSON(a.stdout, map[string]any{"generated": gen, "run": res, "report": report, "release": release})
@@ -226,12 +226,12 @@ func prepareDemoDir(dir string) error {
 }
 
 // demoRelease writes the demo's researchers' release, as of 2022-12-31.
-func demoRelease(ctx context.Context, cfg *config.Config) (*export.Result, error) {
+func demoRelease(ctx context.Context, cfg *config.Config, log *slog.Logger) (*export.Result, error) {
 	opts, err := exportOptions(cfg, "2022Q4", "2022-12-31", true)
 	if err != nil {
 		return nil, err
 	}
-	w, err := openWarehouse(ctx, cfg)
+	w, err := openWarehouse(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"slices"
@@ -42,7 +43,8 @@ and renamed into place when complete; an existing release is refused unless
 			if err != nil {
 				return err
 			}
-			w, err := openWarehouse(cmd.Context(), cfg)
+			log := a.logger()
+			w, err := openWarehouse(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
 			}
@@ -110,11 +112,11 @@ func exportOptions(cfg *config.Config, release, asOf string, replace bool) (expo
 // whole (the export), saying clearly when the daemon holds it.
 // It never creates the warehouse: before the first run it fails with
 // errNothingLoaded (exit 1).
-func openWarehouse(ctx context.Context, cfg *config.Config) (*warehouse.Warehouse, error) {
+func openWarehouse(ctx context.Context, cfg *config.Config, log *slog.Logger) (*warehouse.Warehouse, error) {
 	if _, err := os.Stat(cfg.Warehouse); errors.Is(err, fs.ErrNotExist) {
 		return nil, withCode(exitFailed, errNothingLoaded)
 	}
-	w, err := warehouse.Open(ctx, cfg.Warehouse, warehouse.Options{MemoryLimit: cfg.DuckDB.ExportMemoryLimit(), Threads: cfg.DuckDB.Threads})
+	w, err := warehouse.Open(ctx, cfg.Warehouse, warehouse.Options{MemoryLimit: cfg.DuckDB.ExportMemoryLimit(), Threads: cfg.DuckDB.Threads, Logger: log})
 	if errors.Is(err, warehouse.ErrLocked) {
 		return nil, fmt.Errorf("%w; the daemon writes exports on export.schedule, or stop it to export now", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,10 @@ type app struct {
 	cpuProfile string
 	stdout     io.Writer
 	stderr     io.Writer
+	// command and started are the command line's command and when it
+	// started, for -v's first and last lines.
+	command string
+	started time.Time
 }
 
 func main() {
@@ -62,18 +67,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
+	code := exitOK
+	if err != nil {
+		code = exitFailed
+		var ee *exitError
+		switch {
+		case errors.As(err, &ee):
+			code = ee.code
+		case errors.Is(err, config.ErrConfig), isUsageError(err):
+			code = exitUsage
+		}
 	}
-	code := exitFailed
-	var ee *exitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.code
-	case errors.Is(err, config.ErrConfig), isUsageError(err):
-		code = exitUsage
+	if !a.started.IsZero() {
+		a.logger().Info("command finished", "command", a.command, "exit", code, "ms", time.Since(a.started).Milliseconds())
 	}
-	fmt.Fprintln(stderr, "grassroots:", err)
+	if err != nil {
+		fmt.Fprintln(stderr, "grassroots:", err)
+	}
 	return code
 }
 
@@ -100,7 +110,9 @@ without personal data for statisticians.`,
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log each step to standard error")
 	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
 	var stopProfile func()
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.command, a.started = cmd.CommandPath(), time.Now()
+		a.logger().Info("command started", "command", a.command, "config", a.configPath, "version", programVersion())
 		if a.cpuProfile == "" {
 			return nil
 		}

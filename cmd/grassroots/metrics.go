@@ -28,7 +28,7 @@ other grassroots process holds it, else from the published snapshot.`,
 			if err != nil {
 				return err
 			}
-			h, err := readEither(cmd.Context(), cfg, func(ctx context.Context, r *warehouse.Reader) (*metrics.Headline, error) {
+			h, err := readEither(cmd.Context(), cfg, a.logger(), "metrics", func(ctx context.Context, r *warehouse.Reader) (*metrics.Headline, error) {
 				return metrics.Read(ctx, r, asOf)
 			})
 			if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -38,12 +39,19 @@ process holds it, else the published snapshot.`,
 			if formats != "" {
 				fs = strings.Split(formats, ",")
 			}
-			files, err := writeReport(cmd.Context(), cfg, period, fs)
+			log := a.logger()
+			files, d, err := writeReport(cmd.Context(), cfg, log, period, fs)
 			if err != nil {
 				return err
 			}
+			var warnings []string
+			if d.PastData() {
+				w := fmt.Sprintf("the data end on %s: the report for %s carries that day's state forward and says so", d.DataEnd, period)
+				warnings = append(warnings, w)
+				fmt.Fprintln(a.stderr, "grassroots: warning:", w)
+			}
 			if a.json {
-				return printJSON(a.stdout, map[string]any{"period": period, "files": files})
+				return printJSON(a.stdout, map[string]any{"period": period, "files": files, "data_end": d.DataEnd, "warnings": warnings})
 			}
 			fmt.Fprintf(a.stdout, "report for %s:\n", period)
 			for _, f := range files {
@@ -57,18 +65,28 @@ process holds it, else the published snapshot.`,
 	return cmd
 }
 
-// writeReport reads the period's report data (warehouse, else snapshot) and writes it.
-func writeReport(ctx context.Context, cfg *config.Config, period string, formats []string) ([]string, error) {
+// writeReport reads the period's report data (warehouse, else snapshot) and
+// writes it; it returns the files written and the data they show.
+func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, period string, formats []string) ([]string, *reports.ReportData, error) {
 	for _, f := range formats {
 		if f != reports.FormatHTML && f != reports.FormatXLSX {
-			return nil, usageError{fmt.Errorf("--formats: %q is not html or xlsx", f)}
+			return nil, nil, usageError{fmt.Errorf("--formats: %q is not html or xlsx", f)}
 		}
 	}
-	d, err := readEither(ctx, cfg, func(ctx context.Context, r *warehouse.Reader) (*reports.ReportData, error) {
+	d, err := readEither(ctx, cfg, log, "report "+period, func(ctx context.Context, r *warehouse.Reader) (*reports.ReportData, error) {
 		return reports.Read(ctx, r, period)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return reports.Write(ctx, cfg.Reports.Out, d, formats)
+	start := time.Now()
+	files, err := reports.Write(ctx, cfg.Reports.Out, d, formats)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range files {
+		log.Info("report file written", "period", period, "file", f)
+	}
+	log.Info("report written", "period", period, "data_end", d.DataEnd, "files", len(files), "ms", time.Since(start).Milliseconds())
+	return files, d, nil
 }

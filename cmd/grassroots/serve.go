@@ -116,8 +116,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	statusCtx, stopStatus := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopStatus()
 	statusDone := make(chan error, 1)
+	build, err := readVersion(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("version", "version", build.Version, "commit", build.Commit, "duckdb", build.DuckDB)
 	go func() {
-		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, sched.Handler(&statusSource{w: w}), func(addr net.Addr) {
+		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, sched.Handler(&statusSource{w: w, build: build}), func(addr net.Addr) {
 			log.Info("status endpoint listening", "addr", addr.String())
 			if ready != nil {
 				ready(addr)
@@ -230,7 +235,8 @@ func exportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) sch
 
 // statusSource shows the warehouse on the status endpoint.
 type statusSource struct {
-	w *warehouse.Warehouse
+	w     *warehouse.Warehouse
+	build versionInfo // what grassroots_build_info shows
 }
 
 func (s *statusSource) Healthy(ctx context.Context) error { return s.w.Ping(ctx) }
@@ -249,7 +255,8 @@ func (s *statusSource) Metrics(ctx context.Context) ([]schedule.Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ms []schedule.Metric
+	ms := []schedule.Metric{{Name: "grassroots_build_info", Help: "The program's version, the commit it was built from and DuckDB's version (always 1).",
+		Type: "gauge", Labels: map[string]string{"version": s.build.Version, "commit": s.build.Commit, "duckdb": s.build.DuckDB}, Value: 1}}
 	last := map[string]time.Time{}
 	lastSecs := map[string]float64{}
 	rows := map[string]map[string]int64{} // job\x00county -> outcome -> rows, over every status

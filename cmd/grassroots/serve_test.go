@@ -189,6 +189,7 @@ func TestServeDaemon(t *testing.T) {
 	}
 	metrics := get("/metrics")
 	for _, want := range []string{`grassroots_runs_total{county="140105",job="ingest",status="succeeded"}`,
+		`grassroots_build_info{commit="` + testCommit + `",duckdb="v1.`, `",version="` + testVersion + `"} 1` + "\n",
 		`grassroots_last_success_timestamp_seconds{county="140123",name="娄烦县"}`, "# TYPE grassroots_rows_total counter"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,7 +26,7 @@ holds it, else the published snapshot (which is as of the last publish).`,
 			if err != nil {
 				return err
 			}
-			st, err := readEither(cmd.Context(), cfg, status.Read)
+			st, err := readEither(cmd.Context(), cfg, a.logger(), "status", status.Read)
 			if err != nil {
 				return err
 			}
@@ -99,15 +100,28 @@ var errNothingLoaded = errors.New("nothing loaded yet: run grassroots run first"
 // readEither reads with read from the private warehouse, read-only, when no
 // other grassroots process holds it, else from the published snapshot (as
 // of the last publish).
-func readEither[T any](ctx context.Context, cfg *config.Config, read func(context.Context, *warehouse.Reader) (T, error)) (T, error) {
+func readEither[T any](ctx context.Context, cfg *config.Config, log *slog.Logger, what string, read func(context.Context, *warehouse.Reader) (T, error)) (T, error) {
 	var zero T
+	start := time.Now()
 	r, err := warehouse.OpenEither(ctx, cfg.Warehouse, cfg.Published)
 	if errors.Is(err, warehouse.ErrNothingLoaded) {
+		log.Info("nothing to read", "warehouse", cfg.Warehouse, "published", cfg.Published)
 		return zero, withCode(exitFailed, errNothingLoaded)
 	}
 	if err != nil {
 		return zero, err
 	}
 	defer r.Close()
-	return read(ctx, r)
+	kind := "warehouse"
+	if r.Path() != cfg.Warehouse {
+		kind = "published snapshot (the warehouse is held by another process)"
+	}
+	log.Info("opened read-only", "file", r.Path(), "kind", kind, "ms", time.Since(start).Milliseconds())
+	start = time.Now()
+	v, err := read(ctx, r)
+	if err != nil {
+		return zero, err
+	}
+	log.Info("read", "what", what, "ms", time.Since(start).Milliseconds())
+	return v, nil
 }
