@@ -13,10 +13,10 @@ type ReportData struct {
 	// DataEnd is the last day the loaded records describe (data_end());
 	// "" before any load. A period that begins after it only carries that
 	// day's state forward: PastData says so.
-	DataEnd string
-	CityCode    string
-	CityName    string
-	QuotaYear   int
+	DataEnd   string
+	CityCode  string
+	CityName  string
+	QuotaYear int
 
 	Headline    []Figure
 	Counties    []CoverageRow // coverage by county, as of AsOf

@@ -56,7 +56,7 @@ type htmlView struct {
 	// DataEndNote says, when the period ends after the loaded data, on
 	// which day they end.
 	DataEndNote string
-	ECharts                     template.JS
+	ECharts     template.JS
 
 	// From the sections: titles and table heads by section key, the
 	// words of the headline's cards and of the total rows.
