@@ -172,7 +172,7 @@ func demoRows(t *testing.T, cfg *config.Config) (filled, map[string][]string) {
 		id := open(v[1])
 		l := canon.Ledger
 		rows[l] = append(rows[l], record{"name": open(v[0]), "id_number": id, "phone": open(v[2]),
-			"gender": map[bool]string{true: "男", false: "女"}[(id[16]-'0')%2 == 1],
+			"gender":           map[bool]string{true: "男", false: "女"}[(id[16]-'0')%2 == 1],
 			"birth":            day(t, id[6:10]+"-"+id[10:12]+"-"+id[12:14]),
 			"political_status": label(t, l, "political_status", v[3]), "degree": label(t, l, "degree", v[4]),
 			"university": v[5], "major": v[6], "channel": label(t, l, "channel", v[7]),
@@ -449,4 +449,3 @@ func TestFilledTemplateLoads(t *testing.T) {
 		t.Errorf("rejects %v\nwant %v", gotRejects, wantRejects)
 	}
 }
-
