@@ -1,9 +1,13 @@
 package transform
 
 import (
+	"context"
 	"slices"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/canon"
 )
 
@@ -126,5 +130,55 @@ func TestColumnsByHand(t *testing.T) {
 	}
 	if IsTemplateSheet("人员台账") {
 		t.Error("人员台账 is a record type, not a template sheet")
+	}
+}
+
+// TestTemplateSheetsSkipped: the template's 填表说明 and 下拉选项 sheets are
+// never read, even in a workbook whose file name says a record type (its
+// other sheets would be read as that type), and raise no finding; the data
+// sheet beside them is read.
+func TestTemplateSheetsSkipped(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sink := collect{}
+	n, err := New(Options{County: "140105", Key: testKey, PII: testPII, Directory: testDirectory(), Alloc: mem}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Release()
+	ctx := context.Background()
+	for _, name := range []string{"人员台账_补充.xlsx", "填报模板_140105.xlsx"} {
+		f := n.File(name, name, ingest.FormatXLSX)
+		rows := []ingest.Row{
+			// An example row under the ledger's headers: it would load if read.
+			{Sheet: "填表说明", Number: 1, Cells: []string{"一村(社区)一名研究生 数据填报模板"}, Serial: true},
+			{Sheet: "填表说明", Number: 2, Cells: ledgerHeader, Serial: true},
+			{Sheet: "填表说明", Number: 3, Cells: goodLedger(), Serial: true},
+			{Sheet: "人员台账", Number: 1, Cells: ledgerHeader, Serial: true},
+			{Sheet: "人员台账", Number: 2, Cells: with(goodLedger(), "到岗时间", "44743"), Serial: true},
+			{Sheet: "下拉选项", Number: 1, Cells: []string{"性别", "学历"}, Serial: true},
+			{Sheet: "下拉选项", Number: 2, Cells: []string{"男", "博士"}, Serial: true},
+		}
+		for _, r := range rows {
+			if err := f.Row(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := n.Stats()
+	// Two files, one ledger row each; the second is the same row again in
+	// another file (not a duplicate: duplicates are counted within a file).
+	// The only finding is the info about the data sheets' 备注 column.
+	if st.RowsIn != 2 || st.Staged != 2 || st.Rejected != 0 || st.Findings["unknown_record_type"] != 0 || len(st.Findings) != 1 {
+		t.Fatalf("stats %+v, want 2 rows in and staged, no reject, no finding but unused_columns", st)
+	}
+	if l := sink[canon.Ledger]; len(l) != 2 || l[0]["start_date"] != "2022-07-01" {
+		t.Fatalf("ledger %v", l)
 	}
 }
