@@ -21,7 +21,7 @@ import (
 )
 
 // DefaultRows is how many data rows of each sheet carry the validations and formats.
-const DefaultRows = 2000
+const DefaultRows = 10000
 
 // Options choose what the workbook holds.
 type Options struct {

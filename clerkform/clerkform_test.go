@@ -2,6 +2,7 @@ package clerkform_test
 
 import (
 	"archive/zip"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,10 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/grassroots-cn/grassroots/clerkform"
+	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/canon"
+	"github.com/grassroots-cn/grassroots/internal/piicrypt"
 	"github.com/grassroots-cn/grassroots/transform"
 )
 
@@ -405,5 +409,84 @@ func TestTemplateUnknownCounty(t *testing.T) {
 	opts.County = &canon.County{Code: "140181", Name: "古交市"}
 	if err := clerkform.Write(io.Discard, opts); err == nil || !strings.Contains(err.Error(), "140181") {
 		t.Fatalf("Write for a county without villages: %v", err)
+	}
+}
+
+// countSink counts the staged rows of each record type.
+type countSink map[canon.RecordType]int64
+
+func (s countSink) Write(_ context.Context, rt canon.RecordType, rec arrow.RecordBatch) error {
+	s[rt] += rec.NumRows()
+	return nil
+}
+
+// TestGuideExamplesLoad: the example row of each sheet, copied from the
+// instruction sheet into the data sheet below the header, is read by the
+// real reader and normaliser with no reject and no finding; the
+// instruction and list sheets themselves are not read.
+func TestGuideExamplesLoad(t *testing.T) {
+	opts := smallCity()
+	f, err := clerkform.Build(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	guide, err := f.GetRows(transform.InstructionSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range canon.CountyTypes {
+		var heads []string
+		for _, c := range transform.Columns(rt) {
+			heads = append(heads, c.Header)
+		}
+		i := slices.IndexFunc(guide, func(r []string) bool { return slices.Equal(r, heads) })
+		if i < 0 || i+1 >= len(guide) {
+			t.Fatalf("no example under %s's headers", rt.SheetName())
+		}
+		ex := make([]any, len(guide[i+1]))
+		for j, v := range guide[i+1] {
+			ex[j] = v
+		}
+		if err := f.SetSheetRow(rt.SheetName(), "A2", &ex); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "填报模板_140123.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+
+	pii, err := piicrypt.New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := countSink{}
+	n, err := transform.New(transform.Options{County: "140123", BachelorAllowed: true, Key: []byte("fedcba9876543210fedcba9876543210"),
+		PII: pii, Directory: transform.NewDirectory(opts.Counties, opts.Townships, opts.Villages)}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Release()
+	ctx := context.Background()
+	tf := n.File(filepath.Base(path), filepath.Base(path), ingest.FormatXLSX)
+	file := ingest.File{Path: path, URI: filepath.Base(path), Name: filepath.Base(path), Format: ingest.FormatXLSX}
+	if err := ingest.Read(ctx, file, ingest.ReadOptions{}, func(r ingest.Row) error { return tf.Row(ctx, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := tf.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := n.Stats()
+	if st.RowsIn != 6 || st.Staged != 6 || st.Rejected != 0 || len(st.Findings) != 0 {
+		t.Errorf("stats %+v, want the 6 example rows staged, no reject, no finding", st)
+	}
+	for _, rt := range canon.CountyTypes {
+		if sink[rt] != 1 {
+			t.Errorf("%s: %d rows staged, want the example", rt, sink[rt])
+		}
 	}
 }

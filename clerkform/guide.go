@@ -7,7 +7,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/grassroots-cn/grassroots/internal/canon"
-	"github.com/grassroots-cn/grassroots/internal/idnum"
 	"github.com/grassroots-cn/grassroots/transform"
 )
 
@@ -130,14 +129,22 @@ func (b *builder) guideSheet(rt canon.RecordType, line func(int, ...any) error) 
 	}
 }
 
-// exampleID is a made-up ID number with a valid check character (born 1997-03-15).
-var exampleID = func() string {
-	first17 := "14012319970315002"
-	return first17 + string(idnum.CheckChar(first17))
-}()
+// exampleID is the example number of GB 11643 itself (its check character
+// is valid): no one's real number.
+const exampleID = "11010519491231002X"
 
-// example is an example value of a column.
+// exampleValues are the example values that must agree with exampleID (a
+// woman born on 1949-12-31) or with each other: no finding, no age rule.
+var exampleValues = map[string]string{
+	"gender": "女", "birth": "1949-12-31", "channel": "公开招聘", "end_date": "", "end_reason": "", "filled_on": "",
+}
+
+// example is an example value of a column: one a load accepts without a
+// reject or a finding.
 func (b *builder) example(rt canon.RecordType, c transform.ColumnInfo) any {
+	if v, ok := exampleValues[c.Name]; ok {
+		return v
+	}
 	if vals := transform.Choices(rt, c.Name); len(vals) > 0 {
 		return vals[0]
 	}
@@ -158,13 +165,13 @@ func (b *builder) example(rt canon.RecordType, c transform.ColumnInfo) any {
 		}
 		return "某某县"
 	case transform.KindTownship:
-		if len(b.lists.townships) > 0 {
-			return b.lists.townships[0]
+		if v, ok := b.lists.firstVillage(); ok {
+			return b.lists.townshipName[v.TownshipCode]
 		}
 		return "某某镇"
 	case transform.KindVillage:
-		if len(b.lists.villages) > 0 {
-			return b.lists.villages[0]
+		if v, ok := b.lists.firstVillage(); ok {
+			return v.Name
 		}
 		return "某某村"
 	case transform.KindDivCode:

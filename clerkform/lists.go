@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -20,16 +21,29 @@ type lists struct {
 	next   int               // the next free column
 	ranges map[string]string // list key -> absolute range on the sheet
 
-	county    []string // the county column's values
-	townships []string
-	villages  []string // distinct village names, in code order
+	county       []string // the county column's values
+	townships    []string
+	villages     []string // distinct village names, in code order
+	townshipName map[string]string
+	own          []canon.Village // the county's villages
+}
+
+// firstVillage is the county's first village (for the example rows).
+func (l *lists) firstVillage() (canon.Village, bool) {
+	if len(l.own) == 0 {
+		return canon.Village{}, false
+	}
+	return l.own[0], true
 }
 
 func newLists(f *excelize.File, opts Options) (*lists, error) {
 	if _, err := f.NewSheet(transform.ListSheet); err != nil {
 		return nil, fmt.Errorf("clerkform: %w", err)
 	}
-	l := &lists{f: f, opts: opts, next: 1, ranges: map[string]string{}}
+	l := &lists{f: f, opts: opts, next: 1, ranges: map[string]string{}, townshipName: map[string]string{}}
+	for _, t := range opts.Townships {
+		l.townshipName[t.Code] = t.Name
+	}
 	if opts.County == nil {
 		for _, c := range opts.Counties {
 			l.county = append(l.county, c.Name)
@@ -42,9 +56,15 @@ func newLists(f *excelize.File, opts Options) (*lists, error) {
 			l.townships = append(l.townships, t.Name)
 		}
 	}
-	seen := map[string]bool{}
 	for _, v := range opts.Villages {
-		if v.CountyCode == opts.County.Code && !seen[v.Name] {
+		if v.CountyCode == opts.County.Code {
+			l.own = append(l.own, v)
+		}
+	}
+	slices.SortStableFunc(l.own, func(a, b canon.Village) int { return strings.Compare(a.Code, b.Code) })
+	seen := map[string]bool{}
+	for _, v := range l.own {
+		if !seen[v.Name] {
 			seen[v.Name] = true
 			l.villages = append(l.villages, v.Name)
 		}
@@ -144,26 +164,10 @@ func (l *lists) directory() error {
 	f, sh := l.f, transform.ListSheet
 	start := l.next + 1 // one empty column between the lists and the directory
 	count := map[string]int{}
-	tname := map[string]string{}
-	for _, t := range l.opts.Townships {
-		tname[t.Code] = t.Name
+	for _, v := range l.own {
+		count[v.Name]++
 	}
-	var vs []canon.Village
-	for _, v := range l.opts.Villages {
-		if v.CountyCode == l.opts.County.Code {
-			vs = append(vs, v)
-			count[v.Name]++
-		}
-	}
-	slices.SortFunc(vs, func(a, b canon.Village) int {
-		switch {
-		case a.Code < b.Code:
-			return -1
-		case a.Code > b.Code:
-			return 1
-		}
-		return 0
-	})
+	vs, tname := l.own, l.townshipName
 	head := []any{"村社区名录：乡镇(街道)", "村(社区)", "村社区代码", "说明"}
 	cell, err := excelize.CoordinatesToCellName(start, 1)
 	if err != nil {
