@@ -3,6 +3,7 @@ package clerkform_test
 import (
 	"archive/zip"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -215,6 +216,10 @@ func TestTemplateReadBack(t *testing.T) {
 	}
 	if dv := led["B"]; dv == nil || dv.Type != "textLength" || dv.Operator != "equal" || dv.Formula1 != "18" {
 		t.Errorf("身份证号 validation %+v, want text length 18", dv)
+	}
+	// A short list is inline.
+	if dv := led["C"]; dv == nil || dv.Formula1 != `"男,女"` {
+		t.Errorf("性别 validation %+v, want the inline list \"男,女\"", dv)
 	}
 	sub := validations(t, f, "补贴发放")
 	if dv := sub["E"]; dv == nil || dv.Type != "decimal" || dv.Operator != "greaterThanOrEqual" || dv.Formula1 != "0" {
@@ -488,5 +493,31 @@ func TestGuideExamplesLoad(t *testing.T) {
 		if sink[rt] != 1 {
 			t.Errorf("%s: %d rows staged, want the example", rt, sink[rt])
 		}
+	}
+}
+
+// TestLongListUsesRange: a drop-down list longer than Excel's 255-character
+// inline limit (100 villages) refers to a range of the list sheet that holds
+// every value in order.
+func TestLongListUsesRange(t *testing.T) {
+	opts := smallCity()
+	var want []string
+	for i := 1; i <= 100; i++ {
+		v := canon.Village{Code: fmt.Sprintf("140123100%03d", i), Name: fmt.Sprintf("第%d村", i), TownshipCode: "140123100", CountyCode: "140123"}
+		opts.Villages = append(opts.Villages, v)
+		want = append(want, v.Name)
+	}
+	opts.Villages = append(opts.Villages[:1], opts.Villages[5:]...) // 小店区's village and the 100
+	f, err := excelize.OpenFile(writeTemplate(t, opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dv := validations(t, f, "人员台账")["O"]
+	if dv == nil || !strings.HasPrefix(dv.Formula1, "'下拉选项'!$") {
+		t.Fatalf("village validation %+v, want a range of the list sheet", dv)
+	}
+	if got := listValues(t, f, dv); !slices.Equal(got, want) {
+		t.Errorf("village drop-down %v, want %v", got, want)
 	}
 }
