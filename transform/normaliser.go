@@ -190,6 +190,7 @@ type sheet struct {
 	name    string
 	rt      canon.RecordType
 	skip    bool // not a record type: rows are counted and reported, not read
+	quiet   bool // the fill-in template's own sheet (IsTemplateSheet): skipped without a finding
 	skipped int
 	hdr     *header
 	pending []pendingRow
@@ -234,6 +235,8 @@ func (f *File) startSheet(ctx context.Context, name string) error {
 	switch {
 	case f.n.opts.Divisions:
 		s.rt = canon.Divisions
+	case IsTemplateSheet(name):
+		s.quiet = true
 	case name != "":
 		if rt, ok := canon.TypeOfSheet(textnorm.Clean(name)); ok && rt != canon.Divisions {
 			s.rt = rt
@@ -257,7 +260,7 @@ func (f *File) endSheet(ctx context.Context) error {
 	}
 	f.sheet = nil
 	if s.skip {
-		if s.skipped == 0 {
+		if s.skipped == 0 || s.quiet {
 			return nil
 		}
 		what := "file"

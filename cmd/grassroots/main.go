@@ -135,6 +135,7 @@ without personal data for statisticians.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.demoCommand(), a.generateCommand(), a.runCommand(), a.checkCommand(), a.statusCommand(), a.metricsCommand(), a.serveCommand(), a.reportCommand(), a.exportCommand())
 	root.AddCommand(a.rekeyCommand(), a.versionCommand())
+	root.AddCommand(a.templateCommand())
 	var showVersion bool
 	root.Flags().BoolVar(&showVersion, "version", false, "print the version, the commit and DuckDB's version (as grassroots version)")
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
