@@ -268,7 +268,41 @@ func (f *File) endSheet(ctx context.Context) error {
 			detail: fmt.Sprintf("%s: %s is not a record type (docs/feeds.md); its %d rows were not read", f.uri, what, s.skipped)})
 	}
 	if s.hdr == nil && len(s.pending) > 0 {
-		return f.decideHeader(ctx, s, true)
+		if err := f.decideHeader(ctx, s, true); err != nil {
+			return err
+		}
+	}
+	return f.reportAbsent(ctx, s)
+}
+
+// reportAbsent raises one finding missing_column:<col> for each required
+// column the sheet's header row lacks; its rows were rejected with the first
+// one's code. The finding names the closest header seen, unless no cell of
+// the header row matched any column: then the row may be data, not a header,
+// and none of its cells is repeated.
+func (f *File) reportAbsent(ctx context.Context, s *sheet) error {
+	h := s.hdr
+	if h == nil || len(h.absent) == 0 {
+		return nil
+	}
+	where := f.uri
+	if s.name != "" {
+		where += " sheet " + s.name
+	}
+	for _, j := range h.absent {
+		c := columns[s.rt][j]
+		hint := "no header row was recognised (docs/feeds.md lists the headers)"
+		if h.matched > 0 {
+			hint = "no header resembles it"
+			if near := closestHeader(c, h.unused); near != "" {
+				hint = fmt.Sprintf("the closest header is %q", near)
+			}
+		}
+		detail := fmt.Sprintf("%s: no column %s (%s) in the header: %s; every data row is rejected as %s",
+			where, c.headers[0], c.name, hint, h.absentReason())
+		if err := f.n.finding(ctx, 0, finding{code: "missing_column:" + c.name, severity: "error", detail: detail}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -326,6 +360,7 @@ func (f *File) decideHeader(ctx context.Context, s *sheet, last bool) error {
 		}
 	}
 	h := matchHeader(s.rt, s.pending[at].cells)
+	h.findAbsent()
 	s.hdr = &h
 	if err := f.reportUnused(ctx, s, s.hdr); err != nil {
 		return err
@@ -398,7 +433,7 @@ func (f *File) data(ctx context.Context, s *sheet, h *header, number int, cells 
 	}
 	f.full[full] = struct{}{}
 
-	r := &row{f: f, rt: s.rt, vals: vals, serial: serial}
+	r := &row{f: f, rt: s.rt, vals: vals, serial: serial, absent: h.absentReason()}
 	p, reason := r.parse()
 	if reason == "" {
 		mh.Reset()
