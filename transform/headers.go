@@ -157,7 +157,9 @@ type header struct {
 }
 
 // findAbsent sets h.absent: the required columns of h's record type that no
-// cell matched, in column order.
+// cell matched, in column order. For the record types whose every row needs
+// a village (ledger, vacancies), the village column counts as absent when
+// neither it nor the village code column matched.
 func (h *header) findAbsent() {
 	have := make([]bool, len(columns[h.rt]))
 	for _, j := range h.pos {
@@ -165,12 +167,24 @@ func (h *header) findAbsent() {
 			have[j] = true
 		}
 	}
+	village, code := colIndex(h.rt, "village"), colIndex(h.rt, "village_code")
+	needsVillage := h.rt == canon.Ledger || h.rt == canon.Vacancies
 	h.absent = h.absent[:0]
 	for j, c := range columns[h.rt] {
-		if c.required && !have[j] {
+		if c.required && !have[j] || needsVillage && j == village && !have[village] && !have[code] {
 			h.absent = append(h.absent, j)
 		}
 	}
+}
+
+// absentHeaders names an absent column in a finding: its first Chinese
+// header, and for the village the village code's too.
+func absentHeaders(rt canon.RecordType, j int) string {
+	c := columns[rt][j]
+	if c.name == "village" {
+		return c.headers[0] + " / " + columns[rt][colIndex(rt, "village_code")].headers[0]
+	}
+	return c.headers[0]
 }
 
 // absentReason is the reject reason of every data row under a header that
@@ -188,20 +202,24 @@ func (h *header) absentReason() string {
 func missingColumn(name string) string { return "missing_column:" + name }
 
 // closestHeader returns the header text among seen (header cells that
-// matched no column) that most resembles one of c's headers, or "" when none
+// matched no column) that most resembles one of c's headers (or more's), or "" when none
 // does. Headers are compared by their keys with the notes set aside: the
 // fewest rune edits wins, then the leftmost; a text must share at least two
 // characters with the header, and at least half of the shorter one's, so
 // that a data row taken for a header (a name, a number) is never put
 // forward.
-func closestHeader(c column, seen []string) string {
+func closestHeader(c column, seen []string, more ...column) string {
+	names := append([]string{c.name}, c.headers...)
+	for _, m := range more {
+		names = append(append(names, m.name), m.headers...)
+	}
 	best, bestDist := "", -1
 	for _, s := range seen {
 		k := []rune(textnorm.BareHeaderKey(s))
 		if len(k) == 0 {
 			continue
 		}
-		for _, h := range append([]string{c.name}, c.headers...) {
+		for _, h := range names {
 			hk := []rune(textnorm.HeaderKey(h))
 			shared := sharedRunes(k, hk)
 			if shared < 2 || 2*shared < min(len(k), len(hk)) {

@@ -231,6 +231,33 @@ func TestMissingColumnGB18030(t *testing.T) {
 	}
 }
 
+// A ledger with neither village column, nor 到岗时间: missing_column:village
+// (before start_date in column order) names the closest header, 村名.
+func TestMissingVillageColumn(t *testing.T) {
+	dir := t.TempDir()
+	p := writeGB18030File(t, dir, "人员台账.csv",
+		"姓名,身份证号,学历,招录方式,编制来源,乡镇,村名,到任",
+		"张三,11010519491231002X,硕士,公开招聘,乡镇编制,坞城街道,坞城社区,2020-07-01")
+	out, st := readFiles(t, p)
+	if st.RowsIn != 1 || st.Rejected != 1 || st.Rejects["missing_column:village"] != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	v := findingsOf(out, "missing_column:village")
+	if len(v) != 1 || !contains(v[0], "所在村(社区) / 村社区代码", `"村名"`) {
+		t.Errorf("village finding %q", v)
+	}
+	if d := findingsOf(out, "missing_column:start_date"); len(d) != 1 || !strings.Contains(d[0], "rejected as missing_column:village") {
+		t.Errorf("start_date finding %q", d)
+	}
+	// The roles sheet needs no village column: a township role has none.
+	roles := writeGB18030File(t, dir, "任职记录.csv",
+		"身份证号,两委职务,任职时间",
+		"11010519491231002X,副镇长,2022-01-01")
+	if out, st := readFiles(t, roles); st.Staged != 1 || len(out[canon.Findings]) != 0 {
+		t.Errorf("roles without a village column: stats %+v, findings %v", st, out[canon.Findings])
+	}
+}
+
 // A workbook: a supplement sheet with noted headers loads; a sheet without
 // 招录方式 gets one finding naming 录用方式 and rejects its rows; a sheet
 // with no header row at all names none of its cells.

@@ -323,13 +323,17 @@ func (f *File) reportAbsent(ctx context.Context, s *sheet) error {
 		c := columns[s.rt][j]
 		hint := "no header row was recognised (docs/feeds.md lists the headers)"
 		if h.matched > 0 {
+			var more []column
+			if c.name == "village" {
+				more = append(more, columns[s.rt][colIndex(s.rt, "village_code")])
+			}
 			hint = "no header resembles it"
-			if near := closestHeader(c, h.unused); near != "" {
+			if near := closestHeader(c, h.unused, more...); near != "" {
 				hint = fmt.Sprintf("the closest header is %q", near)
 			}
 		}
 		detail := fmt.Sprintf("%s: no column %s (%s) in the header: %s; every data row is rejected as %s",
-			where, c.headers[0], c.name, hint, h.absentReason())
+			where, absentHeaders(s.rt, j), c.name, hint, h.absentReason())
 		if err := f.n.finding(ctx, 0, finding{code: "missing_column:" + c.name, severity: "error", detail: detail}); err != nil {
 			return err
 		}
