@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -106,4 +108,61 @@ func TestSupplementsDoNotVanish(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The files of the issue, as a clerk writes them, through a whole run: an
+// assessments file whose name holds the type after the county and year, a
+// GB18030 ledger whose headers carry notes and markers, and a ledger whose
+// 身份证号 header is misspelt (one missing_column finding, its rows
+// rejected once each and stored so).
+func TestClerkFilesRun(t *testing.T) {
+	cfg := fixture(t)
+	drop := filepath.Join(filepath.Dir(cfg.Warehouse), "..", "feeds", "140105")
+	must(t, os.WriteFile(filepath.Join(drop, "小店区 2022 年度考核.csv"),
+		[]byte("身份证号码（18位）,考核年度*,※年度考核\n"+li.id+",2022,优秀\n"), 0o644))
+	ps, _ := recruits(0, 3)
+	noted := "序号,姓名*,身份证号码（18位）,*性别,联系电话,※学历,招录方式（必填）,编制来源★,所在县（市、区）,村社区代码,到村任职时间(年月日)\n"
+	for i, p := range ps {
+		noted += strings.Join([]string{strconv.Itoa(i + 1), p.name, p.id, "", p.phone, "硕士", "公开招聘", "乡镇编制", "小店区", "140105001001", "2022-09-01"}, ",") + "\n"
+	}
+	writeGB18030(t, filepath.Join(drop, "小店区人员台账（2022年9月）.csv"), noted)
+	bad, _ := recruits(3, 2)
+	misspelt := "姓名,身份号,学历,招录方式,编制来源,村社区代码,到岗时间\n"
+	for _, p := range bad {
+		misspelt += strings.Join([]string{p.name, p.id, "硕士", "公开招聘", "乡镇编制", "140105001001", "2022-09-01"}, ",") + "\n"
+	}
+	writeGB18030(t, filepath.Join(drop, "人员台账-身份号.csv"), misspelt)
+
+	res := runOnce(t, cfg)
+	x := county(res, "140105")
+	if x.Status != StatusSucceeded || x.FindingsBy["unknown_record_type"] != 0 {
+		t.Fatalf("小店区: %+v", x)
+	}
+	if x.Rejects["missing_column:id_number"] != 2 || x.FindingsBy["missing_column:id_number"] != 1 {
+		t.Errorf("rejects %v, findings %v; want 2 rejects and 1 finding missing_column:id_number", x.Rejects, x.FindingsBy)
+	}
+	withWarehouse(t, cfg, func(db *sql.DB) {
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_assessment WHERE year = 2022"); n != 1 {
+			t.Errorf("%d assessments of 2022, want 1", n)
+		}
+		// 李四 from the workbook and the 3 recruits of the noted file.
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting WHERE county_code = '140105' AND end_date IS NULL"); n != 4 {
+			t.Errorf("%d in post in 小店区, want 4", n)
+		}
+		if n := scalar[int](t, db, "SELECT count(*) FROM etl_reject WHERE reason = 'missing_column:id_number' AND source_uri = '人员台账-身份号.csv'"); n != 2 {
+			t.Errorf("%d rejects missing_column:id_number stored, want 2", n)
+		}
+		var sev, detail string
+		if err := db.QueryRow("SELECT severity, detail FROM etl_finding WHERE code = 'missing_column:id_number'").Scan(&sev, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if sev != "error" || !contains(detail, "人员台账-身份号.csv", "身份证号", `"身份号"`) {
+			t.Errorf("finding %s %q", sev, detail)
+		}
+		for _, p := range bad {
+			if strings.Contains(detail, p.id) || strings.Contains(detail, p.name) {
+				t.Errorf("the finding names a person")
+			}
+		}
+	})
 }
