@@ -154,6 +154,7 @@ type header struct {
 	// header row matched; set for header rows, not for keyed rows (JSON),
 	// whose objects may leave out an empty value's key.
 	absent []int
+	reason string // missing_column:<the first absent column>, or ""
 }
 
 // findAbsent sets h.absent: the required columns of h's record type that no
@@ -175,6 +176,10 @@ func (h *header) findAbsent() {
 			h.absent = append(h.absent, j)
 		}
 	}
+	h.reason = ""
+	if len(h.absent) > 0 {
+		h.reason = missingColumn(columns[h.rt][h.absent[0]].name)
+	}
 }
 
 // absentHeaders names an absent column in a finding: its first Chinese
@@ -190,12 +195,7 @@ func absentHeaders(rt canon.RecordType, j int) string {
 // absentReason is the reject reason of every data row under a header that
 // lacks a required column: missing_column:<the first such column>; "" when
 // none is absent.
-func (h *header) absentReason() string {
-	if len(h.absent) == 0 {
-		return ""
-	}
-	return missingColumn(columns[h.rt][h.absent[0]].name)
-}
+func (h *header) absentReason() string { return h.reason }
 
 // missingColumn is the reject reason and finding code of a required column
 // absent from a sheet's header row.
