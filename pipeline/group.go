@@ -117,6 +117,7 @@ func (gr *group) add(ctx context.Context, p *reading) error {
 		return fail(err)
 	}
 	st := p.stats
+	markSupplements(m.load, st)
 	m.load.Finish(warehouse.Counts{RowsIn: st.RowsIn, Duplicates: st.Duplicates, Rejected: st.Rejected})
 	m.res.RowsIn, m.res.Duplicates, m.res.Rejected, m.res.Rejects = st.RowsIn, st.Duplicates, st.Rejected, st.Rejects
 	return nil

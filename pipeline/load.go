@@ -209,6 +209,7 @@ func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, p *readi
 	if err != nil {
 		return failing, err
 	}
+	markSupplements(l, st)
 	cres, err := l.Commit(ctx, warehouse.Counts{RowsIn: st.RowsIn, Duplicates: st.Duplicates, Rejected: st.Rejected})
 	if err != nil {
 		return nil, err
@@ -217,6 +218,16 @@ func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, p *readi
 	res.Duplicates, res.Rejected, res.Findings = cres.Duplicates, cres.Rejected, cres.Findings
 	res.Rejects, res.FindingsBy, res.Changed = st.Rejects, cres.FindingsBy, cres.Changed
 	return nil, nil
+}
+
+// markSupplements marks a load partial when every ledger sheet or file it
+// staged rows from is a supplement (补充, 新增, 增补 or supplement in its
+// name): such a load never raises vanished_from_ledger. A load with a full
+// ledger beside a supplement stays full, and is checked against both.
+func markSupplements(l *warehouse.Load, st transform.Stats) {
+	if st.SupplementsOnly() {
+		l.SetPartial(true)
+	}
 }
 
 // recovered, deferred, turns a panic in a load (or its reader) into an

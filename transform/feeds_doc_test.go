@@ -244,6 +244,9 @@ func rejectsInCode(t *testing.T) (map[string]string, []codeFinding) {
 // positionally or with keys.
 func findingLiteral(n *ast.CompositeLit) (codeFinding, bool) {
 	str := func(e ast.Expr) string {
+		if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.ADD {
+			e = b.X // "code:" + column
+		}
 		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
 			s, _ := strconv.Unquote(lit.Value)
 			return s

@@ -34,7 +34,7 @@ var (
 	colTownship        = column{"township", []string{"所在乡镇(街道)", "乡镇街道", "乡镇(街道)", "所在乡镇", "乡镇", "乡镇代码", "township_code"}, false}
 	colVillage         = column{"village", []string{"所在村(社区)", "村社区", "村(社区)", "所在村社区", "村社区名称"}, false}
 	colVillageCode     = column{"village_code", []string{"村社区代码", "统计用区划代码", "区划代码"}, false}
-	colStartDate       = column{"start_date", []string{"到岗时间", "到岗日期", "入职时间"}, true}
+	colStartDate       = column{"start_date", []string{"到岗时间", "到岗日期", "入职时间", "到村任职时间"}, true}
 	colEndDate         = column{"end_date", []string{"离岗时间", "离岗日期"}, false}
 	colEndReason       = column{"end_reason", []string{"离岗原因"}, false}
 	colRole            = column{"role", []string{"两委职务", "现任职务"}, false}
@@ -125,6 +125,24 @@ func colIndex(rt canon.RecordType, name string) int {
 	return -1
 }
 
+// lookupHeader finds the column a header cell names: by its whole key
+// (所在县（市、区）); else without the notes in brackets at its end, one at a
+// time (所在村（社区）（必填） is tried as 所在村（社区）); else with every
+// note set aside (身份证号码（18位））. Markers such as * and ※ are trimmed
+// from the ends each time.
+func lookupHeader(idx map[string]int, cell string) (int, bool) {
+	if j, ok := idx[textnorm.HeaderKey(cell)]; ok {
+		return j, true
+	}
+	for s, ok := textnorm.TrimNote(cell); ok; s, ok = textnorm.TrimNote(s) {
+		if j, ok := idx[textnorm.HeaderKey(s)]; ok {
+			return j, true
+		}
+	}
+	j, ok := idx[textnorm.BareHeaderKey(cell)]
+	return j, ok
+}
+
 // header maps the cells of one header row to column indexes (-1: not used).
 type header struct {
 	rt      canon.RecordType
@@ -132,6 +150,124 @@ type header struct {
 	names   []string // cell position -> header text as written
 	matched int      // how many distinct columns matched
 	unused  []string // header texts that matched no column
+	// absent lists the required columns (by index) that no cell of a
+	// header row matched; set for header rows, not for keyed rows (JSON),
+	// whose objects may leave out an empty value's key.
+	absent []int
+	reason string // missing_column:<the first absent column>, or ""
+}
+
+// findAbsent sets h.absent: the required columns of h's record type that no
+// cell matched, in column order. For the record types whose every row needs
+// a village (ledger, vacancies), the village column counts as absent when
+// neither it nor the village code column matched.
+func (h *header) findAbsent() {
+	have := make([]bool, len(columns[h.rt]))
+	for _, j := range h.pos {
+		if j >= 0 {
+			have[j] = true
+		}
+	}
+	village, code := colIndex(h.rt, "village"), colIndex(h.rt, "village_code")
+	needsVillage := h.rt == canon.Ledger || h.rt == canon.Vacancies
+	h.absent = h.absent[:0]
+	for j, c := range columns[h.rt] {
+		if c.required && !have[j] || needsVillage && j == village && !have[village] && !have[code] {
+			h.absent = append(h.absent, j)
+		}
+	}
+	h.reason = ""
+	if len(h.absent) > 0 {
+		h.reason = missingColumn(columns[h.rt][h.absent[0]].name)
+	}
+}
+
+// absentHeaders names an absent column in a finding: its first Chinese
+// header, and for the village the village code's too.
+func absentHeaders(rt canon.RecordType, j int) string {
+	c := columns[rt][j]
+	if c.name == "village" {
+		return c.headers[0] + " / " + columns[rt][colIndex(rt, "village_code")].headers[0]
+	}
+	return c.headers[0]
+}
+
+// absentReason is the reject reason of every data row under a header that
+// lacks a required column: missing_column:<the first such column>; "" when
+// none is absent.
+func (h *header) absentReason() string { return h.reason }
+
+// missingColumn is the reject reason and finding code of a required column
+// absent from a sheet's header row.
+func missingColumn(name string) string { return "missing_column:" + name }
+
+// closestHeader returns the header text among seen (header cells that
+// matched no column) that most resembles one of c's headers (or more's), or "" when none
+// does. Headers are compared by their keys with the notes set aside: the
+// fewest rune edits wins, then the leftmost; a text must share at least two
+// characters with the header, and at least half of the shorter one's, so
+// that a data row taken for a header (a name, a number) is never put
+// forward.
+func closestHeader(c column, seen []string, more ...column) string {
+	names := append([]string{c.name}, c.headers...)
+	for _, m := range more {
+		names = append(append(names, m.name), m.headers...)
+	}
+	best, bestDist := "", -1
+	for _, s := range seen {
+		k := []rune(textnorm.BareHeaderKey(s))
+		if len(k) == 0 {
+			continue
+		}
+		for _, h := range names {
+			hk := []rune(textnorm.HeaderKey(h))
+			shared := sharedRunes(k, hk)
+			if shared < 2 || 2*shared < min(len(k), len(hk)) {
+				continue
+			}
+			if d := editDistance(k, hk); bestDist < 0 || d < bestDist {
+				best, bestDist = s, d
+			}
+		}
+	}
+	return best
+}
+
+// sharedRunes counts the runes of a also in b, each rune of b used once.
+func sharedRunes(a, b []rune) int {
+	left := map[rune]int{}
+	for _, r := range b {
+		left[r]++
+	}
+	n := 0
+	for _, r := range a {
+		if left[r] > 0 {
+			left[r]--
+			n++
+		}
+	}
+	return n
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // matchHeader maps a row of header cells for a record type.
@@ -145,7 +281,7 @@ func matchHeader(rt canon.RecordType, cells []string) header {
 		if h.names[i] == "" {
 			continue
 		}
-		j, ok := idx[textnorm.HeaderKey(c)]
+		j, ok := lookupHeader(idx, c)
 		if !ok || seen[j] {
 			h.unused = append(h.unused, h.names[i])
 			continue

@@ -57,7 +57,15 @@ type Stats struct {
 	Rejected   int64            // rows rejected, by reason in Rejects
 	Rejects    map[string]int64 // reason code -> rows
 	Findings   map[string]int64 // finding code -> findings raised while normalising
+	// Ledger sheets (or files) with at least one row staged, by whether their
+	// file or sheet name marks a supplement (canon.IsSupplement).
+	FullLedgers, SupplementLedgers int
 }
+
+// SupplementsOnly reports whether every ledger sheet that staged rows is a
+// supplement (a partial delivery, docs/feeds.md): then the load must not
+// raise vanished_from_ledger. It is false when no ledger staged rows.
+func (s Stats) SupplementsOnly() bool { return s.SupplementLedgers > 0 && s.FullLedgers == 0 }
 
 // Normaliser normalises the files of one load. It is not safe for concurrent use.
 type Normaliser struct {
@@ -179,6 +187,8 @@ type File struct {
 	uri      string
 	format   ingest.Format
 	fileType canon.RecordType // from the file name; "" if none
+	fileSeen []string         // the record type names the file name holds
+	supp     bool             // the file name marks a supplement
 	types    map[canon.RecordType]bool
 	sheet    *sheet
 	full     map[uint64]struct{}
@@ -189,8 +199,12 @@ type File struct {
 type sheet struct {
 	name    string
 	rt      canon.RecordType
-	skip    bool // not a record type: rows are counted and reported, not read
-	quiet   bool // the fill-in template's own sheet (IsTemplateSheet): skipped without a finding
+	skip    bool     // not a record type: rows are counted and reported, not read
+	quiet   bool     // the fill-in template's own sheet (IsTemplateSheet): skipped without a finding
+	seen    []string // record type names in the sheet's name, or the file's
+	ofSheet bool     // seen is from the sheet's name
+	supp    bool     // the file or sheet name marks a supplement
+	staged  bool     // a row of the sheet was staged
 	skipped int
 	hdr     *header
 	pending []pendingRow
@@ -210,11 +224,21 @@ func (n *Normaliser) File(uri, name string, format ingest.Format) *File {
 		full: map[uint64]struct{}{}, keys: map[uint64]uint64{}}
 	if n.opts.Divisions {
 		f.fileType = canon.Divisions
-	} else if rt, ok := canon.TypeOfFileName(name); ok && rt != canon.Divisions {
+		return f
+	}
+	f.supp = canon.IsSupplement(name)
+	switch rt, seen := canon.MatchName(name); {
+	case rt != "" && rt != canon.Divisions:
 		f.fileType = rt
+	case rt == "":
+		f.fileSeen = seen
 	}
 	return f
 }
+
+// Supplement reports whether the file's name marks a supplement (补充, 新增,
+// 增补, supplement): a partial delivery. A sheet's name can mark one too.
+func (f *File) Supplement() bool { return f.supp }
 
 // RecordTypes lists the record types found in the file so far.
 func (f *File) RecordTypes() []string {
@@ -231,20 +255,18 @@ func (f *File) startSheet(ctx context.Context, name string) error {
 	if err := f.endSheet(ctx); err != nil {
 		return err
 	}
-	s := &sheet{name: name}
-	switch {
+	s := &sheet{name: name, supp: f.supp || name != "" && canon.IsSupplement(name)}
+	switch rt, seen := canon.MatchName(name); {
 	case f.n.opts.Divisions:
 		s.rt = canon.Divisions
 	case IsTemplateSheet(name):
 		s.quiet = true
-	case name != "":
-		if rt, ok := canon.TypeOfSheet(textnorm.Clean(name)); ok && rt != canon.Divisions {
-			s.rt = rt
-		} else if f.fileType != "" {
-			s.rt = f.fileType
-		}
+	case name != "" && rt != "" && rt != canon.Divisions:
+		s.rt = rt
+	case name != "" && rt == "" && len(seen) > 0:
+		s.seen, s.ofSheet = seen, true // it names two record types: not read
 	default:
-		s.rt = f.fileType
+		s.rt, s.seen = f.fileType, f.fileSeen
 	}
 	s.skip = s.rt == ""
 	f.sheet = s
@@ -267,11 +289,57 @@ func (f *File) endSheet(ctx context.Context) error {
 		if s.name != "" {
 			what = fmt.Sprintf("sheet %q", s.name)
 		}
-		return f.n.finding(ctx, 0, finding{code: "unknown_record_type", severity: "warning",
-			detail: fmt.Sprintf("%s: %s is not a record type (docs/feeds.md); its %d rows were not read", f.uri, what, s.skipped)})
+		detail := fmt.Sprintf("%s: %s is not a record type (docs/feeds.md); its %d rows were not read", f.uri, what, s.skipped)
+		if len(s.seen) > 1 {
+			whose := "the file name"
+			if s.ofSheet {
+				whose = "the sheet name"
+			}
+			detail = fmt.Sprintf("%s: %s names more than one record type (%s), so the %d rows of %s were not read; name one type per file or sheet (docs/feeds.md)",
+				f.uri, whose, strings.Join(s.seen, ", "), s.skipped, what)
+		}
+		return f.n.finding(ctx, 0, finding{code: "unknown_record_type", severity: "warning", detail: detail})
 	}
 	if s.hdr == nil && len(s.pending) > 0 {
-		return f.decideHeader(ctx, s, true)
+		if err := f.decideHeader(ctx, s, true); err != nil {
+			return err
+		}
+	}
+	return f.reportAbsent(ctx, s)
+}
+
+// reportAbsent raises one finding missing_column:<col> for each required
+// column the sheet's header row lacks; its rows were rejected with the first
+// one's code. The finding names the closest header seen, unless no cell of
+// the header row matched any column: then the row may be data, not a header,
+// and none of its cells is repeated.
+func (f *File) reportAbsent(ctx context.Context, s *sheet) error {
+	h := s.hdr
+	if h == nil || len(h.absent) == 0 {
+		return nil
+	}
+	where := f.uri
+	if s.name != "" {
+		where += " sheet " + s.name
+	}
+	for _, j := range h.absent {
+		c := columns[s.rt][j]
+		hint := "no header row was recognised (docs/feeds.md lists the headers)"
+		if h.matched > 0 {
+			var more []column
+			if c.name == "village" {
+				more = append(more, columns[s.rt][colIndex(s.rt, "village_code")])
+			}
+			hint = "no header resembles it"
+			if near := closestHeader(c, h.unused, more...); near != "" {
+				hint = fmt.Sprintf("the closest header is %q", near)
+			}
+		}
+		detail := fmt.Sprintf("%s: no column %s (%s) in the header: %s; every data row is rejected as %s",
+			where, absentHeaders(s.rt, j), c.name, hint, h.absentReason())
+		if err := f.n.finding(ctx, 0, finding{code: "missing_column:" + c.name, severity: "error", detail: detail}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -329,6 +397,7 @@ func (f *File) decideHeader(ctx context.Context, s *sheet, last bool) error {
 		}
 	}
 	h := matchHeader(s.rt, s.pending[at].cells)
+	h.findAbsent()
 	s.hdr = &h
 	if err := f.reportUnused(ctx, s, s.hdr); err != nil {
 		return err
@@ -363,6 +432,19 @@ func emptyCells(cells []string) bool {
 		}
 	}
 	return true
+}
+
+// stagedFrom counts a ledger sheet, full or supplement, at its first staged row.
+func (f *File) stagedFrom(s *sheet) {
+	if s.staged || s.rt != canon.Ledger {
+		return
+	}
+	s.staged = true
+	if s.supp {
+		f.n.stats.SupplementLedgers++
+	} else {
+		f.n.stats.FullLedgers++
+	}
 }
 
 // Close finishes the file.
@@ -401,7 +483,7 @@ func (f *File) data(ctx context.Context, s *sheet, h *header, number int, cells 
 	}
 	f.full[full] = struct{}{}
 
-	r := &row{f: f, rt: s.rt, vals: vals, serial: serial}
+	r := &row{f: f, rt: s.rt, vals: vals, serial: serial, absent: h.absentReason()}
 	p, reason := r.parse()
 	if reason == "" {
 		mh.Reset()
@@ -417,6 +499,7 @@ func (f *File) data(ctx context.Context, s *sheet, h *header, number int, cells 
 		return n.reject(ctx, ord, f.uri, s.name, number, reason, maskRaw(h, cells))
 	}
 	n.stats.Staged++
+	f.stagedFrom(s)
 	p.emit(n.batch(s.rt).row(ord))
 	if err := n.emitted(ctx, s.rt); err != nil {
 		return err

@@ -25,6 +25,7 @@ type row struct {
 	rt     canon.RecordType
 	vals   []string
 	serial bool
+	absent string // missing_column:<col> when the header lacks a required column
 }
 
 // v returns the value of a canonical column ("" when absent).
@@ -35,8 +36,13 @@ func (r *row) v(name string) string {
 	return ""
 }
 
-// missing returns "missing:<col>" for the first required column left empty.
+// missing returns the header's missing_column:<col> when the sheet has no
+// column for a required value, else "missing:<col>" for the first required
+// column left empty.
 func (r *row) missing() string {
+	if r.absent != "" {
+		return r.absent
+	}
 	for i, c := range columns[r.rt] {
 		if c.required && r.vals[i] == "" {
 			return "missing:" + c.name

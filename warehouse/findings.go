@@ -25,8 +25,9 @@ func (g *Group) findings(ctx context.Context, res []Result) error {
 	if g.job == JobIngest {
 		queries = append(queries,
 			// Persons in post in a county who are missing from its new
-			// ledger (a full ledger, not an incremental pull); their postings
-			// stay open.
+			// ledger (a full ledger: not an incremental pull, nor a load
+			// whose ledgers are all supplements, which the pipeline marks
+			// partial); their postings stay open.
 			findingQuery{"vanished_from_ledger", fmt.Sprintf(`INSERT INTO etl_finding
 			WITH ledgers AS (SELECT DISTINCT _row >> %[1]d AS unit FROM stg_ledger)
 			SELECT u.run_id, u.county_code, 'vanished_from_ledger', 'warning', p.person_key, p.village_code,

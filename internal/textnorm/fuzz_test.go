@@ -10,6 +10,7 @@ func FuzzClean(f *testing.F) {
 	for _, s := range []string{
 		"", "张三", " 张 三 ", "\u3000所在县（市、区）\u00a0", "ＡＢＣ１２３", "Cafe\u0301",
 		"\ufeff\u200b", "“两委”委员", "\xff\xfe", "\u4e00\u9fff\u4dff\ua000", " \u0301x",
+		"身份证号码（18位）", "*姓名※", "学历（必填）(", "*\u0301", "【（）】",
 	} {
 		f.Add(s)
 	}
@@ -42,6 +43,26 @@ func FuzzClean(f *testing.F) {
 		}
 		if k2 := HeaderKey(k); k2 != k {
 			t.Fatalf("HeaderKey not idempotent on %q: %q then %q", s, k, k2)
+		}
+		if k != "" {
+			first, _ := utf8.DecodeRuneInString(k)
+			last, _ := utf8.DecodeLastRuneInString(k)
+			if isMarker(first) || isMarker(last) {
+				t.Fatalf("HeaderKey(%q) = %q keeps a marker at an end", s, k)
+			}
+		}
+		b := BareHeaderKey(s)
+		if strings.ContainsAny(b, "()[]{}【】〔〕") {
+			t.Fatalf("BareHeaderKey(%q) = %q keeps a bracket", s, b)
+		}
+		if b2 := BareHeaderKey(b); b2 != b {
+			t.Fatalf("BareHeaderKey not idempotent on %q: %q then %q", s, b, b2)
+		}
+		if tn, ok := TrimNote(s); ok && len(tn) >= len(Clean(s)) {
+			t.Fatalf("TrimNote(%q) = %q does not shorten it", s, tn)
+		}
+		if !strings.ContainsAny(Clean(s), "([{【〔") && b != k {
+			t.Fatalf("BareHeaderKey(%q) = %q but HeaderKey = %q with no note", s, b, k)
 		}
 	})
 }

@@ -55,9 +55,12 @@ func Name(s string) string {
 }
 
 // HeaderKey returns the key under which a column header is matched: Clean(s)
-// with ASCII letters lower-cased and with white space, brackets of either
-// width and quotation marks removed. "所在县（市、区）", "所在县(市、区)" and
-// " 所在县 市、区 " all give "所在县市、区"; "ID_Number" gives "id_number".
+// with ASCII letters lower-cased, with white space, brackets of either width
+// and quotation marks removed, and with marker characters (see isMarker:
+// * ※ ★ △ ● and the like, and a colon) trimmed from both ends.
+// "所在县（市、区）", "所在县(市、区)" and " 所在县 市、区 " all give
+// "所在县市、区"; "ID_Number" gives "id_number"; "*性别" and "姓名：" give
+// "性别" and "姓名".
 //
 // The brackets removed are ( ) [ ] { } (NFKC folds their full-width forms to
 // these) and 【 】 〔 〕 《 》 〈 〉, which NFKC leaves alone; the quotation
@@ -66,10 +69,104 @@ func HeaderKey(s string) string {
 	s = Clean(s)
 	for i, r := range s {
 		if isSpace(r) || isHeaderJunk(r) || ('A' <= r && r <= 'Z') {
-			return Clean(dropFrom(s, i, func(r rune) bool { return isSpace(r) || isHeaderJunk(r) }, true))
+			s = Clean(dropFrom(s, i, func(r rune) bool { return isSpace(r) || isHeaderJunk(r) }, true))
+			break
 		}
 	}
-	return s
+	return trimMarkers(s)
+}
+
+// BareHeaderKey is HeaderKey of s with its notes in brackets set aside: the
+// text inside ( ) [ ] { } 【 】 〔 〕, brackets included, is dropped before
+// the key is made. "身份证号码（18位）" gives "身份证号码" and
+// "学历【必填】*" gives "学历". A header is matched by its HeaderKey first
+// and by its BareHeaderKey only when that fails, so that a bracket that is
+// part of a header, as in 所在县（市、区）, still counts. An opening bracket
+// never closed runs to the end of s.
+func BareHeaderKey(s string) string {
+	s = Clean(s)
+	if !strings.ContainsAny(s, "([{【〔") {
+		return HeaderKey(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	depth := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case isNoteOpen(r):
+			depth++
+		case isNoteClose(r) && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return HeaderKey(b.String())
+}
+
+// TrimNote returns s cleaned, without the marker characters at its end and
+// without the note in brackets that then ends it, and whether there was one:
+// "所在村（社区）（必填）*" gives "所在村(社区)", true. A header is tried
+// without its notes one at a time from the end before all of them are set
+// aside (see BareHeaderKey).
+func TrimNote(s string) (string, bool) {
+	s = strings.TrimRightFunc(Clean(s), func(r rune) bool { return isMarker(r) || isSpace(r) })
+	last, size := utf8.DecodeLastRuneInString(s)
+	if !isNoteClose(last) {
+		return s, false
+	}
+	depth := 0
+	for i := len(s) - size; i > 0; {
+		r, n := utf8.DecodeLastRuneInString(s[:i])
+		i -= n
+		switch {
+		case isNoteOpen(r) && depth == 0:
+			return Clean(s[:i]), true
+		case isNoteOpen(r):
+			depth--
+		case isNoteClose(r):
+			depth++
+		}
+	}
+	return s, false
+}
+
+func isNoteOpen(r rune) bool {
+	return r == '(' || r == '[' || r == '{' || r == '【' || r == '〔'
+}
+
+func isNoteClose(r rune) bool {
+	return r == ')' || r == ']' || r == '}' || r == '】' || r == '〕'
+}
+
+// trimMarkers trims marker characters from both ends of a clean string.
+func trimMarkers(s string) string {
+	for {
+		first, _ := utf8.DecodeRuneInString(s)
+		last, _ := utf8.DecodeLastRuneInString(s)
+		if s == "" || !isMarker(first) && !isMarker(last) {
+			return s
+		}
+		// Trimming may leave white space, or a character NFKC would
+		// compose with, at an end: clean again until nothing changes.
+		s = Clean(strings.TrimFunc(s, isMarker))
+	}
+}
+
+// isMarker reports whether r is a character clerks put before or after a
+// header to mark it (required, important), which HeaderKey trims from its
+// ends: asterisks of every kind (full-width ＊ folds to *), ※, stars,
+// triangles, circles, squares, diamonds, check marks, #, and the colon.
+func isMarker(r rune) bool {
+	switch r {
+	case '*', '∗', '⁎', '✱', '✲', '✳', '※', '★', '☆', '✩', '✪',
+		'△', '▲', '▽', '▼', '●', '○', '◎', '•', '◆', '◇', '■', '□',
+		'√', '✓', '✔', '#', ':', '!':
+		return true
+	}
+	return false
 }
 
 // dropFrom copies s, leaving out from byte offset i on every rune for which

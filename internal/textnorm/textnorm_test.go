@@ -151,10 +151,76 @@ func TestHeaderKey(t *testing.T) {
 		{"", ""},
 		{"C¸", "ç"},
 		{"C(\u0327)", "ç"},
+		// Markers at either end are trimmed, inner ones kept.
+		{"姓名*", "姓名"},
+		{"*性别", "性别"},
+		{"＊性别", "性别"},
+		{"※学历", "学历"},
+		{"★ 联系电话 ★", "联系电话"},
+		{"▲△●到岗时间", "到岗时间"},
+		{"姓名：", "姓名"},
+		{"*所在县（市、区）", "所在县市、区"},
+		{"金额*元", "金额*元"},
+		{"*", ""},
+		{"* (  ) *", ""},
+		// HeaderKey keeps the text of a note; BareHeaderKey drops it.
+		{"身份证号码（18位）", "身份证号码18位"},
 	}
 	for _, tt := range tests {
 		if got := HeaderKey(tt.in); got != tt.want {
 			t.Errorf("HeaderKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTrimNote(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"所在村（社区）（必填）", "所在村(社区)", true},
+		{"所在村(社区)", "所在村", true},
+		{"学历【必填】*", "学历", true},
+		{"身份证号码（18位） ※ ", "身份证号码", true},
+		{"政治面貌（党员(含预备)）", "政治面貌", true},
+		{"（备注）", "", true},
+		{"姓名", "姓名", false},
+		{"姓名*", "姓名", false},
+		{"姓名）", "姓名)", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		if got, ok := TrimNote(tt.in); got != tt.want || ok != tt.ok {
+			t.Errorf("TrimNote(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestBareHeaderKey(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"身份证号码（18位）", "身份证号码"},
+		{"身份证号码(18位)", "身份证号码"},
+		{"到村任职时间(年月日)", "到村任职时间"},
+		{"学历（必填）", "学历"},
+		{"学历【必填】*", "学历"},
+		{"*出生年月〔如1990.01〕", "出生年月"},
+		{"联系电话（手机）（必填）", "联系电话"},
+		{"政治面貌（党员(含预备)）", "政治面貌"},
+		{"金额(元)", "金额"},
+		{"所在县（市、区）", "所在县"},
+		{"（备注）", ""},
+		{"姓名（", "姓名"},
+		{"姓名）", "姓名"},
+		{"《村社区》", "村社区"},
+		{"姓名", "姓名"},
+		{" ID_Number (18) ", "id_number"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := BareHeaderKey(tt.in); got != tt.want {
+			t.Errorf("BareHeaderKey(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
