@@ -156,7 +156,11 @@ func findingNote(code, detail, village, village2 string) string {
 	switch code {
 	case "gender_mismatch":
 		if m := reGender.FindStringSubmatch(detail); m != nil {
-			return join("性别填的是“"+m[1]+"”", at)
+			g := map[string]string{"male": "男", "female": "女"}[m[1]]
+			if g == "" {
+				g = m[1]
+			}
+			return join("性别填的是“"+g+"”", at)
 		}
 	case "unused_columns":
 		if m := reUnused.FindStringSubmatch(detail); m != nil {

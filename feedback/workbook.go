@@ -12,6 +12,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 )
 
@@ -122,10 +124,22 @@ func itemRow(it Item) []any {
 		default:
 			col = c.Canonical
 		}
+	} else if it.Kind == KindFile {
+		// a file, not a column
+	} else if c := findingColumns[it.Code]; c != "" {
+		col = ColumnName(rt, c)
 	} else if _, c, ok := strings.Cut(it.Code, ":"); ok && c != "" {
 		col = ColumnName(rt, c)
 	}
 	return []any{it.File, it.Sheet, row, col, value, reason, advice, Severity(it.Kind, it.Severity)}
+}
+
+// findingColumns names the column a row's finding is about.
+var findingColumns = map[string]string{
+	"gender_mismatch":          "gender",
+	"birth_mismatch":           "birth",
+	"over_age_at_entry":        "channel",
+	"degree_below_requirement": "degree",
 }
 
 func textnormEqual(a, b string) bool { return strings.TrimSpace(a) == strings.TrimSpace(b) }
@@ -269,4 +283,14 @@ func Latest(dir, county string) (path string, ok bool, err error) {
 		return "", false, nil
 	}
 	return filepath.Join(dir, best.name), true, nil
+}
+
+// Dir is the folder of a county's feedback workbooks: feedback/ in its drop
+// folder for a folder source, else feedback/<county code>/ beside the
+// warehouse file.
+func Dir(cfg *config.Config, c config.County) string {
+	if c.Source.Kind == "dir" && c.Source.Path != "" {
+		return filepath.Join(c.Source.Path, ingest.FeedbackFolder)
+	}
+	return filepath.Join(filepath.Dir(cfg.Warehouse), "feedback", c.Code)
 }
