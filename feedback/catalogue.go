@@ -154,8 +154,9 @@ func ColumnName(rt canon.RecordType, column string) string {
 }
 
 // Severity is the 严重程度 a clerk reads: a reject is an error whose row was
-// not loaded; a finding's error, warning or info; a refused file or a
-// failed county is an error.
+// not loaded; a finding's error, warning or info (a finding's row was
+// loaded, except the rows of a sheet of no record type); a refused file or
+// a failed county is an error.
 func Severity(kind Kind, severity string) string {
 	switch {
 	case kind == KindReject:
@@ -163,9 +164,9 @@ func Severity(kind Kind, severity string) string {
 	case kind == KindFile:
 		return "错误（文件未读取）"
 	case severity == "error":
-		return "错误（已装载，请核对）"
+		return "错误（请核对）"
 	case severity == "warning":
-		return "警告（已装载，请核对）"
+		return "警告（请核对）"
 	case severity == "info":
 		return "提示"
 	}

@@ -201,7 +201,7 @@ func writeSummary(f *excelize.File, county, countyName string, runID int64, day 
 	at := len(lines) + 3
 	notes := []string{
 		fmt.Sprintf("%s %s，第 %d 次运行（%s）；共 %d 条。", county, countyName, runID, day.Format("2006-01-02"), len(items)),
-		"“错误（该行未装载）”的行这次没有入库，请改正后重新报送该文件；“警告”“提示”的行已入库，请核对，下次报送时改正。",
+		"“错误（该行未装载）”的行这次没有入库，请改正后重新报送该文件；“错误（文件未读取）”的文件整个没有读；“警告”“提示”请核对，下次报送时改正。",
 		"为保护个人信息，姓名、出生日期一律显示为 **，身份证号只显示前 6 位，电话只显示前 3 位；请按文件、工作表和行号在原表中查找。",
 	}
 	for i, n := range notes {
