@@ -91,9 +91,9 @@ func Collect(ctx context.Context, q Querier, runID int64) ([]Item, error) {
 	return items, nil
 }
 
-// Sort orders items: files refused or not read first, then by file, sheet
-// and row (rows without a position last in their file), rejects before
-// findings of the same row.
+// Sort orders items: files refused or not read first (in the order given),
+// then the rows by file, sheet and row (rows without a position last in
+// their file), rejects before findings of the same row.
 func Sort(items []Item) {
 	rank := func(it Item) int {
 		switch it.Kind {
@@ -108,6 +108,9 @@ func Sort(items []Item) {
 		a, b := items[i], items[j]
 		if (a.Kind == KindFile) != (b.Kind == KindFile) {
 			return a.Kind == KindFile
+		}
+		if a.Kind == KindFile {
+			return false // in the order given
 		}
 		if (a.File == "") != (b.File == "") {
 			return b.File == ""

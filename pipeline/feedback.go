@@ -49,11 +49,11 @@ func (r *Runner) writeFeedback(ctx context.Context, w *warehouse.Warehouse, res 
 // when the load failed: nothing of it was kept).
 func countyFeedback(ctx context.Context, q feedback.Querier, cr *CountyResult) ([]feedback.Item, error) {
 	var items []feedback.Item
-	for _, s := range cr.Skipped {
-		items = append(items, refusedItem(s))
-	}
 	if cr.Status == StatusFailed {
 		items = append(items, feedback.Item{Kind: feedback.KindFile, Code: "county_failed", Note: cr.Error})
+	}
+	for _, s := range cr.Skipped {
+		items = append(items, refusedItem(s))
 	}
 	if cr.RunID != 0 && cr.Status == StatusSucceeded {
 		run, err := feedback.Collect(ctx, q, cr.RunID)

@@ -286,3 +286,31 @@ func scanWorkbook(t *testing.T, path string, forbidden []string) {
 		t.Errorf("%s: no cell read", path)
 	}
 }
+
+// TestFeedbackOfFailedCounty: a county whose load fails (a broken JSON file
+// beside a good workbook) gets a workbook with its error and the file it
+// refused, and none of the rejects of the load that was rolled back.
+func TestFeedbackOfFailedCounty(t *testing.T) {
+	cfg, dir := fbConfig(t)
+	c, _ := cfg.County("140105")
+	must(t, os.WriteFile(filepath.Join(c.Source.Path, "任职记录.json"), []byte(`[{"身份证号": "x"`), 0o644))
+	res := runOnce(t, cfg, "140105")
+	cr := county(res, "140105")
+	if cr.Status != StatusFailed || cr.Feedback == "" {
+		t.Fatalf("status %s, feedback %q; want a failed county with a workbook", cr.Status, cr.Feedback)
+	}
+	rows := readSheet(t, cr.Feedback, feedback.SheetItems)
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want the header, the failure and the .docx:\n%q", len(rows), rows)
+	}
+	failure, docx := append(rows[1], make([]string, 8)...), append(rows[2], make([]string, 8)...)
+	if failure[0] != "" || !strings.Contains(failure[4], "任职记录.json") || !strings.Contains(failure[5], "本次读取失败") || failure[7] != "错误（文件未读取）" {
+		t.Errorf("the failure's row: %q", failure[:8])
+	}
+	if docx[0] != "说明.docx" || !strings.Contains(docx[5], "格式不支持") {
+		t.Errorf("the .docx's row: %q", docx[:8])
+	}
+	if files := fbFiles(t, dir); len(files) != 1 {
+		t.Errorf("feedback folder %q", files)
+	}
+}
