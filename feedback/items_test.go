@@ -1,0 +1,58 @@
+package feedback
+
+import (
+	"strings"
+	"testing"
+)
+
+// Of a finding the workbook shows only what names no person.
+func TestFindingNote(t *testing.T) {
+	for _, c := range []struct {
+		code, detail, village, village2 string
+		want                            string
+		never                           []string
+	}{
+		{"birth_mismatch", "出生年月 1993-09 contradicts the ID number (1993-08); the ID number wins", "王家村", "",
+			"村（社区）：王家村", []string{"1993", "09", "08"}},
+		{"over_age_at_entry", "special_intro entrant aged 31 on start_date 2021-04-01 (must be under 30)", "", "",
+			"", []string{"31", "2021"}},
+		{"gender_mismatch", "性别 male contradicts the ID number (female); the ID number wins", "李家村", "",
+			"性别填的是“男”；村（社区）：李家村", nil},
+		{"vanished_from_ledger", "in post since 2021-05-01 but missing from the new ledger; the posting stays open", "李家村", "",
+			"村（社区）：李家村；到岗时间 2021-05-01", nil},
+		{"overlapping_postings", "in post in 140123200201 from 2021-04-01 and in 140105001001 from 2019-08-01 on the same days", "王家村", "坞城社区",
+			"村（社区）：王家村；到岗时间 2021-04-01；另在 坞城社区；到岗时间 2019-08-01", nil},
+		{"subsidy_over_cap", "paid 320000.00 yuan within 5 years of entry (cap 310000)", "", "",
+			"5 年内补贴合计 320000.00 元", nil},
+		{"unused_columns", "台账.xlsx sheet 人员台账: columns not read: 序号, 备注", "", "",
+			"不读的列：序号, 备注", nil},
+	} {
+		got := findingNote(c.code, c.detail, c.village, c.village2)
+		if got != c.want {
+			t.Errorf("%s: note %q, want %q", c.code, got, c.want)
+		}
+		for _, x := range c.never {
+			if strings.Contains(got, x) {
+				t.Errorf("%s: note %q shows %q", c.code, got, x)
+			}
+		}
+	}
+}
+
+func TestLocate(t *testing.T) {
+	raw := `{"姓名":"**","公民身份号码":"140105************","学历":"大专","到岗时间":"2022-02-30"}`
+	for _, c := range []struct {
+		code, file, sheet string
+		want              Cell
+	}{
+		{"bad_id_checksum", "台账.xlsx", "人员台账", Cell{"公民身份号码", "身份证号", "140105************"}},
+		{"unknown_value:degree", "台账.xlsx", "人员台账", Cell{"学历", "学历", "大专"}},
+		{"bad_date:start_date", "人员台账.csv", "", Cell{"到岗时间", "到岗时间", "2022-02-30"}},
+		{"missing:phone", "台账.xlsx", "人员台账", Cell{"", "联系电话", "姓名：**；公民身份号码：140105************；学历：大专；到岗时间：2022-02-30"}},
+		{"duplicate_in_file", "台账.xlsx", "人员台账", Cell{"", "", "姓名：**；公民身份号码：140105************；学历：大专；到岗时间：2022-02-30"}},
+	} {
+		if got := Locate(Item{Kind: KindReject, File: c.file, Sheet: c.sheet, Code: c.code, Raw: raw}); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.code, got, c.want)
+		}
+	}
+}
