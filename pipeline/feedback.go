@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"time"
 
 	"github.com/grassroots-cn/grassroots/feedback"
 	"github.com/grassroots-cn/grassroots/ingest"
@@ -16,7 +17,11 @@ import (
 // the run; each one written is named in its CountyResult.Feedback.
 func (r *Runner) writeFeedback(ctx context.Context, w *warehouse.Warehouse, res *Result) {
 	q := w.Reader()
-	day := r.now().In(r.Config.Location)
+	loc := r.Config.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	day := r.now().In(loc) // the run's day in the city's time zone
 	for i := range res.Counties {
 		cr := &res.Counties[i]
 		if cr.Files == 0 {
