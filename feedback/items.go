@@ -34,6 +34,7 @@ type Item struct {
 	Severity string // of a finding: error, warning or info
 	Raw      string // of a reject: etl_reject.raw_masked (a JSON object)
 	Note     string // of a finding or a file: what to show as the value (names no person)
+	Letter   string // the column's letter in the file (Letters), "" = unknown
 }
 
 // Row is one result row of a Querier.

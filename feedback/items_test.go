@@ -1,8 +1,13 @@
 package feedback
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/grassroots-cn/grassroots/ingest"
 )
 
 // Of a finding the workbook shows only what names no person.
@@ -53,6 +58,40 @@ func TestLocate(t *testing.T) {
 	} {
 		if got := Locate(Item{Kind: KindReject, File: c.file, Sheet: c.sheet, Code: c.code, Raw: raw}); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.code, got, c.want)
+		}
+	}
+}
+
+func TestColumnLetter(t *testing.T) {
+	for i, want := range map[int]string{0: "A", 1: "B", 25: "Z", 26: "AA", 27: "AB", 51: "AZ", 52: "BA", 701: "ZZ", 702: "AAA"} {
+		if got := columnLetter(i); got != want {
+			t.Errorf("columnLetter(%d) = %s, want %s", i, got, want)
+		}
+	}
+}
+
+// Letters finds a column's letter in the file's header row, below a title
+// row and right of a column no rule reads; a JSON file has none.
+func TestLetters(t *testing.T) {
+	dir := t.TempDir()
+	csv := "人员台账 2022年\n序号,姓名,身份证号码,学历,到岗时间\n1,**,x,大专,2022-07-01\n"
+	if err := os.WriteFile(filepath.Join(dir, "人员台账.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "人员台账.json"), []byte(`[{"学历":"大专"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	items := []Item{
+		{Kind: KindReject, File: "人员台账.csv", Row: 3, Code: "unknown_value:degree", Raw: `{"姓名":"**","身份证号码":"x","学历":"大专"}`},
+		{Kind: KindReject, File: "人员台账.csv", Row: 3, Code: "bad_id_format", Raw: `{"姓名":"**","身份证号码":"x","学历":"大专"}`},
+		{Kind: KindFinding, File: "人员台账.csv", Row: 3, Code: "gender_mismatch", Severity: "warning"}, // no 性别 column
+		{Kind: KindReject, File: "人员台账.json", Row: 1, Code: "unknown_value:degree", Raw: `{"学历":"大专"}`},
+		{Kind: KindReject, File: "gone.csv", Row: 2, Code: "unknown_value:degree", Raw: `{"学历":"大专"}`},
+	}
+	Letters(context.Background(), dir, items, ingest.ReadOptions{})
+	for i, want := range []string{"D", "C", "", "", ""} {
+		if items[i].Letter != want {
+			t.Errorf("item %d (%s %s): letter %q, want %q", i, items[i].File, items[i].Code, items[i].Letter, want)
 		}
 	}
 }

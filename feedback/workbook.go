@@ -131,6 +131,9 @@ func itemRow(it Item) []any {
 	} else if _, c, ok := strings.Cut(it.Code, ":"); ok && c != "" {
 		col = ColumnName(rt, c)
 	}
+	if it.Letter != "" && col != "" {
+		col += "，" + it.Letter + " 列"
+	}
 	return []any{it.File, it.Sheet, row, col, value, reason, advice, Severity(it.Kind, it.Severity)}
 }
 

@@ -39,6 +39,11 @@ func (r *Runner) writeFeedback(ctx context.Context, w *warehouse.Warehouse, res 
 		if len(items) == 0 {
 			continue
 		}
+		if c.Source.Kind == "dir" {
+			ro := r.ReadOptions
+			ro.Encoding = c.Source.Encoding
+			feedback.Letters(ctx, c.Source.Path, items, ro)
+		}
 		path, err := feedback.Write(feedback.Dir(r.Config, *c), cr.Code, cr.Name, cr.RunID, day, items)
 		if err != nil {
 			r.log().Warn("could not write the county's feedback workbook", "county", cr.Code, "error", err)
