@@ -167,7 +167,13 @@ type place struct {
 	row        int
 }
 
-func (n *Normaliser) finding(ctx context.Context, ord int64, at place, f finding) error {
+// finding records a finding that names no file (findingAt names one).
+func (n *Normaliser) finding(ctx context.Context, ord int64, f finding) error {
+	return n.findingAt(ctx, ord, place{}, f)
+}
+
+// findingAt records a finding raised at a place of a file.
+func (n *Normaliser) findingAt(ctx context.Context, ord int64, at place, f finding) error {
 	n.stats.Findings[f.code]++
 	n.batch(canon.Findings).row(ord).str(f.code).str(f.severity).str(f.personKey).str(f.villageCode).str(f.detail).
 		str(at.uri).str(at.sheet).i64(int64(at.row), at.row > 0)
@@ -272,7 +278,7 @@ func (f *File) endSheet(ctx context.Context) error {
 		if s.name != "" {
 			what = fmt.Sprintf("sheet %q", s.name)
 		}
-		return f.n.finding(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "unknown_record_type", severity: "warning",
+		return f.n.findingAt(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "unknown_record_type", severity: "warning",
 			detail: fmt.Sprintf("%s: %s is not a record type (docs/feeds.md); its %d rows were not read", f.uri, what, s.skipped)})
 	}
 	if s.hdr == nil && len(s.pending) > 0 {
@@ -357,7 +363,7 @@ func (f *File) reportUnused(ctx context.Context, s *sheet, h *header) error {
 	if s.name != "" {
 		where += " sheet " + s.name
 	}
-	return f.n.finding(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "unused_columns", severity: "info",
+	return f.n.findingAt(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "unused_columns", severity: "info",
 		detail: fmt.Sprintf("%s: columns not read: %s", where, strings.Join(h.unused, ", "))})
 }
 
@@ -427,7 +433,7 @@ func (f *File) data(ctx context.Context, s *sheet, h *header, number int, cells 
 		return err
 	}
 	for _, fd := range p.findings {
-		if err := n.finding(ctx, ord, place{f.uri, s.name, number}, fd); err != nil {
+		if err := n.findingAt(ctx, ord, place{f.uri, s.name, number}, fd); err != nil {
 			return err
 		}
 	}
