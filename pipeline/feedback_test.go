@@ -2,6 +2,9 @@ package pipeline
 
 import (
 	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -314,4 +317,55 @@ func TestFeedbackOfFailedCounty(t *testing.T) {
 	if files := fbFiles(t, dir); len(files) != 1 {
 		t.Errorf("feedback folder %q", files)
 	}
+}
+
+// TestFeedbackOfHTTPCounty: an HTTP county's workbook is written into
+// feedback/<county code>/ beside the warehouse, and names the record's URL.
+func TestFeedbackOfHTTPCounty(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("record_type") != "ledger" {
+			http.NotFound(w, r)
+			return
+		}
+		rec := func(id string) map[string]any {
+			return map[string]any{"姓名": "某某", "身份证号": id, "学历": "硕士", "招录方式": "引进", "编制来源": "乡镇编制",
+				"县区": "娄烦县", "乡镇(街道)": "杜交曲乡", "村(社区)": "王家村", "到岗时间": "2021-04-01"}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"record_type": "ledger", "records": []any{rec(wang.id), rec(fbBadSum1)}})
+	}))
+	t.Cleanup(srv.Close)
+	base := fixture(t)
+	must(t, os.Remove(filepath.Join(base.Dir, "feeds", "140123", "人员台账.csv")))
+	text := strings.Replace(fixtureConfig, "source: {kind: dir, path: feeds/140123, settle: 0s, encoding: auto}",
+		"source: {kind: http, mode: api, url: \""+srv.URL+"/api\", retries: 1, timeout: 5s}", 1)
+	path := filepath.Join(base.Dir, "grassroots.yaml")
+	must(t, os.WriteFile(path, []byte(text), 0o644))
+	cfg, err := config.Load(path)
+	must(t, err)
+
+	cr := county(runOnce(t, cfg, "140123"), "140123")
+	want := filepath.Join(filepath.Dir(cfg.Warehouse), "feedback", "140123")
+	if cr.Status != StatusSucceeded || cr.Rejected != 1 || filepath.Dir(cr.Feedback) != want {
+		t.Fatalf("status %s, rejected %d, feedback %q; want a workbook in %s", cr.Status, cr.Rejected, cr.Feedback, want)
+	}
+	info, err := os.Stat(want)
+	must(t, err)
+	if info.Mode().Perm() != 0o750 {
+		t.Errorf("feedback folder mode %v, want 0750", info.Mode().Perm())
+	}
+	// Record 1: 王五 (born 1985-06-15), 引进 (special_intro) on 2021-04-01
+	// aged 35: over_age_at_entry. Record 2: the bad checksum.
+	rows := readSheet(t, cr.Feedback, feedback.SheetItems)
+	if len(rows) != 3 {
+		t.Fatalf("rows %q, want the header, a finding and a reject", rows)
+	}
+	if f := append(rows[1], make([]string, 8)...); f[2] != "1" || !strings.Contains(f[5], "满 30 周岁") || f[4] != "村（社区）：王家村" || f[7] != "警告（请核对）" {
+		t.Errorf("the finding's row %q", f[:8])
+	}
+	r := append(rows[2], make([]string, 8)...)
+	if !strings.HasPrefix(r[0], srv.URL) || r[2] != "2" || r[3] != "身份证号" || r[4] != "110105************" || !strings.Contains(r[6], "身份证号第18位校验码不符") {
+		t.Errorf("the reject's row %q", r[:8])
+	}
+	scanWorkbook(t, cr.Feedback, []string{fbBadSum1, wang.id, "某某"})
 }
