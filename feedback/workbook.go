@@ -15,6 +15,7 @@ import (
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/atomicfs"
+	"github.com/grassroots-cn/grassroots/internal/canon"
 )
 
 // Sheet names and headers of the workbook (docs/feeds.md, 问题清单（反馈）).
@@ -112,29 +113,37 @@ func itemRow(it Item) []any {
 	if it.Row > 0 {
 		row = it.Row
 	}
-	col, value := "", it.Note
+	col, value := columnText(it, rt), it.Note
 	if it.Kind == KindReject {
+		value = Locate(it).Value
+	}
+	return []any{it.File, it.Sheet, row, col, value, reason, advice, Severity(it.Kind, it.Severity)}
+}
+
+// columnText is the 列 cell: the header as the county wrote it with the
+// canonical one in brackets (or the canonical one alone), then the letter.
+func columnText(it Item, rt canon.RecordType) string {
+	col := ""
+	switch {
+	case it.Kind == KindFile:
+		return "" // a file, not a column
+	case it.Kind == KindReject:
 		c := Locate(it)
-		value = c.Value
-		switch {
-		case c.Header != "" && textnormEqual(c.Header, c.Canonical):
-			col = c.Canonical
-		case c.Header != "":
+		col = c.Canonical
+		if c.Header != "" && strings.TrimSpace(c.Header) != c.Canonical {
 			col = c.Header + "（" + c.Canonical + "）"
-		default:
-			col = c.Canonical
 		}
-	} else if it.Kind == KindFile {
-		// a file, not a column
-	} else if c := findingColumns[it.Code]; c != "" {
-		col = ColumnName(rt, c)
-	} else if _, c, ok := strings.Cut(it.Code, ":"); ok && c != "" {
-		col = ColumnName(rt, c)
+	case findingColumns[it.Code] != "":
+		col = ColumnName(rt, findingColumns[it.Code])
+	default:
+		if _, c, ok := strings.Cut(it.Code, ":"); ok && c != "" {
+			col = ColumnName(rt, c)
+		}
 	}
 	if it.Letter != "" && col != "" {
 		col += "，" + it.Letter + " 列"
 	}
-	return []any{it.File, it.Sheet, row, col, value, reason, advice, Severity(it.Kind, it.Severity)}
+	return col
 }
 
 // findingColumns names the column a row's finding is about.
@@ -144,8 +153,6 @@ var findingColumns = map[string]string{
 	"over_age_at_entry":        "channel",
 	"degree_below_requirement": "degree",
 }
-
-func textnormEqual(a, b string) bool { return strings.TrimSpace(a) == strings.TrimSpace(b) }
 
 func writeItems(f *excelize.File, items []Item) error {
 	if err := writeTable(f, SheetItems, ItemHeaders, []float64{28, 12, 7, 22, 28, 40, 50, 20}); err != nil {
