@@ -4,8 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/grassroots-cn/grassroots/ingest"
 )
@@ -93,5 +97,46 @@ func TestLetters(t *testing.T) {
 		if items[i].Letter != want {
 			t.Errorf("item %d (%s %s): letter %q, want %q", i, items[i].File, items[i].Code, items[i].Letter, want)
 		}
+	}
+}
+
+// A workbook of more than MaxItemRows items lists MaxItemRows, says how
+// many more, and counts them all in 汇总; a second one the same day is _2.
+func TestWriteCapsRows(t *testing.T) {
+	dir := t.TempDir()
+	items := make([]Item, MaxItemRows+5)
+	for i := range items {
+		items[i] = Item{Kind: KindReject, File: "人员台账.csv", Row: int64(i + 2), Code: "bad_id_checksum", Raw: `{"身份证号":"140105************"}`}
+	}
+	day := time.Date(2022, 8, 1, 0, 0, 0, 0, time.UTC)
+	p, err := Write(dir, "140123", "娄烦县", 7, day, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(p) != "问题清单_140123_20220801.xlsx" {
+		t.Errorf("path %s", p)
+	}
+	f, err := excelize.OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(SheetItems)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != MaxItemRows+2 || !strings.Contains(rows[len(rows)-1][0], "另有 5 条问题未列出") {
+		t.Errorf("%d rows, last %q", len(rows), rows[len(rows)-1])
+	}
+	sum, err := f.GetRows(SheetSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum) < 2 || len(sum[1]) < 3 || sum[1][2] != strconv.Itoa(MaxItemRows+5) {
+		t.Errorf("summary %q", sum)
+	}
+	p2, err := Write(dir, "140123", "娄烦县", 8, day, items[:1])
+	if err != nil || filepath.Base(p2) != "问题清单_140123_20220801_2.xlsx" {
+		t.Errorf("second workbook %s, %v", p2, err)
 	}
 }

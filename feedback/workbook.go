@@ -154,16 +154,29 @@ var findingColumns = map[string]string{
 	"degree_below_requirement": "degree",
 }
 
+// MaxItemRows bounds the rows of the 问题清单 sheet (a county whose every
+// row is rejected would otherwise exceed what a clerk can read, or Excel's
+// 1,048,576 rows); the rest are counted in 汇总 and said in a last row.
+const MaxItemRows = 100_000
+
 func writeItems(f *excelize.File, items []Item) error {
 	if err := writeTable(f, SheetItems, ItemHeaders, []float64{28, 12, 7, 22, 28, 40, 50, 20}); err != nil {
 		return err
 	}
-	for i, it := range items {
+	shown := items
+	if len(shown) > MaxItemRows {
+		shown = shown[:MaxItemRows]
+	}
+	for i, it := range shown {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		r := itemRow(it)
 		if err := f.SetSheetRow(SheetItems, cell, &r); err != nil {
 			return err
 		}
+	}
+	if rest := len(items) - len(shown); rest > 0 {
+		note := fmt.Sprintf("另有 %d 条问题未列出（各类条数见“汇总”）：请先按已列出的改正，重新报送后会再列出其余的。", rest)
+		return f.SetCellStr(SheetItems, "A"+strconv.Itoa(len(shown)+2), note)
 	}
 	return nil
 }
