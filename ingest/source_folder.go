@@ -21,6 +21,9 @@ import (
 const (
 	ArchiveFolder = "archive"
 	FailedFolder  = "failed"
+	// FeedbackFolder holds the feedback workbooks (问题清单) the pipeline
+	// writes for the county: never read back as input.
+	FeedbackFolder = "feedback"
 )
 
 // FolderSource lists a county's drop folder (`kind: dir` in the
@@ -109,7 +112,7 @@ func (fw *folderWalk) visit(p string, d fs.DirEntry, werr error) error {
 		}
 		return nil
 	case d.IsDir():
-		if uri == ArchiveFolder || uri == FailedFolder {
+		if uri == ArchiveFolder || uri == FailedFolder || uri == FeedbackFolder {
 			return filepath.SkipDir
 		}
 		return nil

@@ -93,6 +93,8 @@ type CountyResult struct {
 	Changed    map[string]int64 `json:"rows_changed_by_table,omitempty"`
 	Error      string           `json:"error,omitempty"`
 	Seconds    float64          `json:"seconds"`
+	// Feedback is the feedback workbook written for the county (feedback.go).
+	Feedback string `json:"feedback_file,omitempty"`
 }
 
 // Result is what a Run did.
@@ -224,6 +226,7 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 		for _, cr := range res.Counties {
 			changed = changed || cr.Status == StatusSucceeded
 		}
+		r.writeFeedback(context.WithoutCancel(ctx), w, res)
 	}
 	r.saveHashes()
 	if changed {

@@ -239,6 +239,10 @@ var contractTables = map[string][]column{
 		{"person_key", varchar, false},
 		{"village_code", varchar, false},
 		{"detail", varchar, false},
+		// 010_finding_location.sql: where a row's finding was raised.
+		{"source_uri", varchar, false},
+		{"sheet", varchar, false},
+		{"row_number", bigint, false},
 	},
 	// 002_metrics.sql: the settings the metric macros read.
 	"etl_setting": {

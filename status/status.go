@@ -17,8 +17,11 @@ package status
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
+	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/feedback"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -35,6 +38,14 @@ type CountyStatus struct {
 	Files             int64            `json:"files_loaded"`
 	Rejects           map[string]int64 `json:"rejects_by_reason"`
 	Findings          map[string]int64 `json:"findings_by_code"`
+	// Feedback is the county's latest feedback workbook (AddFeedback).
+	Feedback *FeedbackFile `json:"latest_feedback,omitempty"`
+}
+
+// FeedbackFile is a feedback workbook (问题清单) written for a county.
+type FeedbackFile struct {
+	Path     string    `json:"path"`
+	Modified time.Time `json:"modified"`
 }
 
 // Status is what `grassroots status` shows.
@@ -112,4 +123,31 @@ func Read(ctx context.Context, r *warehouse.Reader) (*Status, error) {
 		}
 	}
 	return st, nil
+}
+
+// AddFeedback sets each county's latest feedback workbook, looked up in the
+// county's feedback folder (feedback.Dir): the files, not the warehouse,
+// say what was sent to the county. A county of the warehouse that the
+// configuration no longer has is left without.
+func AddFeedback(st *Status, cfg *config.Config) error {
+	for i := range st.Counties {
+		c := &st.Counties[i]
+		cc, ok := cfg.County(c.Code)
+		if !ok {
+			continue
+		}
+		path, ok, err := feedback.Latest(feedback.Dir(cfg, *cc), c.Code)
+		if err != nil {
+			return fmt.Errorf("status: %w", err)
+		}
+		if !ok {
+			continue
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("status: %w", err)
+		}
+		c.Feedback = &FeedbackFile{Path: path, Modified: info.ModTime()}
+	}
+	return nil
 }

@@ -60,7 +60,7 @@ func fixture(t *testing.T, now time.Time, setting string) string {
 			('c', '140102', 'file:///c.csv', ['ledger'], 3, ?)`, []any{ago(30), ago(10.2), ago(100.2)}},
 		{`INSERT INTO etl_reject VALUES (1, '140101', 'file:///a.xlsx', NULL, 3, 'bad_id_checksum', NULL),
 			(1, '140101', 'file:///a.xlsx', NULL, 4, 'bad_id_checksum', NULL), (1, '140101', 'file:///b.csv', NULL, 7, 'missing:degree', NULL)`, nil},
-		{`INSERT INTO etl_finding VALUES (1, '140101', 'gender_mismatch', 'warning', NULL, NULL, NULL)`, nil},
+		{`INSERT INTO etl_finding (run_id, county_code, code, severity, person_key, village_code, detail) VALUES (1, '140101', 'gender_mismatch', 'warning', NULL, NULL, NULL)`, nil},
 	}
 	if setting != "" {
 		stmts = append(stmts, struct {

@@ -168,9 +168,23 @@ type finding struct {
 	code, severity, personKey, villageCode, detail string
 }
 
+// place is where a finding was raised: the file and sheet, and the row
+// number when one row raised it (0: none), as a reject names them.
+type place struct {
+	uri, sheet string
+	row        int
+}
+
+// finding records a finding that names no file (findingAt names one).
 func (n *Normaliser) finding(ctx context.Context, ord int64, f finding) error {
+	return n.findingAt(ctx, ord, place{}, f)
+}
+
+// findingAt records a finding raised at a place of a file.
+func (n *Normaliser) findingAt(ctx context.Context, ord int64, at place, f finding) error {
 	n.stats.Findings[f.code]++
-	n.batch(canon.Findings).row(ord).str(f.code).str(f.severity).str(f.personKey).str(f.villageCode).str(f.detail)
+	n.batch(canon.Findings).row(ord).str(f.code).str(f.severity).str(f.personKey).str(f.villageCode).str(f.detail).
+		str(at.uri).str(at.sheet).i64(int64(at.row), at.row > 0)
 	return n.emitted(ctx, canon.Findings)
 }
 
@@ -298,7 +312,7 @@ func (f *File) endSheet(ctx context.Context) error {
 			detail = fmt.Sprintf("%s: %s names more than one record type (%s), so the %d rows of %s were not read; name one type per file or sheet (docs/feeds.md)",
 				f.uri, whose, strings.Join(s.seen, ", "), s.skipped, what)
 		}
-		return f.n.finding(ctx, 0, finding{code: "unknown_record_type", severity: "warning", detail: detail})
+		return f.n.findingAt(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "unknown_record_type", severity: "warning", detail: detail})
 	}
 	if s.hdr == nil && len(s.pending) > 0 {
 		if err := f.decideHeader(ctx, s, true); err != nil {
@@ -337,7 +351,7 @@ func (f *File) reportAbsent(ctx context.Context, s *sheet) error {
 		}
 		detail := fmt.Sprintf("%s: no column %s (%s) in the header: %s; every data row is rejected as %s",
 			where, absentHeaders(s.rt, j), c.name, hint, h.absentReason())
-		if err := f.n.finding(ctx, 0, finding{code: "missing_column:" + c.name, severity: "error", detail: detail}); err != nil {
+		if err := f.n.findingAt(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "missing_column:" + c.name, severity: "error", detail: detail}); err != nil {
 			return err
 		}
 	}
@@ -421,7 +435,7 @@ func (f *File) reportUnused(ctx context.Context, s *sheet, h *header) error {
 	if s.name != "" {
 		where += " sheet " + s.name
 	}
-	return f.n.finding(ctx, 0, finding{code: "unused_columns", severity: "info",
+	return f.n.findingAt(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "unused_columns", severity: "info",
 		detail: fmt.Sprintf("%s: columns not read: %s", where, strings.Join(h.unused, ", "))})
 }
 
@@ -505,7 +519,7 @@ func (f *File) data(ctx context.Context, s *sheet, h *header, number int, cells 
 		return err
 	}
 	for _, fd := range p.findings {
-		if err := n.finding(ctx, ord, fd); err != nil {
+		if err := n.findingAt(ctx, ord, place{f.uri, s.name, number}, fd); err != nil {
 			return err
 		}
 	}

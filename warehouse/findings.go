@@ -18,8 +18,9 @@ type findingQuery struct {
 // FindingsBy.
 func (g *Group) findings(ctx context.Context, res []Result) error {
 	queries := []findingQuery{
-		{"row findings", fmt.Sprintf(`INSERT INTO etl_finding
-			SELECT u.run_id, u.county_code, f.code, f.severity, f.person_key, f.village_code, f.detail
+		{"row findings", fmt.Sprintf(`INSERT INTO etl_finding (run_id, county_code, code, severity, person_key, village_code, detail, source_uri, sheet, row_number)
+			SELECT u.run_id, u.county_code, f.code, f.severity, f.person_key, f.village_code, f.detail,
+				f.source_uri, f.sheet, f.row_number
 			FROM stg_findings f JOIN temp.units u ON u.unit = f._row >> %d ORDER BY f._row`, unitShift)},
 	}
 	if g.job == JobIngest {
@@ -28,7 +29,7 @@ func (g *Group) findings(ctx context.Context, res []Result) error {
 			// ledger (a full ledger: not an incremental pull, nor a load
 			// whose ledgers are all supplements, which the pipeline marks
 			// partial); their postings stay open.
-			findingQuery{"vanished_from_ledger", fmt.Sprintf(`INSERT INTO etl_finding
+			findingQuery{"vanished_from_ledger", fmt.Sprintf(`INSERT INTO etl_finding (run_id, county_code, code, severity, person_key, village_code, detail)
 			WITH ledgers AS (SELECT DISTINCT _row >> %[1]d AS unit FROM stg_ledger)
 			SELECT u.run_id, u.county_code, 'vanished_from_ledger', 'warning', p.person_key, p.village_code,
 				'in post since ' || p.start_date || ' but missing from the new ledger; the posting stays open'
@@ -39,7 +40,7 @@ func (g *Group) findings(ctx context.Context, res []Result) error {
 			ORDER BY u.unit, p.village_code, p.person_key`, unitShift)},
 			// One person in post in two villages on the same day, for postings
 			// the group inserted or changed.
-			findingQuery{"overlapping_postings", fmt.Sprintf(`INSERT INTO etl_finding
+			findingQuery{"overlapping_postings", fmt.Sprintf(`INSERT INTO etl_finding (run_id, county_code, code, severity, person_key, village_code, detail)
 			WITH changed AS (SELECT person_key, village_code, start_date, _row >> %d AS unit FROM temp.chg_fact_posting),
 			p AS (SELECT * FROM fact_posting WHERE person_key IN (SELECT person_key FROM changed)),
 			pairs AS (
@@ -57,7 +58,7 @@ func (g *Group) findings(ctx context.Context, res []Result) error {
 				' from ' || x.b_start || ' on the same days'
 			FROM pairs x JOIN temp.units u ON u.unit = x.unit`, unitShift)},
 			// More than 310,000 yuan paid to one person within 5 years of entry.
-			findingQuery{"subsidy_over_cap", fmt.Sprintf(`INSERT INTO etl_finding
+			findingQuery{"subsidy_over_cap", fmt.Sprintf(`INSERT INTO etl_finding (run_id, county_code, code, severity, person_key, village_code, detail)
 			WITH changed AS (SELECT person_key, max(_row >> %d) AS unit FROM temp.chg_fact_subsidy GROUP BY person_key),
 			entry AS (
 				SELECT person_key, min(start_date) AS entry FROM fact_posting

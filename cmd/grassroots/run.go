@@ -132,6 +132,9 @@ func printRun(w io.Writer, res *pipeline.Result) {
 		for _, s := range c.Skipped {
 			notes = append(notes, fmt.Sprintf("%s: refused %s (%s)", label, s.URI, s.Reason))
 		}
+		if c.Feedback != "" {
+			notes = append(notes, fmt.Sprintf("%s: feedback for the county written to %s", label, c.Feedback))
+		}
 	}
 	add(res.Divisions)
 	var tot pipeline.CountyResult

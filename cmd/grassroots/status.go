@@ -30,6 +30,9 @@ holds it, else the published snapshot (which is as of the last publish).`,
 			if err != nil {
 				return err
 			}
+			if err := status.AddFeedback(st, cfg); err != nil {
+				return err
+			}
 			if a.json {
 				return printJSON(a.stdout, st)
 			}
@@ -75,6 +78,16 @@ func printStatus(w io.Writer, st *status.Status, loc *time.Location) {
 		for _, n := range notes {
 			fmt.Fprintln(w, n)
 		}
+	}
+	var fb [][]string
+	for _, c := range st.Counties {
+		if c.Feedback != nil {
+			fb = append(fb, []string{c.Code, c.Name, c.Feedback.Modified.In(loc).Format("2006-01-02 15:04"), c.Feedback.Path})
+		}
+	}
+	if len(fb) > 0 {
+		fmt.Fprintln(w, "\nlatest feedback workbook per county (问题清单):")
+		table(w, []string{"county", "name", "written", "file"}, fb)
 	}
 	fmt.Fprintln(w, "\nrecent runs:")
 	rows = nil

@@ -231,6 +231,7 @@ var schemas = map[RecordType]*arrow.Schema{
 	}, nil),
 	Findings: arrow.NewSchema([]arrow.Field{rowField,
 		str("code"), str("severity"), str("person_key"), str("village_code"), str("detail"),
+		str("source_uri"), str("sheet"), i64("row_number"),
 	}, nil),
 }
 
