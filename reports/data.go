@@ -31,6 +31,90 @@ type ReportData struct {
 	Uncovered   []UncoveredRow   // the replenishment list, longest first
 	Freshness   []FreshnessRow   // every county; Stale marks those to act on
 	Quality     []QualityRow     // rejects and findings by county and reason, over all runs so far
+
+	// The sections of issue 16 (filled by read.go from the macros; empty
+	// until then). Every figure is as of AsOf, never of the day the
+	// report is generated.
+	Flows      []FlowRow      // 本月新增与离岗: city first, then counties: postings started and ended in the month
+	MonthExits []ExitRow      // the month's exits (persons leaving the programme in the month) by reason, city level
+	Ranking    []RankRow      // 各县(市、区)排名: counties ranked by coverage on AsOf
+	Progress   []ProgressRow  // 全覆盖进度: city first, then counties
+	Selection  []SelectionRow // 两轮选岗: city first, then counties
+	Subsidies  []SubsidyRow   // 人才补贴: city first, then counties
+	Problems   []Problem      // 存在问题: from the rules of the configuration, in rule order
+	NextSteps  []string       // 下步工作: paragraphs from the configuration (may be empty)
+	Office     Office         // 编印单位、日期、密级 from the configuration
+}
+
+// FlowRow is a county's (or the city's, Level "city") postings in the
+// period: in post on the day before its first day, started and ended within
+// it (ended by reason), the net change and in post on its last day
+// (InPostEnd = InPostStart + Started − Ended).
+type FlowRow struct {
+	Level, Code, Name    string // level city | county
+	InPostStart, Started int64
+	Ended                int64
+	EndedBy              map[string]int64 // end_reason code -> postings ended in the period
+	NetChange, InPostEnd int64
+}
+
+// RankRow is one county in the ranking: coverage on AsOf and on PrevAsOf,
+// the change in percentage points, the month's net change of graduates in
+// post, and its rank by coverage (1 = highest; ties share the rank).
+type RankRow struct {
+	Rank               int
+	Code, Name, Region string
+	CoverageRate       *float64
+	PrevCoverageRate   *float64
+	ChangePoints       *float64 // (CoverageRate − PrevCoverageRate) × 100
+	NetChange          int64    // graduates in post on AsOf minus on PrevAsOf
+}
+
+// ProgressRow is the road to full coverage of the city (Level "city") or a
+// county: villages, those still uncovered on AsOf, how long the longest has
+// waited and how many for more than 90 days; the year's recruits planned
+// (vacancies registered in AsOf's year up to AsOf) against those filled and
+// the graduates who started in the year and are in post on AsOf.
+type ProgressRow struct {
+	Level, Code, Name     string
+	Villages, Uncovered   int64
+	MaxUncoveredDays      *int64
+	UncoveredOver90       int64
+	VacanciesRegistered   int64
+	VacanciesFilled       int64
+	StartedThisYearInPost int64
+}
+
+// SelectionRow counts graduates in post on AsOf by placement round:
+// 直接 (direct), 县内第一轮 (county_round), 全市第二轮 (city_round).
+type SelectionRow struct {
+	Level, Code, Name                     string
+	Direct, CountyRound, CityRound, Total int64
+}
+
+// SubsidyRow is the talent subsidy paid in AsOf's year up to AsOf and to
+// date, the persons paid, per person to date, and against the ceiling of
+// 310,000 yuan within five years of entry: persons at or over it, and the
+// largest share of the ceiling one person has used.
+type SubsidyRow struct {
+	Level, Code, Name        string
+	PaidThisYear, PaidToDate float64 // yuan
+	Persons                  int64
+	PerPerson                *float64
+	AtOrOverCeiling          int64
+	MaxShareOfCeiling        *float64
+}
+
+// Problem is one sentence of 存在问题: the rule that raised it, the county
+// (or "" for the city) and the sentence naming the figure.
+type Problem struct {
+	Rule, County, Text string
+}
+
+// Office is the report's issuing office, its date line and classification,
+// from the configuration (reports.office, reports.classification).
+type Office struct {
+	Issuer, Classification string
 }
 
 // PastData tells whether the whole period lies after the loaded data: it
