@@ -119,8 +119,12 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 	case FormatXLSX:
 		return readXLSX(ctx, f.Path, name, f.SHA256, opts, fn)
 	case FormatJSON:
+		key, err := fileArrayKey(ctx, f.Path, name, opts.MaxRowBytes)
+		if err != nil {
+			return err
+		}
 		return readFile(f.Path, name, f.SHA256, func(r io.Reader) error {
-			return readJSON(ctx, r, name, opts.MaxRowBytes, fn)
+			return readJSON(ctx, r, name, key, opts.MaxRowBytes, fn)
 		})
 	case FormatNDJSON:
 		return readFile(f.Path, name, f.SHA256, func(r io.Reader) error {
