@@ -85,7 +85,8 @@ const ctxCheckEvery = 4096
 // Read streams every row of f to fn: for an XLSX every sheet in workbook
 // order, one after the other. fn returning an error stops the read and that
 // error is returned as is. A problem with the file's content is a
-// *ParseError; a canceled ctx returns ctx.Err().
+// *ParseError; a file of no bytes at all, whatever its format, is a
+// *ParseError wrapping ErrEmpty; a canceled ctx returns ctx.Err().
 //
 // The format is f.Format, or FormatOf(f.Name) (else f.Path) when that is
 // FormatUnknown.
@@ -106,6 +107,11 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 	format := f.Format
 	if format == FormatUnknown {
 		format = FormatOf(f.baseName())
+	}
+	if format != FormatUnknown {
+		if err := checkEmpty(f, name); err != nil {
+			return err
+		}
 	}
 	switch format {
 	case FormatCSV:
@@ -132,6 +138,24 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 		})
 	}
 	return fmt.Errorf("%w: %s", ErrUnsupported, name)
+}
+
+// emptySHA256 is the SHA-256 of no bytes.
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// checkEmpty returns a *ParseError wrapping ErrEmpty when the file at f.Path
+// has no bytes (of the content listed: when f.SHA256 is another content's,
+// the file changed since it was listed). Any other problem is left to the
+// reader, which meets it when it opens the file.
+func checkEmpty(f File, name string) error {
+	st, err := os.Stat(f.Path)
+	if err != nil || !st.Mode().IsRegular() || st.Size() != 0 {
+		return nil
+	}
+	if f.SHA256 != "" && f.SHA256 != emptySHA256 {
+		return changedWhileRead(name)
+	}
+	return &ParseError{File: name, Err: ErrEmpty}
 }
 
 // displayName is what a ParseError names: the URI, else the base name.

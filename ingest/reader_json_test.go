@@ -90,7 +90,7 @@ func TestReadJSON(t *testing.T) {
 		{name: "object without an array", data: `{"a":{"b":[1]},"c":1}`, wantErr: ErrSyntax},
 		{name: "data after the end", data: `[{"a":1}] {}`, wantErr: ErrSyntax},
 		{name: "unexpected end", data: `[{"a":1}`, wantErr: ErrSyntax, row: 2},
-		{name: "empty file", data: ``, wantErr: ErrSyntax},
+		{name: "empty file", data: ``, wantErr: ErrEmpty},
 		{name: "syntax error hides the content", data: `[{"a":1},{"姓名":张三}]`, wantErr: ErrSyntax, row: 2, col: 1},
 		{name: "invalid utf-8", data: "[{\"a\":\"ok\"},{\"a\":\"\xff\"}]", wantErr: ErrEncoding, row: 2, col: 1},
 		{name: "invalid utf-8 far into the file", data: many + "{\"a\":\"\xe5\xbc\"}]", wantErr: ErrEncoding, row: 2001, col: 1},

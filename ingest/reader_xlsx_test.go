@@ -127,7 +127,7 @@ func TestReadXLSXDamaged(t *testing.T) {
 		inMsg   string
 	}{
 		{name: "not a zip", data: []byte("姓名,身份证号\n"), wantErr: ErrSyntax, inMsg: "not a valid .xlsx file"},
-		{name: "empty", data: nil, wantErr: ErrSyntax},
+		{name: "empty", data: nil, wantErr: ErrEmpty},
 		{name: "old xls or encrypted", data: append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...), wantErr: ErrSyntax, inMsg: ".xls"},
 		{name: "bad checksum", path: badCRC, wantErr: ErrSyntax, inMsg: "damaged"},
 		{name: "lying size", path: short, wantErr: ErrSyntax, inMsg: "damaged"},

@@ -68,7 +68,9 @@ func (r *Runner) list(ctx context.Context, w *warehouse.Warehouse, county string
 			lst.seen++
 			continue
 		}
-		seen[f.SHA256] = true // the same content twice in one listing loads once
+		if f.Size != 0 { // every empty file is reported, though they share a hash
+			seen[f.SHA256] = true // the same content twice in one listing loads once
+		}
 		lst.todo = append(lst.todo, f)
 	}
 	return lst
@@ -270,7 +272,8 @@ func (s chanSink) AddFile(sha, uri string, types []string) {
 }
 
 // normalise reads and normalises files into sink, adding each file read
-// whole. It returns the file that failed, if one did, and the normaliser's
+// whole in which a sheet had a record type (a file not read, empty or
+// failed is not remembered as seen). It returns the file that failed, if one did, and the normaliser's
 // counts.
 func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.File, encoding string,
 	opts transform.Options, label string) (failing *ingest.File, _ transform.Stats, err error) {
@@ -293,8 +296,19 @@ func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.Fi
 			}
 			return nil
 		})
-		if err == nil {
+		if errors.Is(err, ingest.ErrEmpty) {
+			// A warning, and the county's other files load. Not recorded
+			// as seen: every empty file has the same hash, and the clerk
+			// may yet send this one's content.
+			err = tf.Empty(ctx)
+		} else if err == nil {
 			err = tf.Close(ctx)
+			// Only a file read as some record type is remembered: one
+			// renamed or fixed after an unknown_record_type is read again
+			// on the next run.
+			if err == nil && tf.HasRecordType() {
+				sink.AddFile(f.SHA256, f.URI, tf.RecordTypes())
+			}
 		}
 		if err != nil {
 			var pe *ingest.ParseError
@@ -303,7 +317,6 @@ func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.Fi
 			}
 			return &files[i], transform.Stats{}, err
 		}
-		sink.AddFile(f.SHA256, f.URI, tf.RecordTypes())
 		crashpoint.Hit(crashpoint.Read)
 	}
 	if err := n.Close(ctx); err != nil {
