@@ -124,6 +124,8 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 		})
 	case FormatXLSX:
 		return readXLSX(ctx, f.Path, name, f.SHA256, opts, fn)
+	case FormatXLS:
+		return readXLS(ctx, f.Path, name, f.SHA256, opts, fn)
 	case FormatJSON:
 		key, err := fileArrayKey(ctx, f.Path, name, opts.MaxRowBytes)
 		if err != nil {
