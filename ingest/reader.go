@@ -15,22 +15,26 @@ import (
 
 // Row is one raw row of a file.
 type Row struct {
-	// Sheet is the sheet name for XLSX, "" otherwise.
+	// Sheet is the sheet name for a workbook (XLSX, XLS), "" otherwise.
 	Sheet string
-	// Number is 1-based: the sheet row number (XLSX), the line on which the
+	// Number is 1-based: the sheet row number (XLSX, XLS), the line on which the
 	// record starts (CSV, NDJSON), or the object's position in the array (JSON).
 	Number int
 	// Keys is set for JSON and NDJSON only: Cells[i] is the value of key
-	// Keys[i], keys in the object's order. It is nil for CSV and XLSX.
+	// Keys[i], keys in the object's order. It is nil for CSV and workbooks.
 	Keys []string
-	// Cells holds the raw cell text. CSV and XLSX rows are positional: the
+	// Cells holds the raw cell text. CSV and workbook rows are positional: the
 	// header is just the first row, and the caller decides which row is the
 	// header. Their trailing empty cells are trimmed, and rows with no text
 	// at all are not yielded. Keys and Cells may be reused by the next call:
 	// the callback must copy what it keeps.
 	Cells []string
-	// Serial is true for XLSX rows: numeric cells are raw values, so a date
-	// cell arrives as its serial number (e.g. "44743" for 2022-07-01).
+	// Serial is true for workbook rows (XLSX, XLS). A cell formatted as a
+	// date arrives as an ISO date ("2022-07-01", or "2022-07-01 13:45:30"
+	// with a time of day), whatever the workbook's date system; any other
+	// number arrives as the workbook holds it, so a date serial typed into
+	// a General cell arrives as "44743" and the caller may still read it as
+	// a date (2022-07-01).
 	Serial bool
 }
 
@@ -58,10 +62,11 @@ type ReadOptions struct {
 	// *ParseError wrapping ErrTooLarge. Default 16 MiB.
 	MaxRowBytes int
 	// MaxUnzipBytes limits the unzipped size of an XLSX workbook, so that a
-	// zip bomb fails cleanly with ErrTooLarge. Default 1 GiB.
+	// zip bomb fails cleanly with ErrTooLarge, and the size of an XLS file
+	// (read into memory whole). Default 1 GiB.
 	MaxUnzipBytes int64
 	// SheetStart, when set, is called with each sheet's name before its
-	// rows (XLSX only), also for a sheet without rows, so that the caller can
+	// rows (workbooks only), also for a sheet without rows, so that the caller can
 	// look for a new header. An error stops the read and is returned as is.
 	SheetStart func(sheet string) error
 }
@@ -82,7 +87,7 @@ func (o ReadOptions) withDefaults() ReadOptions {
 // ctxCheckEvery is how many rows a reader yields between checks of ctx.
 const ctxCheckEvery = 4096
 
-// Read streams every row of f to fn: for an XLSX every sheet in workbook
+// Read streams every row of f to fn: for a workbook every sheet in workbook
 // order, one after the other. fn returning an error stops the read and that
 // error is returned as is. A problem with the file's content is a
 // *ParseError; a file of no bytes at all, whatever its format, is a
