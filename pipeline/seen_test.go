@@ -69,3 +69,38 @@ func TestEmptyFileBesideOthers(t *testing.T) {
 		}
 	})
 }
+
+// TestArchiveLeavesUnreadFiles: with archive on, a file of no record type
+// and an empty file stay in the drop folder (they were not loaded), while
+// the ledger read beside them moves to archive/; renamed, the unread file
+// is read and archived on the next run.
+func TestArchiveLeavesUnreadFiles(t *testing.T) {
+	cfg := fixture(t)
+	for i := range cfg.Counties {
+		cfg.Counties[i].Source.Archive = true
+	}
+	drop := filepath.Join(cfg.Dir, "feeds", "140123")
+	writeGB18030(t, filepath.Join(drop, "考核结果 古交市.csv"), "身份证号,考核年度,考核结果\n"+wang.id+",2022,称职\n")
+	must(t, os.WriteFile(filepath.Join(drop, "空.csv"), nil, 0o644))
+	x := county(runOnce(t, cfg), "140123")
+	if x.Status != StatusSucceeded || x.FindingsBy["unknown_record_type"] != 1 || x.FindingsBy["empty_file"] != 1 {
+		t.Fatalf("娄烦县: %+v", x)
+	}
+	for _, p := range []string{"考核结果 古交市.csv", "空.csv", "archive/人员台账.csv"} {
+		if _, err := os.Stat(filepath.Join(drop, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	for _, p := range []string{"archive/考核结果 古交市.csv", "archive/空.csv", "人员台账.csv"} {
+		if _, err := os.Stat(filepath.Join(drop, p)); err == nil {
+			t.Errorf("%s exists", p)
+		}
+	}
+	must(t, os.Rename(filepath.Join(drop, "考核结果 古交市.csv"), filepath.Join(drop, "年度考核 古交市 2022.csv")))
+	if x := county(runOnce(t, cfg), "140123"); x.Status != StatusSucceeded || x.Loaded != 1 {
+		t.Fatalf("after the rename: %+v; want the assessment loaded", x)
+	}
+	if _, err := os.Stat(filepath.Join(drop, "archive", "年度考核 古交市 2022.csv")); err != nil {
+		t.Error(err)
+	}
+}
