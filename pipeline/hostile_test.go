@@ -18,6 +18,7 @@ import (
 
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/ingest"
+	"github.com/grassroots-cn/grassroots/internal/soffice"
 )
 
 // Environment variables of the reliability suite: "full" runs the slow
@@ -331,6 +332,22 @@ func hostileCases() []hostileCase {
 				return planted{uri: "人员台账-截断.xlsx", secrets: secrets}
 			},
 			errHas: []string{ingest.ErrSyntax.Error(), "not a valid .xlsx file"},
+		},
+		{
+			name:  "truncated_xls",
+			fault: "truncated .xls (a real Excel 97–2003 workbook cut in half)",
+			how:   "a 300-row ledger workbook written by excelize, saved as .xls by LibreOffice, its first half kept",
+			plant: func(t *testing.T, drop string) planted {
+				ps, secrets := recruits(1500, 300)
+				dir := t.TempDir()
+				src := filepath.Join(dir, "人员台账-截断.xlsx")
+				writeLedgerXLSX(t, src, "人员台账", ledgerHeader, len(ps), func(i int) []string { return ledgerRow(ps[i]) })
+				b, err := os.ReadFile(soffice.ToXLS(t, src, dir))
+				must(t, err)
+				must(t, os.WriteFile(filepath.Join(drop, "人员台账-截断.xls"), b[:len(b)/2], 0o644))
+				return planted{uri: "人员台账-截断.xls", secrets: secrets}
+			},
+			errHas: []string{ingest.ErrSyntax.Error(), "not a valid .xls workbook"},
 		},
 		{
 			name:  "damaged_xlsx",
