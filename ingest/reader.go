@@ -118,6 +118,11 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 			return err
 		}
 	}
+	if format.Workbook() {
+		// A workbook saved under the other workbook extension (an .xls
+		// renamed .xlsx, or the reverse) is read as what it is.
+		format = sniffWorkbook(f.Path, format)
+	}
 	switch format {
 	case FormatCSV:
 		enc, err := parseEncoding(opts.Encoding)
@@ -145,6 +150,27 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 		})
 	}
 	return fmt.Errorf("%w: %s", ErrUnsupported, name)
+}
+
+// sniffWorkbook returns the workbook format the file's first bytes say (a
+// zip: .xlsx; a compound file: .xls), else format.
+func sniffWorkbook(path string, format Format) Format {
+	fh, err := os.Open(path)
+	if err != nil {
+		return format
+	}
+	defer fh.Close()
+	var head [8]byte
+	if _, err := io.ReadFull(fh, head[:]); err != nil {
+		return format
+	}
+	switch {
+	case string(head[:4]) == "PK\x03\x04":
+		return FormatXLSX
+	case string(head[:]) == string(oleMagic):
+		return FormatXLS
+	}
+	return format
 }
 
 // emptySHA256 is the SHA-256 of no bytes.

@@ -37,9 +37,6 @@ func readXLS(ctx context.Context, path, name, want string, opts ReadOptions, fn 
 			return changedWhileRead(name)
 		}
 	}
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		return &ParseError{File: name, Err: fmt.Errorf("%w: an .xlsx workbook named .xls: rename it to .xlsx", ErrSyntax)}
-	}
 	row := Row{Serial: true}
 	var rows int
 	err = xls.Read(ctx, bytes.NewReader(data), int64(len(data)), opts.MaxUnzipBytes, xls.Handler{

@@ -144,7 +144,7 @@ func TestReadXLSDamaged(t *testing.T) {
 		msg  string
 	}{
 		{"text", []byte("姓名,身份证号\n"), ErrSyntax, "not a valid .xls workbook"},
-		{"an xlsx named xls", []byte("PK\x03\x04rest"), ErrSyntax, "rename it to .xlsx"},
+		{"a broken zip named xls", []byte("PK\x03\x04rest"), ErrSyntax, "not a valid .xlsx file"},
 		{"cut in half", good[:len(good)/2], ErrSyntax, "not a valid .xls workbook"},
 		{"ole header only", good[:512], ErrSyntax, "not a valid .xls workbook"},
 	}
@@ -193,5 +193,51 @@ func TestXLSTestdata(t *testing.T) {
 	}
 	if want := clerkRows(600); !reflect.DeepEqual(rows, want) {
 		t.Fatalf("%d rows, want %d: %+v", len(rows), len(want), rows[:min(len(rows), 5)])
+	}
+}
+
+// TestWorkbookUnderTheOtherExtension: an .xls renamed .xlsx and an .xlsx
+// renamed .xls are read as what they are; a password-protected .xlsx
+// (a compound file holding an EncryptedPackage) is refused as encrypted.
+func TestWorkbookUnderTheOtherExtension(t *testing.T) {
+	dir := t.TempDir()
+	xlsData, err := os.ReadFile(filepath.Join("testdata", "xls", "ledger.xls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := collect(t, writeFile(t, dir, "ledger.xlsx", xlsData), ReadOptions{})
+	if err != nil || !reflect.DeepEqual(rows, clerkRows(600)) {
+		t.Fatalf("an .xls named .xlsx: %d rows, %v", len(rows), err)
+	}
+
+	src := filepath.Join(dir, "clerk.xlsx")
+	writeClerkWorkbook(t, src, 5)
+	want, err := collect(t, fileAt(src, "clerk.xlsx"), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xlsxData, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err = collect(t, writeFile(t, dir, "clerk.xls", xlsxData), ReadOptions{})
+	if err != nil || !reflect.DeepEqual(rows, want) {
+		t.Fatalf("an .xlsx named .xls: %+v, %v\nwant %+v", rows, err, want)
+	}
+
+	x := excelize.NewFile()
+	if err := x.SetCellValue("Sheet1", "A1", "姓名"); err != nil {
+		t.Fatal(err)
+	}
+	locked := filepath.Join(dir, "locked.xlsx")
+	if err := x.SaveAs(locked, excelize.Options{Password: "secret"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"locked.xlsx", "locked.xls"} {
+		_, err := collect(t, fileAt(locked, name), ReadOptions{})
+		var pe *ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "encrypted") || pe.File != name {
+			t.Errorf("%s: %v; want a *ParseError: not supported, encrypted", name, err)
+		}
 	}
 }

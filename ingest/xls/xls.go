@@ -113,6 +113,8 @@ func workbookStream(r io.ReaderAt, size, maxStream int64) (data []byte, err erro
 			continue // a stream inside a storage, not the workbook's
 		}
 		switch {
+		case strings.EqualFold(e.Name, "EncryptedPackage"):
+			return nil, fmt.Errorf("%w (an encrypted .xlsx)", ErrEncrypted)
 		case strings.EqualFold(e.Name, "Book"):
 			return nil, fmt.Errorf("%w (BIFF5)", ErrUnsupported)
 		case !strings.EqualFold(e.Name, "Workbook"):
