@@ -51,17 +51,18 @@ func TestUnreadFileReadAfterRename(t *testing.T) {
 	}
 }
 
-// TestEmptyFileBesideOthers: a 0-byte .json and .xlsx beside a new ledger:
-// two empty_file warnings, the ledger loads, and the empty files are not
-// recorded as seen.
+// TestEmptyFileBesideOthers: a 0-byte .json, .xlsx and .xls beside a new
+// ledger: three empty_file warnings, the ledger loads, and the empty files
+// are not recorded as seen.
 func TestEmptyFileBesideOthers(t *testing.T) {
 	cfg := fixture(t)
 	drop := filepath.Join(cfg.Dir, "feeds", "140123")
 	must(t, os.WriteFile(filepath.Join(drop, "人员台账-空.json"), nil, 0o644))
 	must(t, os.WriteFile(filepath.Join(drop, "人员台账-空.xlsx"), nil, 0o644))
+	must(t, os.WriteFile(filepath.Join(drop, "人员台账-空.xls"), nil, 0o644))
 	x := county(runOnce(t, cfg), "140123")
-	if x.Status != StatusSucceeded || x.FindingsBy["empty_file"] != 2 || x.Loaded != 2 {
-		t.Fatalf("娄烦县: %+v; want succeeded, two empty_file warnings, its 2 ledger rows loaded", x)
+	if x.Status != StatusSucceeded || x.FindingsBy["empty_file"] != 3 || x.Loaded != 2 {
+		t.Fatalf("娄烦县: %+v; want succeeded, three empty_file warnings, its 2 ledger rows loaded", x)
 	}
 	withWarehouse(t, cfg, func(db *sql.DB) {
 		if n := scalar[int](t, db, "SELECT count(*) FROM etl_file WHERE source_uri LIKE '%空%'"); n != 0 {
