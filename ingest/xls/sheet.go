@@ -37,9 +37,10 @@ func (wb *workbook) readSheet(ctx context.Context, s sheetInfo, h Handler) error
 	}
 	// Cells come row by row in every writer's files; sorting (stable, the
 	// last of two values of one cell wins) makes any order safe.
-	slices.SortStableFunc(cells, func(a, b cell) int {
-		return cmp.Or(cmp.Compare(a.row, b.row), cmp.Compare(a.col, b.col))
-	})
+	byPosition := func(a, b cell) int { return cmp.Or(cmp.Compare(a.row, b.row), cmp.Compare(a.col, b.col)) }
+	if !slices.IsSortedFunc(cells, byPosition) {
+		slices.SortStableFunc(cells, byPosition)
+	}
 	var row []string
 	for i := 0; i < len(cells); {
 		if err := ctx.Err(); err != nil {

@@ -124,10 +124,25 @@ func workbookStream(r io.ReaderAt, size, maxStream int64) (data []byte, err erro
 		case e.Size > size || e.Size < 4:
 			return nil, fmt.Errorf("%w: the Workbook stream's size is %d in a file of %d bytes", ErrCorrupt, e.Size, size)
 		}
-		data := make([]byte, e.Size)
-		if _, err := io.ReadFull(e, data); err != nil {
+		return readChunked(e, e.Size)
+	}
+}
+
+// streamChunk is how much of a stream one Read asks mscfb for: it merges a
+// read's contiguous sectors in time quadratic in their number, so that one
+// Read of a whole large stream would take seconds (or, for a hostile file,
+// far longer).
+const streamChunk = 64 << 10
+
+// readChunked reads size bytes of r in chunks of streamChunk.
+func readChunked(r io.Reader, size int64) ([]byte, error) {
+	data := make([]byte, size)
+	for off := 0; off < len(data); {
+		n, err := io.ReadFull(r, data[off:min(off+streamChunk, len(data))])
+		off += n
+		if err != nil && off < len(data) {
 			return nil, fmt.Errorf("%w: reading the Workbook stream: %v", ErrCorrupt, err)
 		}
-		return data, nil
 	}
+	return data, nil
 }
