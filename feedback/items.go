@@ -35,6 +35,7 @@ type Item struct {
 	Raw      string // of a reject: etl_reject.raw_masked (a JSON object)
 	Note     string // of a finding or a file: what to show as the value (names no person)
 	Letter   string // the column's letter in the file (Letters), "" = unknown
+	Advice   string // what to do, when the item knows better than the catalogue (a refused format's way to resend it)
 }
 
 // Row is one result row of a Querier.

@@ -109,6 +109,9 @@ func build(county, countyName string, runID int64, day time.Time, items []Item) 
 func itemRow(it Item) []any {
 	rt := recordType(it.File, it.Sheet)
 	reason, advice := ExplainIn(rt, it.Code)
+	if it.Advice != "" {
+		advice = it.Advice
+	}
 	var row any = ""
 	if it.Row > 0 {
 		row = it.Row

@@ -21,6 +21,9 @@ var (
 	// (nothing of it may be loaded), or before Done or Failed (it is left in
 	// place for the next run).
 	ErrChanged = errors.New("ingest: file changed since it was listed")
+	// ErrEmpty: the file has no bytes at all (any format). The caller reports
+	// it rather than failing: nothing was lost, but the clerk sent nothing.
+	ErrEmpty = errors.New("ingest: the file is empty (0 bytes)")
 	// ErrUnauthorized: an HTTP source answered 401 or 403; it is not retried.
 	ErrUnauthorized = errors.New("ingest: unauthorized")
 )

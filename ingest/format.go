@@ -15,6 +15,7 @@ const (
 	FormatXLSX           // .xlsx: an Office Open XML workbook
 	FormatJSON           // .json: an array of objects
 	FormatNDJSON         // .ndjson, .jsonl: one object per line
+	FormatXLS            // .xls: an Excel 97–2003 (BIFF8) workbook
 )
 
 // FormatOf returns the format of a file name from its extension,
@@ -25,6 +26,8 @@ func FormatOf(name string) Format {
 		return FormatCSV
 	case ".xlsx":
 		return FormatXLSX
+	case ".xls":
+		return FormatXLS
 	case ".json":
 		return FormatJSON
 	case ".ndjson", ".jsonl":
@@ -32,6 +35,11 @@ func FormatOf(name string) Format {
 	}
 	return FormatUnknown
 }
+
+// Workbook reports whether the format is a workbook of sheets (.xlsx,
+// .xls): sheet names may give the record type, and a numeric cell that is
+// not formatted as a date may still be an Excel serial date.
+func (f Format) Workbook() bool { return f == FormatXLSX || f == FormatXLS }
 
 // String returns the format's lower-case name ("csv", "xlsx", ...).
 func (f Format) String() string {
@@ -44,6 +52,8 @@ func (f Format) String() string {
 		return "json"
 	case FormatNDJSON:
 		return "ndjson"
+	case FormatXLS:
+		return "xls"
 	}
 	return "unknown"
 }

@@ -147,7 +147,11 @@ func FuzzJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, max := range []int{16, len(data) + 1} {
 			rows, err := gather(func(fn func(Row) error) error {
-				return readJSON(context.Background(), bytes.NewReader(data), "f.json", max, fn)
+				key, err := arrayKey(context.Background(), bytes.NewReader(data), "f.json", max)
+				if err != nil {
+					return err
+				}
+				return readJSON(context.Background(), bytes.NewReader(data), "f.json", key, max, fn)
 			})
 			checkFuzzRows(t, rows, err, true)
 			for i, r := range rows {

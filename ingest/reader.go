@@ -15,22 +15,26 @@ import (
 
 // Row is one raw row of a file.
 type Row struct {
-	// Sheet is the sheet name for XLSX, "" otherwise.
+	// Sheet is the sheet name for a workbook (XLSX, XLS), "" otherwise.
 	Sheet string
-	// Number is 1-based: the sheet row number (XLSX), the line on which the
+	// Number is 1-based: the sheet row number (XLSX, XLS), the line on which the
 	// record starts (CSV, NDJSON), or the object's position in the array (JSON).
 	Number int
 	// Keys is set for JSON and NDJSON only: Cells[i] is the value of key
-	// Keys[i], keys in the object's order. It is nil for CSV and XLSX.
+	// Keys[i], keys in the object's order. It is nil for CSV and workbooks.
 	Keys []string
-	// Cells holds the raw cell text. CSV and XLSX rows are positional: the
+	// Cells holds the raw cell text. CSV and workbook rows are positional: the
 	// header is just the first row, and the caller decides which row is the
 	// header. Their trailing empty cells are trimmed, and rows with no text
 	// at all are not yielded. Keys and Cells may be reused by the next call:
 	// the callback must copy what it keeps.
 	Cells []string
-	// Serial is true for XLSX rows: numeric cells are raw values, so a date
-	// cell arrives as its serial number (e.g. "44743" for 2022-07-01).
+	// Serial is true for workbook rows (XLSX, XLS). A cell formatted as a
+	// date arrives as an ISO date ("2022-07-01", or "2022-07-01 13:45:30"
+	// with a time of day), whatever the workbook's date system; any other
+	// number arrives as the workbook holds it, so a date serial typed into
+	// a General cell arrives as "44743" and the caller may still read it as
+	// a date (2022-07-01).
 	Serial bool
 }
 
@@ -58,10 +62,11 @@ type ReadOptions struct {
 	// *ParseError wrapping ErrTooLarge. Default 16 MiB.
 	MaxRowBytes int
 	// MaxUnzipBytes limits the unzipped size of an XLSX workbook, so that a
-	// zip bomb fails cleanly with ErrTooLarge. Default 1 GiB.
+	// zip bomb fails cleanly with ErrTooLarge, and the size of an XLS file
+	// (read into memory whole). Default 1 GiB.
 	MaxUnzipBytes int64
 	// SheetStart, when set, is called with each sheet's name before its
-	// rows (XLSX only), also for a sheet without rows, so that the caller can
+	// rows (workbooks only), also for a sheet without rows, so that the caller can
 	// look for a new header. An error stops the read and is returned as is.
 	SheetStart func(sheet string) error
 }
@@ -82,10 +87,11 @@ func (o ReadOptions) withDefaults() ReadOptions {
 // ctxCheckEvery is how many rows a reader yields between checks of ctx.
 const ctxCheckEvery = 4096
 
-// Read streams every row of f to fn: for an XLSX every sheet in workbook
+// Read streams every row of f to fn: for a workbook every sheet in workbook
 // order, one after the other. fn returning an error stops the read and that
 // error is returned as is. A problem with the file's content is a
-// *ParseError; a canceled ctx returns ctx.Err().
+// *ParseError; a file of no bytes at all, whatever its format, is a
+// *ParseError wrapping ErrEmpty; a canceled ctx returns ctx.Err().
 //
 // The format is f.Format, or FormatOf(f.Name) (else f.Path) when that is
 // FormatUnknown.
@@ -107,6 +113,16 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 	if format == FormatUnknown {
 		format = FormatOf(f.baseName())
 	}
+	if format != FormatUnknown {
+		if err := checkEmpty(f, name); err != nil {
+			return err
+		}
+	}
+	if format.Workbook() {
+		// A workbook saved under the other workbook extension (an .xls
+		// renamed .xlsx, or the reverse) is read as what it is.
+		format = sniffWorkbook(f.Path, format)
+	}
 	switch format {
 	case FormatCSV:
 		enc, err := parseEncoding(opts.Encoding)
@@ -118,9 +134,15 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 		})
 	case FormatXLSX:
 		return readXLSX(ctx, f.Path, name, f.SHA256, opts, fn)
+	case FormatXLS:
+		return readXLS(ctx, f.Path, name, f.SHA256, opts, fn)
 	case FormatJSON:
+		key, err := fileArrayKey(ctx, f.Path, name, opts.MaxRowBytes)
+		if err != nil {
+			return err
+		}
 		return readFile(f.Path, name, f.SHA256, func(r io.Reader) error {
-			return readJSON(ctx, r, name, opts.MaxRowBytes, fn)
+			return readJSON(ctx, r, name, key, opts.MaxRowBytes, fn)
 		})
 	case FormatNDJSON:
 		return readFile(f.Path, name, f.SHA256, func(r io.Reader) error {
@@ -128,6 +150,45 @@ func Read(ctx context.Context, f File, opts ReadOptions, fn func(Row) error) err
 		})
 	}
 	return fmt.Errorf("%w: %s", ErrUnsupported, name)
+}
+
+// sniffWorkbook returns the workbook format the file's first bytes say (a
+// zip: .xlsx; a compound file: .xls), else format.
+func sniffWorkbook(path string, format Format) Format {
+	fh, err := os.Open(path)
+	if err != nil {
+		return format
+	}
+	defer fh.Close()
+	var head [8]byte
+	if _, err := io.ReadFull(fh, head[:]); err != nil {
+		return format
+	}
+	switch {
+	case string(head[:4]) == "PK\x03\x04":
+		return FormatXLSX
+	case string(head[:]) == string(oleMagic):
+		return FormatXLS
+	}
+	return format
+}
+
+// emptySHA256 is the SHA-256 of no bytes.
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// checkEmpty returns a *ParseError wrapping ErrEmpty when the file at f.Path
+// has no bytes (of the content listed: when f.SHA256 is another content's,
+// the file changed since it was listed). Any other problem is left to the
+// reader, which meets it when it opens the file.
+func checkEmpty(f File, name string) error {
+	st, err := os.Stat(f.Path)
+	if err != nil || !st.Mode().IsRegular() || st.Size() != 0 {
+		return nil
+	}
+	if f.SHA256 != "" && f.SHA256 != emptySHA256 {
+		return changedWhileRead(name)
+	}
+	return &ParseError{File: name, Err: ErrEmpty}
 }
 
 // displayName is what a ParseError names: the URI, else the base name.

@@ -60,7 +60,7 @@ func TestReadCSV(t *testing.T) {
 			want: []Row{r(1, "a", "b", "c"), r(2, "1"), r(3, "1", "2", "3", "4")}},
 		{name: "sequence cut by the sniff window is still utf-8", file: "a.csv", data: []byte(cutPrefix + "测,y\n"),
 			want: []Row{r(1, "h"), r(2, strings.Repeat("x", sniffSize-3)), r(3, "测", "y")}},
-		{name: "empty file", file: "a.csv", data: nil},
+		{name: "empty file", file: "a.csv", data: nil, wantErr: ErrEmpty},
 
 		{name: "invalid utf-8 declared", file: "人员台账.csv", enc: "utf-8",
 			data: []byte("姓名,身份证号\n测试,1\n测试,\xff\xfe\n"), wantErr: ErrEncoding, row: 3, col: 2},

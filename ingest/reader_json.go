@@ -12,14 +12,15 @@ import (
 )
 
 // readJSON streams the objects of a JSON array: the whole file, or the
-// first array-valued field of a top-level object such as {"records":[...]}.
-// Each object is one row, numbered by its position in the array.
+// array of a top-level object under key (found by arrayKey, which reads the
+// object first: see there for the rule). Each object is one row, numbered by
+// its position in the array.
 //
 // The input goes through a utf8Reader (a BOM is dropped, invalid UTF-8 is an
 // error where it occurs rather than a silent U+FFFD) and a windowReader
 // bounding each value to maxRow bytes. Tokens are read one by one, so memory
 // stays bounded by one row.
-func readJSON(ctx context.Context, r io.Reader, name string, maxRow int, fn func(Row) error) error {
+func readJSON(ctx context.Context, r io.Reader, name, key string, maxRow int, fn func(Row) error) error {
 	win := &windowReader{r: &utf8Reader{r: r}}
 	dec := json.NewDecoder(win)
 	dec.UseNumber()
@@ -37,7 +38,7 @@ func readJSON(ctx context.Context, r io.Reader, name string, maxRow int, fn func
 	switch tok {
 	case json.Delim('['):
 	case json.Delim('{'):
-		if err := p.findArray(); err != nil {
+		if err := p.findArray(key); err != nil {
 			return err
 		}
 		wrapped = true
@@ -105,25 +106,26 @@ type jsonParser struct {
 func (p *jsonParser) mark() { p.win.mark(p.dec.InputOffset(), p.maxRow) }
 
 // findArray reads the fields of the top-level object up to the first one
-// whose value is an array, and consumes that array's '['.
-func (p *jsonParser) findArray() error {
+// named key whose value is an array, and consumes that array's '['.
+func (p *jsonParser) findArray(key string) error {
 	for {
 		p.mark()
 		if !p.dec.More() {
 			return p.fail(0, 0, errNoArray)
 		}
-		if _, err := p.dec.Token(); err != nil { // key
+		k, err := p.dec.Token()
+		if err != nil {
 			return p.fail(0, 0, err)
 		}
 		tok, err := p.dec.Token()
 		if err != nil {
 			return p.fail(0, 0, err)
 		}
-		if tok == json.Delim('[') {
+		if tok == json.Delim('[') && k == key {
 			return nil
 		}
-		if err := skipValue(p.dec, tok); err != nil {
-			return p.fail(0, 0, err)
+		if err := p.skip(tok); err != nil {
+			return err
 		}
 	}
 }
@@ -140,39 +142,17 @@ func (p *jsonParser) skipFields() error {
 			return p.fail(0, 0, err)
 		}
 		tok, err := p.dec.Token()
-		if err == nil {
-			err = skipValue(p.dec, tok)
-		}
 		if err != nil {
 			return p.fail(0, 0, err)
+		}
+		if err := p.skip(tok); err != nil {
+			return err
 		}
 	}
 	if _, err := p.dec.Token(); err != nil {
 		return p.fail(0, 0, err)
 	}
 	return nil
-}
-
-// skipValue reads the rest of a value whose first token is tok, counting
-// depth instead of recursing.
-func skipValue(dec *json.Decoder, tok json.Token) error {
-	depth := 0
-	for {
-		if d, ok := tok.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		}
-		if depth == 0 {
-			return nil
-		}
-		var err error
-		if tok, err = dec.Token(); err != nil {
-			return err
-		}
-	}
 }
 
 // Errors of JSON structure, wrapped in ErrSyntax by fail.

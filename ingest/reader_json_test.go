@@ -71,7 +71,13 @@ func TestReadJSON(t *testing.T) {
 		{name: "bom", data: "\xEF\xBB\xBF[{\"a\":\"1\"}]", want: []Row{kr(1, "a", "1")}},
 		{name: "wrapped", data: `{"record_type":"ledger","records":[{"a":"1"},{"a":"2"}],"next_page_token":"x"}`,
 			want: []Row{kr(1, "a", "1"), kr(2, "a", "2")}},
-		{name: "wrapped: first array-valued key", data: `{"meta":{"x":[1,{"y":[]}]},"n":null,"data":[{"a":"1"}],"more":[{"b":2}]}`,
+		{name: "wrapped: the record key among several arrays", data: `{"meta":{"x":[1,{"y":[]}]},"n":null,"data":[{"a":"1"}],"more":[{"b":2}]}`,
+			want: []Row{kr(1, "a", "1")}},
+		{name: "wrapped: rows beside meta and an empty warnings array", data: `{"meta":{"county":"140181","pages":[1]},"warnings":[],"rows":[{"姓名":"甲"},{"姓名":"乙"}]}`,
+			want: []Row{kr(1, "姓名", "甲"), kr(2, "姓名", "乙")}},
+		{name: "wrapped: the only array under any key", data: `{"meta":{"a":[]},"page":[{"a":"1"}],"n":1}`,
+			want: []Row{kr(1, "a", "1")}},
+		{name: "wrapped: records after a long skipped array", max: 16, data: `{"records":[{"a":"1"}],"notes":[` + strings.Repeat(`"abcdefgh",`, 100) + `"x"]}`,
 			want: []Row{kr(1, "a", "1")}},
 		{name: "objects at the limit", max: 12, data: "[{\"a\":\"1\"},\n{\"a\":\"2\"}]", want: []Row{kr(1, "a", "1"), kr(2, "a", "2")}},
 
@@ -84,14 +90,30 @@ func TestReadJSON(t *testing.T) {
 		{name: "object without an array", data: `{"a":{"b":[1]},"c":1}`, wantErr: ErrSyntax},
 		{name: "data after the end", data: `[{"a":1}] {}`, wantErr: ErrSyntax},
 		{name: "unexpected end", data: `[{"a":1}`, wantErr: ErrSyntax, row: 2},
-		{name: "empty file", data: ``, wantErr: ErrSyntax},
+		{name: "empty file", data: ``, wantErr: ErrEmpty},
 		{name: "syntax error hides the content", data: `[{"a":1},{"姓名":张三}]`, wantErr: ErrSyntax, row: 2, col: 1},
 		{name: "invalid utf-8", data: "[{\"a\":\"ok\"},{\"a\":\"\xff\"}]", wantErr: ErrEncoding, row: 2, col: 1},
 		{name: "invalid utf-8 far into the file", data: many + "{\"a\":\"\xe5\xbc\"}]", wantErr: ErrEncoding, row: 2001, col: 1},
 		{name: "object over the limit", max: 32, data: `[{"a":"1"},{"a":"` + strings.Repeat("x", 40) + `"}]`, wantErr: ErrTooLarge, row: 2, col: 1},
 		{name: "endless string", max: 1 << 10, data: `[{"a":"` + strings.Repeat("张", 1<<12), wantErr: ErrTooLarge, row: 1, col: 1},
+		{name: "several arrays", data: `{"page1":[{"a":"1"}],"page2":[{"a":"2"}]}`, wantErr: ErrSyntax},
+		{name: "two record keys", data: `{"rows":[{"a":"1"}],"data":[{"a":"2"}],"x":[]}`, wantErr: ErrSyntax},
 		{name: "wrapper field over the limit", max: 32, data: `{"note":"` + strings.Repeat("x", 40) + `","records":[]}`, wantErr: ErrTooLarge},
 	})
+}
+
+// TestReadJSONSeveralArrays: the error for an object holding several arrays
+// names them and tells how to send the rows, and no row is yielded.
+func TestReadJSONSeveralArrays(t *testing.T) {
+	f := writeFile(t, t.TempDir(), "人员台账.json", []byte(`{"page1":[{"a":"1"}],"meta":{"p":[]},"page2":[{"a":"2"}]}`))
+	rows, err := collect(t, f, ReadOptions{})
+	want := `人员台账.json: ingest: syntax error: JSON object holds several arrays (page1, page2): send one array, or put the rows under "records"`
+	if err == nil || err.Error() != want || len(rows) != 0 {
+		t.Fatalf("%d rows, error %v; want none and %q", len(rows), err, want)
+	}
+	if !errors.Is(err, ErrSyntax) {
+		t.Fatalf("error %v is not ErrSyntax", err)
+	}
 }
 
 func TestReadNDJSON(t *testing.T) {

@@ -147,6 +147,7 @@ func readSheet(ctx context.Context, xf *excelize.File, name, sheet string, skip 
 		}
 	}()
 	raw := excelize.Options{RawCellValue: true}
+	dates := newExcelizeDates(xf)
 	n := 0
 	for rows.Next() {
 		n++
@@ -163,6 +164,7 @@ func readSheet(ctx context.Context, xf *excelize.File, name, sheet string, skip 
 		if len(cells) == 0 || n <= skip {
 			continue
 		}
+		dates.apply(sheet, n, cells)
 		if err := fn(Row{Sheet: sheet, Number: n, Cells: cells, Serial: true}); err != nil {
 			return err
 		}

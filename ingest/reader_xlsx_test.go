@@ -63,9 +63,11 @@ func TestReadXLSX(t *testing.T) {
 	want := []Row{
 		r("人员台账", 1, "某县选调生人员台账"),
 		r("人员台账", 2, "姓名", "身份证号", "到岗时间", "年龄", "备注"),
-		// 2022-07-01 is serial 44743: 44562 for 2022-01-01 plus 181 days.
-		r("人员台账", 4, "测试甲", "140105199001011234", "44743", "32"),
-		r("人员台账", 5, "测试乙", "140105199002021234", "44743.5", "", "x"),
+		// The date cells (format 14) hold serials 44743 and 44743.5; they
+		// come as the dates they show: 2022-07-01 is 44562 (2022-01-01)
+		// plus 181 days, and .5 is noon.
+		r("人员台账", 4, "测试甲", "140105199001011234", "2022-07-01", "32"),
+		r("人员台账", 5, "测试乙", "140105199002021234", "2022-07-01 12:00:00", "", "x"),
 		r("人员台账", 9, "", "3.25"),
 		r("任职记录", 1, "身份证号", "两委职务", "任职时间"),
 		r("任职记录", 2, "140105199001011234", "村委会主任", "2023.1"),
@@ -127,7 +129,7 @@ func TestReadXLSXDamaged(t *testing.T) {
 		inMsg   string
 	}{
 		{name: "not a zip", data: []byte("姓名,身份证号\n"), wantErr: ErrSyntax, inMsg: "not a valid .xlsx file"},
-		{name: "empty", data: nil, wantErr: ErrSyntax},
+		{name: "empty", data: nil, wantErr: ErrEmpty},
 		{name: "old xls or encrypted", data: append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...), wantErr: ErrSyntax, inMsg: ".xls"},
 		{name: "bad checksum", path: badCRC, wantErr: ErrSyntax, inMsg: "damaged"},
 		{name: "lying size", path: short, wantErr: ErrSyntax, inMsg: "damaged"},

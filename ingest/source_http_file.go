@@ -220,6 +220,8 @@ func typeExt(ct string) string {
 	switch mt {
 	case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
 		return ".xlsx"
+	case "application/vnd.ms-excel":
+		return ".xls"
 	case "text/csv", "application/csv":
 		return ".csv"
 	case "text/tab-separated-values":

@@ -63,8 +63,11 @@ type xmlRels struct {
 }
 
 type xmlWorkbook struct {
-	XMLName xml.Name `xml:"http://schemas.openxmlformats.org/spreadsheetml/2006/main workbook"`
-	Sheets  struct {
+	XMLName    xml.Name `xml:"http://schemas.openxmlformats.org/spreadsheetml/2006/main workbook"`
+	WorkbookPr struct {
+		Date1904 string `xml:"date1904,attr"`
+	} `xml:"workbookPr"`
+	Sheets struct {
 		Sheet []struct {
 			Name    string `xml:"name,attr,omitempty"`
 			SheetID int    `xml:"sheetId,attr,omitempty"`
@@ -97,6 +100,7 @@ type streamWorkbook struct {
 	sheets     []string             // excelize's GetSheetList
 	sheetPaths map[string]string    // excelize's sheetMap
 	sst        *sharedStrings
+	dates      *dateStyles    // the cell styles that show dates
 	excelize   bool           // read the remaining sheets with excelize
 	xf         *excelize.File // excelize's view, opened on first need
 }
@@ -174,6 +178,12 @@ func (w *streamWorkbook) load(zr *zip.Reader) error {
 	rels, err := w.rels(workbookRelsPath(wbPath))
 	if err != nil {
 		return errors.Join(errWorkbook, err)
+	}
+	// Styles that do not decode show no dates, as excelize's GetCellStyle
+	// then fails and the excelize reader keeps the raw value.
+	var styles xmlStyleSheet
+	if err := w.decode(partStyles, &styles); err == nil {
+		w.dates = newDateStyles(&styles, isTrue(wb.WorkbookPr.Date1904))
 	}
 	w.sheetPaths = map[string]string{}
 	for _, s := range wb.Sheets.Sheet {
@@ -334,7 +344,7 @@ func (w *streamWorkbook) readSheet(ctx context.Context, sheet string, fn func(Ro
 		}
 	}()
 	rows := newSheetRows(rc, func() (*sharedStrings, error) { return w.sharedStrings(ctx) })
-	rows.z.part = path
+	rows.z.part, rows.dates = path, w.dates
 	n := 0
 	for {
 		more, err := rows.next()

@@ -54,12 +54,13 @@ type sheetRows struct {
 	pendingErr      error
 	err             error
 
-	cells  []string   // the row Columns returned; reused
-	buf    []byte     // the text of the row's values not in the shared strings
-	spans  []cellSpan // the cells whose text is in buf
-	v      []byte     // the current cell's <v>
-	is     siText     // the current cell's <is>
-	prefix []byte     // the current cell's name prefix
+	cells  []string    // the row Columns returned; reused
+	buf    []byte      // the text of the row's values not in the shared strings
+	spans  []cellSpan  // the cells whose text is in buf
+	v      []byte      // the current cell's <v>
+	is     siText      // the current cell's <is>
+	prefix []byte      // the current cell's name prefix
+	dates  *dateStyles // the styles whose numbers are dates
 }
 
 func newSheetRows(r io.Reader, loadSST func() (*sharedStrings, error)) *sheetRows {
@@ -201,6 +202,8 @@ func (s *sheetRows) cell(col int) (_ int, iterErr error, err error) {
 		typ        cellType
 		hasR, hasF bool
 		hasIS      bool
+		numeric    = true // no t attribute, or t="n"
+		style      = -1
 		refCol     int
 		refErr     error
 		done       bool // cellXMLHandler has returned: at the cell's end, or early
@@ -216,8 +219,12 @@ func (s *sheetRows) cell(col int) (_ int, iterErr error, err error) {
 			}
 		case "s":
 			done = !parsesInt64(a.value) // excelize stops at a bad style
+			if !done {
+				style = sharedIndex(a.value)
+			}
 		case "t":
 			typ = cellTypeOf(a.value)
+			numeric = len(a.value) == 0 || string(a.value) == "n"
 		}
 		if done {
 			break
@@ -325,6 +332,10 @@ func (s *sheetRows) cell(col int) (_ int, iterErr error, err error) {
 	case typ == cellInline && hasIS:
 		s.buf = s.is.appendString(s.buf)
 	default:
+		if date, ok := s.dates.text(style, s.v); ok && numeric {
+			s.buf = append(s.buf, date...)
+			break
+		}
 		s.buf = append(s.buf, s.v...)
 	}
 	if shared == "" && len(s.buf) == start && !hasF {

@@ -387,11 +387,12 @@ func TestXLSXStreamExcelizeWritten(t *testing.T) {
 		return Row{Sheet: sheet, Number: n, Cells: cells, Serial: true}
 	}
 	want := []Row{
-		r("台账", 1, "富文本", "", "1", "3.25", "44743.75", " 两端 ", "a\r\nb\tc", "\r"),
+		// E1, a time.Time, is 44743.75 styled as a date-time (format 22).
+		r("台账", 1, "富文本", "", "1", "3.25", "2022-07-01 18:00:00", " 两端 ", "a\r\nb\tc", "\r"),
 		r("台账", 3, "7"),
 		r("隐藏", 2, "", "看不见"),
 		r("流式", 1, "姓名", "到岗时间"),
-		r("流式", 2, "测试", "44743"),
+		r("流式", 2, "测试", "44743"), // a number without a date style stays a number
 		r("流式", 4, "", "x"),
 	}
 	got, err := collect(t, fileAt(p, "台账.xlsx"), ReadOptions{})

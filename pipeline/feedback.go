@@ -78,5 +78,9 @@ func countyFeedback(ctx context.Context, q feedback.Querier, cr *CountyResult) (
 
 // refusedItem is the feedback row of a file the listing refused.
 func refusedItem(s ingest.Skipped) feedback.Item {
-	return feedback.Item{Kind: feedback.KindFile, File: s.URI, Code: "refused:" + s.Reason}
+	it := feedback.Item{Kind: feedback.KindFile, File: s.URI, Code: "refused:" + s.Reason}
+	if s.Reason == ingest.ReasonUnsupported {
+		it.Advice = ingest.ResendAdvice(s.URI) // how to resend this format
+	}
+	return it
 }

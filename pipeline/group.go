@@ -150,6 +150,9 @@ func (gr *group) commit(ctx context.Context) []CountyResult {
 				m.res.Status = StatusNoNewData
 			}
 			for _, f := range m.p.lst.todo {
+				if m.p.unread[f.URI] {
+					continue // not read as any record type: left for the next run
+				}
 				if err := m.p.src.Done(ctx, f); err != nil {
 					gr.r.log().Warn("could not archive a loaded file", "county", m.res.Code, "file", f.URI, "error", err)
 				}

@@ -184,6 +184,9 @@ func (r *Runner) loadListed(ctx context.Context, w *warehouse.Warehouse, job str
 		return fail(lerr)
 	}
 	for _, f := range lst.todo {
+		if p.unread[f.URI] {
+			continue // not read as any record type: left for the next run
+		}
 		if err := p.src.Done(ctx, f); err != nil {
 			log.Warn("could not archive a loaded file", "file", f.URI, "error", err)
 		}

@@ -68,7 +68,9 @@ func (r *Runner) list(ctx context.Context, w *warehouse.Warehouse, county string
 			lst.seen++
 			continue
 		}
-		seen[f.SHA256] = true // the same content twice in one listing loads once
+		if f.Size != 0 { // every empty file is reported, though they share a hash
+			seen[f.SHA256] = true // the same content twice in one listing loads once
+		}
 		lst.todo = append(lst.todo, f)
 	}
 	return lst
@@ -91,6 +93,11 @@ type reading struct {
 	failing *ingest.File
 	stats   transform.Stats
 	err     error
+
+	// unread holds the URIs of the files read but not remembered as seen
+	// (empty, or of no record type): a source does not archive them. Set
+	// by the normaliser, at depth 0 or before ahead is closed.
+	unread map[string]bool
 }
 
 // code is the reading's county code, "" for the divisions list.
@@ -158,7 +165,8 @@ func writeAhead(ctx context.Context, ahead <-chan staged, l *warehouse.Load) err
 // failed, if one did, and the normaliser's counts.
 func (r *Runner) stage(ctx context.Context, p *reading, l *warehouse.Load) (*ingest.File, transform.Stats, error) {
 	if p.ahead == nil {
-		return r.normalise(ctx, l, p.lst.todo, p.encoding, p.opts, p.label())
+		p.unread = map[string]bool{}
+		return r.normalise(ctx, l, p.lst.todo, p.encoding, p.opts, p.label(), p.unread)
 	}
 	werr := writeAhead(ctx, p.ahead, l)
 	switch {
@@ -224,7 +232,8 @@ func (r *Runner) read(ctx context.Context, p *reading, villages *lazyDirectory, 
 		return
 	}
 	sink := chanSink{ctx: ctx, ch: p.ahead}
-	p.failing, p.stats, p.err = r.normalise(ctx, sink, p.lst.todo, p.county.Source.Encoding, countyOptions(p.county, key, d), p.code())
+	p.unread = map[string]bool{}
+	p.failing, p.stats, p.err = r.normalise(ctx, sink, p.lst.todo, p.county.Source.Encoding, countyOptions(p.county, key, d), p.code(), p.unread)
 }
 
 // countyOptions are the normaliser's options for a county.
@@ -270,10 +279,12 @@ func (s chanSink) AddFile(sha, uri string, types []string) {
 }
 
 // normalise reads and normalises files into sink, adding each file read
-// whole. It returns the file that failed, if one did, and the normaliser's
-// counts.
+// whole in which a sheet had a record type (a file not read, empty or
+// failed is not remembered as seen; unread gets the URIs of those read but
+// not remembered). It returns the file that failed, if one did, and the
+// normaliser's counts.
 func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.File, encoding string,
-	opts transform.Options, label string) (failing *ingest.File, _ transform.Stats, err error) {
+	opts transform.Options, label string, unread map[string]bool) (failing *ingest.File, _ transform.Stats, err error) {
 	n, err := transform.New(opts, sink)
 	if err != nil {
 		return nil, transform.Stats{}, err
@@ -293,8 +304,22 @@ func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.Fi
 			}
 			return nil
 		})
-		if err == nil {
+		if errors.Is(err, ingest.ErrEmpty) {
+			// A warning, and the county's other files load. Not recorded
+			// as seen: every empty file has the same hash, and the clerk
+			// may yet send this one's content.
+			err = tf.Empty(ctx)
+			unread[f.URI] = true
+		} else if err == nil {
 			err = tf.Close(ctx)
+			// Only a file read as some record type is remembered: one
+			// renamed or fixed after an unknown_record_type is read again
+			// on the next run.
+			if err == nil && tf.HasRecordType() {
+				sink.AddFile(f.SHA256, f.URI, tf.RecordTypes())
+			} else {
+				unread[f.URI] = true
+			}
 		}
 		if err != nil {
 			var pe *ingest.ParseError
@@ -303,7 +328,6 @@ func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.Fi
 			}
 			return &files[i], transform.Stats{}, err
 		}
-		sink.AddFile(f.SHA256, f.URI, tf.RecordTypes())
 		crashpoint.Hit(crashpoint.Read)
 	}
 	if err := n.Close(ctx); err != nil {

@@ -419,7 +419,7 @@ func (f *File) decideHeader(ctx context.Context, s *sheet, last bool) error {
 	rest := s.pending[at+1:]
 	s.pending = nil
 	for _, p := range rest {
-		if err := f.data(ctx, s, s.hdr, p.number, p.cells, f.format == ingest.FormatXLSX); err != nil {
+		if err := f.data(ctx, s, s.hdr, p.number, p.cells, f.format.Workbook()); err != nil {
 			return err
 		}
 	}

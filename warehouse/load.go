@@ -456,11 +456,13 @@ func (g *Group) bookkeeping(ctx context.Context, now time.Time, res []Result) er
 			runArgs = append(runArgs, l.runID, g.job, county, l.started, now, StatusFailed, 0, 0, 0, 0, 0, l.failed.Error())
 			continue
 		}
+		// A run that read files but recorded none (empty, or of no known
+		// record type) still reports what it found: it succeeded.
+		r := res[i]
 		status := StatusSucceeded
-		if len(l.files) == 0 && g.job != JobDivisions {
+		if len(l.files) == 0 && r.RowsIn == 0 && r.Findings == 0 && g.job != JobDivisions {
 			status = StatusNoNewData
 		}
-		r := res[i]
 		runArgs = append(runArgs, l.runID, g.job, county, l.started, now, status, r.RowsIn, r.Loaded, r.Unchanged, r.Duplicates, r.Rejected, nil)
 	}
 	if files.Len() > 0 {
