@@ -383,7 +383,7 @@ func (f *File) Row(ctx context.Context, r ingest.Row) error {
 				s.keyed = map[string]*header{}
 			}
 			s.keyed[jk] = h
-			if err := f.reportUnused(ctx, s, h); err != nil {
+			if err := f.reportUnused(ctx, s, h, true); err != nil {
 				return err
 			}
 		}
@@ -413,7 +413,7 @@ func (f *File) decideHeader(ctx context.Context, s *sheet, last bool) error {
 	h := matchHeader(s.rt, s.pending[at].cells)
 	h.findAbsent()
 	s.hdr = &h
-	if err := f.reportUnused(ctx, s, s.hdr); err != nil {
+	if err := f.reportUnused(ctx, s, s.hdr, false); err != nil {
 		return err
 	}
 	rest := s.pending[at+1:]
@@ -426,7 +426,12 @@ func (f *File) decideHeader(ctx context.Context, s *sheet, last bool) error {
 	return nil
 }
 
-func (f *File) reportUnused(ctx context.Context, s *sheet, h *header) error {
+// reportUnused raises unused_columns for the header texts that matched no
+// column. A positional header that matched fewer than two columns was not
+// recognised: it was taken as the header only because no row of the first
+// ones was, so it may be a data row, and its cells (names, ID numbers) are
+// not repeated, only counted. JSON keys are always headers.
+func (f *File) reportUnused(ctx context.Context, s *sheet, h *header, keyed bool) error {
 	f.types[s.rt] = true
 	if len(h.unused) == 0 {
 		return nil
@@ -435,8 +440,11 @@ func (f *File) reportUnused(ctx context.Context, s *sheet, h *header) error {
 	if s.name != "" {
 		where += " sheet " + s.name
 	}
-	return f.n.findingAt(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "unused_columns", severity: "info",
-		detail: fmt.Sprintf("%s: columns not read: %s", where, strings.Join(h.unused, ", "))})
+	detail := fmt.Sprintf("%s: columns not read: %s", where, strings.Join(h.unused, ", "))
+	if !keyed && h.matched < 2 {
+		detail = fmt.Sprintf("%s: no header row was recognised, so %d columns were not read (their cells are not repeated here)", where, len(h.unused))
+	}
+	return f.n.findingAt(ctx, 0, place{uri: f.uri, sheet: s.name}, finding{code: "unused_columns", severity: "info", detail: detail})
 }
 
 func emptyCells(cells []string) bool {

@@ -80,3 +80,36 @@ func TestNewRefusesWithoutPIICipher(t *testing.T) {
 		t.Fatalf("the village list needs no cipher: %v", err)
 	}
 }
+
+// A ledger sent without its header row: the first data row is taken as the
+// header, and no finding repeats its cells (a name, an ID number, a phone),
+// which would otherwise reach etl_finding and the published snapshot.
+func TestHeaderlessFileRepeatsNoCell(t *testing.T) {
+	row := goodLedger()
+	out, st := normalise(t, "人员台账.csv", [][]string{row, with(row, "联系电话", "13900000000")}, Options{})
+	if st.Staged != 0 {
+		t.Fatalf("stats %+v: a file without a header stages nothing", st)
+	}
+	fs := out[canon.Findings]
+	if len(fs) == 0 {
+		t.Fatal("no finding for a file without a header")
+	}
+	unused := false
+	for _, f := range fs {
+		d, _ := f["detail"].(string)
+		for _, plain := range []string{"张三", "11010519491231002X", "13800000000", "13900000000"} {
+			if strings.Contains(d, plain) {
+				t.Errorf("finding %v repeats %q: %q", f["code"], plain, d)
+			}
+		}
+		if f["code"] == "unused_columns" {
+			unused = true
+			if !strings.Contains(d, "no header row was recognised") {
+				t.Errorf("unused_columns of a headerless file: %q", d)
+			}
+		}
+	}
+	if !unused {
+		t.Error("no unused_columns finding counting the columns not read")
+	}
+}
