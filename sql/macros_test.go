@@ -545,3 +545,27 @@ func TestNoLabelsOutsideVocabulary(t *testing.T) {
 		t.Error("the check would not see the labels of exits_002")
 	}
 }
+
+// TestFindingDetailScrub: migration 011 removes the dates of birth and the
+// ages that findings stored before it held.
+func TestFindingDetailScrub(t *testing.T) {
+	db := openFresh(t)
+	_, err := db.Exec(`INSERT INTO etl_finding (run_id, county_code, code, severity, person_key, village_code, detail) VALUES
+		(1, '140105', 'birth_mismatch', 'warning', 'p1', NULL, '出生年月 1993-09 contradicts the ID number (1993-08); the ID number wins'),
+		(1, '140105', 'over_age_at_entry', 'warning', 'p2', NULL, 'special_intro entrant aged 31 on start_date 2021-04-01 (must be under 30)'),
+		(1, '140105', 'gender_mismatch', 'warning', 'p3', NULL, '性别 male contradicts the ID number (female); the ID number wins')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := Migrations.ReadFile("migrations/011_finding_detail_scrub.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(text)); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, db, `SELECT code, detail FROM etl_finding ORDER BY person_key`, `
+		birth_mismatch|出生年月 contradicts the ID number (year or month); the ID number wins
+		over_age_at_entry|special_intro entrant aged 30 or more on start_date 2021-04-01 (must be under 30)
+		gender_mismatch|性别 male contradicts the ID number (female); the ID number wins`)
+}

@@ -113,3 +113,29 @@ func TestHeaderlessFileRepeatsNoCell(t *testing.T) {
 		t.Error("no unused_columns finding counting the columns not read")
 	}
 }
+
+// Findings about a birth date or an age say what is wrong without the date
+// or the age: etl_finding is copied into the published snapshot.
+func TestFindingsWriteNoBirthDateOrAge(t *testing.T) {
+	// Born 1949-12-31 by the ID number; 出生年月 written 1950.01; a special
+	// entrant on 2020-07-01, aged 70.
+	row := with(with(goodLedger(), "出生年月", "1950.01"), "招录方式", "专项引进")
+	out, st := normalise(t, "人员台账.csv", [][]string{ledgerHeader, row}, Options{})
+	if st.Staged != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	codes := map[string]bool{}
+	for _, f := range out[canon.Findings] {
+		d, _ := f["detail"].(string)
+		code, _ := f["code"].(string)
+		codes[code] = true
+		for _, x := range []string{"1949", "1950", "70", "12-31"} {
+			if strings.Contains(d, x) {
+				t.Errorf("%s detail %q holds %q", code, d, x)
+			}
+		}
+	}
+	if !codes["birth_mismatch"] || !codes["over_age_at_entry"] {
+		t.Errorf("findings %v, want birth_mismatch and over_age_at_entry", codes)
+	}
+}

@@ -222,12 +222,15 @@ func (r *row) ledger() (parsed, string) {
 	}
 	if !birth.IsZero() && (birth.Year() != id.Birth.Year() || birth.Month() != id.Birth.Month()) {
 		fs = append(fs, finding{"birth_mismatch", "warning", pk, vil.Code,
-			fmt.Sprintf("出生年月 %s contradicts the ID number (%s); the ID number wins", birth.Format("2006-01"), id.Birth.Format("2006-01"))})
+			// Neither month is written: a date of birth is personal data,
+			// and etl_finding reaches the published snapshot.
+			"出生年月 contradicts the ID number (year or month); the ID number wins"})
 	}
 	if channel == "special_intro" {
 		if age := idnum.AgeOn(id.Birth, start); age >= 30 {
 			fs = append(fs, finding{"over_age_at_entry", "warning", pk, vil.Code,
-				fmt.Sprintf("special_intro entrant aged %d on start_date %s (must be under 30)", age, start.Format("2006-01-02"))})
+				// No age: with the start date it would give the year of birth.
+				fmt.Sprintf("special_intro entrant aged 30 or more on start_date %s (must be under 30)", start.Format("2006-01-02"))})
 		}
 	}
 	if degree == "bachelor" && !r.f.n.opts.BachelorAllowed {
