@@ -5,8 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/canon"
 )
@@ -138,14 +136,7 @@ func TestColumnsByHand(t *testing.T) {
 // other sheets would be read as that type), and raise no finding; the data
 // sheet beside them is read.
 func TestTemplateSheetsSkipped(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	sink := collect{}
-	n, err := New(Options{County: "140105", Key: testKey, PII: testPII, Directory: testDirectory(), Alloc: mem}, sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Release()
+	n, sink := testNormaliser(t)
 	ctx := context.Background()
 	for _, name := range []string{"人员台账_补充.xlsx", "填报模板_140105.xlsx"} {
 		f := n.File(name, name, ingest.FormatXLSX)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -104,14 +103,7 @@ func TestClosestHeader(t *testing.T) {
 // 140105; it returns the batches, the findings' details and the counts.
 func readFiles(t *testing.T, paths ...string) (collect, Stats) {
 	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	sink := collect{}
-	n, err := New(Options{County: "140105", Key: testKey, PII: testPII, Directory: testDirectory(), Alloc: mem}, sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Release()
+	n, sink := testNormaliser(t)
 	ctx := context.Background()
 	for _, p := range paths {
 		name := filepath.Base(p)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	"github.com/grassroots-cn/grassroots/ingest"
 	"github.com/grassroots-cn/grassroots/internal/canon"
 )
@@ -37,14 +35,7 @@ func TestAmbiguousFileName(t *testing.T) {
 // Sheets: their names say the record type and mark supplements; a sheet
 // naming two types is not read even in a file whose name names one.
 func TestSheetNamesAndSupplements(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	sink := collect{}
-	n, err := New(Options{County: "140105", Key: testKey, PII: testPII, Directory: testDirectory(), Alloc: mem}, sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Release()
+	n, sink := testNormaliser(t)
 	ctx := context.Background()
 	li := with(with(goodLedger(), "身份证号码", "140105199001011238"), "性别", "男")
 	f := n.File("人员台账.xlsx", "人员台账.xlsx", ingest.FormatXLSX)
