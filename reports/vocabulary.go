@@ -178,7 +178,7 @@ const (
 	// each figure of the remote by the developed.
 	wRemoteToDeveloped         = "偏远地区与经济发达地区之比"
 	wRemoteToDevelopedCoverage = "偏远地区与经济发达地区覆盖率之比"
-	wRetention12m = "12个月留任率"
+	wRetention12m              = "12个月留任率"
 
 	// Retention and survival.
 	wAfter12       = "到岗满12个月"
