@@ -527,6 +527,9 @@ type (
 		Reason string `json:"reason"`
 		Label  string `json:"label"`
 		Exits  int64  `json:"exits"`
+		// Share is the table's, rounded by the largest remainder: the
+		// pie's labels show it.
+		Share string `json:"share"`
 	}
 	htmlQuotaPoint struct {
 		Code            string `json:"code"`
@@ -571,7 +574,7 @@ func htmlBuildCharts(v *htmlView, d *ReportData) error {
 			Villages:     htmlDeref(r.Villages), Covered: htmlDeref(r.Covered), GraduatesInPost: htmlDeref(r.GraduatesInPost)})
 	}
 	if len(reg) > 0 {
-		v.RegionChart = chart("regions", "偏远与发达地区对比柱状图", 340, reg)
+		v.RegionChart = chart("regions", "偏远地区与经济发达地区对比柱状图", 340, reg)
 	}
 
 	var surv []htmlSurvivalSeries
@@ -592,13 +595,14 @@ func htmlBuildCharts(v *htmlView, d *ReportData) error {
 	}
 
 	var exits []htmlExitPoint
-	for _, e := range htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason) {
+	for i, e := range htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason) {
 		if e.Exits > 0 {
-			exits = append(exits, htmlExitPoint{Reason: htmlExitReason(e), Label: exitLabel(htmlExitReason(e)), Exits: e.Exits})
+			exits = append(exits, htmlExitPoint{Reason: htmlExitReason(e), Label: exitLabel(htmlExitReason(e)), Exits: e.Exits,
+				Share: v.Exits[i].Share})
 		}
 	}
 	if len(exits) > 0 {
-		v.ExitChart = chart("exits", "离岗原因构成饼图", 340, exits)
+		v.ExitChart = chart("exits", "累计离岗原因构成饼图", 340, exits)
 	}
 
 	var quota []htmlQuotaPoint

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -279,5 +280,46 @@ func TestRoundedShares(t *testing.T) {
 		if got := show(tt.counts...); got != tt.want {
 			t.Errorf("%v: %s, want %s", tt.counts, got, tt.want)
 		}
+	}
+}
+
+// TestRenderHTMLPieSharesAreTheTable's: the pie's labels are the table's
+// shares, rounded by the largest remainder (166, 170 and 171 of 507:
+// 32.8%, 33.5%, 33.7%).
+func TestRenderHTMLPieSharesAreTheTables(t *testing.T) {
+	d := sampleReport()
+	d.Exits = []ExitRow{
+		{Code: "140100", Reason: "resigned", Exits: 166},
+		{Code: "140100", Reason: "transferred", Exits: 170},
+		{Code: "140100", Reason: "civil_service", Exits: 171},
+	}
+	page := renderHTML(t, d)
+	var table []string
+	for _, r := range tableRows(t, page, "table-exits")[1:] {
+		table = append(table, r.Cells[2])
+	}
+	if want := []string{"32.8%", "33.5%", "33.7%", "100.0%"}; !slices.Equal(table, want) {
+		t.Errorf("table shares %q, want %q", table, want)
+	}
+	var pie []string
+	for _, m := range dataRe.FindAllStringSubmatch(page, -1) {
+		if m[1] != "exits" {
+			continue
+		}
+		var points []struct {
+			Share string `json:"share"`
+		}
+		if err := json.Unmarshal([]byte(m[2]), &points); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range points {
+			pie = append(pie, p.Share)
+		}
+	}
+	if !slices.Equal(pie, table[:3]) {
+		t.Errorf("pie shares %q, table %q", pie, table[:3])
+	}
+	if !strings.Contains(page, "p.data.share") {
+		t.Error("the pie's labels do not show the table's shares")
 	}
 }

@@ -126,7 +126,7 @@ var (
 		html: []string{"county", "township_quota", "county_pool", "quota_total", "posts_township", "posts_county_pool",
 			"posts_total", "unfilled", "usage"},
 		xlsx: []string{"level", "code", "name", "township_quota", "county_pool", "quota_total", "posts_township",
-			"posts_county_pool", "posts_total", "unfilled"},
+			"posts_county_pool", "posts_total", "unfilled", "usage"},
 	}
 	secUncovered = &section{key: "uncovered", title: "待补充村（社区）名单", sheet: xlsxSheetUncovered,
 		columns: []column{num("no", wNo), text("village", wVillage), text("village_code", wVillageCode),

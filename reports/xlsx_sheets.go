@@ -336,10 +336,15 @@ func xlsxQuota(d *ReportData) xlsxTable {
 		notes:   []string{"在岗人数为该年12月31日（报告期所在年度为报告期末）的在岗研究生。"},
 	}
 	for _, q := range d.Quota {
+		// 使用率 = posts ÷ quota, as the HTML shows it; empty without a quota.
+		usage := xlsxCell{f: xfRate}
+		if q.QuotaTotal > 0 {
+			usage = xFloat(float64(q.PostsTotal)/float64(q.QuotaTotal), xfRate)
+		}
 		t.rows = append(t.rows, []xlsxCell{
 			xText(label(levelLabels, q.Level)), xText(q.Code), xlsxName(q.Level, q.Code, q.Name),
 			xIntPtr(q.TownshipQuota), xIntPtr(q.CountyPool), xInt(q.QuotaTotal),
-			xInt(q.PostsTownship), xInt(q.PostsCountyPool), xInt(q.PostsTotal), xInt(q.Unfilled),
+			xInt(q.PostsTownship), xInt(q.PostsCountyPool), xInt(q.PostsTotal), xInt(q.Unfilled), usage,
 		})
 	}
 	return t
