@@ -28,6 +28,9 @@ var headlineFigures = []struct{ key, label, kind string }{
 	{"quota_fill_rate", "编制" + wUsage, "rate"},
 }
 
+// refusedLabel names a file the run refused ("refused:<reason>").
+const refusedLabel = "文件未读取"
+
 // cityList names the rows of data_quality() of no county: the city's
 // village list.
 const cityList = "全市名录"
@@ -78,12 +81,15 @@ var (
 		"subsidy_over_cap":         "补贴超过上限",
 		"unused_columns":           "未使用的列",
 		"unknown_record_type":      "无法识别的工作表",
+		"empty_file":               "空文件",
+		"county_failed":            "本次读取失败",
 	}
 	// qualityPrefixes are the reason codes that name a column.
 	qualityPrefixes = map[string]string{
-		"bad_date":      "日期无法识别",
-		"missing":       "缺少必填项",
-		"unknown_value": "取值不在规定范围",
+		"bad_date":       "日期无法识别",
+		"missing":        "缺少必填项",
+		"unknown_value":  "取值不在规定范围",
+		"missing_column": "缺少列",
 	}
 	// columnLabels are the Chinese headers of the canonical columns of the
 	// feeds (docs/feeds.md lists them with their synonyms).
@@ -128,6 +134,9 @@ func qualityLabel(code string) string {
 		return l
 	}
 	if prefix, col, ok := strings.Cut(code, ":"); ok {
+		if prefix == "refused" {
+			return refusedLabel // the reason after it is the file system's, in English
+		}
 		if l, ok := qualityPrefixes[prefix]; ok {
 			return l + "（" + label(columnLabels, col) + "）"
 		}
