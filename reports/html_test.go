@@ -226,8 +226,9 @@ func TestRenderHTMLNoStaleCounty(t *testing.T) {
 func TestRenderHTMLSectionsInOrder(t *testing.T) {
 	page := renderHTML(t, sampleReport())
 	at := -1
-	for _, id := range []string{"headline", "coverage", "counties", "townships", "regions", "retention", "exits",
-		"promotions", "quota", "replenishment", "freshness", "quality"} {
+	for _, id := range []string{"headline", "flows", "ranking", "coverage", "counties", "townships", "progress",
+		"regions", "retention", "exits", "promotions", "selection", "quota", "subsidies", "replenishment",
+		"freshness", "problems", "next-steps", "quality"} {
 		i := strings.Index(page, `id="`+id+`"`)
 		if i < 0 {
 			t.Fatalf("no element with id %s", id)
