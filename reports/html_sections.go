@@ -52,6 +52,11 @@ type htmlQualityCounty struct {
 // workbook's sheet 数据质量 lists them all.
 const htmlQualityTop = 3
 
+// htmlQualityCounties is how many counties the appendix lists, so that it
+// fits on a page (a province or the whole country has more): those with
+// the most rows, the others counted in one row.
+const htmlQualityCounties = 20
+
 // htmlPlace is a row's name: 全市 for the city.
 func htmlPlace(level, code, name string) string {
 	if level == "city" {
@@ -205,9 +210,9 @@ func htmlBuildUncovered(v *htmlView, d *ReportData) {
 }
 
 // htmlBuildQuality fills the appendix: one row per county (the city's list
-// first where it has rows) with its rejected rows, its findings and its
-// htmlQualityTop main reasons in Chinese, and the totals. The full list is
-// the workbook's.
+// among them) with its rejected rows, its findings and its htmlQualityTop
+// main reasons in Chinese, at most htmlQualityCounties counties, and the
+// totals. The full list is the workbook's.
 func htmlBuildQuality(v *htmlView, d *ReportData) {
 	type reason struct {
 		label string
@@ -249,6 +254,27 @@ func htmlBuildQuality(v *htmlView, d *ReportData) {
 			c.reasons = append(c.reasons, reason{l, q.Count})
 		}
 	}
+	// At most htmlQualityCounties counties, those with the most rows (in
+	// the data's order); the others in one row.
+	var others *county
+	if len(counties) > htmlQualityCounties {
+		byRows := slices.Clone(counties)
+		slices.SortStableFunc(byRows, func(a, b *county) int {
+			return cmp.Compare(b.rejects+b.findings, a.rejects+a.findings)
+		})
+		others = &county{}
+		for _, c := range byRows[htmlQualityCounties:] {
+			others.rejects += c.rejects
+			others.findings += c.findings
+		}
+		n := len(byRows) - htmlQualityCounties
+		others.name = fmt.Sprintf("其余%d个", n)
+		drop := map[*county]bool{}
+		for _, c := range byRows[htmlQualityCounties:] {
+			drop[c] = true
+		}
+		counties = slices.DeleteFunc(counties, func(c *county) bool { return drop[c] })
+	}
 	for _, c := range counties {
 		slices.SortStableFunc(c.reasons, func(a, b reason) int { return cmp.Compare(b.count, a.count) })
 		var main []string
@@ -261,6 +287,10 @@ func htmlBuildQuality(v *htmlView, d *ReportData) {
 		}
 		v.QualityCounties = append(v.QualityCounties, htmlQualityCounty{County: c.name,
 			Rejects: htmlInt(c.rejects), Findings: htmlInt(c.findings), Main: strings.Join(main, "；")})
+	}
+	if others != nil {
+		v.QualityCounties = append(v.QualityCounties, htmlQualityCounty{County: others.name,
+			Rejects: htmlInt(others.rejects), Findings: htmlInt(others.findings), Main: "见工作簿“数据质量”表"})
 	}
 	v.RejectsTotal, v.FindingsTotal = htmlInt(rejects), htmlInt(findings)
 }

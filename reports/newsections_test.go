@@ -254,6 +254,28 @@ func TestRenderHTMLQualityAppendixBounded(t *testing.T) {
 	if !strings.Contains(visible, "其他问题") {
 		t.Error("an unknown code is not called 其他问题")
 	}
+
+	// A province's 30 counties: the 20 with the most rows (county c has
+	// c+1 rows), the other 10 (1+2+…+10 = 55 rows, all rejects) in one
+	// row, and the total of all (1+…+30 = 465).
+	d.Quality = nil
+	for c := range 30 {
+		d.Quality = append(d.Quality, QualityRow{County: fmt.Sprint(140100 + c), CountyName: fmt.Sprintf("第%d县", c+1),
+			Kind: "reject", Code: "bad_id_checksum", Count: int64(c + 1)})
+	}
+	rows = tableRows(t, renderHTML(t, d), "table-quality-counties")
+	if len(rows) != 1+20+1+1 {
+		t.Fatalf("%d rows, want a header, 20 counties, the others and a total", len(rows))
+	}
+	if got := rows[1].Cells[0]; got != "第11县" {
+		t.Errorf("first county %q, want 第11县", got)
+	}
+	if got, want := rows[21].Cells, []string{"其余10个", "55", "0", "见工作簿“数据质量”表"}; !slices.Equal(got, want) {
+		t.Errorf("others %q, want %q", got, want)
+	}
+	if got, want := rows[22].Cells, []string{"合计", "465", "0", ""}; !slices.Equal(got, want) {
+		t.Errorf("total %q, want %q", got, want)
+	}
 }
 
 func TestRoundedShares(t *testing.T) {
