@@ -297,7 +297,7 @@ func dataEndNote(d *ReportData, date func(string) string) string {
 
 // The notes both renderers put under the sections of issue 16.
 const (
-	problemsNote  = "按配置文件 reports.problems 中的规则逐条生成，每条指明县（市、区）和数字。"
+	problemsNote  = "按设定的规则逐条生成：覆盖率低于全市、村（社区）空缺超过规定天数、12个月留任率低于规定比例、数据源超过时效、有拒收记录；每条指明县（市、区）和数字。"
 	flowsNote     = "月初在岗为上月末在岗人数；本月新增到岗、本月离岗按到岗、离岗日期落在本月统计；月末在岗 = 月初在岗 + 本月新增到岗 − 本月离岗。"
 	rankingNote   = "按本月末覆盖率由高到低排名，覆盖率相同的并列；较上月为本月末与上月末覆盖率之差（百分点）；本月净增为在岗研究生本月末与上月末之差。"
 	progressNote  = "未覆盖、空缺天数为本月末状态；本年登记空缺为本年1月1日至本月末登记的空缺（即本年计划补充数），已补齐为其中已有研究生到岗的，本年到岗且在岗为本年到岗、本月末仍在岗的研究生。"
