@@ -154,6 +154,42 @@ type Reports struct {
 	Schedule string   // default "0 8 1 * *"
 	Out      string   // absolute; default <Dir>/reports
 	Formats  []string // html | xlsx; default both
+
+	// Issuer and Classification are shown on the report's first page and
+	// its workbook's first sheet (e.g. 中共太原市委组织部 编, 内部资料 注意保存);
+	// optional, one line each.
+	Issuer, Classification string
+	// NextSteps holds the text of 下步工作 by month ("2022-07" -> text;
+	// paragraphs separated by blank lines); NextStepsDir (absolute) a
+	// folder of such texts, one file YYYY-MM.txt in UTF-8 per month. The
+	// configuration's text wins; a month with neither has no 下步工作.
+	NextSteps    map[string]string
+	NextStepsDir string
+	// Problems are the rules of 存在问题.
+	Problems ReportProblems
+}
+
+// ReportProblems are the rules that write the report's 存在问题 and their
+// thresholds; a rule that is false or 0 is off.
+type ReportProblems struct {
+	CoverageBelowCity bool    // counties whose coverage is below the city's; default true
+	UncoveredDaysOver int     // villages uncovered for more than N days; default 90
+	Retention12mBelow float64 // the city's or a region's 12-month retention below this fraction; default 0.8
+	Stale             bool    // counties whose feed is stale; default true
+	RejectsAtLeast    int     // counties with at least N rejected rows; default 1
+}
+
+// The defaults of reports.problems.
+const (
+	DefaultUncoveredDaysOver = 90
+	DefaultRetention12mBelow = 0.8
+	DefaultRejectsAtLeast    = 1
+)
+
+// DefaultReportProblems has every rule on with its default threshold.
+func DefaultReportProblems() ReportProblems {
+	return ReportProblems{CoverageBelowCity: true, UncoveredDaysOver: DefaultUncoveredDaysOver,
+		Retention12mBelow: DefaultRetention12mBelow, Stale: true, RejectsAtLeast: DefaultRejectsAtLeast}
 }
 
 // Export configures the researchers' release job.

@@ -67,7 +67,7 @@ func TestLoadExample(t *testing.T) {
 				Line:     20,
 			},
 		},
-		Reports: Reports{Schedule: "0 8 1 * *", Out: filepath.Join(dir, "reports"), Formats: []string{"html", "xlsx"}},
+		Reports: Reports{Schedule: "0 8 1 * *", Out: filepath.Join(dir, "reports"), Formats: []string{"html", "xlsx"}, Problems: DefaultReportProblems()},
 		Export: Export{Schedule: "0 6 1 */3 *", Out: filepath.Join(dir, "export"),
 			KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
 		StaleAfter: 72 * time.Hour,
@@ -172,7 +172,7 @@ func TestDefaults(t *testing.T) {
 		Source     Source
 		Bachelor   bool
 	}{
-		Reports:    Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx"}},
+		Reports:    Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx"}, Problems: DefaultReportProblems()},
 		Export:     Export{Schedule: "0 6 1 */3 *", Out: "/srv/grassroots/export", KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
 		StaleAfter: 72 * time.Hour,
 		StatusAddr: "127.0.0.1:9464",
@@ -206,7 +206,7 @@ status_addr: ":9000"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Reports{Schedule: "@monthly", Out: "/var/reports", Formats: []string{"xlsx"}}); !reflect.DeepEqual(c.Reports, want) {
+	if want := (Reports{Schedule: "@monthly", Out: "/var/reports", Formats: []string{"xlsx"}, Problems: DefaultReportProblems()}); !reflect.DeepEqual(c.Reports, want) {
 		t.Errorf("Reports = %+v, want %+v", c.Reports, want)
 	}
 	if want := (Export{Schedule: "0 6 1 1 *", Out: "/srv/releases", KeyEnv: "RESEARCH_KEY", K: 10}); c.Export != want {

@@ -19,11 +19,12 @@ var (
 	dirKeys       = []string{"path", "pattern", "encoding", "settle", "archive"}
 	httpKeys      = []string{"url", "urls", "mode", "token_env", "ca_file", "record_types",
 		"timeout", "retries", "max_bytes"}
-	sourceKeys  = slices.Concat([]string{"kind"}, dirKeys, httpKeys)
-	reportsKeys = []string{"schedule", "out", "formats"}
-	exportKeys  = []string{"schedule", "out", "key_env", "key_file", "k"}
-	duckdbKeys  = []string{"memory_limit", "threads"}
-	encodings   = []string{EncodingAuto, EncodingUTF8, EncodingGB18030}
+	sourceKeys   = slices.Concat([]string{"kind"}, dirKeys, httpKeys)
+	reportsKeys  = []string{"schedule", "out", "formats", "issuer", "classification", "next_steps", "next_steps_dir", "problems"}
+	problemsKeys = []string{"coverage_below_city", "uncovered_days_over", "retention_12m_below", "stale", "rejects_at_least"}
+	exportKeys   = []string{"schedule", "out", "key_env", "key_file", "k"}
+	duckdbKeys   = []string{"memory_limit", "threads"}
+	encodings    = []string{EncodingAuto, EncodingUTF8, EncodingGB18030}
 )
 
 // child returns key's value as a mapping of the allowed keys, or nil when it is absent,
@@ -397,6 +398,7 @@ func (d *decoder) reports(root *mapping, c *Config) {
 		Schedule: DefaultReportsSchedule,
 		Out:      d.abs(DefaultReportsOut),
 		Formats:  []string{FormatHTML, FormatXLSX},
+		Problems: DefaultReportProblems(),
 	}
 	m := root.child("reports", false, reportsKeys)
 	if m == nil {
@@ -404,6 +406,7 @@ func (d *decoder) reports(root *mapping, c *Config) {
 	}
 	c.Reports.Schedule = m.schedule("schedule", false, DefaultReportsSchedule)
 	c.Reports.Out = m.filePath("out", false, DefaultReportsOut)
+	d.reportsWords(m, c)
 	formats, lines, present := m.list("formats", false)
 	if !present {
 		return

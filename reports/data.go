@@ -199,6 +199,9 @@ type UncoveredRow struct {
 	VillageCode, VillageName, TownshipName, CountyName, Region string
 	UncoveredDays                                              *int64
 	VacancyReported                                            bool
+	// VacancyReportedOn is the day the open vacancy was registered
+	// ("2006-01-02"), "" when none is registered.
+	VacancyReportedOn string
 }
 
 // FreshnessRow is one row of source_freshness().

@@ -77,15 +77,32 @@ type htmlView struct {
 	Promotions      []htmlPromotion
 	QuotaYear       int
 	Quota           []htmlQuota
-	Uncovered       []htmlUncovered
+	UncoveredGroups []htmlUncoveredGroup
 	UncoveredNote   string
 	Freshness       []htmlFreshness
 	StaleNote       string
 	AnyStale        bool
-	Rejects         []htmlQuality
+	QualityCounties []htmlQualityCounty
 	RejectsTotal    string
-	Findings        []htmlQuality
 	FindingsTotal   string
+
+	// The office, 存在问题 and 下步工作.
+	Issuer, Classification, DateLine string
+	Problems                         []htmlProblem
+	ProblemsNote                     string
+	NextSteps                        []string
+
+	// The month's postings, the ranking, the road to full coverage, the
+	// selection rounds and the subsidy.
+	Flows                                 []htmlFlow
+	MonthExits                            []htmlExit
+	MonthExitsTotal, MonthExitsShareTotal string
+	Ranking                               []htmlRank
+	Progress                              []htmlProgress
+	Selection                             []htmlSelection
+	Subsidies                             []htmlSubsidy
+	SubsidiesNote                         string
+	ExitCountiesTotal                     htmlExitCounty
 
 	// Charts by name; nil where there is nothing to draw.
 	CoverageChart, RegionChart, SurvivalChart, ExitChart, QuotaChart *htmlChart
@@ -149,10 +166,6 @@ type htmlFreshness struct {
 	Stale                                       bool
 }
 
-type htmlQuality struct {
-	County, Label, Code, Severity, Count string
-}
-
 // htmlChart is one chart: a <div class="chart"> of a fixed height and its
 // data, JSON in a <script type="application/json"> element. encoding/json
 // escapes <, > and & so the data cannot end the element early.
@@ -194,6 +207,12 @@ func htmlBuildView(d *ReportData) (*htmlView, error) {
 	htmlBuildUncovered(v, d)
 	htmlBuildFreshness(v, d)
 	htmlBuildQuality(v, d)
+	htmlBuildOffice(v, d)
+	htmlBuildFlows(v, d)
+	htmlBuildRanking(v, d)
+	htmlBuildProgress(v, d)
+	htmlBuildSelection(v, d)
+	htmlBuildSubsidies(v, d)
 	return v, htmlBuildCharts(v, d)
 }
 
@@ -209,7 +228,8 @@ func htmlBuildSections(v *htmlView) {
 			v.Heads[s.key] = htmlHead(s.cols(s.html))
 		}
 	}
-	v.Words = map[string]string{"total": wTotal}
+	v.Words = map[string]string{"total": wTotal, "subtotal": wSubtotal, "remote_to_developed": wRemoteToDeveloped,
+		"flows_note": flowsNote, "ranking_note": rankingNote, "progress_note": progressNote, "selection_note": selectionNote}
 	for _, c := range secHeadline.columns {
 		v.Words[c.key] = c.name
 	}
@@ -361,24 +381,7 @@ var htmlExitOrder = []string{"resigned", "transferred", "civil_service", "promot
 func htmlExitReason(r ExitRow) string { return htmlOr(r.Reason, "unspecified") }
 
 func htmlBuildExits(v *htmlView, d *ReportData) {
-	exits := htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason)
-	var total int64
-	for _, e := range exits {
-		total += e.Exits
-	}
-	for _, e := range exits {
-		share := "—"
-		if total > 0 {
-			p := float64(e.Exits) / float64(total)
-			share = htmlPct(&p)
-		}
-		v.Exits = append(v.Exits, htmlExit{Label: exitLabel(htmlExitReason(e)), Code: htmlExitReason(e),
-			Exits: htmlInt(e.Exits), Share: share})
-	}
-	v.ExitsTotal, v.ExitsShareTotal = htmlInt(total), "—"
-	if total > 0 {
-		v.ExitsShareTotal = "100.0%"
-	}
+	v.Exits, v.ExitsTotal, v.ExitsShareTotal = htmlExitRows(htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason))
 
 	// The county table: one column per reason seen at either level.
 	var reasons []string
@@ -412,15 +415,23 @@ func htmlBuildExits(v *htmlView, d *ReportData) {
 		}
 		c.counts[col[htmlExitReason(e)]] += e.Exits
 	}
+	totals := make([]int64, len(reasons))
+	var all int64
 	for _, c := range counties {
 		row := htmlExitCounty{Name: c.name}
 		var sum int64
-		for _, n := range c.counts {
+		for i, n := range c.counts {
 			row.Counts = append(row.Counts, htmlInt(n))
 			sum += n
+			totals[i] += n
 		}
+		all += sum
 		row.Total = htmlInt(sum)
 		v.ExitCounties = append(v.ExitCounties, row)
+	}
+	v.ExitCountiesTotal = htmlExitCounty{Name: wTotal, Total: htmlInt(all)}
+	for _, n := range totals {
+		v.ExitCountiesTotal.Counts = append(v.ExitCountiesTotal.Counts, htmlInt(n))
 	}
 }
 
@@ -465,32 +476,6 @@ func htmlBuildQuota(v *htmlView, d *ReportData) {
 	}
 }
 
-func htmlBuildUncovered(v *htmlView, d *ReportData) {
-	reported := 0
-	for i, u := range d.Uncovered {
-		days := "—"
-		if u.UncoveredDays != nil {
-			days = htmlInt(*u.UncoveredDays)
-		}
-		vacancy := wNotSo
-		if u.VacancyReported {
-			vacancy = wYes
-			reported++
-		}
-		v.Uncovered = append(v.Uncovered, htmlUncovered{
-			No: strconv.Itoa(i + 1), Code: u.VillageCode, Village: u.VillageName, Township: u.TownshipName,
-			County: u.CountyName, Region: regionLabel(u.Region), Days: days, Vacancy: vacancy,
-			VacancyReported: u.VacancyReported,
-		})
-	}
-	if len(d.Uncovered) == 0 {
-		v.UncoveredNote = "截至" + htmlDate(d.AsOf) + "，所有村（社区）均有研究生在岗。"
-		return
-	}
-	v.UncoveredNote = fmt.Sprintf("截至%s，共有%s个村（社区）无研究生在岗，其中%s个已登记空缺。按空缺时间由长到短排列。",
-		htmlDate(d.AsOf), htmlInt(int64(len(d.Uncovered))), htmlInt(int64(reported)))
-}
-
 func htmlBuildFreshness(v *htmlView, d *ReportData) {
 	var stale []string
 	for _, f := range d.Freshness {
@@ -510,26 +495,6 @@ func htmlBuildFreshness(v *htmlView, d *ReportData) {
 	default:
 		v.StaleNote = fmt.Sprintf("%d个县（市、区）数据源已超过时效，请督促报送：%s。", len(stale), strings.Join(stale, "、"))
 	}
-}
-
-func htmlBuildQuality(v *htmlView, d *ReportData) {
-	var rejects, findings int64
-	for _, q := range d.Quality {
-		county := htmlOr(q.CountyName, q.County)
-		if q.County == "" && county == "" {
-			county = cityList
-		}
-		row := htmlQuality{County: county, Label: qualityLabel(q.Code), Code: q.Code,
-			Severity: severityLabel(q.Severity), Count: htmlInt(q.Count)}
-		if q.Kind == "reject" {
-			v.Rejects = append(v.Rejects, row)
-			rejects += q.Count
-		} else {
-			v.Findings = append(v.Findings, row)
-			findings += q.Count
-		}
-	}
-	v.RejectsTotal, v.FindingsTotal = htmlInt(rejects), htmlInt(findings)
 }
 
 // Chart data: the values of the ReportData, unscaled (rates as fractions,
@@ -562,6 +527,9 @@ type (
 		Reason string `json:"reason"`
 		Label  string `json:"label"`
 		Exits  int64  `json:"exits"`
+		// Share is the table's, rounded by the largest remainder: the
+		// pie's labels show it.
+		Share string `json:"share"`
 	}
 	htmlQuotaPoint struct {
 		Code            string `json:"code"`
@@ -606,7 +574,7 @@ func htmlBuildCharts(v *htmlView, d *ReportData) error {
 			Villages:     htmlDeref(r.Villages), Covered: htmlDeref(r.Covered), GraduatesInPost: htmlDeref(r.GraduatesInPost)})
 	}
 	if len(reg) > 0 {
-		v.RegionChart = chart("regions", "偏远与发达地区对比柱状图", 340, reg)
+		v.RegionChart = chart("regions", "偏远地区与经济发达地区对比柱状图", 340, reg)
 	}
 
 	var surv []htmlSurvivalSeries
@@ -627,13 +595,14 @@ func htmlBuildCharts(v *htmlView, d *ReportData) error {
 	}
 
 	var exits []htmlExitPoint
-	for _, e := range htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason) {
+	for i, e := range htmlOrdered(d.Exits, htmlExitOrder, htmlExitReason) {
 		if e.Exits > 0 {
-			exits = append(exits, htmlExitPoint{Reason: htmlExitReason(e), Label: exitLabel(htmlExitReason(e)), Exits: e.Exits})
+			exits = append(exits, htmlExitPoint{Reason: htmlExitReason(e), Label: exitLabel(htmlExitReason(e)), Exits: e.Exits,
+				Share: v.Exits[i].Share})
 		}
 	}
 	if len(exits) > 0 {
-		v.ExitChart = chart("exits", "离岗原因构成饼图", 340, exits)
+		v.ExitChart = chart("exits", "累计离岗原因构成饼图", 340, exits)
 	}
 
 	var quota []htmlQuotaPoint

@@ -84,18 +84,18 @@ func TestRenderHTMLHeadline(t *testing.T) {
 	}
 	// value, change since the previous month end, change since a year earlier
 	for label, want := range map[string][3]string{
-		"村（社区）总数":      {"1,395", "0", "+15"},
-		"已覆盖村（社区）":     {"1,130", "+32", "+118"},
-		"覆盖率":          {"81.0%", "+2.3个百分点", "+7.7个百分点"}, // 1130/1395; 1098/1395 = 78.71%; 1012/1380 = 73.33%
-		"在岗研究生":        {"1,145", "+25", "-65"},
-		"待补充村（社区）":     {"265", "-32", "-103"},
-		"12个月留任率":      {"86.2%", "-0.6个百分点", "—"}, // no value a year earlier
-		"偏远÷发达地区覆盖率":   {"0.79", "+0.02", "-0.01"}, // 0.7862 - 0.77 = 0.0162; 0.7862 - 0.80 = -0.0138
-		"进入村（社区）“两委”":  {"72", "+2", "+21"},
-		"任村（社区）党组织书记":  {"43", "0", "+13"},
-		"进入乡镇（街道）领导班子": {"6", "0", "+2"},
-		"编制总数（当年）":     {"1,460", "0", "—"},
-		"编制使用率":        {"78.4%", "+1.7个百分点", "—"}, // 1145/1460 = 78.42%; 1120/1460 = 76.71%
+		"村（社区）总数":  {"1,395", "0", "+15"},
+		"已覆盖村（社区）": {"1,130", "+32", "+118"},
+		"覆盖率":      {"81.0%", "+2.3个百分点", "+7.7个百分点"}, // 1130/1395; 1098/1395 = 78.71%; 1012/1380 = 73.33%
+		"在岗研究生":    {"1,145", "+25", "-65"},
+		"待补充村（社区）": {"265", "-32", "-103"},
+		"12个月留任率":  {"86.2%", "-0.6个百分点", "—"}, // no value a year earlier
+		"偏远地区与经济发达地区覆盖率之比": {"0.79", "+0.02", "-0.01"}, // 0.7862 - 0.77 = 0.0162; 0.7862 - 0.80 = -0.0138
+		"进入村（社区）“两委”班子":    {"72", "+2", "+21"},
+		"任村（社区）党组织书记":      {"43", "0", "+13"},
+		"进入乡镇领导班子":         {"6", "0", "+2"},
+		"编制总数（当年）":         {"1,460", "0", "—"},
+		"编制使用率":            {"78.4%", "+1.7个百分点", "—"}, // 1145/1460 = 78.42%; 1120/1460 = 76.71%
 	} {
 		if got := cards[label]; got != want {
 			t.Errorf("card %s = %q, want %q", label, got, want)
@@ -121,16 +121,16 @@ func TestRenderHTMLTables(t *testing.T) {
 		want  []string // the row whose first cell is want[0]
 	}{
 		{"table-counties", []string{"古交市", "偏远地区", "520", "385", "135", "74.0%", "398"}},
-		{"table-counties", []string{"小店区", "发达地区", "420", "400", "20", "95.2%", "430"}},
+		{"table-counties", []string{"小店区", "经济发达地区", "420", "400", "20", "95.2%", "430"}},
 		{"table-townships", []string{"娄烦县", "455", "345", "110", "75.8%", "317"}},
 		{"table-townships", []string{"原相乡", "230", "165", "65", "71.7%", "168"}},
 		{"table-townships", []string{"新建乡", "0", "0", "0", "—", "0"}},
 		{"table-regions", []string{"偏远地区", "975", "730", "74.9%", "715", "73.3", "84.0%"}},
-		{"table-regions", []string{"发达地区", "420", "400", "95.2%", "430", "102.4", "90.0%"}},
+		{"table-regions", []string{"经济发达地区", "420", "400", "95.2%", "430", "102.4", "90.0%"}},
 		// Ratios with two decimals (730/400 is the float64 just below 1.825).
-		{"table-regions", []string{"偏远÷发达", "2.32", "1.82", "0.79", "1.66", "0.72", "0.93"}},
+		{"table-regions", []string{"偏远地区与经济发达地区之比", "2.32", "1.82", "0.79", "1.66", "0.72", "0.93"}},
 		{"table-retention", []string{"全市", "500", "431", "86.2%", "320", "240", "75.0%"}},
-		{"table-retention", []string{"发达地区", "200", "180", "90.0%", "120", "100", "83.3%"}},
+		{"table-retention", []string{"经济发达地区", "200", "180", "90.0%", "120", "100", "83.3%"}},
 		{"table-retention", []string{"偏远地区", "300", "252", "84.0%", "200", "140", "70.0%"}},
 		{"table-exits", []string{"辞职", "40", "40.0%"}},
 		{"table-exits", []string{"考录公务员", "25", "25.0%"}},
@@ -143,16 +143,25 @@ func TestRenderHTMLTables(t *testing.T) {
 		{"table-promotions", []string{"娄烦县", "380", "18", "10", "1", "4.7%", "2.6%", "—"}},
 		{"table-quota", []string{"全市", "1,180", "280", "1,460", "930", "215", "1,145", "315", "78.4%"}},
 		{"table-quota", []string{"娄烦县", "480", "—", "480", "317", "0", "317", "163", "66.0%"}},
-		{"table-uncovered", []string{"1", "石家河村", "140181200203", "原相乡", "古交市", "偏远地区", "1,461", "是"}},
-		{"table-uncovered", []string{"3", "下庄村", "140181100210", "河口镇", "古交市", "偏远地区", "180", "否"}},
-		{"table-uncovered", []string{"5", "新城社区", "140123100020", "娄烦镇", "娄烦县", "偏远地区", "—", "否"}},
+		// Grouped by county (古交市, 娄烦县, 小店区: the order the list,
+		// longest first, names them), numbered through the list, the
+		// vacancy's registration date or 未登记.
+		{"table-uncovered", []string{"古交市", "小计 2个", "已登记1个"}},
+		{"table-uncovered", []string{"1", "石家河村", "140181200203", "原相乡", "偏远地区", "1,461", "2022-03-15"}},
+		{"table-uncovered", []string{"2", "下庄村", "140181100210", "河口镇", "偏远地区", "180", "未登记"}},
+		{"table-uncovered", []string{"娄烦县", "小计 2个", "已登记1个"}},
+		{"table-uncovered", []string{"3", "白家峪村", "140123200205", "庙湾乡", "偏远地区", "412", "2022-05-20"}},
+		{"table-uncovered", []string{"4", "新城社区", "140123100020", "娄烦镇", "偏远地区", "—", "未登记"}},
+		{"table-uncovered", []string{"小店区", "小计 1个", "已登记0个"}},
+		{"table-uncovered", []string{"5", "贾家寨村", "140105100215", "北格镇", "经济发达地区", "45", "未登记"}},
 		{"table-freshness", []string{"小店区", "2022-07-31 02:00", "2022-07-30 18:20", "22.5", "正常"}},
 		{"table-freshness", []string{"娄烦县", "从未成功", "—", "—", "已超时"}},
 		{"table-freshness", []string{"古交市", "2022-07-25 02:00", "2022-07-20 09:15", "166.0", "已超时"}},
-		{"table-rejects", []string{"全市名录", "文件内重复 duplicate_in_file", "1"}},
-		{"table-rejects", []string{"合计", "13"}},
-		{"table-findings", []string{"娄烦县", "台账中消失 vanished_from_ledger", "警告", "5"}},
-		{"table-findings", []string{"合计", "9"}},
+		// The appendix: a county's rejects and findings and its three main
+		// reasons in Chinese (the workbook lists them all).
+		{"table-quality-counties", []string{"全市名录", "1", "0", "文件内重复 1条"}},
+		{"table-quality-counties", []string{"娄烦县", "1", "5", "台账中消失 5条；非本县数据 1条"}},
+		{"table-quality-counties", []string{"合计", "13", "9", ""}},
 	}
 	for _, tt := range tests {
 		if got := findRow(t, tableRows(t, page, tt.table), tt.want[0]); !slices.Equal(got.Cells, tt.want) {
@@ -170,24 +179,20 @@ func TestRenderHTMLTables(t *testing.T) {
 		t.Errorf("township table rows %q, want %q", firsts, want)
 	}
 
-	// Every reject reason translated, in the data's order, the code beside it.
-	var rejects []string
-	for _, r := range tableRows(t, page, "table-rejects")[1:] {
-		rejects = append(rejects, strings.Join(r.Cells, " | "))
+	// Every county's reasons translated, most rows first, at most three
+	// named and the rest counted; no reason code in English.
+	var quality []string
+	for _, r := range tableRows(t, page, "table-quality-counties")[1:] {
+		quality = append(quality, strings.Join(r.Cells, " | "))
 	}
 	if want := []string{
-		"全市名录 | 文件内重复 duplicate_in_file | 1",
-		"小店区 | 日期无法识别（到岗/任职时间） bad_date:start_date | 2",
-		"小店区 | 身份证号校验位错误 bad_id_checksum | 3",
-		"娄烦县 | 非本县数据 wrong_county | 1",
-		"古交市 | 缺少必填项（学历） missing:degree | 4",
-		"古交市 | 找不到村（社区） unknown_village | 2",
-		"合计 | 13",
-	}; !slices.Equal(rejects, want) {
-		t.Errorf("rejects\n got %q\nwant %q", rejects, want)
-	}
-	if !strings.Contains(page, `身份证号校验位错误<span class="code">bad_id_checksum</span>`) {
-		t.Error("the reject code is not in its grey span")
+		"全市名录 | 1 | 0 | 文件内重复 1条",
+		"小店区 | 5 | 1 | 身份证号校验位错误 3条；日期无法识别（到岗/任职时间） 2条；性别与身份证号不符 1条",
+		"娄烦县 | 1 | 5 | 台账中消失 5条；非本县数据 1条",
+		"古交市 | 6 | 3 | 缺少必填项（学历） 4条；同一时间在两个村在岗 2条；找不到村（社区） 2条；另1种",
+		"合计 | 13 | 9 | ",
+	}; !slices.Equal(quality, want) {
+		t.Errorf("quality\n got %q\nwant %q", quality, want)
 	}
 
 	// Stale counties are highlighted and named.
@@ -221,8 +226,9 @@ func TestRenderHTMLNoStaleCounty(t *testing.T) {
 func TestRenderHTMLSectionsInOrder(t *testing.T) {
 	page := renderHTML(t, sampleReport())
 	at := -1
-	for _, id := range []string{"headline", "coverage", "counties", "townships", "regions", "retention", "exits",
-		"promotions", "quota", "replenishment", "freshness", "quality"} {
+	for _, id := range []string{"headline", "flows", "ranking", "coverage", "counties", "townships", "progress",
+		"regions", "retention", "exits", "promotions", "selection", "quota", "subsidies", "replenishment",
+		"freshness", "problems", "next-steps", "quality"} {
 		i := strings.Index(page, `id="`+id+`"`)
 		if i < 0 {
 			t.Fatalf("no element with id %s", id)
@@ -305,7 +311,7 @@ func TestRenderHTMLChartData(t *testing.T) {
 	if len(survival) != len(d.Survival) {
 		t.Fatalf("survival chart has %d series, want %d", len(survival), len(d.Survival))
 	}
-	labels := map[string]string{"all": "全市", "developed": "发达地区", "remote": "偏远地区"}
+	labels := map[string]string{"all": "全市", "developed": "经济发达地区", "remote": "偏远地区"}
 	for i, s := range d.Survival {
 		got := survival[i]
 		if got.Stratum != s.Stratum || got.Label != labels[s.Stratum] || len(got.Points) != len(s.Points) {
@@ -533,7 +539,7 @@ func TestHTMLLabels(t *testing.T) {
 			t.Errorf("exitLabel(%q) = %q, want %q", code, got, want)
 		}
 	}
-	for code, want := range map[string]string{"remote": "偏远地区", "developed": "发达地区", "remote_to_developed": "偏远÷发达"} {
+	for code, want := range map[string]string{"remote": "偏远地区", "developed": "经济发达地区", "remote_to_developed": "偏远地区与经济发达地区之比"} {
 		if got := regionLabel(code); got != want {
 			t.Errorf("regionLabel(%q) = %q, want %q", code, got, want)
 		}

@@ -155,7 +155,7 @@ func TestReportAgainstMacros(t *testing.T) {
 			found[r[0]] = r[1]
 		}
 	}
-	if found["覆盖率"] == "" || !strings.HasPrefix(found["覆盖率"], "0.81") || found["进入村（社区）“两委”"] != "72" || found["村（社区）总数"] != "1395" {
+	if found["覆盖率"] == "" || !strings.HasPrefix(found["覆盖率"], "0.81") || found["进入村（社区）“两委”班子"] != "72" || found["村（社区）总数"] != "1395" {
 		t.Errorf("headline sheet: %v", found)
 	}
 

@@ -9,7 +9,11 @@ import (
 // villages, 1,130 covered = 81.0%, 1,145 graduates in post), headline
 // figures with and without earlier values, Kaplan–Meier series of ten points
 // per stratum, a five-row replenishment list, one stale county and one never
-// loaded, and data-quality rows of every kind. Every call returns a fresh
+// loaded, data-quality rows of every kind, and the sections of issue 16
+// (the month's postings and exits, the ranking, the road to full coverage,
+// the selection rounds, the subsidy, two problems, two paragraphs of
+// 下步工作 and the office), filled by hand so that they add up to the same
+// city. Every call returns a fresh
 // value, so a test may change its copy.
 func sampleReport() *ReportData {
 	f := sampleF64
@@ -30,10 +34,10 @@ func sampleReport() *ReportData {
 			{Key: "graduates_in_post", Label: "在岗研究生", Kind: "count", Value: f(1145), Prev: f(1120), YearAgo: f(1210)},
 			{Key: "uncovered", Label: "待补充村（社区）", Kind: "count", Value: f(265), Prev: f(297), YearAgo: f(368)},
 			{Key: "retention_12m", Label: "12个月留任率", Kind: "rate", Value: f(0.862), Prev: f(0.868), YearAgo: nil},
-			{Key: "remote_to_developed_coverage", Label: "偏远÷发达地区覆盖率", Kind: "ratio", Value: f(0.786153846153846), Prev: f(0.77), YearAgo: f(0.80)},
-			{Key: "committee_members", Label: "进入村（社区）“两委”", Kind: "count", Value: f(72), Prev: f(70), YearAgo: f(51)},
+			{Key: "remote_to_developed_coverage", Label: "偏远地区与经济发达地区覆盖率之比", Kind: "ratio", Value: f(0.786153846153846), Prev: f(0.77), YearAgo: f(0.80)},
+			{Key: "committee_members", Label: "进入村（社区）“两委”班子", Kind: "count", Value: f(72), Prev: f(70), YearAgo: f(51)},
 			{Key: "party_secretaries", Label: "任村（社区）党组织书记", Kind: "count", Value: f(43), Prev: f(43), YearAgo: f(30)},
-			{Key: "township_leaders", Label: "进入乡镇（街道）领导班子", Kind: "count", Value: f(6), Prev: f(6), YearAgo: f(4)},
+			{Key: "township_leaders", Label: "进入乡镇领导班子", Kind: "count", Value: f(6), Prev: f(6), YearAgo: f(4)},
 			{Key: "quota_total", Label: "编制总数（当年）", Kind: "count", Value: f(1460), Prev: f(1460), YearAgo: nil},
 			{Key: "quota_fill_rate", Label: "编制使用率", Kind: "rate", Value: f(1145.0 / 1460), Prev: f(1120.0 / 1460), YearAgo: nil},
 		},
@@ -136,8 +140,8 @@ func sampleReport() *ReportData {
 		},
 
 		Uncovered: []UncoveredRow{
-			{VillageCode: "140181200203", VillageName: "石家河村", TownshipName: "原相乡", CountyName: "古交市", Region: "remote", UncoveredDays: sampleI64(1461), VacancyReported: true},
-			{VillageCode: "140123200205", VillageName: "白家峪村", TownshipName: "庙湾乡", CountyName: "娄烦县", Region: "remote", UncoveredDays: sampleI64(412), VacancyReported: true},
+			{VillageCode: "140181200203", VillageName: "石家河村", TownshipName: "原相乡", CountyName: "古交市", Region: "remote", UncoveredDays: sampleI64(1461), VacancyReported: true, VacancyReportedOn: "2022-03-15"},
+			{VillageCode: "140123200205", VillageName: "白家峪村", TownshipName: "庙湾乡", CountyName: "娄烦县", Region: "remote", UncoveredDays: sampleI64(412), VacancyReported: true, VacancyReportedOn: "2022-05-20"},
 			{VillageCode: "140181100210", VillageName: "下庄村", TownshipName: "河口镇", CountyName: "古交市", Region: "remote", UncoveredDays: sampleI64(180), VacancyReported: false},
 			{VillageCode: "140105100215", VillageName: "贾家寨村", TownshipName: "北格镇", CountyName: "小店区", Region: "developed", UncoveredDays: sampleI64(45), VacancyReported: false},
 			// Never covered and no establishment date: no count of days.
@@ -162,6 +166,70 @@ func sampleReport() *ReportData {
 			{County: "140181", CountyName: "古交市", Kind: "reject", Code: "missing:degree", Count: 4},
 			{County: "140181", CountyName: "古交市", Kind: "reject", Code: "unknown_village", Count: 2},
 		},
+
+		// The month: 1,120 in post on 30 June (the headline's previous
+		// value), 43 started and 18 ended in July, 1,145 on 31 July.
+		Flows: []FlowRow{
+			{Level: "city", Code: "140100", Name: "太原市", InPostStart: 1120, Started: 43, Ended: 18,
+				EndedBy: map[string]int64{"resigned": 9, "transferred": 2, "civil_service": 5, "other": 2}, NetChange: 25, InPostEnd: 1145},
+			{Level: "county", Code: "140105", Name: "小店区", InPostStart: 425, Started: 12, Ended: 7,
+				EndedBy: map[string]int64{"resigned": 4, "civil_service": 3}, NetChange: 5, InPostEnd: 430},
+			{Level: "county", Code: "140181", Name: "古交市", InPostStart: 390, Started: 15, Ended: 7,
+				EndedBy: map[string]int64{"resigned": 5, "transferred": 2}, NetChange: 8, InPostEnd: 398},
+			{Level: "county", Code: "140123", Name: "娄烦县", InPostStart: 305, Started: 16, Ended: 4,
+				EndedBy: map[string]int64{"civil_service": 2, "other": 2}, NetChange: 12, InPostEnd: 317},
+		},
+		// 9/18 = 50.0%, 2/18 = 11.1%, 5/18 = 27.8% (27.777… takes the
+		// remainder), 2/18 = 11.1%: 100.0% in all.
+		MonthExits: []ExitRow{
+			{Code: "140100", Name: "太原市", Reason: "resigned", Exits: 9},
+			{Code: "140100", Name: "太原市", Reason: "transferred", Exits: 2},
+			{Code: "140100", Name: "太原市", Reason: "civil_service", Exits: 5},
+			{Code: "140100", Name: "太原市", Reason: "other", Exits: 2},
+		},
+		// Covered on 30 June: 395, 330 and 373 of the counties' villages
+		// (1,098 in all, the headline's previous value).
+		Ranking: []RankRow{
+			{Rank: 1, Code: "140105", Name: "小店区", Region: "developed", CoverageRate: f(400.0 / 420), PrevCoverageRate: f(395.0 / 420),
+				ChangePoints: f(5.0 / 420 * 100), NetChange: 5},
+			{Rank: 2, Code: "140123", Name: "娄烦县", Region: "remote", CoverageRate: f(345.0 / 455), PrevCoverageRate: f(330.0 / 455),
+				ChangePoints: f(15.0 / 455 * 100), NetChange: 12},
+			{Rank: 3, Code: "140181", Name: "古交市", Region: "remote", CoverageRate: f(385.0 / 520), PrevCoverageRate: f(373.0 / 520),
+				ChangePoints: f(12.0 / 520 * 100), NetChange: 8},
+		},
+		Progress: []ProgressRow{
+			{Level: "city", Code: "140100", Name: "太原市", Villages: 1395, Uncovered: 265, MaxUncoveredDays: sampleI64(1461),
+				UncoveredOver90: 120, VacanciesRegistered: 60, VacanciesFilled: 38, StartedThisYearInPost: 210},
+			{Level: "county", Code: "140105", Name: "小店区", Villages: 420, Uncovered: 20, MaxUncoveredDays: sampleI64(45),
+				UncoveredOver90: 0, VacanciesRegistered: 10, VacanciesFilled: 8, StartedThisYearInPost: 70},
+			{Level: "county", Code: "140181", Name: "古交市", Villages: 520, Uncovered: 135, MaxUncoveredDays: sampleI64(1461),
+				UncoveredOver90: 70, VacanciesRegistered: 30, VacanciesFilled: 18, StartedThisYearInPost: 80},
+			{Level: "county", Code: "140123", Name: "娄烦县", Villages: 455, Uncovered: 110, MaxUncoveredDays: nil,
+				UncoveredOver90: 50, VacanciesRegistered: 20, VacanciesFilled: 12, StartedThisYearInPost: 60},
+		},
+		Selection: []SelectionRow{
+			{Level: "city", Code: "140100", Name: "太原市", Direct: 817, CountyRound: 200, CityRound: 128, Total: 1145},
+			{Level: "county", Code: "140105", Name: "小店区", Direct: 380, CountyRound: 50, CityRound: 0, Total: 430},
+			{Level: "county", Code: "140181", Name: "古交市", Direct: 230, CountyRound: 80, CityRound: 88, Total: 398},
+			{Level: "county", Code: "140123", Name: "娄烦县", Direct: 207, CountyRound: 70, CityRound: 40, Total: 317},
+		},
+		// Per person: 8,600,000 / 1,200 = 7,166.67; 3,000,000 / 420 = 7,142.86.
+		Subsidies: []SubsidyRow{
+			{Level: "city", Code: "140100", Name: "太原市", PaidThisYear: 1250000, PaidToDate: 8600000, Persons: 1200,
+				PerPerson: f(8600000.0 / 1200), AtOrOverCeiling: 1, MaxShareOfCeiling: f(1)},
+			{Level: "county", Code: "140105", Name: "小店区", PaidThisYear: 500000, PaidToDate: 3600000, Persons: 480,
+				PerPerson: f(7500), AtOrOverCeiling: 0, MaxShareOfCeiling: f(186000.0 / 310000)},
+			{Level: "county", Code: "140181", Name: "古交市", PaidThisYear: 450000, PaidToDate: 3000000, Persons: 420,
+				PerPerson: f(3000000.0 / 420), AtOrOverCeiling: 1, MaxShareOfCeiling: f(1)},
+			{Level: "county", Code: "140123", Name: "娄烦县", PaidThisYear: 300000, PaidToDate: 2000000, Persons: 300,
+				PerPerson: f(2000000.0 / 300), AtOrOverCeiling: 0, MaxShareOfCeiling: f(170500.0 / 310000)},
+		},
+		Problems: []Problem{
+			{Rule: "coverage_below_city", County: "古交市", Text: "古交市覆盖率74.0%，低于全市81.0%。"},
+			{Rule: "stale", County: "娄烦县", Text: "娄烦县数据源从未成功更新。"},
+		},
+		NextSteps: []string{"督促古交市、娄烦县在9月底前补齐空缺村（社区）。", "组织第三轮全市选岗。"},
+		Office:    Office{Issuer: "中共太原市委组织部 编", Classification: "内部资料 注意保存"},
 	}
 }
 

@@ -72,7 +72,7 @@ var (
 		html: []string{"township", "villages", "covered", "uncovered", "coverage_rate", "in_post"},
 		xlsx: []string{"county_code", "county", "township_code", "township", "region", "villages", "covered", "coverage_rate", "in_post"},
 	}
-	secRegions = &section{key: "regions", title: "偏远与发达地区对比", sheet: xlsxSheetRegions,
+	secRegions = &section{key: "regions", title: "偏远地区与经济发达地区对比", sheet: xlsxSheetRegions,
 		columns: []column{text("region", wRegion), text("region_code", wRegionCode),
 			num("villages", wVillages), num("covered", wCovered), num("coverage_rate", wCoverageRate),
 			num("in_post", wInPost), num("per_100_villages", wPerHundred), num("retention_12m", wRetention12m)},
@@ -94,7 +94,7 @@ var (
 			num("survival", wSurvivalRate), num("std_err", wStdErr)},
 		xlsx: []string{"stratum", "day", "months", "at_risk", "exited", "censored", "survival", "std_err"},
 	}
-	secExits = &section{key: "exits", title: "离岗原因", sheet: xlsxSheetExits,
+	secExits = &section{key: "exits", title: "累计离岗原因", sheet: xlsxSheetExits,
 		columns: []column{text("level", wLevel), text("code", wCode), text("name", wName),
 			text("reason", wExitReason), text("reason_code", wReasonCode), num("exits", wPersons), num("share", wShare)},
 		html: []string{"reason", "exits", "share"},
@@ -102,11 +102,11 @@ var (
 	}
 	// secExitsCounty's HTML table has a column per exit reason between
 	// county and total.
-	secExitsCounty = &section{key: "exits-county", title: "各县（市、区）离岗原因",
+	secExitsCounty = &section{key: "exits-county", title: "各县（市、区）累计离岗原因",
 		columns: []column{text("county", wCounty), num("total", wTotal)},
 		html:    []string{"county", "total"},
 	}
-	secPromotions = &section{key: "promotions", title: "晋升情况", sheet: xlsxSheetPromotions,
+	secPromotions = &section{key: "promotions", title: "进入“两委”班子和领导班子情况", sheet: xlsxSheetPromotions,
 		columns: []column{text("level", wLevel), text("code", wCode), text("name", wName), text("county", wCounty),
 			num("graduates", wGraduates), num("committee_members", wCommittee), num("party_secretaries", wSecretaries),
 			num("township_leaders", wTownshipLeaders), num("committee_rate", wCommitteeRate),
@@ -126,14 +126,15 @@ var (
 		html: []string{"county", "township_quota", "county_pool", "quota_total", "posts_township", "posts_county_pool",
 			"posts_total", "unfilled", "usage"},
 		xlsx: []string{"level", "code", "name", "township_quota", "county_pool", "quota_total", "posts_township",
-			"posts_county_pool", "posts_total", "unfilled"},
+			"posts_county_pool", "posts_total", "unfilled", "usage"},
 	}
 	secUncovered = &section{key: "uncovered", title: "待补充村（社区）名单", sheet: xlsxSheetUncovered,
 		columns: []column{num("no", wNo), text("village", wVillage), text("village_code", wVillageCode),
 			text("township", wTownship), text("county", wCounty), text("region", wRegion),
-			num("uncovered_days", wVacantDays), centred("vacancy_reported", wVacancyReported)},
-		html: []string{"no", "village", "village_code", "township", "county", "region", "uncovered_days", "vacancy_reported"},
-		xlsx: []string{"village_code", "village", "township", "county", "region", "uncovered_days", "vacancy_reported"},
+			num("uncovered_days", wVacantDays), centred("vacancy_reported", wVacancyReported),
+			centred("reported_on", wReportedOn)},
+		html: []string{"no", "village", "village_code", "township", "region", "uncovered_days", "reported_on"},
+		xlsx: []string{"village_code", "village", "township", "county", "region", "uncovered_days", "vacancy_reported", "reported_on"},
 	}
 	secFreshness = &section{key: "freshness", title: "数据源时效", sheet: xlsxSheetFreshness,
 		columns: []column{text("county_code", wCountyCode), text("county", wCounty),
@@ -150,21 +151,80 @@ var (
 			centred("severity", wSeverity), num("rows", wRows)},
 		xlsx: []string{"county_code", "county", "kind", "reason_or_finding", "code", "severity", "rows"},
 	}
-	secRejects = &section{key: "rejects", title: wRejects,
-		columns: []column{text("county", wCounty), text("reject_reason", wRejectReason), num("rows", wRows)},
-		html:    []string{"county", "reject_reason", "rows"},
+	// The HTML's appendix: one row per county, its main reasons; the
+	// workbook's sheet 数据质量 lists every reason.
+	secQualityCounties = &section{key: "quality-counties", title: "各县（市、区）数据质量概况",
+		columns: []column{text("county", wCounty), num("rejects", wRejects+"（条）"), num("findings", wFindings+"（条）"),
+			text("main_reasons", wMainReasons)},
+		html: []string{"county", "rejects", "findings", "main_reasons"},
 	}
-	secFindings = &section{key: "findings", title: wFindings,
-		columns: []column{text("county", wCounty), text("finding", wFinding), centred("severity", wSeverity), num("rows", wRows)},
-		html:    []string{"county", "finding", "severity", "rows"},
+)
+
+// The sections of the month's postings, the ranking, the road to full
+// coverage, the selection rounds, the subsidy, 存在问题 and 下步工作.
+var (
+	secFlows = &section{key: "flows", title: "本月新增与离岗", sheet: xlsxSheetFlows,
+		columns: []column{text("level", wLevel), text("code", wCode), text("county", wCounty),
+			num("in_post_start", wInPostStart), num("started", wStarted), num("ended", wEnded),
+			num("net_change", wNetChange), num("in_post_end", wInPostEnd)},
+		html: []string{"county", "in_post_start", "started", "ended", "net_change", "in_post_end"},
+		xlsx: []string{"level", "code", "county", "in_post_start", "started", "ended", "net_change", "in_post_end"},
+	}
+	secMonthExits = &section{key: "month-exits", title: "本月离岗原因", sheet: xlsxSheetMonthExits,
+		columns: []column{text("reason", wExitReason), text("reason_code", wReasonCode), num("exits", wPersons), num("share", wShare)},
+		html:    []string{"reason", "exits", "share"},
+		xlsx:    []string{"reason", "reason_code", "exits", "share"},
+	}
+	secRanking = &section{key: "ranking", title: "各县（市、区）排名", sheet: xlsxSheetRanking,
+		columns: []column{num("rank", wRank), text("county_code", wCountyCode), text("county", wCounty), text("region", wRegion),
+			num("coverage_rate", wCoverageRate), num("prev_coverage_rate", wPrevCoverageRate),
+			num("change_points", wChangePoints), num("net_change", wNetChange)},
+		html: []string{"rank", "county", "region", "coverage_rate", "prev_coverage_rate", "change_points", "net_change"},
+		xlsx: []string{"rank", "county_code", "county", "region", "coverage_rate", "prev_coverage_rate", "change_points", "net_change"},
+	}
+	secProgress = &section{key: "progress", title: "全覆盖进度", sheet: xlsxSheetProgress,
+		columns: []column{text("level", wLevel), text("code", wCode), text("county", wCounty),
+			num("villages", wVillages), num("uncovered", wUncovered), num("max_uncovered_days", wMaxUncoveredDays),
+			num("uncovered_over_90", wUncoveredOver90), num("vacancies_registered", wVacanciesRegistered),
+			num("vacancies_filled", wVacanciesFilled), num("started_this_year_in_post", wStartedThisYearInPost)},
+		html: []string{"county", "villages", "uncovered", "max_uncovered_days", "uncovered_over_90",
+			"vacancies_registered", "vacancies_filled", "started_this_year_in_post"},
+		xlsx: []string{"level", "code", "county", "villages", "uncovered", "max_uncovered_days", "uncovered_over_90",
+			"vacancies_registered", "vacancies_filled", "started_this_year_in_post"},
+	}
+	secSelection = &section{key: "selection", title: "两轮选岗", sheet: xlsxSheetSelection,
+		columns: []column{text("level", wLevel), text("code", wCode), text("county", wCounty),
+			num("direct", wDirect), num("county_round", wCountyRound), num("city_round", wCityRound), num("total", wTotal)},
+		html: []string{"county", "direct", "county_round", "city_round", "total"},
+		xlsx: []string{"level", "code", "county", "direct", "county_round", "city_round", "total"},
+	}
+	secSubsidies = &section{key: "subsidies", title: "人才补贴", sheet: xlsxSheetSubsidies,
+		columns: []column{text("level", wLevel), text("code", wCode), text("county", wCounty),
+			num("paid_this_year", wPaidThisYear), num("paid_to_date", wPaidToDate), num("persons", wPaidPersons),
+			num("per_person", wPerPerson), num("at_or_over_ceiling", wAtOrOverCeiling),
+			num("max_share_of_ceiling", wMaxShareOfCeiling)},
+		html: []string{"county", "paid_this_year", "paid_to_date", "persons", "per_person", "at_or_over_ceiling", "max_share_of_ceiling"},
+		xlsx: []string{"level", "code", "county", "paid_this_year", "paid_to_date", "persons", "per_person",
+			"at_or_over_ceiling", "max_share_of_ceiling"},
+	}
+	// The HTML shows 存在问题 and 下步工作 as numbered sentences and
+	// paragraphs, the workbook as rows.
+	secProblems = &section{key: "problems", title: "存在问题", sheet: xlsxSheetProblems,
+		columns: []column{num("no", wNo), text("county", wCounty), text("problem", wProblem)},
+		xlsx:    []string{"no", "county", "problem"},
+	}
+	secNextSteps = &section{key: "next-steps", title: "下步工作", sheet: xlsxSheetNextSteps,
+		columns: []column{num("no", wNo), text("paragraph", wParagraph)},
+		xlsx:    []string{"no", "paragraph"},
 	}
 )
 
 // sections are all the sections, in the order of the workbook's sheets
 // (the HTML's sections without a sheet follow).
-var sections = []*section{secHeadline, secCounties, secTownships, secRegions, secRetention, secSurvival,
-	secExits, secPromotions, secQuota, secUncovered, secFreshness, secQuality,
-	secExitsCounty, secRejects, secFindings}
+var sections = []*section{secHeadline, secProblems, secFlows, secMonthExits, secRanking,
+	secCounties, secTownships, secProgress, secRegions, secRetention, secSurvival,
+	secExits, secPromotions, secSelection, secQuota, secSubsidies, secUncovered, secFreshness, secQuality,
+	secNextSteps, secExitsCounty, secQualityCounties}
 
 // column returns the section's column of key; a key the section lacks is a
 // mistake in this file, caught by the tests.

@@ -98,15 +98,16 @@ func TestHeadingsSameInHTMLAndWorkbook(t *testing.T) {
 	}
 	defer f.Close()
 
-	// The HTML tables of rejects and findings are the workbook's sheet of
-	// quality.
-	pairs := [][2]*section{{secRejects, secQuality}, {secFindings, secQuality}}
+	var pairs [][2]*section
 	for _, s := range sections {
 		if s.html != nil && s.xlsx != nil {
 			pairs = append(pairs, [2]*section{s, s})
 		}
 	}
-	if len(pairs) < 11 {
+	// Every section with a table in both formats: the nine of before and
+	// the six of issue 16 (flows, the month's exits, ranking, progress,
+	// selection rounds, subsidies).
+	if len(pairs) < 15 {
 		t.Fatalf("%d sections in both formats", len(pairs))
 	}
 	for _, p := range pairs {
@@ -178,8 +179,12 @@ func TestHeadingsOfTheProgramme(t *testing.T) {
 		sheet, table string
 		want, gone   []string
 	}{
-		{"编制使用", "table-quota", []string{"县级周转池", "乡镇事业编制", "未使用"}, []string{"县级统筹编制", "乡镇编制", "空余编制"}},
+		{"编制使用", "table-quota", []string{"县级周转池", "乡镇（街道）事业编制", "未使用"}, []string{"县级统筹编制", "乡镇编制", "空余编制"}},
 		{"待补充名单", "table-uncovered", []string{"空缺天数"}, []string{"未覆盖天数"}},
+		{"两委与领导班子", "table-promotions", []string{"进入村（社区）“两委”班子", "任村（社区）党组织书记", "进入乡镇领导班子"},
+			[]string{"两委成员", "担任书记", "晋升"}},
+		{"县区覆盖", "table-counties", []string{"覆盖率", "在岗研究生"}, []string{"覆盖比例", "在岗人数"}},
+		{"两轮选岗", "table-selection", []string{"直接选岗", "县内第一轮", "全市第二轮"}, []string{"direct", "round"}},
 	} {
 		x := header(c.sheet)
 		h := strings.Join(htmlHeadings(t, page, c.table), "|")
@@ -192,6 +197,54 @@ func TestHeadingsOfTheProgramme(t *testing.T) {
 			if strings.Contains(x, g) || strings.Contains(h, g) {
 				t.Errorf("%s: %q still named (workbook %s; HTML %s)", c.sheet, g, x, h)
 			}
+		}
+	}
+}
+
+// TestWordsOfTheProgramme: the regions and the headline figures are named
+// in the programme's words in both formats, the technical names gone.
+func TestWordsOfTheProgramme(t *testing.T) {
+	d := sampleReport()
+	for i := range d.Headline {
+		for _, f := range headlineFigures {
+			if f.key == d.Headline[i].Key {
+				d.Headline[i].Label = f.label // the labels read.go gives
+			}
+		}
+	}
+	page := renderHTML(t, d)
+	var buf bytes.Buffer
+	if err := RenderXLSX(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var book strings.Builder
+	for _, sheet := range f.GetSheetList() {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			book.WriteString(strings.Join(r, "|") + "\n")
+		}
+	}
+	for _, want := range []string{"偏远地区与经济发达地区对比", "偏远地区与经济发达地区之比", "经济发达地区",
+		"偏远地区与经济发达地区覆盖率之比", "进入村（社区）“两委”班子", "任村（社区）党组织书记", "进入乡镇领导班子",
+		"县级周转池", "乡镇（街道）事业编制", "覆盖率", "在岗研究生", "累计离岗原因"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+		if !strings.Contains(book.String(), want) {
+			t.Errorf("workbook lacks %q", want)
+		}
+	}
+	for _, gone := range []string{"晋升", "偏远÷发达", "两委成员", "县级统筹", "担任书记比例"} {
+		if strings.Contains(page, gone) || strings.Contains(book.String(), gone) {
+			t.Errorf("%q still written", gone)
 		}
 	}
 }

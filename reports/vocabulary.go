@@ -20,13 +20,16 @@ var headlineFigures = []struct{ key, label, kind string }{
 	{"graduates_in_post", wInPost, "count"},
 	{"uncovered", "待补充村（社区）", "count"},
 	{"retention_12m", wRetention12m, "rate"},
-	{"remote_to_developed_coverage", "偏远÷发达地区覆盖率", "ratio"},
-	{"committee_members", "进入村（社区）“两委”", "count"},
-	{"party_secretaries", "任村（社区）党组织书记", "count"},
-	{"township_leaders", "进入乡镇（街道）领导班子", "count"},
+	{"remote_to_developed_coverage", wRemoteToDevelopedCoverage, "ratio"},
+	{"committee_members", wCommittee, "count"},
+	{"party_secretaries", wSecretaries, "count"},
+	{"township_leaders", wTownshipLeaders, "count"},
 	{"quota_total", "编制总数（当年）", "count"},
-	{"quota_fill_rate", "编制使用率", "rate"},
+	{"quota_fill_rate", "编制" + wUsage, "rate"},
 }
+
+// refusedLabel names a file the run refused ("refused:<reason>").
+const refusedLabel = "文件未读取"
 
 // cityList names the rows of data_quality() of no county: the city's
 // village list.
@@ -45,14 +48,14 @@ var (
 		"finding": wFindings,
 	}
 	regionLabels = map[string]string{
-		"remote":              "偏远地区",
-		"developed":           "发达地区",
-		"remote_to_developed": "偏远÷发达",
+		"remote":              wRemote,
+		"developed":           wDeveloped,
+		"remote_to_developed": wRemoteToDeveloped,
 	}
 	stratumLabels = map[string]string{
 		"all":       wCity,
-		"developed": "发达地区",
-		"remote":    "偏远地区",
+		"developed": wDeveloped,
+		"remote":    wRemote,
 	}
 	exitLabels = map[string]string{
 		"resigned":      "辞职",
@@ -78,12 +81,15 @@ var (
 		"subsidy_over_cap":         "补贴超过上限",
 		"unused_columns":           "未使用的列",
 		"unknown_record_type":      "无法识别的工作表",
+		"empty_file":               "空文件",
+		"county_failed":            "本次读取失败",
 	}
 	// qualityPrefixes are the reason codes that name a column.
 	qualityPrefixes = map[string]string{
-		"bad_date":      "日期无法识别",
-		"missing":       "缺少必填项",
-		"unknown_value": "取值不在规定范围",
+		"bad_date":       "日期无法识别",
+		"missing":        "缺少必填项",
+		"unknown_value":  "取值不在规定范围",
+		"missing_column": "缺少列",
 	}
 	// columnLabels are the Chinese headers of the canonical columns of the
 	// feeds (docs/feeds.md lists them with their synonyms).
@@ -128,6 +134,9 @@ func qualityLabel(code string) string {
 		return l
 	}
 	if prefix, col, ok := strings.Cut(code, ":"); ok {
+		if prefix == "refused" {
+			return refusedLabel // the reason after it is the file system's, in English
+		}
 		if l, ok := qualityPrefixes[prefix]; ok {
 			return l + "（" + label(columnLabels, col) + "）"
 		}
@@ -172,7 +181,13 @@ const (
 	wCoverageRate = "覆盖率"
 	wInPost       = "在岗研究生"
 	wPerHundred   = "每百村（社区）在岗研究生"
-	wRetention12m = "12个月留任率"
+	wRemote       = "偏远地区"
+	wDeveloped    = "经济发达地区"
+	// wRemoteToDeveloped is the row of the regions' table that divides
+	// each figure of the remote by the developed.
+	wRemoteToDeveloped         = "偏远地区与经济发达地区之比"
+	wRemoteToDevelopedCoverage = "偏远地区与经济发达地区覆盖率之比"
+	wRetention12m              = "12个月留任率"
 
 	// Retention and survival.
 	wAfter12       = "到岗满12个月"
@@ -192,18 +207,19 @@ const (
 	wExitReason        = "离岗原因"
 	wReasonCode        = "原因代码"
 	wShare             = "占比"
-	wGraduates         = "研究生人数"
-	wCommittee         = "两委成员"
-	wSecretaries       = "党组织书记"
-	wTownshipLeaders   = "乡镇领导班子"
-	wCommitteeRate     = "进入两委比例"
-	wSecretaryRate     = "担任书记比例"
-	wMonthsToCommittee = "进入两委用时中位数（月）"
+	wCumulative        = "累计"
+	wGraduates         = "累计到岗研究生"
+	wCommittee         = "进入村（社区）“两委”班子"
+	wSecretaries       = "任村（社区）党组织书记"
+	wTownshipLeaders   = "进入乡镇领导班子"
+	wCommitteeRate     = "进入“两委”班子比例"
+	wSecretaryRate     = "任党组织书记比例"
+	wMonthsToCommittee = "进入“两委”班子用时中位数（月）"
 
 	// The quota.
 	wQuota         = "编制数"
 	wPosts         = "在岗人数"
-	wTownshipQuota = "乡镇事业编制"
+	wTownshipQuota = "乡镇（街道）事业编制"
 	wCountyPool    = "县级周转池"
 	wUnfilled      = "未使用"
 	wUsage         = "使用率"
@@ -212,6 +228,43 @@ const (
 	wNo              = "序号"
 	wVacantDays      = "空缺天数"
 	wVacancyReported = "空缺已登记"
+	wReportedOn      = "空缺登记日期"
+	wSubtotal        = "小计"
+
+	// The month's postings, the ranking and the road to full coverage.
+	wInPostStart           = "月初在岗"
+	wStarted               = "本月新增到岗"
+	wEnded                 = "本月离岗"
+	wNetChange             = "本月净增"
+	wInPostEnd             = "月末在岗"
+	wRank                  = "排名"
+	wPrevCoverageRate      = "上月覆盖率"
+	wChangePoints          = "较上月（百分点）"
+	wMaxUncoveredDays      = "最长空缺天数"
+	wUncoveredOver90       = "空缺超过90天"
+	wVacanciesRegistered   = "本年登记空缺（计划补充）"
+	wVacanciesFilled       = "本年已补齐"
+	wStartedThisYearInPost = "本年到岗且在岗"
+
+	// The selection rounds and the talent subsidy.
+	wDirect            = "直接选岗"
+	wCountyRound       = "县内第一轮"
+	wCityRound         = "全市第二轮"
+	wPaidThisYear      = "本年发放（元）"
+	wPaidToDate        = "累计发放（元）"
+	wPaidPersons       = "领取人数"
+	wPerPerson         = "人均累计（元）"
+	wAtOrOverCeiling   = "达到或超过上限人数"
+	wMaxShareOfCeiling = "个人最高占上限比例"
+
+	// 存在问题 and 下步工作.
+	wProblem   = "存在的问题"
+	wParagraph = "内容"
+
+	// The office.
+	wIssuer         = "编印单位"
+	wClassification = "密级"
+	wDateLine       = "日期"
 
 	// Freshness and quality.
 	wLastSuccess       = "最近一次成功更新"
@@ -227,6 +280,8 @@ const (
 	wFinding           = "问题"
 	wSeverity          = "严重程度"
 	wRows              = "条数"
+	wMainReasons       = "主要原因（按条数）"
+	wOtherIssue        = "其他问题"
 )
 
 // dataEndNote is the report's warning when its whole period lies after the
@@ -238,4 +293,74 @@ func dataEndNote(d *ReportData, date func(string) string) string {
 	}
 	return fmt.Sprintf("注意：已装载的数据截至%s，本月没有报送数据；表中各数为%s的状态延续至%s，不反映此后的变动。",
 		date(d.DataEnd), date(d.DataEnd), date(d.AsOf))
+}
+
+// The notes both renderers put under the sections of issue 16.
+const (
+	problemsNote  = "按设定的规则逐条生成：覆盖率低于全市、村（社区）空缺超过规定天数、12个月留任率低于规定比例、数据源超过时效、有拒收记录；每条指明县（市、区）和数字。"
+	flowsNote     = "月初在岗为上月末在岗人数；本月新增到岗、本月离岗按到岗、离岗日期落在本月统计；月末在岗 = 月初在岗 + 本月新增到岗 − 本月离岗。"
+	rankingNote   = "按本月末覆盖率由高到低排名，覆盖率相同的并列；较上月为本月末与上月末覆盖率之差（百分点）；本月净增为在岗研究生本月末与上月末之差。"
+	progressNote  = "未覆盖、空缺天数为本月末状态；本年登记空缺为本年1月1日至本月末登记的空缺（即本年计划补充数），已补齐为其中已有研究生到岗的，本年到岗且在岗为本年到岗、本月末仍在岗的研究生。"
+	selectionNote = "本月末在岗研究生按选岗方式统计：直接选岗，县内第一轮选岗，全市第二轮跨县调剂选岗。"
+	subsidiesNote = "硕士研究生人才补贴自入职起5年内累计上限为310,000元；金额单位为元。"
+)
+
+// ceilingYuan is the talent subsidy's ceiling for a master's graduate
+// within five years of entry, in yuan.
+const ceilingYuan = 310000
+
+// officeLines is the line of the issuing office, the classification and
+// the date (the period's last day, written by date), each "" left out; nil
+// when the configuration names neither office nor classification.
+func officeLines(d *ReportData, date func(string) string) []string {
+	var parts []string
+	if d.Office.Issuer != "" {
+		parts = append(parts, wIssuer+"："+d.Office.Issuer)
+	}
+	if d.Office.Classification != "" {
+		parts = append(parts, wClassification+"："+d.Office.Classification)
+	}
+	if parts == nil {
+		return nil
+	}
+	return []string{strings.Join(append(parts, wDateLine+"："+date(d.AsOf)), "；") + "。"}
+}
+
+// roundedShares are the shares of counts in their total, in thousandths
+// rounded by the largest remainder so that they add up to exactly 1 (the
+// rounding ECharts gives a pie's percentages, so that pie and table agree);
+// nil each when the total is 0.
+func roundedShares(counts []int64) []*float64 {
+	out := make([]*float64, len(counts))
+	var total int64
+	for _, c := range counts {
+		total += c
+	}
+	if total <= 0 {
+		return out
+	}
+	const units = 1000
+	whole := make([]int64, len(counts))
+	rem := make([]int64, len(counts))
+	left := int64(units)
+	for i, c := range counts {
+		whole[i] = c * units / total
+		rem[i] = c * units % total
+		left -= whole[i]
+	}
+	for ; left > 0; left-- {
+		best := -1
+		for i := range rem {
+			if rem[i] >= 0 && (best < 0 || rem[i] > rem[best]) {
+				best = i
+			}
+		}
+		whole[best]++
+		rem[best] = -1
+	}
+	for i := range counts {
+		v := float64(whole[i]) / units
+		out[i] = &v
+	}
+	return out
 }

@@ -14,11 +14,19 @@ const (
 	xlsxSheetRetention  = "留任"
 	xlsxSheetSurvival   = "生存曲线"
 	xlsxSheetExits      = "离岗原因"
-	xlsxSheetPromotions = "晋升"
+	xlsxSheetPromotions = "两委与领导班子"
 	xlsxSheetQuota      = "编制使用"
 	xlsxSheetUncovered  = "待补充名单"
 	xlsxSheetFreshness  = "数据源时效"
 	xlsxSheetQuality    = "数据质量"
+	xlsxSheetProblems   = "存在问题"
+	xlsxSheetFlows      = "本月新增与离岗"
+	xlsxSheetMonthExits = "本月离岗原因"
+	xlsxSheetRanking    = "县区排名"
+	xlsxSheetProgress   = "全覆盖进度"
+	xlsxSheetSelection  = "两轮选岗"
+	xlsxSheetSubsidies  = "人才补贴"
+	xlsxSheetNextSteps  = "下步工作"
 )
 
 // xlsxDaysPerMonth is the month of the survival and promotion macros.
@@ -26,20 +34,32 @@ const xlsxDaysPerMonth = 30.4375
 
 // xlsxTables returns the sheets of the workbook, in order.
 func xlsxTables(d *ReportData) []xlsxTable {
-	return []xlsxTable{
+	tables := []xlsxTable{
 		xlsxHeadline(d),
+		xlsxProblems(d),
+		xlsxFlows(d),
+		xlsxMonthExits(d),
+		xlsxRanking(d),
 		xlsxCounties(d),
 		xlsxTownships(d),
+		xlsxProgress(d),
 		xlsxRegions(d),
 		xlsxRetention(d),
 		xlsxSurvival(d),
 		xlsxExits(d),
 		xlsxPromotions(d),
+		xlsxSelection(d),
 		xlsxQuota(d),
+		xlsxSubsidies(d),
 		xlsxUncovered(d),
 		xlsxFreshness(d),
 		xlsxQuality(d),
 	}
+	// 下步工作 is left out of a month without it, as in the HTML.
+	if len(d.NextSteps) > 0 {
+		tables = append(tables, xlsxNextSteps(d))
+	}
+	return tables
 }
 
 // Cell constructors.
@@ -130,6 +150,7 @@ func xlsxHeadline(d *ReportData) xlsxTable {
 	if note := dataEndNote(d, func(s string) string { return s }); note != "" {
 		t.notes = append(t.notes, note)
 	}
+	t.notes = append(t.notes, officeLines(d, func(s string) string { return s })...)
 	for _, h := range d.Headline {
 		f, change := xfRatio, xfRatioChange
 		switch h.Kind {
@@ -192,7 +213,7 @@ func xlsxRegions(d *ReportData) xlsxTable {
 		sheet:   secRegions.sheet,
 		caption: secRegions.title,
 		header:  secRegions.xlsxHeader(),
-		notes:   []string{"“偏远÷发达”一行为偏远地区各项指标除以发达地区的对应指标。"},
+		notes:   []string{"“" + wRemoteToDeveloped + "”一行为偏远地区各项指标除以经济发达地区的对应指标。"},
 	}
 	for _, r := range d.Regions {
 		count, rate, perHundred := xfCount, xfRate, xfOneDecimal
@@ -257,18 +278,28 @@ func xlsxExits(d *ReportData) xlsxTable {
 		sheet:   secExits.sheet,
 		caption: secExits.title,
 		header:  secExits.xlsxHeader(),
-		notes:   []string{"占比为该原因人数占同一全市或县区离岗总人数的比例。"},
+		notes:   []string{"累计：自有记录以来截至本月末离岗的人数。占比为该原因人数占同一全市或县区累计离岗总人数的比例（全市一级按最大余数法修约，合计为100.0%，与报告相同）。"},
 	}
 	add := func(level string, rows []ExitRow) {
-		total := map[string]int64{}
-		for _, e := range rows {
-			total[e.Code] += e.Exits
+		// The shares of each place, rounded as the HTML rounds them.
+		byPlace := map[string][]int{}
+		counts := make([]int64, len(rows))
+		for i, e := range rows {
+			byPlace[e.Code] = append(byPlace[e.Code], i)
+			counts[i] = e.Exits
 		}
-		for _, e := range rows {
-			share := xlsxCell{f: xfRate}
-			if n := total[e.Code]; n > 0 {
-				share = xFloat(float64(e.Exits)/float64(n), xfRate)
+		shares := make([]*float64, len(rows))
+		for _, idx := range byPlace {
+			c := make([]int64, len(idx))
+			for j, i := range idx {
+				c[j] = counts[i]
 			}
+			for j, p := range roundedShares(c) {
+				shares[idx[j]] = p
+			}
+		}
+		for i, e := range rows {
+			share := xNum(shares[i], xfRate)
 			t.rows = append(t.rows, []xlsxCell{
 				xText(level), xText(e.Code), xText(e.Name),
 				xText(label(exitLabels, e.Reason)), xText(e.Reason), xInt(e.Exits), share,
@@ -302,13 +333,18 @@ func xlsxQuota(d *ReportData) xlsxTable {
 		sheet:   secQuota.sheet,
 		caption: fmt.Sprintf("%d年度%s情况", d.QuotaYear, secQuota.title),
 		header:  secQuota.xlsxHeader(),
-		notes:   []string{"在岗人数为该年12月31日（当年为今天）的在岗研究生。"},
+		notes:   []string{"在岗人数为该年12月31日（报告期所在年度为报告期末）的在岗研究生。"},
 	}
 	for _, q := range d.Quota {
+		// 使用率 = posts ÷ quota, as the HTML shows it; empty without a quota.
+		usage := xlsxCell{f: xfRate}
+		if q.QuotaTotal > 0 {
+			usage = xFloat(float64(q.PostsTotal)/float64(q.QuotaTotal), xfRate)
+		}
 		t.rows = append(t.rows, []xlsxCell{
 			xText(label(levelLabels, q.Level)), xText(q.Code), xlsxName(q.Level, q.Code, q.Name),
 			xIntPtr(q.TownshipQuota), xIntPtr(q.CountyPool), xInt(q.QuotaTotal),
-			xInt(q.PostsTownship), xInt(q.PostsCountyPool), xInt(q.PostsTotal), xInt(q.Unfilled),
+			xInt(q.PostsTownship), xInt(q.PostsCountyPool), xInt(q.PostsTotal), xInt(q.Unfilled), usage,
 		})
 	}
 	return t
@@ -324,6 +360,7 @@ func xlsxUncovered(d *ReportData) xlsxTable {
 		t.rows = append(t.rows, []xlsxCell{
 			xText(u.VillageCode), xText(u.VillageName), xText(u.TownshipName), xText(u.CountyName),
 			xText(label(regionLabels, u.Region)), xIntPtr(u.UncoveredDays), xYesNo(u.VacancyReported),
+			xText(u.VacancyReportedOn),
 		})
 	}
 	return t
@@ -360,6 +397,135 @@ func xlsxQuality(d *ReportData) xlsxTable {
 			xText(qualityLabel(q.Code)), xText(q.Code),
 			xText(label(severityLabels, q.Severity)), xInt(q.Count),
 		})
+	}
+	return t
+}
+
+// The sections of issue 16.
+
+func xlsxProblems(d *ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   secProblems.sheet,
+		caption: secProblems.title,
+		header:  secProblems.xlsxHeader(),
+		notes:   []string{problemsNote},
+	}
+	for i, p := range d.Problems {
+		t.rows = append(t.rows, []xlsxCell{xInt(int64(i + 1)), xText(htmlOr(p.County, wCity)), xText(p.Text)})
+	}
+	return t
+}
+
+func xlsxNextSteps(d *ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   secNextSteps.sheet,
+		caption: secNextSteps.title,
+		header:  secNextSteps.xlsxHeader(),
+	}
+	for i, p := range d.NextSteps {
+		t.rows = append(t.rows, []xlsxCell{xInt(int64(i + 1)), xText(p)})
+	}
+	return t
+}
+
+// xlsxPlace is a row's level and name: the city's name is 全市.
+func xlsxPlace(level, name string) (xlsxCell, xlsxCell) {
+	if level == "city" {
+		name = wCity
+	}
+	return xText(label(levelLabels, level)), xText(name)
+}
+
+func xlsxFlows(d *ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   secFlows.sheet,
+		caption: secFlows.title,
+		header:  secFlows.xlsxHeader(),
+		notes:   []string{flowsNote},
+	}
+	for _, r := range d.Flows {
+		level, name := xlsxPlace(r.Level, r.Name)
+		t.rows = append(t.rows, []xlsxCell{level, xText(r.Code), name,
+			xInt(r.InPostStart), xInt(r.Started), xInt(r.Ended), xInt(r.NetChange), xInt(r.InPostEnd)})
+	}
+	return t
+}
+
+func xlsxMonthExits(d *ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   secMonthExits.sheet,
+		caption: secMonthExits.title,
+		header:  secMonthExits.xlsxHeader(),
+	}
+	exits := htmlOrdered(d.MonthExits, htmlExitOrder, htmlExitReason)
+	counts := make([]int64, len(exits))
+	for i, e := range exits {
+		counts[i] = e.Exits
+	}
+	shares := roundedShares(counts)
+	for i, e := range exits {
+		t.rows = append(t.rows, []xlsxCell{xText(exitLabel(htmlExitReason(e))), xText(e.Reason), xInt(e.Exits), xNum(shares[i], xfRate)})
+	}
+	return t
+}
+
+func xlsxRanking(d *ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   secRanking.sheet,
+		caption: secRanking.title,
+		header:  secRanking.xlsxHeader(),
+		notes:   []string{rankingNote},
+	}
+	for _, r := range d.Ranking {
+		t.rows = append(t.rows, []xlsxCell{xInt(int64(r.Rank)), xText(r.Code), xText(r.Name), xText(regionLabel(r.Region)),
+			xNum(r.CoverageRate, xfRate), xNum(r.PrevCoverageRate, xfRate), xNum(r.ChangePoints, xfOneDecimal), xInt(r.NetChange)})
+	}
+	return t
+}
+
+func xlsxProgress(d *ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   secProgress.sheet,
+		caption: secProgress.title,
+		header:  secProgress.xlsxHeader(),
+		notes:   []string{progressNote},
+	}
+	for _, r := range d.Progress {
+		level, name := xlsxPlace(r.Level, r.Name)
+		t.rows = append(t.rows, []xlsxCell{level, xText(r.Code), name, xInt(r.Villages), xInt(r.Uncovered),
+			xIntPtr(r.MaxUncoveredDays), xInt(r.UncoveredOver90), xInt(r.VacanciesRegistered), xInt(r.VacanciesFilled),
+			xInt(r.StartedThisYearInPost)})
+	}
+	return t
+}
+
+func xlsxSelection(d *ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   secSelection.sheet,
+		caption: secSelection.title,
+		header:  secSelection.xlsxHeader(),
+		notes:   []string{selectionNote},
+	}
+	for _, r := range d.Selection {
+		level, name := xlsxPlace(r.Level, r.Name)
+		t.rows = append(t.rows, []xlsxCell{level, xText(r.Code), name,
+			xInt(r.Direct), xInt(r.CountyRound), xInt(r.CityRound), xInt(r.Total)})
+	}
+	return t
+}
+
+func xlsxSubsidies(d *ReportData) xlsxTable {
+	t := xlsxTable{
+		sheet:   secSubsidies.sheet,
+		caption: secSubsidies.title,
+		header:  secSubsidies.xlsxHeader(),
+		notes:   []string{subsidiesNote},
+	}
+	for _, r := range d.Subsidies {
+		level, name := xlsxPlace(r.Level, r.Name)
+		t.rows = append(t.rows, []xlsxCell{level, xText(r.Code), name,
+			xFloat(r.PaidThisYear, xfCount), xFloat(r.PaidToDate, xfCount), xInt(r.Persons),
+			xNum(r.PerPerson, xfCount), xInt(r.AtOrOverCeiling), xNum(r.MaxShareOfCeiling, xfRate)})
 	}
 	return t
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -52,6 +53,9 @@ func TestDemoThenRunCheckStatus(t *testing.T) {
 	if code, out, errs := grassroots(t, "report", "--config", cfg, "--period", "2022-06", "--formats", "html"); code != exitOK || !strings.Contains(out, filepath.Join("2022-06", "report.html")) {
 		t.Errorf("report: exit %d %s %s", code, out, errs)
 	}
+
+	// The report's office, 下步工作 and 存在问题 from the configuration.
+	reportWords(t, dir, cfg)
 
 	// The figures the city published for 21 July 2022, from the macros.
 	code, out, errs = grassroots(t, "metrics", "--config", cfg, "--as-of", "2022-07-21", "--json")
@@ -188,5 +192,49 @@ func TestUsageAndConfigErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "precious.txt")); err != nil {
 		t.Errorf("demo touched a foreign folder")
+	}
+}
+
+// reportWords writes the report for 2022-06 with a configuration naming
+// the office, a file of 下步工作 beside it and one rule of 存在问题, and
+// checks that the HTML shows them.
+func reportWords(t *testing.T, dir, cfg string) {
+	t.Helper()
+	base, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := filepath.Join(dir, "grassroots-words.yaml")
+	block := "reports:\n  out: reports-words\n  issuer: 中共太原市委组织部 编\n  classification: 内部资料 注意保存\n" +
+		"  next_steps_dir: notes\n  problems: {coverage_below_city: true, uncovered_days_over: 0, retention_12m_below: 0, stale: false, rejects_at_least: 0}"
+	reportsLine := regexp.MustCompile(`(?m)^reports:.*$`)
+	if !reportsLine.Match(base) {
+		t.Fatalf("the demo's configuration has no reports line:\n%s", base)
+	}
+	if err := os.WriteFile(words, reportsLine.ReplaceAll(base, []byte(block)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "notes"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes", "2022-06.txt"), []byte("督促覆盖率低于全市的县补齐空缺。\n\n组织第三轮选岗。\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := grassroots(t, "report", "--config", words, "--period", "2022-06", "--formats", "html"); code != exitOK {
+		t.Fatalf("report with the office: exit %d %s %s", code, out, errs)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "reports-words", "2022-06", "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"中共太原市委组织部 编", "内部资料 注意保存", "2022年6月30日",
+		`<p class="para">督促覆盖率低于全市的县补齐空缺。</p>`, `<p class="para">组织第三轮选岗。</p>`, "低于全市"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	// Only the rule left on: no stale feed named.
+	if strings.Contains(string(page), "请督促报送。</li>") {
+		t.Error("a rule turned off still speaks")
 	}
 }

@@ -79,6 +79,9 @@ func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, peri
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := reports.Decorate(d, reportOptions(cfg)); err != nil {
+		return nil, nil, err
+	}
 	start := time.Now()
 	files, err := reports.Write(ctx, cfg.Reports.Out, d, formats)
 	if err != nil {
@@ -89,4 +92,18 @@ func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, peri
 	}
 	log.Info("report written", "period", period, "data_end", d.DataEnd, "files", len(files), "ms", time.Since(start).Milliseconds())
 	return files, d, nil
+}
+
+// reportOptions are the report's office, 存在问题 rules and 下步工作 from
+// the configuration.
+func reportOptions(cfg *config.Config) reports.Options {
+	r, p := cfg.Reports, cfg.Reports.Problems
+	return reports.Options{
+		Issuer: r.Issuer, Classification: r.Classification,
+		NextSteps: r.NextSteps, NextStepsDir: r.NextStepsDir,
+		Problems: reports.ProblemRules{
+			CoverageBelowCity: p.CoverageBelowCity, UncoveredDaysOver: p.UncoveredDaysOver,
+			Retention12mBelow: p.Retention12mBelow, Stale: p.Stale, RejectsAtLeast: int64(p.RejectsAtLeast),
+		},
+	}
 }

@@ -188,6 +188,9 @@ func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) sch
 			started := time.Now()
 			period := reports.LastMonth(started, cfg.Location)
 			d, err := reports.Read(ctx, w.Reader(), period)
+			if err == nil {
+				err = reports.Decorate(d, reportOptions(cfg))
+			}
 			var files []string
 			if err == nil {
 				files, err = reports.Write(ctx, cfg.Reports.Out, d, cfg.Reports.Formats)
