@@ -40,7 +40,7 @@ COMMENT ON MACRO TABLE coverage_ranking IS
 --   villages                   BIGINT   villages of the universe on as_of
 --   uncovered                  BIGINT   of those, with no graduate in post
 --                                       (the rows of uncovered_villages)
---   max_uncovered_days         INTEGER  the longest uncovered_days; NULL if
+--   max_uncovered_days         BIGINT   the longest uncovered_days; NULL if
 --                                       none is known
 --   uncovered_over_90_days     BIGINT   uncovered for more than 90 days
 --   vacancies_registered       BIGINT   vacancies reported from 1 January
