@@ -27,10 +27,10 @@ type ReportData struct {
 	Exits       []ExitRow        // city level, by reason
 	ExitsCounty []ExitRow        // county level, by reason
 	Promotions  []PromotionRow   // city first, then counties
-	Quota       []QuotaRow       // city first, then counties, for QuotaYear (posts on 31 December, or today in the current year)
+	Quota       []QuotaRow       // city first, then counties: QuotaYear's quota against the posts on AsOf
 	Uncovered   []UncoveredRow   // the replenishment list, longest first
 	Freshness   []FreshnessRow   // every county; Stale marks those to act on
-	Quality     []QualityRow     // rejects and findings by county and reason, over all runs so far
+	Quality     []QualityRow     // rejects and findings by county and reason, of the runs finished by the end of AsOf
 
 	// The sections of issue 16 (filled by read.go from the macros; empty
 	// until then). Every figure is as of AsOf, never of the day the
@@ -187,7 +187,7 @@ type PromotionRow struct {
 	CommitteeRate, SecretaryRate, MedianMonthsToCommittee *float64
 }
 
-// QuotaRow is one row of quota_usage(year).
+// QuotaRow is one row of quota_usage_on(year, as_of).
 type QuotaRow struct {
 	Level, Code, Name                                                string
 	TownshipQuota, CountyPool                                        *int64
@@ -204,12 +204,14 @@ type UncoveredRow struct {
 	VacancyReportedOn string
 }
 
-// FreshnessRow is one row of source_freshness().
+// FreshnessRow is one row of source_freshness_on(AsOf): every value as of
+// the end of AsOf in the city's time zone, never of the clock.
 type FreshnessRow struct {
 	County, Name      string
-	LastSuccess       string // "2006-01-02 15:04" in the city's time zone, "" = never
+	LastSuccess       string // "2006-01-02 15:04" in the city's time zone, "" = none by the end of AsOf
 	LastNewFile       string
-	HoursSinceSuccess *float64
+	LastRecord        string   // the latest date of the county's records on or before AsOf, "" = none
+	HoursSinceSuccess *float64 // from LastSuccess to the end of AsOf
 	Stale             bool
 }
 

@@ -111,6 +111,7 @@ func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 	for _, section := range []func(*reportReader, *ReportData, time.Time){
 		readCoverage, readRegions, readRetention, readSurvival, readExits,
 		readPromotions, readQuota, readUncovered, readFreshness, readQuality,
+		readFlows, readMonthExits, readRanking, readProgress, readSelection, readSubsidies,
 	} {
 		r.async(func() { section(r, d, asOf) })
 	}
@@ -228,10 +229,12 @@ func readPromotions(r *reportReader, d *ReportData, asOf time.Time) {
 	})
 }
 
-// readQuota reads the quota of the year of the period.
-func readQuota(r *reportReader, d *ReportData, _ time.Time) {
+// readQuota reads the quota of the year of the period against the posts on
+// its last day (quota_usage_on), so that a past month never counts posts of
+// a later day.
+func readQuota(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT level, code, coalesce(name, ''), township_quota, county_pool, quota_total, posts_township, posts_county_pool, posts_total, unfilled
-	FROM quota_usage(?) WHERE level IN ('city', 'county')`, []any{d.QuotaYear}, func(rows Row) error {
+	FROM quota_usage_on(?, ?::DATE) WHERE level IN ('city', 'county')`, []any{d.QuotaYear, asOf}, func(rows Row) error {
 		var x QuotaRow
 		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.TownshipQuota, &x.CountyPool, &x.QuotaTotal, &x.PostsTownship,
 			&x.PostsCountyPool, &x.PostsTotal, &x.Unfilled)
@@ -251,24 +254,27 @@ func readUncovered(r *reportReader, d *ReportData, asOf time.Time) {
 	})
 }
 
-// readFreshness reads the freshness of every county's feed.
-func readFreshness(r *reportReader, d *ReportData, _ time.Time) {
+// readFreshness reads the freshness of every county's feed as of the end of
+// the period's last day (source_freshness_on): no value depends on the clock.
+func readFreshness(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT county_code, county_name,
 		coalesce(strftime(timezone(coalesce(city_setting('timezone'), 'Asia/Shanghai'), last_success), '%Y-%m-%d %H:%M'), ''),
 		coalesce(strftime(timezone(coalesce(city_setting('timezone'), 'Asia/Shanghai'), last_new_file), '%Y-%m-%d %H:%M'), ''),
+		coalesce(strftime(last_record, '%Y-%m-%d'), ''),
 		hours_since_success, stale
-	FROM source_freshness()`, nil, func(rows Row) error {
+	FROM source_freshness_on(?::DATE)`, []any{asOf}, func(rows Row) error {
 		var x FreshnessRow
-		err := rows.Scan(&x.County, &x.Name, &x.LastSuccess, &x.LastNewFile, &x.HoursSinceSuccess, &x.Stale)
+		err := rows.Scan(&x.County, &x.Name, &x.LastSuccess, &x.LastNewFile, &x.LastRecord, &x.HoursSinceSuccess, &x.Stale)
 		d.Freshness = append(d.Freshness, x)
 		return err
 	})
 }
 
-// readQuality reads rejects and findings by county and reason.
-func readQuality(r *reportReader, d *ReportData, _ time.Time) {
+// readQuality reads rejects and findings by county and reason, of the runs
+// finished by the end of the period's last day (data_quality_on).
+func readQuality(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT coalesce(county_code, ''), county_name, kind, code, coalesce(severity, ''), count
-	FROM data_quality()`, nil, func(rows Row) error {
+	FROM data_quality_on(?::DATE)`, []any{asOf}, func(rows Row) error {
 		var x QualityRow
 		var name *string
 		err := rows.Scan(&x.County, &name, &x.Kind, &x.Code, &x.Severity, &x.Count)

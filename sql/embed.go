@@ -166,7 +166,14 @@ var macroOrder = []string{
 	"exits",
 	"region_balance",
 	"promotions",
-	"quota_usage",
+	"quota_usage", // quota_usage_on(), then quota_usage() calling it
+	// The report's sections of the month (flows, exits_between) and of the
+	// road to full coverage (coverage_ranking and coverage_progress call
+	// coverage and uncovered_villages).
+	"flows",
+	"progress",
+	"selection",
+	"subsidy_usage",
 	"source_freshness",
 	"data_end", // data_end(): uses settings
 	"data_quality",

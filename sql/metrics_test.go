@@ -469,7 +469,8 @@ func TestSourceFreshness(t *testing.T) {
 func TestMacroComments(t *testing.T) {
 	db := openFixture(t)
 	for _, name := range []string{"coverage", "uncovered_villages", "retention", "survival", "exits", "region_balance",
-		"promotions", "quota_usage", "source_freshness", "coverage_at"} {
+		"promotions", "quota_usage", "source_freshness", "coverage_at", "quota_usage_on", "source_freshness_on",
+		"data_quality_on", "flows", "exits_between", "coverage_ranking", "coverage_progress", "selection", "subsidy_usage"} {
 		var comment sql.NullString
 		if err := db.QueryRow("SELECT max(comment) FROM duckdb_functions() WHERE function_name = ? AND function_type = 'table_macro'", name).Scan(&comment); err != nil {
 			t.Fatal(err)

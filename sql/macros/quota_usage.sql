@@ -1,9 +1,13 @@
--- quota_usage.sql: quota_usage(year), quota against postings.
+-- quota_usage.sql: quota_usage_on(year, as_of) and quota_usage(year), quota
+-- against postings.
 --
--- quota_usage(year := NULL): the quota of a year (default: this year in the
--- city's time zone) against the postings in post on 31 December of it (today
--- for the current year). One row per group, ordered by level (city, county,
--- township), code:
+-- quota_usage_on(year, as_of): the quota of a year against the postings in
+-- post on as_of. Both parameters are positional and may be NULL: year NULL
+-- is as_of's year (today's when both are NULL); as_of NULL is 31 December
+-- of the year or the city's today, whichever is earlier. The monthly report
+-- calls it with the period's year and last day, so that a past month never
+-- counts posts of a later day. One row per group, ordered by level (city,
+-- county, township), code:
 --   level              VARCHAR  city, county or township
 --   code, name         VARCHAR  the city's, county's or township's
 --   township_quota     BIGINT   township quota (fact_quota.township_quota)
@@ -15,13 +19,17 @@
 --   posts_total        BIGINT   posts_township + posts_county_pool
 --   unfilled           BIGINT   quota_total - posts_total (for a township
 --                               township_quota - posts_township)
+--
+-- quota_usage(year := NULL) is quota_usage_on(year, NULL): the quota of a
+-- year (default: this year in the city's time zone) against the postings in
+-- post on 31 December of it (today for the current year).
 
-CREATE OR REPLACE MACRO quota_usage(year := NULL) AS TABLE
+CREATE OR REPLACE MACRO quota_usage_on(year, as_of) AS TABLE
     WITH y AS (
-        SELECT coalesce(CAST(year AS INTEGER), year(city_today())) AS y
+        SELECT coalesce(CAST(year AS INTEGER), year(as_date(as_of))) AS y
     ),
     d AS (
-        SELECT y.y, least(make_date(y.y, 12, 31), city_today()) AS day FROM y
+        SELECT y.y, coalesce(CAST(as_of AS DATE), least(make_date(y.y, 12, 31), city_today())) AS day FROM y
     ),
     q AS (
         SELECT fq.county_code, fq.township_code, sum(fq.township_quota) AS tq, sum(fq.county_pool) AS cp
@@ -72,6 +80,12 @@ CREATE OR REPLACE MACRO quota_usage(year := NULL) AS TABLE
                      ELSE township_quota + county_pool - posts_township - posts_county_pool END AS BIGINT) AS unfilled
     FROM levels
     ORDER BY o, code;
+
+COMMENT ON MACRO TABLE quota_usage_on IS
+    '某日的编制使用：year 年的乡镇编制数 township_quota 与县级周转池调剂数 county_pool，合计 quota_total；在岗人数为 as_of 日在岗的派驻记录，按编制来源分为 posts_township、posts_county_pool，合计 posts_total；unfilled = quota_total − posts_total（乡镇一级为 township_quota − posts_township）；year 为空取 as_of 所在年，as_of 为空取该年 12 月 31 日与城市今天中较早者；level 为 city、county、township / quota use of a year on a day: township_quota and county_pool of the year, quota_total; posts = postings in post on as_of, by quota_source (posts_township, posts_county_pool, posts_total); unfilled = quota_total - posts_total (at township level township_quota - posts_township); a null year is as_of''s year, a null as_of is 31 December of the year or today in the city''s time zone, whichever is earlier; level is city, county or township';
+
+CREATE OR REPLACE MACRO quota_usage(year := NULL) AS TABLE
+    SELECT * FROM quota_usage_on(year, NULL);
 
 COMMENT ON MACRO TABLE quota_usage IS
     '编制使用：year 年（缺省为今年）的乡镇编制数 township_quota 与县级周转池调剂数 county_pool，合计 quota_total；在岗人数为该年 12 月 31 日（当年则为今天）在岗的派驻记录，按编制来源分为 posts_township、posts_county_pool，合计 posts_total；unfilled = quota_total − posts_total（乡镇一级为 township_quota − posts_township，周转池只在县级）；level 为 city、county、township / quota use in a year (default: this year): township_quota and county_pool, quota_total; posts = postings in post on 31 December of the year (or today for the current year), by quota_source (posts_township, posts_county_pool, posts_total); unfilled = quota_total - posts_total (at township level township_quota - posts_township: the county pool is held at county level); level is city, county or township';

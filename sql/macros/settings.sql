@@ -24,3 +24,12 @@ CREATE OR REPLACE MACRO as_date(as_of) AS
 
 COMMENT ON MACRO as_date IS
     '把 as_of 转为日期，为空时取城市今天 / as_of as a DATE, today in the city''s time zone when null';
+
+-- city_day_end(as_of): the end of the day as_of in the city's time zone
+-- (TIMESTAMPTZ), i.e. midnight at the start of the next day there. A run
+-- "finished by the end of as_of" has finished_at < city_day_end(as_of).
+CREATE OR REPLACE MACRO city_day_end(as_of) AS
+    timezone(coalesce(city_setting('timezone'), 'Asia/Shanghai'), CAST(as_date(as_of) + 1 AS TIMESTAMP));
+
+COMMENT ON MACRO city_day_end IS
+    '城市时区 as_of 日的结束时刻（次日零点，TIMESTAMPTZ）；as_of 为空时取城市今天 / the end of the day as_of in the city''s time zone (midnight starting the next day there, a TIMESTAMPTZ); today when as_of is null';

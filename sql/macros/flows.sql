@@ -1,0 +1,115 @@
+-- flows.sql: flows(first_day, last_day), postings started and ended in a
+-- period, and exits_between(first_day, last_day), the persons who left the
+-- programme in it.
+--
+-- flows(first_day, last_day): postings of the city and of each county of
+-- dim_county (county of the posting's village) over the period [first_day,
+-- last_day] (both DATE or text such as '2022-07-01'). One row per level and
+-- code, city first, then counties by code; the period's days are columns so
+-- that a later form for many periods keeps the same shape:
+--   level, code, name     VARCHAR  city or county
+--   first_day, last_day   DATE     the period
+--   in_post_start         BIGINT   postings in post on first_day - 1
+--   started               BIGINT   postings with start_date in the period
+--   ended                 BIGINT   postings with end_date in the period (the
+--                                  first day no longer in post)
+--   ended_resigned, ended_transferred, ended_civil_service, ended_promoted,
+--   ended_other, ended_unspecified  BIGINT  ended by end_reason
+--                                  (unspecified when blank)
+--   net_change            BIGINT   started - ended
+--   in_post_end           BIGINT   postings in post on last_day; always
+--                                  in_post_start + started - ended
+-- Postings, not persons: a graduate moving to another village within the
+-- period ends one posting and starts another.
+
+CREATE OR REPLACE MACRO flows(first_day, last_day) AS TABLE
+    WITH b AS (SELECT CAST(first_day AS DATE) AS f, CAST(last_day AS DATE) AS l),
+    p AS (
+        SELECT p.county_code,
+               p.start_date < b.f AND (p.end_date IS NULL OR p.end_date >= b.f) AS at_start,
+               p.start_date >= b.f AS started,
+               p.end_date IS NOT NULL AND p.end_date <= b.l AS ended,
+               coalesce(nullif(trim(p.end_reason), ''), 'unspecified') AS reason,
+               p.end_date IS NULL OR p.end_date > b.l AS at_end
+        FROM fact_posting p, b
+        WHERE p.start_date <= b.l AND (p.end_date IS NULL OR p.end_date >= b.f)
+    ),
+    g AS (
+        SELECT GROUPING(p.county_code) AS city, p.county_code,
+               count(*) FILTER (WHERE at_start) AS in_post_start,
+               count(*) FILTER (WHERE started) AS started,
+               count(*) FILTER (WHERE ended) AS ended,
+               count(*) FILTER (WHERE ended AND reason = 'resigned') AS ended_resigned,
+               count(*) FILTER (WHERE ended AND reason = 'transferred') AS ended_transferred,
+               count(*) FILTER (WHERE ended AND reason = 'civil_service') AS ended_civil_service,
+               count(*) FILTER (WHERE ended AND reason = 'promoted') AS ended_promoted,
+               count(*) FILTER (WHERE ended AND reason = 'other') AS ended_other,
+               count(*) FILTER (WHERE ended AND reason = 'unspecified') AS ended_unspecified,
+               count(*) FILTER (WHERE at_end) AS in_post_end
+        FROM p JOIN dim_county c ON c.county_code = p.county_code
+        GROUP BY GROUPING SETS ((), (p.county_code))
+    ),
+    levels AS (
+        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS name,
+               g.* EXCLUDE (city, county_code)
+        FROM (SELECT 1) LEFT JOIN g ON g.city = 1
+        UNION ALL
+        SELECT 2, 'county', c.county_code, c.county_name, g.* EXCLUDE (city, county_code)
+        FROM dim_county c LEFT JOIN g ON g.city = 0 AND g.county_code = c.county_code
+    )
+    SELECT level, code, name, b.f AS first_day, b.l AS last_day,
+           coalesce(in_post_start, 0) AS in_post_start, coalesce(started, 0) AS started, coalesce(ended, 0) AS ended,
+           coalesce(ended_resigned, 0) AS ended_resigned, coalesce(ended_transferred, 0) AS ended_transferred,
+           coalesce(ended_civil_service, 0) AS ended_civil_service, coalesce(ended_promoted, 0) AS ended_promoted,
+           coalesce(ended_other, 0) AS ended_other, coalesce(ended_unspecified, 0) AS ended_unspecified,
+           coalesce(started, 0) - coalesce(ended, 0) AS net_change,
+           coalesce(in_post_end, 0) AS in_post_end
+    FROM levels, b
+    ORDER BY o, code;
+
+COMMENT ON MACRO TABLE flows IS
+    '本期新增与离岗：first_day 至 last_day（含）期间全市及各县区的派驻记录：期初在岗 in_post_start（first_day 前一日在岗）、期内到岗 started、期内离岗 ended（离岗日期在期内）及按离岗原因的 ended_resigned 辞职、ended_transferred 调动、ended_civil_service 考录公务员、ended_promoted 提拔、ended_other 其他、ended_unspecified 未填，净增 net_change = started − ended，期末在岗 in_post_end（last_day 在岗）= in_post_start + started − ended；按派驻记录计，在期内换村的人离岗一条、到岗一条；level 为 city、county / postings in a period [first_day, last_day]: in post on first_day - 1 (in_post_start), started and ended within it (ended also by end_reason: ended_resigned, ended_transferred, ended_civil_service, ended_promoted, ended_other, ended_unspecified when blank), net_change = started - ended, in post on last_day (in_post_end = in_post_start + started - ended); counted in postings, so a graduate moving village within the period ends one and starts another; level is city or county';
+
+-- exits_between(first_day, last_day): the persons who left the programme in
+-- the period: posted by last_day, in post nowhere on last_day, and whose
+-- last posting's end_date (the first day no longer in post) lies in
+-- [first_day, last_day]. When nobody returns, it is exits(last_day) less
+-- exits(first_day - 1). Counted by the end_reason of the last posting; one
+-- row per group and reason, ordered by level (city, region, county), code,
+-- end_reason:
+--   level       VARCHAR  city, region or county (of the last posting)
+--   code, name  VARCHAR  as in exits()
+--   end_reason  VARCHAR  resigned, transferred, civil_service, promoted,
+--                        other, or unspecified when blank
+--   exits       BIGINT   persons
+CREATE OR REPLACE MACRO exits_between(first_day, last_day) AS TABLE
+    WITH b AS (SELECT CAST(first_day AS DATE) AS f, CAST(last_day AS DATE) AS l),
+    per AS (
+        SELECT p.person_key,
+               bool_or(p.end_date IS NULL OR p.end_date > b.l) AS in_post,
+               max(p.end_date) AS last_end,
+               arg_max(p.end_reason, p.end_date) AS end_reason,
+               arg_max(p.county_code, p.end_date) AS county_code
+        FROM fact_posting p, b
+        WHERE p.start_date <= b.l
+        GROUP BY p.person_key
+    ),
+    gone AS (
+        SELECT coalesce(nullif(trim(per.end_reason), ''), 'unspecified') AS end_reason, per.county_code, c.county_name, c.region
+        FROM per JOIN dim_county c ON c.county_code = per.county_code, b
+        WHERE NOT per.in_post AND per.last_end >= b.f
+    ),
+    levels AS (
+        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS nm, end_reason FROM gone
+        UNION ALL
+        SELECT 2, 'region', region, NULL, end_reason FROM gone
+        UNION ALL
+        SELECT 3, 'county', county_code, county_name, end_reason FROM gone
+    )
+    SELECT level, code, CASE WHEN o = 2 THEN label('region', code) ELSE nm END AS name, end_reason, count(*) AS exits
+    FROM levels
+    GROUP BY o, level, code, nm, end_reason
+    ORDER BY o, code, end_reason;
+
+COMMENT ON MACRO TABLE exits_between IS
+    '期内离岗：first_day 至 last_day（含）期间离开项目的人（last_day 前曾在岗、last_day 无任何在岗记录，且最后一个岗位的离岗日期在期内；无人返岗时等于 exits(last_day) 减 exits(first_day − 1)），按最后一个岗位的离岗原因 end_reason（resigned、transferred、civil_service、promoted、other、unspecified 未填）计数；level 为 city、region、county（按最后一个岗位） / exits in a period: persons who left the programme within [first_day, last_day] (posted by last_day, in post nowhere on last_day, their last posting ending within the period; when nobody returns, exits(last_day) less exits(first_day - 1)), counted by the end_reason of their last posting (resigned, transferred, civil_service, promoted, other, unspecified when blank); level is city, region or county (of the last posting)';
