@@ -2,6 +2,7 @@ package sqlfiles
 
 import (
 	"testing"
+	"time"
 )
 
 // The macros of the monthly report's sections, on the fixture city of
@@ -86,6 +87,15 @@ func TestSourceFreshnessOn(t *testing.T) {
 	expect(t, db, q("2021-12-31"), `
 		140105|NULL|NULL|2021-11-01|NULL|true
 		140123|NULL|NULL|2021-12-01|NULL|true`)
+	// A day not over yet (a month still running): measured at now, so a
+	// pull an hour ago is fresh, not 72 hours old by the day's end.
+	if _, err := db.Exec(`INSERT INTO etl_run VALUES (9, 'ingest', '140123', now() - INTERVAL 70 MINUTE, now() - INTERVAL 60 MINUTE,
+		'no_new_data', 0, 0, 0, 0, 0, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	tomorrow := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	expect(t, db, `SELECT county_code, round(hours_since_success, 1), stale FROM source_freshness_on('`+tomorrow+`') WHERE county_code = '140123'`, `
+		140123|1.000000|false`)
 }
 
 func TestDataQualityOn(t *testing.T) {

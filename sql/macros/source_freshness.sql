@@ -46,12 +46,15 @@ COMMENT ON MACRO TABLE source_freshness IS
 --                                     or end, a vacancy's report or fill in
 --                                     one of its villages
 --   hours_since_success  DOUBLE       hours from last_success to the end of
---                                     as_of
+--                                     as_of (to now while that day is not
+--                                     over)
 --   stale                BOOLEAN      no success by then, or none for longer
 --                                     than stale_after_hours (default 72)
 --                                     before the end of as_of
 CREATE OR REPLACE MACRO source_freshness_on(as_of) AS TABLE
-    WITH cut AS (SELECT city_day_end(as_of) AS t, as_date(as_of) AS day),
+    -- The end of as_of, or now for a day not yet over (a report of the
+    -- month still running): no later pull can exist yet.
+    WITH cut AS (SELECT least(city_day_end(as_of), now()) AS t, as_date(as_of) AS day),
     ok AS (
         SELECT r.county_code, max(r.finished_at) AS last_success FROM etl_run r, cut
         WHERE r.job = 'ingest' AND r.status IN ('succeeded', 'no_new_data') AND r.finished_at < cut.t
@@ -84,4 +87,4 @@ CREATE OR REPLACE MACRO source_freshness_on(as_of) AS TABLE
     ORDER BY c.county_code;
 
 COMMENT ON MACRO TABLE source_freshness_on IS
-    '某日的数据源新鲜度：以城市时区 as_of 日结束时刻为准，每个县区在此之前最近一次成功拉取时间 last_success（有新文件或无新数据均算成功）、最近一次收到新文件时间 last_new_file、该县记录中不晚于 as_of 的最晚日期 last_record（派驻到岗、离岗，本县村（社区）空缺登记、补齐）、距 as_of 日结束的小时数 hours_since_success；stale 表示截至 as_of 日结束从未成功，或已超过 etl_setting.stale_after_hours（缺省 72）小时未成功；与生成时间无关 / source freshness as of the end of the day as_of in the city''s time zone, whatever the clock: per county the last successful pull finished by then (last_success; with or without new files), the last new file received by then (last_new_file), the latest date on or before as_of of the county''s records (last_record: a posting''s start or end, a vacancy''s report or fill in one of its villages) and hours_since_success measured at the end of as_of; stale = no success by then, or none for longer than etl_setting.stale_after_hours (default 72) before the end of as_of';
+    '某日的数据源新鲜度：以城市时区 as_of 日结束时刻为准，每个县区在此之前最近一次成功拉取时间 last_success（有新文件或无新数据均算成功）、最近一次收到新文件时间 last_new_file、该县记录中不晚于 as_of 的最晚日期 last_record（派驻到岗、离岗，本县村（社区）空缺登记、补齐）、距 as_of 日结束（该日未过完时为现在）的小时数 hours_since_success；stale 表示截至 as_of 日结束从未成功，或已超过 etl_setting.stale_after_hours（缺省 72）小时未成功；与生成时间无关 / source freshness as of the end of the day as_of in the city''s time zone, whatever the clock: per county the last successful pull finished by then (last_success; with or without new files), the last new file received by then (last_new_file), the latest date on or before as_of of the county''s records (last_record: a posting''s start or end, a vacancy''s report or fill in one of its villages) and hours_since_success measured at the end of as_of (at now while that day is not over); stale = no success by then, or none for longer than etl_setting.stale_after_hours (default 72) before the end of as_of';
