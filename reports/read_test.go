@@ -373,19 +373,20 @@ func checkSources(t *testing.T, ctx context.Context, path string, d *reports.Rep
 	if all == 0 || n != all {
 		t.Errorf("data quality of %s: %d, of all runs %d", now, n, all)
 	}
-	// Today's pulls count; their age is measured at the end of the month
-	// (stale or not by the rule then), never at the clock.
-	end, _ := time.Parse(time.DateOnly, cur.AsOf)
-	end = end.AddDate(0, 0, 1)
+	// Today's pulls count; the month is not over, so their age is measured
+	// at the clock (the pulls were minutes ago: fresh), not at the end of
+	// the month, when they would be weeks old.
+	before := time.Now()
 	for _, f := range cur.Freshness {
 		last, err := time.ParseInLocation("2006-01-02 15:04", f.LastSuccess, time.FixedZone("CST", 8*3600))
 		if err != nil || f.HoursSinceSuccess == nil {
 			t.Errorf("freshness of %s: %+v (%v)", now, f, err)
 			continue
 		}
-		end := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
-		if h := end.Sub(last).Hours(); *f.HoursSinceSuccess < h-1.0/60 || *f.HoursSinceSuccess > h || f.Stale != (h > 72) {
-			t.Errorf("freshness of %s: %+v; %.2f hours from its last success to the end of %s", now, f, h, cur.AsOf)
+		// last is rounded down to the minute and the read came before
+		// `before`: the hours are at most before − last.
+		if h := before.Sub(last).Hours(); *f.HoursSinceSuccess > h+1.0/60 || *f.HoursSinceSuccess < 0 || f.Stale != (*f.HoursSinceSuccess > 72) || *f.HoursSinceSuccess > 1 {
+			t.Errorf("freshness of %s: %+v; %.2f hours from its last success to now", now, f, h)
 		}
 	}
 }
