@@ -172,7 +172,7 @@ func TestDefaults(t *testing.T) {
 		Source     Source
 		Bachelor   bool
 	}{
-		Reports:    Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx"}},
+		Reports:    Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx", "pdf"}, DefaultFormats: true},
 		Export:     Export{Schedule: "0 6 1 */3 *", Out: "/srv/grassroots/export", KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
 		StaleAfter: 72 * time.Hour,
 		StatusAddr: "127.0.0.1:9464",

@@ -50,6 +50,17 @@ type app struct {
 	// started, for -v's first and last lines.
 	command string
 	started time.Time
+	// now is the clock (nil: time.Now): it picks the default period and
+	// stamps the PDF's metadata, and nothing else in a report.
+	now func() time.Time
+}
+
+// clock returns the app's clock.
+func (a *app) clock() func() time.Time {
+	if a.now == nil {
+		return time.Now
+	}
+	return a.now
 }
 
 func main() {

@@ -189,8 +189,12 @@ func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) sch
 			period := reports.LastMonth(started, cfg.Location)
 			d, err := reports.Read(ctx, w.Reader(), period)
 			var files []string
+			var formats []string
 			if err == nil {
-				files, err = reports.Write(ctx, cfg.Reports.Out, d, cfg.Reports.Formats)
+				formats, err = reportFormats(cfg, "", log)
+			}
+			if err == nil {
+				files, err = reports.Write(ctx, cfg.Reports.Out, d, formats)
 			}
 			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobReport, started, err); rerr != nil {
 				log.Error("cannot record the report run", "error", rerr)
