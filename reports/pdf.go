@@ -111,9 +111,9 @@ func RenderPDF(ctx context.Context, w io.Writer, page []byte, opts Options) erro
 
 // NewChromium returns a chromedp context of a new headless Chromium (bin)
 // with its profile in profile, and the function that closes it. The
-// browser fetches nothing on its own.
-func NewChromium(ctx context.Context, bin, profile string) (context.Context, context.CancelFunc) {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+// browser fetches nothing on its own; opts are given to the tab's context.
+func NewChromium(ctx context.Context, bin, profile string, opts ...chromedp.ContextOption) (context.Context, context.CancelFunc) {
+	flags := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
 		chromedp.UserDataDir(profile),
 		// The page is the report this program wrote; the sandbox needs
@@ -126,8 +126,8 @@ func NewChromium(ctx context.Context, bin, profile string) (context.Context, con
 		chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(1240, 1754),
 	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, flags...)
+	bctx, cancelBrowser := chromedp.NewContext(actx, opts...)
 	return bctx, func() {
 		cancelBrowser()
 		cancelAlloc()
