@@ -8,9 +8,8 @@ import (
 // TestRenderXLSXPageSetup checks the print setup of every sheet of the
 // sample workbook: A4, fitted to one page's width and as many pages down
 // as needed, landscape for the sheets of nine columns or more and those
-// with a chart, the
-// title and header rows (1–2) repeated on every page, and 第 N 页 共 M 页
-// in the footer.
+// with a chart, the title and header rows (1–2) repeated on every page,
+// and 第 N 页 共 M 页 in the footer.
 func TestRenderXLSXPageSetup(t *testing.T) {
 	f, _ := xlsxRender(t, xlsxSample())
 	sheets := f.GetSheetList()
