@@ -219,6 +219,26 @@ status_addr: ":9000"
 
 // TestPaths checks that relative paths resolve against the file's folder, and that
 // every path comes out absolute and clean.
+// A PDF listed in reports.formats is kept in its place, and formats given
+// in the file are not the default (the command then attempts the PDF even
+// without Chromium, and says why it failed).
+func TestReportsFormatsPDF(t *testing.T) {
+	c, err := Parse([]byte(base+"reports: {formats: [pdf, html]}\n"), "/srv/grassroots/grassroots.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Reports.Formats, []string{"pdf", "html"}) || c.Reports.DefaultFormats {
+		t.Errorf("formats %q, default %v; want [pdf html], not the default", c.Reports.Formats, c.Reports.DefaultFormats)
+	}
+	c, err = Parse([]byte(base+"reports: {out: /var/reports}\n"), "/srv/grassroots/grassroots.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Reports.Formats, []string{"html", "xlsx", "pdf"}) || !c.Reports.DefaultFormats {
+		t.Errorf("formats %q, default %v; want the default [html xlsx pdf]", c.Reports.Formats, c.Reports.DefaultFormats)
+	}
+}
+
 func TestPaths(t *testing.T) {
 	data := edit(t,
 		"warehouse: data/warehouse.duckdb", "warehouse: /var/lib/grassroots//private/../warehouse.duckdb",

@@ -112,3 +112,16 @@ func TestWritePDFWithoutChromium(t *testing.T) {
 		t.Errorf("a PDF exists: %v", err)
 	}
 }
+
+// TestStableNodeIDs renumbers the structure elements' identifiers by rank,
+// each time the same for the same order, whatever the node numbers.
+func TestStableNodeIDs(t *testing.T) {
+	a := []byte("/ID (node00000402)>> /ID (node00000118)>> /Names [(node00000118) 485 0 R (node00000402) 487 0 R] (node1)")
+	b := []byte("/ID (node00000403)>> /ID (node00000117)>> /Names [(node00000117) 485 0 R (node00000403) 487 0 R] (node1)")
+	want := []byte("/ID (node00000002)>> /ID (node00000001)>> /Names [(node00000001) 485 0 R (node00000002) 487 0 R] (node1)")
+	for _, in := range [][]byte{a, b} {
+		if got := stableNodeIDs(in); !bytes.Equal(got, want) {
+			t.Errorf("stableNodeIDs(%s) =\n%s\nwant\n%s", in, got, want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -103,7 +104,7 @@ func RenderPDF(ctx context.Context, w io.Writer, page []byte, opts Options) erro
 	if err != nil {
 		return fmt.Errorf("reports: pdf: %s: %w", bin, err)
 	}
-	if _, err := w.Write(StampPDF(pdf, opts.now())); err != nil {
+	if _, err := w.Write(StampPDF(stableNodeIDs(pdf), opts.now())); err != nil {
 		return fmt.Errorf("reports: pdf: write: %w", err)
 	}
 	return nil
@@ -188,6 +189,32 @@ func EmulateMedia(ctx context.Context, media string) error {
 		return fmt.Errorf("media %q: %w", media, err)
 	}
 	return nil
+}
+
+// pdfNodeID matches the identifier Chromium gives a structure element of a
+// tagged PDF (a table header, which the cells name): the page's DOM node
+// number, eight digits.
+var pdfNodeID = regexp.MustCompile(`\(node(\d{8})\)`)
+
+// stableNodeIDs renumbers the structure elements' identifiers of pdf by
+// their rank: the DOM's node numbers shift from one load of the same page
+// to the next (by the nodes the browser happens to create first), while
+// their order, the document's, does not. Each identifier keeps its eight
+// digits, so the file's offsets and the sorted ID tree stay right.
+func stableNodeIDs(pdf []byte) []byte {
+	var ids []string
+	for _, m := range pdfNodeID.FindAllSubmatch(pdf, -1) {
+		ids = append(ids, string(m[1]))
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	rank := make(map[string]int, len(ids))
+	for i, id := range ids {
+		rank[id] = i + 1
+	}
+	return pdfNodeID.ReplaceAllFunc(pdf, func(m []byte) []byte {
+		return fmt.Appendf(nil, "(node%08d)", rank[string(m[5:13])])
+	})
 }
 
 // pdfDate matches a date of the PDF's document information dictionary as

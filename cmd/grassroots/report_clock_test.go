@@ -70,11 +70,61 @@ func TestReportSameUnderTwoClocks(t *testing.T) {
 			t.Error("the PDFs differ in more than their creation and modification dates")
 		}
 	}
+	t.Run("without Chromium", func(t *testing.T) { reportWithoutChromium(t, dir) })
 	if a, b := got[0]["xlsx"], got[1]["xlsx"]; len(a) == 0 || !bytes.Equal(a, b) {
 		// The workbook's 数据源时效 sheet has the hours since each county's
 		// last load counted to the moment of generation, by the warehouse's
 		// clock, which no injected clock reaches; the freshness figures as
 		// of the period's last day are the macros' part of issue 16.
 		t.Skipf("report.xlsx differs between two generations (%d and %d bytes): its freshness hours are not yet as of the period's end", len(a), len(b))
+	}
+}
+
+// reportWithoutChromium writes the demo's report with a browser that does
+// not exist: a PDF asked for by name fails with exit 1, naming the packages
+// to install, and the HTML and the workbook are written all the same; the
+// config's default formats (the demo's config without its formats) leave
+// the PDF out with one warning and exit 0.
+func reportWithoutChromium(t *testing.T, dir string) {
+	t.Setenv(reports.ChromiumEnv, filepath.Join(t.TempDir(), "no-chromium"))
+	cfg := filepath.Join(dir, "grassroots.yaml")
+	folder := filepath.Join(dir, "reports", "2022-07")
+	if err := os.RemoveAll(folder); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := grassroots(t, "report", "--config", cfg, "--period", "2022-07", "--formats", "html,xlsx,pdf")
+	if code != exitFailed || !strings.Contains(errs, "apt-get install chromium fonts-noto-cjk") {
+		t.Errorf("pdf without Chromium: exit %d, want 1 naming the packages\n%s\n%s", code, out, errs)
+	}
+	for _, f := range []string{"report.html", "report.xlsx"} {
+		if !strings.Contains(out, filepath.Join(folder, f)) {
+			t.Errorf("the output does not list %s:\n%s", f, out)
+		}
+		if st, err := os.Stat(filepath.Join(folder, f)); err != nil || st.Size() < 1000 {
+			t.Errorf("%s not written beside the failed PDF: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(folder, "report.pdf")); !os.IsNotExist(err) {
+		t.Errorf("report.pdf: %v, want none", err)
+	}
+
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noFormats := regexp.MustCompile(`, formats: \[[a-z, ]*\]`)
+	if len(noFormats.FindAll(b, -1)) != 1 {
+		t.Fatalf("the demo's config has no single reports.formats:\n%s", b)
+	}
+	cfg = filepath.Join(dir, "default-formats.yaml")
+	if err := os.WriteFile(cfg, noFormats.ReplaceAll(b, nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = grassroots(t, "report", "--config", cfg, "--period", "2022-07")
+	if code != exitOK || strings.Count(errs, "the report is written without its PDF") != 1 || !strings.Contains(errs, "apt-get install chromium fonts-noto-cjk") {
+		t.Errorf("default formats without Chromium: exit %d, want 0 and one warning naming the packages\n%s\n%s", code, out, errs)
+	}
+	if strings.Contains(out, "report.pdf") || !strings.Contains(out, "report.xlsx") {
+		t.Errorf("default formats without Chromium wrote:\n%s", out)
 	}
 }
