@@ -407,6 +407,10 @@ func TestChromiumPrintLayout(t *testing.T) {
 			if got := eval[float64](t, b, `document.querySelector('.chart svg').getBoundingClientRect().width`); got <= printWidthPx && w > 1000 {
 				t.Fatalf("on screen the first chart is %.0f px wide: the window's width is not used", got)
 			}
+			// On screen too, headers break only between words.
+			for _, h := range eval[printLayout](t, b, measurePrint).BrokenHeads {
+				t.Errorf("on screen, header broken inside a word: %s", h)
+			}
 			// The browser lays the page out for paper right after beforeprint,
 			// with no animation frame between: the charts must be drawn at the
 			// printed width by then, not only sized.
@@ -612,11 +616,21 @@ var sectionHeads = []string{"一、", "二、", "三、", "四、", "五、", "�
 // above its middle while the next page does not begin a section.
 func checkNoHalfEmptyPage(t *testing.T, pages []pdfPage, d *ReportData) {
 	t.Helper()
+	for _, p := range halfEmptyPages(pages) {
+		t.Errorf("%s's PDF: %s", d.Period, p)
+	}
+}
+
+// halfEmptyPages describes each page, not the last, whose content (less
+// the page number in the bottom margin) ends above the middle of the
+// printable area while the next page does not begin a section.
+func halfEmptyPages(pages []pdfPage) []string {
+	var out []string
 	for i := 0; i+1 < len(pages); i++ {
 		p := pages[i]
 		bottom := 0.0
 		for _, w := range p.Words {
-			if w.YMin < p.Height-marginPt { // the page number is in the bottom margin
+			if w.YMin < p.Height-marginPt {
 				bottom = max(bottom, w.YMax)
 			}
 		}
@@ -625,8 +639,34 @@ func checkNoHalfEmptyPage(t *testing.T, pages []pdfPage, d *ReportData) {
 		}
 		first := firstLine(pages[i+1])
 		if !slices.ContainsFunc(sectionHeads, func(h string) bool { return strings.HasPrefix(first, h) }) {
-			t.Errorf("page %d of %s's PDF ends at %.0f of %.0f pt and page %d begins %q, not a new section", i+1, d.Period, bottom, p.Height, i+2, first)
+			out = append(out, fmt.Sprintf("page %d ends at %.0f of %.0f pt and page %d begins %q, not a new section", i+1, bottom, p.Height, i+2, first))
 		}
+	}
+	return out
+}
+
+// TestHalfEmptyPages: a page whose text ends at a third of its height is
+// reported when the next begins with a chart's legend, not when the next
+// begins a section; a full page is not.
+func TestHalfEmptyPages(t *testing.T) {
+	page := func(bottom float64, first ...string) pdfPage {
+		p := pdfPage{Width: 595, Height: 842}
+		for i, w := range first {
+			p.Words = append(p.Words, pdfWord{XMin: 50 + 40*float64(i), YMin: 50, XMax: 80 + 40*float64(i), YMax: 62, Text: w})
+		}
+		p.Words = append(p.Words, pdfWord{XMin: 50, YMin: bottom - 12, XMax: 90, YMax: bottom, Text: "末行"},
+			pdfWord{XMin: 270, YMin: 815, XMax: 330, YMax: 827, Text: "第1页共3页"})
+		return p
+	}
+	short, full := 280.0, 760.0
+	if got := halfEmptyPages([]pdfPage{page(short, "二、覆盖情况"), page(full, "全市", "发达地区"), page(short, "x")}); len(got) != 1 || !strings.Contains(got[0], "page 1 ") {
+		t.Errorf("a third of a page then a chart: %q, want page 1 reported", got)
+	}
+	if got := halfEmptyPages([]pdfPage{page(short, "二、覆盖情况"), page(short, "三、", "区域"), page(short, "四、留任")}); len(got) != 0 {
+		t.Errorf("short pages before new sections: %q, want none", got)
+	}
+	if got := halfEmptyPages([]pdfPage{page(full, "一、"), page(full, "表"), page(short, "x")}); len(got) != 0 {
+		t.Errorf("full pages: %q, want none", got)
 	}
 }
 
