@@ -432,6 +432,13 @@ func TestChromiumPrintLayout(t *testing.T) {
 			}
 			l := eval[printLayout](t, b, measurePrint)
 			checkPrintLayout(t, l)
+			// Each of the region chart's three groups is labelled on paper.
+			texts := eval[string](t, b, `Array.from(document.querySelectorAll('.chart[data-chart="regions"] svg text')).map(function (t) { return t.textContent; }).join('|')`)
+			for _, want := range []string{"覆盖率（%）", "12个月留任率（%）", "每百村（社区）", "在岗研究生（人）"} {
+				if !strings.Contains(texts, want) {
+					t.Errorf("the printed region chart lacks the label %q: %s", want, texts)
+				}
+			}
 
 			// Back to the window, then printed as the browser's print does.
 			if err := EmulateMedia(b.ctx, ""); err != nil {
