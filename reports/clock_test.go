@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -123,5 +124,23 @@ func TestStableNodeIDs(t *testing.T) {
 		if got := stableNodeIDs(in); !bytes.Equal(got, want) {
 			t.Errorf("stableNodeIDs(%s) =\n%s\nwant\n%s", in, got, want)
 		}
+	}
+}
+
+// TestPDFOfEmptyReport prints a report without data (no charts drawn): the
+// PDF is still written, with its title.
+func TestPDFOfEmptyReport(t *testing.T) {
+	bin := browserOrSkip(t)
+	pdftotext := toolOrSkip(t, "pdftotext")
+	d := &ReportData{Period: "2022-07", AsOf: "2022-07-31", PrevAsOf: "2022-06-30", YearAgoAsOf: "2021-07-31", CityName: "太原市", QuotaYear: 2022}
+	files, err := WriteWith(context.Background(), t.TempDir(), d, []string{FormatPDF}, Options{Chromium: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 {
+		t.Fatalf("files %q", files)
+	}
+	if text := pdfPlainText(t, pdftotext, files[0]); !strings.Contains(text, "太原市") || !strings.Contains(text, "暂无数据") {
+		t.Errorf("the empty report's PDF reads:\n%s", text)
 	}
 }
