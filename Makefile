@@ -13,7 +13,7 @@ DEMO    ?= demo
 FUZZTIME ?= 60s
 FUZZFLAGS ?= -fuzzminimizetime 5s -parallel 1
 
-.PHONY: build demo test bench bench-go fuzz reliability vet clean privacy-audit
+.PHONY: build demo test bench bench-go fuzz reliability vet clean privacy-audit report-images
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/grassroots
@@ -21,6 +21,30 @@ build:
 # The synthetic Taiyuan, loaded end to end into $(DEMO)/.
 demo: build
 	./$(BIN) demo --dir $(DEMO)
+
+# The PNGs of the README's "Monthly report": the demo city's 2022-07 report
+# printed to PDF by headless Chromium, then its first page, the page with the
+# county ranking and the page with the replenishment list rendered by
+# pdftoppm into docs/. Needs chromium, fonts-noto-cjk and poppler-utils.
+IMAGES_DEMO ?= bin/report-images-demo
+IMAGES_DPI  ?= 100
+report-images: build
+	rm -rf $(IMAGES_DEMO)
+	./$(BIN) demo --dir $(IMAGES_DEMO) >/dev/null
+	./$(BIN) report --config $(IMAGES_DEMO)/grassroots.yaml --period 2022-07 --formats pdf
+	@pdf=$(IMAGES_DEMO)/reports/2022-07/report.pdf; \
+	pages=$$(pdfinfo "$$pdf" | awk '/^Pages:/ {print $$2}'); \
+	shot() { \
+	  for p in $$(seq 1 "$$pages"); do \
+	    if pdftotext -f $$p -l $$p "$$pdf" - | tr -d ' \n' | grep -q "$$1"; then \
+	      pdftoppm -r $(IMAGES_DPI) -png -f $$p -l $$p -singlefile "$$pdf" docs/$$2 && echo "docs/$$2.png: page $$p of $$pages"; return; \
+	    fi; \
+	  done; \
+	  echo "no page of $$pdf shows $$1" >&2; return 1; \
+	}; \
+	shot '一、' report-2022-07-first-page && \
+	shot '待补充村（社区）名单' report-2022-07-replenishment && \
+	shot '各县（市、区）排名' report-2022-07-ranking
 
 # The attacker's audit of a release folder (make privacy-audit DIR=demo/export/2022Q4 [K=5]):
 # the linkage, derivation and uniqueness figures, read from the release's files only.

@@ -53,6 +53,7 @@ const (
 
 	FormatHTML = "html"
 	FormatXLSX = "xlsx"
+	FormatPDF  = "pdf"
 )
 
 // RecordTypes are the county record types (docs/feeds.md), in load order: the
@@ -153,7 +154,10 @@ type Source struct {
 type Reports struct {
 	Schedule string   // default "0 8 1 * *"
 	Out      string   // absolute; default <Dir>/reports
-	Formats  []string // html | xlsx; default both
+	Formats  []string // html | xlsx | pdf; default all three
+	// DefaultFormats is true when the file names no formats: the command
+	// then leaves out the PDF, saying why, where Chromium is not installed.
+	DefaultFormats bool
 
 	// Issuer and Classification are shown on the report's first page and
 	// its workbook's first sheet (e.g. 中共太原市委组织部 编, 内部资料 注意保存);

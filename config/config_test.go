@@ -172,7 +172,7 @@ func TestDefaults(t *testing.T) {
 		Source     Source
 		Bachelor   bool
 	}{
-		Reports:    Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx"}, Problems: DefaultReportProblems()},
+		Reports:    Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx", "pdf"}, DefaultFormats: true, Problems: DefaultReportProblems()},
 		Export:     Export{Schedule: "0 6 1 */3 *", Out: "/srv/grassroots/export", KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
 		StaleAfter: 72 * time.Hour,
 		StatusAddr: "127.0.0.1:9464",
@@ -219,6 +219,26 @@ status_addr: ":9000"
 
 // TestPaths checks that relative paths resolve against the file's folder, and that
 // every path comes out absolute and clean.
+// A PDF listed in reports.formats is kept in its place, and formats given
+// in the file are not the default (the command then attempts the PDF even
+// without Chromium, and says why it failed).
+func TestReportsFormatsPDF(t *testing.T) {
+	c, err := Parse([]byte(base+"reports: {formats: [pdf, html]}\n"), "/srv/grassroots/grassroots.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Reports.Formats, []string{"pdf", "html"}) || c.Reports.DefaultFormats {
+		t.Errorf("formats %q, default %v; want [pdf html], not the default", c.Reports.Formats, c.Reports.DefaultFormats)
+	}
+	c, err = Parse([]byte(base+"reports: {out: /var/reports}\n"), "/srv/grassroots/grassroots.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Reports.Formats, []string{"html", "xlsx", "pdf"}) || !c.Reports.DefaultFormats {
+		t.Errorf("formats %q, default %v; want the default [html xlsx pdf]", c.Reports.Formats, c.Reports.DefaultFormats)
+	}
+}
+
 func TestPaths(t *testing.T) {
 	data := edit(t,
 		"warehouse: data/warehouse.duckdb", "warehouse: /var/lib/grassroots//private/../warehouse.duckdb",

@@ -397,8 +397,10 @@ func (d *decoder) reports(root *mapping, c *Config) {
 	c.Reports = Reports{
 		Schedule: DefaultReportsSchedule,
 		Out:      d.abs(DefaultReportsOut),
-		Formats:  []string{FormatHTML, FormatXLSX},
-		Problems: DefaultReportProblems(),
+		Formats:  []string{FormatHTML, FormatXLSX, FormatPDF},
+		// Cleared below when the file lists the formats.
+		DefaultFormats: true,
+		Problems:       DefaultReportProblems(),
 	}
 	m := root.child("reports", false, reportsKeys)
 	if m == nil {
@@ -411,13 +413,13 @@ func (d *decoder) reports(root *mapping, c *Config) {
 	if !present {
 		return
 	}
-	c.Reports.Formats = nil
+	c.Reports.Formats, c.Reports.DefaultFormats = nil, false
 	firsts := map[string]int{}
 	for i, f := range formats {
 		k := fmt.Sprintf("%s[%d]", m.key("formats"), i)
 		switch {
-		case f != FormatHTML && f != FormatXLSX:
-			d.bad(lines[i], k, "%s is not allowed; want html or xlsx", quote(f))
+		case f != FormatHTML && f != FormatXLSX && f != FormatPDF:
+			d.bad(lines[i], k, "%s is not allowed; want html, xlsx or pdf", quote(f))
 		case firsts[f] != 0:
 			d.bad(lines[i], k, "%s is given twice (first at line %d)", quote(f), firsts[f])
 		default:

@@ -218,10 +218,10 @@ func TestErrors(t *testing.T) {
 			}},
 		{name: "duckdb threads not a number", edits: []string{"timezone: Asia/Shanghai\n", "timezone: Asia/Shanghai\nduckdb: {threads: two}\n"},
 			want: []string{`3: duckdb.threads: want a whole number, got "two"`}},
-		{name: "reports", edits: []string{"timezone: Asia/Shanghai\n", "timezone: Asia/Shanghai\nreports: {schedule: monthly, formats: [html, pdf, html]}\n"},
+		{name: "reports", edits: []string{"timezone: Asia/Shanghai\n", "timezone: Asia/Shanghai\nreports: {schedule: monthly, formats: [html, docx, html]}\n"},
 			want: []string{
 				`3: reports.schedule: "monthly" is not a schedule (expected exactly 5 fields, found 1: [monthly]); want five cron fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily`,
-				`3: reports.formats[1]: "pdf" is not allowed; want html or xlsx`,
+				`3: reports.formats[1]: "docx" is not allowed; want html, xlsx or pdf`,
 				`3: reports.formats[2]: "html" is given twice (first at line 3)`,
 			}},
 		{name: "reports formats empty", edits: []string{"timezone: Asia/Shanghai\n", "timezone: Asia/Shanghai\nreports: {formats: []}\n"},

@@ -43,11 +43,11 @@ func DefaultProblemRules() ProblemRules {
 	return ProblemRules{CoverageBelowCity: true, UncoveredDaysOver: 90, Retention12mBelow: 0.8, Stale: true, RejectsAtLeast: 1}
 }
 
-// Options are what Decorate adds to a report: the issuing office and the
+// DecorateOptions are what Decorate adds to a report: the issuing office and the
 // classification, the rules of 存在问题 and the month's 下步工作, given in
 // the configuration by month (NextSteps, "2022-07" → text) or as a file
 // YYYY-MM.txt in NextStepsDir; the configuration's text wins over a file.
-type Options struct {
+type DecorateOptions struct {
 	Issuer, Classification string
 	Problems               ProblemRules
 	NextSteps              map[string]string
@@ -60,7 +60,7 @@ const MaxNextStepsBytes = 64 << 10
 // Decorate sets d's Office, Problems and NextSteps from o. It fails only
 // when the month's file of 下步工作 exists but cannot be read or is not
 // UTF-8 text of at most MaxNextStepsBytes.
-func Decorate(d *ReportData, o Options) error {
+func Decorate(d *ReportData, o DecorateOptions) error {
 	if d == nil {
 		return errors.New("reports: decorate: no report data")
 	}

@@ -96,7 +96,7 @@ func TestDecorate(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := problemsData()
-	o := Options{Issuer: " 中共某市委组织部 编 ", Classification: "内部资料 注意保存", NextStepsDir: dir,
+	o := DecorateOptions{Issuer: " 中共某市委组织部 编 ", Classification: "内部资料 注意保存", NextStepsDir: dir,
 		Problems: ProblemRules{Stale: true}}
 	if err := Decorate(d, o); err != nil {
 		t.Fatal(err)

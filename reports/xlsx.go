@@ -53,7 +53,7 @@ func RenderXLSX(w io.Writer, d *ReportData) (err error) {
 	if _, err := f.WriteTo(&buf); err != nil {
 		return fmt.Errorf("reports: xlsx: write: %w", err)
 	}
-	if err := xlsxFinish(w, buf.Bytes()); err != nil {
+	if err := xlsxFinish(w, buf.Bytes(), xlsxSurvivalSteps(d)); err != nil {
 		return fmt.Errorf("reports: xlsx: write: %w", err)
 	}
 	return nil
@@ -86,6 +86,12 @@ func xlsxBuild(f *excelize.File, d *ReportData, asOf time.Time) error {
 	if err := xlsxSurvivalChart(f, d); err != nil {
 		return fmt.Errorf("survival chart: %w", err)
 	}
+	for _, t := range xlsxTables(d) {
+		wide := len(t.header) >= xlsxLandscapeColumns || t.sheet == xlsxSheetCounties || t.sheet == xlsxSheetSurvival
+		if err := xlsxPageSetup(f, t.sheet, wide); err != nil {
+			return fmt.Errorf("sheet %s: page setup: %w", t.sheet, err)
+		}
+	}
 	f.SetActiveSheet(0)
 	stamp := asOf.Format("2006-01-02T15:04:05Z")
 	if err := f.SetDocProps(&excelize.DocProperties{
@@ -100,6 +106,42 @@ func xlsxBuild(f *excelize.File, d *ReportData, asOf time.Time) error {
 		return fmt.Errorf("properties: %w", err)
 	}
 	return nil
+}
+
+// xlsxLandscapeColumns is the number of columns from which a sheet is
+// printed in landscape; the sheets with a chart beside the table are too.
+const xlsxLandscapeColumns = 9
+
+// xlsxFooter is the page footer of every sheet: 第 N 页 共 M 页, centred.
+const xlsxFooter = "&C第 &P 页 共 &N 页"
+
+// xlsxPageSetup makes the sheet (the index-th) print on A4, fitted to the
+// page's width (as many pages down as it takes), in landscape when wide,
+// with the title and header rows repeated on every page and the page
+// number in the footer.
+func xlsxPageSetup(f *excelize.File, sheet string, landscape bool) error {
+	size, one, auto := 9, 1, 0 // 9 is A4 in SpreadsheetML's paper sizes
+	orientation := "portrait"
+	if landscape {
+		orientation = "landscape"
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
+		Size: &size, Orientation: &orientation, FitToWidth: &one, FitToHeight: &auto,
+	}); err != nil {
+		return err
+	}
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: xlsxFooter}); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{
+		Name:     "_xlnm.Print_Titles",
+		RefersTo: fmt.Sprintf("'%s'!$%d:$%d", sheet, xlsxTitleRow, xlsxHeaderRow),
+		Scope:    sheet,
+	})
 }
 
 // xlsxPeriodLabel writes "2022-07" as "2022年7月"; anything else is kept.

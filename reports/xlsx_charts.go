@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -77,9 +78,11 @@ func xlsxCoverageChart(f *excelize.File, d *ReportData) error {
 	})
 }
 
-// xlsxSurvivalChart adds a line chart of the survival curve, one series
-// per stratum (each stratum's rows are one block of 生存曲线), beside the
-// table; there is none without points.
+// xlsxSurvivalChart adds a scatter chart of the survival curve with
+// straight lines, one series per stratum (each stratum's rows are one block
+// of 生存曲线), beside the table; there is none without points. Excel has
+// no step line: xlsxFinish replaces each series' values by the corners of
+// its steps (xlsxSurvivalSteps), so that the curve is drawn as steps.
 func xlsxSurvivalChart(f *excelize.File, d *ReportData) error {
 	sh := xlsxSheetSurvival
 	var series []excelize.ChartSeries
@@ -108,7 +111,7 @@ func xlsxSurvivalChart(f *excelize.File, d *ReportData) error {
 	return f.AddChart(sh, xlsxCellName(width+2, xlsxHeaderRow), &excelize.Chart{
 		Type:   excelize.Scatter,
 		Series: series,
-		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "研究生在岗生存曲线"}}},
+		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: xlsxSurvivalTitle}}},
 		Legend: excelize.ChartLegend{Position: "bottom"},
 		XAxis: excelize.ChartAxis{
 			Minimum:        &lo,
@@ -118,7 +121,69 @@ func xlsxSurvivalChart(f *excelize.File, d *ReportData) error {
 		},
 		YAxis:     xlsxPercentAxis("生存率"),
 		Dimension: excelize.ChartDimension{Width: 640, Height: 360},
-		Format:    excelize.GraphicOptions{AltText: "研究生在岗生存曲线（按分层）"},
+		Format:    excelize.GraphicOptions{AltText: "研究生在岗生存曲线（按分层，阶梯图）"},
+	})
+}
+
+// xlsxSurvivalTitle is the title of the survival chart, by which
+// xlsxFinish finds its part.
+const xlsxSurvivalTitle = "研究生在岗生存曲线"
+
+// xlsxStepPoints returns the corners of the Kaplan–Meier step function of
+// points as (months, survival) pairs: (0, 1), then at each point's month
+// the level before it and the level after it, so that straight lines
+// between the corners draw the steps.
+func xlsxStepPoints(points []SurvivalPoint) [][2]float64 {
+	out := [][2]float64{{0, 1}}
+	level := 1.0
+	for _, p := range points {
+		m := float64(p.Day) / xlsxDaysPerMonth
+		out = append(out, [2]float64{m, level}, [2]float64{m, p.Survival})
+		level = p.Survival
+	}
+	return out
+}
+
+// xlsxSurvivalSteps returns the step corners of each stratum with points,
+// in the order of the survival chart's series.
+func xlsxSurvivalSteps(d *ReportData) [][][2]float64 {
+	var out [][][2]float64
+	for _, s := range d.Survival {
+		if len(s.Points) > 0 {
+			out = append(out, xlsxStepPoints(s.Points))
+		}
+	}
+	return out
+}
+
+var (
+	xlsxSer  = regexp.MustCompile(`(?s)<ser>.*?</ser>`)
+	xlsxXVal = regexp.MustCompile(`(?s)<xVal>.*?</xVal>`)
+	xlsxYVal = regexp.MustCompile(`(?s)<yVal>.*?</yVal>`)
+)
+
+// xlsxStepLiterals replaces the x and y values of the i-th series of the
+// chart part by the corners steps[i], as literal numbers (c:numLit); a
+// part with another number of series is returned as it is.
+func xlsxStepLiterals(part []byte, steps [][][2]float64) []byte {
+	if len(xlsxSer.FindAll(part, -1)) != len(steps) {
+		return part
+	}
+	i := 0
+	return xlsxSer.ReplaceAllFunc(part, func(ser []byte) []byte {
+		corners := steps[i]
+		i++
+		lit := func(tag string, k int) []byte {
+			var b strings.Builder
+			fmt.Fprintf(&b, `<%s><numLit><formatCode>General</formatCode><ptCount val="%d"></ptCount>`, tag, len(corners))
+			for j, c := range corners {
+				fmt.Fprintf(&b, `<pt idx="%d"><v>%s</v></pt>`, j, strconv.FormatFloat(c[k], 'g', -1, 64))
+			}
+			fmt.Fprintf(&b, `</numLit></%s>`, tag)
+			return []byte(b.String())
+		}
+		ser = xlsxXVal.ReplaceAllLiteral(ser, lit("xVal", 0))
+		return xlsxYVal.ReplaceAllLiteral(ser, lit("yVal", 1))
 	})
 }
 
@@ -129,13 +194,14 @@ var xlsxStrXVal = regexp.MustCompile(`<xVal><strRef>(<f>[^<]*</f>)</strRef></xVa
 // xlsxDefaultType matches one default content type of [Content_Types].xml.
 var xlsxDefaultType = regexp.MustCompile(`<Default [^>]*></Default>`)
 
-// xlsxFinish copies the workbook b, as excelize wrote it, to w with two
+// xlsxFinish copies the workbook b, as excelize wrote it, to w with three
 // fixes: the x values of scatter series become references to numbers
 // (excelize writes text references, c:strRef, which Excel plots as the
-// positions 1, 2, 3 … rather than as the months in the cells), and the
-// default content types are sorted (excelize writes them in map order), so
-// that the same report gives the same bytes.
-func xlsxFinish(w io.Writer, b []byte) error {
+// positions 1, 2, 3 … rather than as the months in the cells), the survival
+// chart's series take the corners of their steps (survivalSteps) as their
+// values, and the default content types are sorted (excelize writes them in
+// map order), so that the same report gives the same bytes.
+func xlsxFinish(w io.Writer, b []byte, survivalSteps [][][2]float64) error {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return err
@@ -148,7 +214,11 @@ func xlsxFinish(w io.Writer, b []byte) error {
 			fix = xlsxSortDefaultTypes
 		case strings.HasPrefix(zf.Name, "xl/charts/chart"):
 			fix = func(part []byte) []byte {
-				return xlsxStrXVal.ReplaceAll(part, []byte("<xVal><numRef>$1</numRef></xVal>"))
+				part = xlsxStrXVal.ReplaceAll(part, []byte("<xVal><numRef>$1</numRef></xVal>"))
+				if bytes.Contains(part, []byte("<a:t>"+xlsxSurvivalTitle+"</a:t>")) {
+					part = xlsxStepLiterals(part, survivalSteps)
+				}
+				return part
 			}
 		default:
 			if err := zw.Copy(zf); err != nil {

@@ -639,6 +639,9 @@ type xlsxChartSeries struct {
 	XStr string  `xml:"xVal>strRef>f"`
 	YNum string  `xml:"yVal>numRef>f"`
 	Line xlsxVal `xml:"spPr>ln>solidFill>srgbClr"`
+	// Literal values (c:numLit), as the survival chart's steps are given.
+	XLit []float64 `xml:"xVal>numLit>pt>v"`
+	YLit []float64 `xml:"yVal>numLit>pt>v"`
 }
 
 // xlsxVal is an element's val attribute.
@@ -709,14 +712,38 @@ func TestRenderXLSXCharts(t *testing.T) {
 		t.Fatalf("chart on 生存曲线: title %q, %d scatter and %d bar plots, want one scatter chart",
 			line.Title, len(line.Scatter), len(line.Bar))
 	}
-	// One series per stratum, each over its own block of rows, the x
-	// values (months) referenced as numbers.
+	// One series per stratum, named by its block of rows, its values the
+	// corners of the Kaplan–Meier steps (Excel has no step line): (0, 1),
+	// then at each point's month the level before and the level after.
 	wantLine := []xlsxChartSeries{
-		{Name: "'生存曲线'!$A$3", XNum: "'生存曲线'!$C$3:$C$12", YNum: "'生存曲线'!$G$3:$G$12", Line: xlsxVal{"1F4E79"}},
-		{Name: "'生存曲线'!$A$13", XNum: "'生存曲线'!$C$13:$C$16", YNum: "'生存曲线'!$G$13:$G$16", Line: xlsxVal{"C55A11"}},
-		{Name: "'生存曲线'!$A$17", XNum: "'生存曲线'!$C$17:$C$20", YNum: "'生存曲线'!$G$17:$G$20", Line: xlsxVal{"548235"}},
+		{Name: "'生存曲线'!$A$3", Line: xlsxVal{"1F4E79"}},
+		{Name: "'生存曲线'!$A$13", Line: xlsxVal{"C55A11"}},
+		{Name: "'生存曲线'!$A$17", Line: xlsxVal{"548235"}},
 	}
-	if got := line.Scatter[0].Ser; !reflect.DeepEqual(got, wantLine) {
+	got := line.Scatter[0].Ser
+	for i, n := range []int{10, 4, 4} { // points per stratum in xlsxSample
+		if i < len(got) && (len(got[i].XLit) != 2*n+1 || len(got[i].YLit) != 2*n+1) {
+			t.Errorf("series %d has %d x and %d y values, want %d corners", i, len(got[i].XLit), len(got[i].YLit), 2*n+1)
+		}
+	}
+	if len(got) == 3 && len(got[0].XLit) == 21 && len(got[0].YLit) == 21 {
+		m := func(days float64) float64 { return days / 30.4375 }
+		wantX := []float64{0, m(30), m(30), m(61), m(61)}
+		wantY := []float64{1, 1, 0.99, 0.99, 0.9833}
+		for j := range wantX {
+			if math.Abs(got[0].XLit[j]-wantX[j]) > 1e-12 || got[0].YLit[j] != wantY[j] {
+				t.Errorf("corner %d of 全市 = (%v, %v), want (%v, %v)", j, got[0].XLit[j], got[0].YLit[j], wantX[j], wantY[j])
+			}
+		}
+		// The last point, day 912, falls from 81.22% to 0.
+		if x, y := got[0].XLit[19:], got[0].YLit[19:]; x[0] != x[1] || math.Abs(x[0]-m(912)) > 1e-12 || y[0] != 0.8122 || y[1] != 0 {
+			t.Errorf("last corners of 全市 = %v %v, want day 912 from 0.8122 to 0", x, y)
+		}
+	}
+	for i := range got {
+		got[i].XLit, got[i].YLit = nil, nil
+	}
+	if !reflect.DeepEqual(got, wantLine) {
 		t.Errorf("survival series =\n%+v\nwant\n%+v", got, wantLine)
 	}
 	if !slices.Equal(line.AxisTitles, []string{"在岗月数", "生存率"}) {

@@ -115,7 +115,11 @@ folder and it starts afresh (the key is kept).`,
 			}
 			// The monthly report for July 2022, the month of the city's published
 			// figures, and a researchers' release as of the end of 2022.
-			report, _, rerr := writeReport(cmd.Context(), cfg, a.logger(), "2022-07", cfg.Reports.Formats)
+			formats, rerr := reportFormats(cfg, "", a.logger())
+			var report []string
+			if rerr == nil {
+				report, _, rerr = writeReport(cmd.Context(), cfg, a.logger(), "2022-07", formats, a.clock())
+			}
 			var release *export.Result
 			if rerr == nil {
 				release, rerr = demoRelease(cmd.Context(), cfg, a.logger())

@@ -50,6 +50,17 @@ type app struct {
 	// started, for -v's first and last lines.
 	command string
 	started time.Time
+	// now is the clock (nil: time.Now): it picks the default period and
+	// stamps the PDF's metadata, and nothing else in a report.
+	now func() time.Time
+}
+
+// clock returns the app's clock.
+func (a *app) clock() func() time.Time {
+	if a.now == nil {
+		return time.Now
+	}
+	return a.now
 }
 
 func main() {
@@ -61,10 +72,16 @@ func main() {
 
 // run executes the command line and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+	return (&app{stdout: stdout, stderr: stderr}).run(ctx, args)
+}
+
+// run executes the command line with the app's writers and clock and
+// returns the exit status.
+func (a *app) run(ctx context.Context, args []string) int {
+	stderr := a.stderr
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetOut(stdout)
+	root.SetOut(a.stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	code := exitOK

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,30 +19,33 @@ func (a *app) reportCommand() *cobra.Command {
 	var period, formats string
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "Write the monthly report (HTML and XLSX, in Chinese) for one month",
-		Long: `report writes reports/YYYY-MM/report.html and report.xlsx for the period (default:
-the month before this one, in the city's time zone), as of the period's last
-day, from the metric macros. Writing a period again replaces its files
-atomically. It reads the private warehouse read-only when no other grassroots
-process holds it, else the published snapshot.`,
+		Short: "Write the monthly report (HTML, XLSX and PDF, in Chinese) for one month",
+		Long: `report writes reports/YYYY-MM/report.html, report.xlsx and report.pdf for the period
+(default: the month before this one, in the city's time zone), as of the
+period's last day, from the metric macros. Writing a period again replaces its
+files atomically. It reads the private warehouse read-only when no other
+grassroots process holds it, else the published snapshot. The PDF is the HTML
+printed by the system's headless Chromium: without it, asking for pdf writes
+the other formats and exits 1 naming the package to install; the config's
+default formats leave the PDF out, with one log line, where it is missing.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
 			if period == "" {
-				period = reports.LastMonth(time.Now(), cfg.Location)
+				period = reports.LastMonth(a.clock()(), cfg.Location)
 			}
 			if _, _, _, err := reports.PeriodDates(period); err != nil {
 				return usageError{fmt.Errorf("--period %q is not a month written YYYY-MM", period)}
 			}
-			fs := cfg.Reports.Formats
-			if formats != "" {
-				fs = strings.Split(formats, ",")
-			}
 			log := a.logger()
-			files, d, err := writeReport(cmd.Context(), cfg, log, period, fs)
+			fs, err := reportFormats(cfg, formats, log)
 			if err != nil {
+				return err
+			}
+			files, d, err := writeReport(cmd.Context(), cfg, log, period, fs, a.clock())
+			if d == nil {
 				return err
 			}
 			var warnings []string
@@ -51,26 +55,57 @@ process holds it, else the published snapshot.`,
 				fmt.Fprintln(a.stderr, "grassroots: warning:", w)
 			}
 			if a.json {
-				return printJSON(a.stdout, map[string]any{"period": period, "files": files, "data_end": d.DataEnd, "warnings": warnings})
+				if perr := printJSON(a.stdout, map[string]any{"period": period, "files": files, "data_end": d.DataEnd, "warnings": warnings}); perr != nil {
+					return perr
+				}
+				return err
 			}
 			fmt.Fprintf(a.stdout, "report for %s:\n", period)
 			for _, f := range files {
 				fmt.Fprintln(a.stdout, " ", f)
 			}
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the month, YYYY-MM (default: last month)")
-	cmd.Flags().StringVar(&formats, "formats", "", "html, xlsx or html,xlsx (default: reports.formats of the config)")
+	cmd.Flags().StringVar(&formats, "formats", "", "a comma-separated list of html, xlsx and pdf (default: reports.formats of the config)")
 	return cmd
 }
 
+// reportFormats returns the formats to write: those of --formats (flag),
+// else the config's. The config's default (html, xlsx and pdf) leaves out the
+// PDF, with one log line saying why, where Chromium is not installed; a PDF
+// asked for by name is attempted and its failure reported.
+func reportFormats(cfg *config.Config, flag string, log *slog.Logger) ([]string, error) {
+	if flag != "" {
+		var fs []string
+		for f := range strings.SplitSeq(flag, ",") {
+			f = strings.TrimSpace(f)
+			if f != reports.FormatHTML && f != reports.FormatXLSX && f != reports.FormatPDF {
+				return nil, usageError{fmt.Errorf("--formats: %q is not html, xlsx or pdf", f)}
+			}
+			fs = append(fs, f)
+		}
+		return fs, nil
+	}
+	fs := cfg.Reports.Formats
+	if cfg.Reports.DefaultFormats && slices.Contains(fs, reports.FormatPDF) {
+		if _, err := reports.FindChromium(); err != nil {
+			log.Warn("the report is written without its PDF", "reason", err.Error())
+			fs = slices.DeleteFunc(slices.Clone(fs), func(f string) bool { return f == reports.FormatPDF })
+		}
+	}
+	return fs, nil
+}
+
 // writeReport reads the period's report data (warehouse, else snapshot) and
-// writes it; it returns the files written and the data they show.
-func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, period string, formats []string) ([]string, *reports.ReportData, error) {
+// writes it with the clock now; it returns the files written and the data
+// they show. When the PDF cannot be printed the other files are still
+// written: they are returned with the data and the PDF's error.
+func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, period string, formats []string, now func() time.Time) ([]string, *reports.ReportData, error) {
 	for _, f := range formats {
-		if f != reports.FormatHTML && f != reports.FormatXLSX {
-			return nil, nil, usageError{fmt.Errorf("--formats: %q is not html or xlsx", f)}
+		if f != reports.FormatHTML && f != reports.FormatXLSX && f != reports.FormatPDF {
+			return nil, nil, usageError{fmt.Errorf("--formats: %q is not html, xlsx or pdf", f)}
 		}
 	}
 	d, err := readEither(ctx, cfg, log, "report "+period, func(ctx context.Context, r *warehouse.Reader) (*reports.ReportData, error) {
@@ -83,22 +118,22 @@ func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, peri
 		return nil, nil, err
 	}
 	start := time.Now()
-	files, err := reports.Write(ctx, cfg.Reports.Out, d, formats)
-	if err != nil {
+	files, err := reports.WriteWith(ctx, cfg.Reports.Out, d, formats, reports.Options{Now: now})
+	if len(files) == 0 {
 		return nil, nil, err
 	}
 	for _, f := range files {
 		log.Info("report file written", "period", period, "file", f)
 	}
 	log.Info("report written", "period", period, "data_end", d.DataEnd, "files", len(files), "ms", time.Since(start).Milliseconds())
-	return files, d, nil
+	return files, d, err
 }
 
 // reportOptions are the report's office, 存在问题 rules and 下步工作 from
 // the configuration.
-func reportOptions(cfg *config.Config) reports.Options {
+func reportOptions(cfg *config.Config) reports.DecorateOptions {
 	r, p := cfg.Reports, cfg.Reports.Problems
-	return reports.Options{
+	return reports.DecorateOptions{
 		Issuer: r.Issuer, Classification: r.Classification,
 		NextSteps: r.NextSteps, NextStepsDir: r.NextStepsDir,
 		Problems: reports.ProblemRules{

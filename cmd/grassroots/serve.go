@@ -192,8 +192,12 @@ func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) sch
 				err = reports.Decorate(d, reportOptions(cfg))
 			}
 			var files []string
+			var formats []string
 			if err == nil {
-				files, err = reports.Write(ctx, cfg.Reports.Out, d, cfg.Reports.Formats)
+				formats, err = reportFormats(cfg, "", log)
+			}
+			if err == nil {
+				files, err = reports.Write(ctx, cfg.Reports.Out, d, formats)
 			}
 			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobReport, started, err); rerr != nil {
 				log.Error("cannot record the report run", "error", rerr)
