@@ -245,10 +245,13 @@ func readQuota(r *reportReader, d *ReportData, asOf time.Time) {
 
 // readUncovered reads the replenishment list.
 func readUncovered(r *reportReader, d *ReportData, asOf time.Time) {
-	r.each(`SELECT village_code, village_name, coalesce(township_name, ''), county_name, region, uncovered_days, vacancy_reported
-	FROM uncovered_villages(?::DATE)`, []any{asOf}, func(rows Row) error {
+	r.each(`SELECT u.village_code, u.village_name, coalesce(u.township_name, ''), u.county_name, u.region, u.uncovered_days,
+		u.vacancy_reported, coalesce(strftime(o.reported_on, '%Y-%m-%d'), '')
+	FROM uncovered_villages(?::DATE) u LEFT JOIN open_vacancies(?::DATE) o USING (village_code)
+	ORDER BY u.uncovered_days DESC NULLS LAST, u.village_code`, []any{asOf, asOf}, func(rows Row) error {
 		var x UncoveredRow
-		err := rows.Scan(&x.VillageCode, &x.VillageName, &x.TownshipName, &x.CountyName, &x.Region, &x.UncoveredDays, &x.VacancyReported)
+		err := rows.Scan(&x.VillageCode, &x.VillageName, &x.TownshipName, &x.CountyName, &x.Region, &x.UncoveredDays,
+			&x.VacancyReported, &x.VacancyReportedOn)
 		d.Uncovered = append(d.Uncovered, x)
 		return err
 	})

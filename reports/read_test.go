@@ -46,6 +46,7 @@ func TestReadAsOfPeriod(t *testing.T) {
 	t.Run("exits", func(t *testing.T) { checkMonthExits(t, db, d) })
 	t.Run("ranking", func(t *testing.T) { checkRanking(t, db, d) })
 	t.Run("progress", func(t *testing.T) { checkProgress(t, d) })
+	t.Run("replenishment", func(t *testing.T) { checkVacancyDays(t, db, d) })
 	t.Run("selection", func(t *testing.T) { checkSelection(t, d, scalar) })
 	t.Run("subsidies", func(t *testing.T) { checkSubsidies(t, d, scalar) })
 	t.Run("sources", func(t *testing.T) { checkSources(t, ctx, cfg.Published, d, scalar) })
@@ -439,5 +440,40 @@ func checkClock(t *testing.T, ctx context.Context, path string) {
 	}
 	if !reflect.DeepEqual(reads[0], reads[1]) {
 		t.Errorf("2022-07 read at two clocks differs:\n%+v\n%+v", *reads[0], *reads[1])
+	}
+}
+
+// checkVacancyDays: each uncovered village with an open vacancy shows the
+// day its earliest open vacancy was registered, read here from
+// fact_vacancy itself; the others show none.
+func checkVacancyDays(t *testing.T, db *sql.DB, d *reports.ReportData) {
+	open := map[string]string{}
+	rows, err := db.Query(`SELECT village_code, strftime(min(reported_on), '%Y-%m-%d') FROM fact_vacancy
+		WHERE reported_on <= DATE '2022-07-31' AND (filled_on IS NULL OR filled_on > DATE '2022-07-31') GROUP BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v, day string
+		if err := rows.Scan(&v, &day); err != nil {
+			t.Fatal(err)
+		}
+		open[v] = day
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	shown := 0
+	for _, u := range d.Uncovered {
+		if u.VacancyReportedOn != open[u.VillageCode] || u.VacancyReported != (open[u.VillageCode] != "") {
+			t.Errorf("%s: vacancy %v on %q, want %q", u.VillageCode, u.VacancyReported, u.VacancyReportedOn, open[u.VillageCode])
+		}
+		if u.VacancyReportedOn != "" {
+			shown++
+		}
+	}
+	if shown == 0 {
+		t.Error("no uncovered village of the demo city shows a vacancy's registration day")
 	}
 }

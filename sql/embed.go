@@ -161,6 +161,7 @@ var macroOrder = []string{
 	"coverage",
 	"coverage_at", // month_ends() and coverage_at()
 	"uncovered_villages",
+	"open_vacancies", // open_vacancies(): uses settings
 	"retention",
 	"survival",
 	"exits",

@@ -262,3 +262,26 @@ func TestSubsidyUsage(t *testing.T) {
 	// Before any payment: zeros, no per-person figure.
 	expect(t, db, "SELECT * FROM subsidy_usage('2019-01-01') WHERE level = 'city'", `city|1401|太原市|0.000000|0.000000|0|NULL|0|NULL`)
 }
+
+// TestOpenVacancies: the fixture's vacancies are V3 reported 2021-06-30
+// (open), V8 reported 2021-12-01 (open) and V6 reported 2022-04-01, filled
+// 2022-04-15. On 2022-04-10 all three are open; on 2022-04-15 V6's is filled;
+// on 2021-07-01 only V3's was reported.
+func TestOpenVacancies(t *testing.T) {
+	db := openFixture(t)
+	expect(t, db, `SELECT * FROM open_vacancies('2022-04-10')`, `
+		140105001201|2021-06-30|1
+		140123100201|2022-04-01|1
+		140123100202|2021-12-01|1`)
+	expect(t, db, `SELECT * FROM open_vacancies('2022-04-15')`, `
+		140105001201|2021-06-30|1
+		140123100202|2021-12-01|1`)
+	expect(t, db, `SELECT * FROM open_vacancies('2021-07-01')`, `
+		140105001201|2021-06-30|1`)
+	// A second vacancy at V3, reported later: still one row, its earliest day.
+	if _, err := db.Exec(`INSERT INTO fact_vacancy VALUES ('140105001201', DATE '2022-01-05', 'other', NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, db, `SELECT * FROM open_vacancies('2022-04-15') WHERE village_code = '140105001201'`, `
+		140105001201|2021-06-30|2`)
+}
