@@ -22,7 +22,7 @@ func TestReportsWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx"},
+	want := Reports{Schedule: "0 8 1 * *", Out: "/srv/grassroots/reports", Formats: []string{"html", "xlsx", "pdf"}, DefaultFormats: true,
 		Issuer: "中共太原市委组织部 编", Classification: "内部资料 注意保存",
 		NextSteps:    map[string]string{"2022-07": "督促古交市补齐空缺。\n\n组织第三轮选岗。\n"},
 		NextStepsDir: "/srv/grassroots/notes",

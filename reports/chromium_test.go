@@ -617,7 +617,8 @@ func pdfPlainText(t *testing.T, pdftotext, file string) string {
 }
 
 // sectionHeads are the beginnings of the report's section headings (h2).
-var sectionHeads = []string{"一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "十、", "附录"}
+var sectionHeads = []string{"一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "十、",
+	"十一、", "十二、", "十三、", "十四、", "十五、", "十六、", "附录"}
 
 // checkNoHalfEmptyPage fails for a page, not the last, whose content ends
 // above its middle while the next page does not begin a section.
