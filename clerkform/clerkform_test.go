@@ -367,6 +367,14 @@ func checkGuide(t *testing.T, f *excelize.File) {
 	for _, r := range rows {
 		text += strings.Join(r, "|") + "\n"
 	}
+	// Printed at full size, not shrunk to the width of its example rows.
+	props, err := f.GetSheetProps(transform.InstructionSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if props.FitToPage != nil && *props.FitToPage {
+		t.Error("the instruction sheet is shrunk to fit the page's width")
+	}
 	for _, s := range []string{"补充", "新增", "增补", "18 位", "2022-07-01", "下拉选项"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("instruction sheet lacks %q", s)

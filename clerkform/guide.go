@@ -36,6 +36,17 @@ func (b *builder) guide() error {
 		if err := f.SetSheetRow(sh, cell, &cells); err != nil {
 			return err
 		}
+		if style == st.wrap && len(cells) == 1 {
+			// Readers do not all size a wrapped row: give it the height
+			// of its lines (column A is 110 wide, a Chinese character 2).
+			if s, ok := cells[0].(string); ok {
+				if n := (textWidth(s) + guideWidth - 1) / guideWidth; n > 1 {
+					if err := f.SetRowHeight(sh, row-1, float64(15*n)); err != nil {
+						return err
+					}
+				}
+			}
+		}
 		if style != 0 {
 			return f.SetCellStyle(sh, cell, cell, style)
 		}
@@ -74,13 +85,13 @@ func (b *builder) guide() error {
 	if err := joinFirst(steps); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(sh, "A", "A", 110); err != nil {
+	if err := f.SetColWidth(sh, "A", "A", guideWidth); err != nil {
 		return err
 	}
 	if err := f.SetColWidth(sh, "B", "Z", 14); err != nil {
 		return err
 	}
-	return b.printSetup(sh, "")
+	return b.printSetup(sh, "", false)
 }
 
 // rules are the general instructions.
@@ -188,4 +199,21 @@ func joinFirst(errs []error) error {
 		}
 	}
 	return nil
+}
+
+// guideWidth is the width of the instruction sheet's text column.
+const guideWidth = 110
+
+// textWidth is s's width in column units: 2 for a wide (CJK) character,
+// 1 for others.
+func textWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		if r >= 0x1100 {
+			w += 2
+		} else {
+			w++
+		}
+	}
+	return w
 }

@@ -30,20 +30,24 @@ func (b *builder) dataSheet(rt canon.RecordType) error {
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
 		return err
 	}
-	return b.printSetup(name, "$1:$1")
+	return b.printSetup(name, "$1:$1", true)
 }
 
-// printSetup: A4 landscape, fit to one page wide, the given rows repeated on
+// printSetup: A4 landscape, fit to one page wide (fitWidth: a data sheet's
+// columns; the instruction sheet prints at full size instead, its wide
+// example rows continuing on further pages), the given rows repeated on
 // each page, the sheet name above and the page number below.
-func (b *builder) printSetup(sheet, titleRows string) error {
+func (b *builder) printSetup(sheet, titleRows string, fitWidth bool) error {
 	f := b.f
 	a4, landscape, one, any := 9, "landscape", 1, 0
-	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape,
-		FitToWidth: &one, FitToHeight: &any}); err != nil {
+	layout := &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape}
+	if fitWidth {
+		layout.FitToWidth, layout.FitToHeight = &one, &any
+	}
+	if err := f.SetPageLayout(sheet, layout); err != nil {
 		return err
 	}
-	fit := true
-	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fitWidth}); err != nil {
 		return err
 	}
 	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
