@@ -162,8 +162,8 @@ type htmlUncovered struct {
 }
 
 type htmlFreshness struct {
-	Code, Name, LastSuccess, LastNewFile, Hours string
-	Stale                                       bool
+	Code, Name, LastSuccess, LastNewFile, LastRecord, Hours string
+	Stale                                                   bool
 }
 
 // htmlChart is one chart: a <div class="chart"> of a fixed height and its
@@ -480,7 +480,8 @@ func htmlBuildFreshness(v *htmlView, d *ReportData) {
 	var stale []string
 	for _, f := range d.Freshness {
 		row := htmlFreshness{Code: f.County, Name: htmlOr(f.Name, f.County), Stale: f.Stale,
-			LastSuccess: htmlOr(f.LastSuccess, "从未成功"), LastNewFile: htmlOr(f.LastNewFile, "—"), Hours: htmlDec1(f.HoursSinceSuccess)}
+			LastSuccess: htmlOr(f.LastSuccess, "从未成功"), LastNewFile: htmlOr(f.LastNewFile, "—"),
+			LastRecord: htmlOr(f.LastRecord, "—"), Hours: htmlDec1(f.HoursSinceSuccess)}
 		v.Freshness = append(v.Freshness, row)
 		if f.Stale {
 			stale = append(stale, row.Name)

@@ -154,9 +154,9 @@ func TestRenderHTMLTables(t *testing.T) {
 		{"table-uncovered", []string{"4", "新城社区", "140123100020", "娄烦镇", "偏远地区", "—", "未登记"}},
 		{"table-uncovered", []string{"小店区", "小计 1个", "已登记0个"}},
 		{"table-uncovered", []string{"5", "贾家寨村", "140105100215", "北格镇", "经济发达地区", "45", "未登记"}},
-		{"table-freshness", []string{"小店区", "2022-07-31 02:00", "2022-07-30 18:20", "22.5", "正常"}},
-		{"table-freshness", []string{"娄烦县", "从未成功", "—", "—", "已超时"}},
-		{"table-freshness", []string{"古交市", "2022-07-25 02:00", "2022-07-20 09:15", "166.0", "已超时"}},
+		{"table-freshness", []string{"小店区", "2022-07-31 02:00", "2022-07-30 18:20", "2022-07-29", "22.5", "正常"}},
+		{"table-freshness", []string{"娄烦县", "从未成功", "—", "—", "—", "已超时"}},
+		{"table-freshness", []string{"古交市", "2022-07-25 02:00", "2022-07-20 09:15", "—", "166.0", "已超时"}},
 		// The appendix: a county's rejects and findings and its three main
 		// reasons in Chinese (the workbook lists them all).
 		{"table-quality-counties", []string{"全市名录", "1", "0", "文件内重复 1条"}},

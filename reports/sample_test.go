@@ -149,7 +149,7 @@ func sampleReport() *ReportData {
 		},
 
 		Freshness: []FreshnessRow{
-			{County: "140105", Name: "小店区", LastSuccess: "2022-07-31 02:00", LastNewFile: "2022-07-30 18:20", HoursSinceSuccess: f(22.5), Stale: false},
+			{County: "140105", Name: "小店区", LastSuccess: "2022-07-31 02:00", LastNewFile: "2022-07-30 18:20", LastRecord: "2022-07-29", HoursSinceSuccess: f(22.5), Stale: false},
 			{County: "140123", Name: "娄烦县", LastSuccess: "", LastNewFile: "", HoursSinceSuccess: nil, Stale: true},
 			{County: "140181", Name: "古交市", LastSuccess: "2022-07-25 02:00", LastNewFile: "2022-07-20 09:15", HoursSinceSuccess: f(166), Stale: true},
 		},

@@ -138,10 +138,10 @@ var (
 	}
 	secFreshness = &section{key: "freshness", title: "数据源时效", sheet: xlsxSheetFreshness,
 		columns: []column{text("county_code", wCountyCode), text("county", wCounty),
-			text("last_success", wLastSuccess), text("last_new_file", wLastNewFile),
+			text("last_success", wLastSuccess), text("last_new_file", wLastNewFile), text("last_record", wLastRecord),
 			num("hours_since_success", wHoursSinceSuccess), centred("state", wState), text("stale", wFollowUp)},
-		html: []string{"county", "last_success", "last_new_file", "hours_since_success", "state"},
-		xlsx: []string{"county_code", "county", "last_success", "last_new_file", "hours_since_success", "stale"},
+		html: []string{"county", "last_success", "last_new_file", "last_record", "hours_since_success", "state"},
+		xlsx: []string{"county_code", "county", "last_success", "last_new_file", "last_record", "hours_since_success", "stale"},
 	}
 	// The workbook shows rejects and findings on one sheet; the HTML in two
 	// tables.

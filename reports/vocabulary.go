@@ -269,6 +269,7 @@ const (
 	// Freshness and quality.
 	wLastSuccess       = "最近一次成功更新"
 	wLastNewFile       = "最近一次收到新文件"
+	wLastRecord        = "记录中最近的日期"
 	wHoursSinceSuccess = "距最近成功更新（小时）"
 	wState             = "状态"
 	wFollowUp          = "需跟进"

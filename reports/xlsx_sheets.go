@@ -374,7 +374,7 @@ func xlsxFreshness(d *ReportData) xlsxTable {
 	}
 	for _, r := range d.Freshness {
 		t.rows = append(t.rows, []xlsxCell{
-			xText(r.County), xText(r.Name), xDateTime(r.LastSuccess), xDateTime(r.LastNewFile),
+			xText(r.County), xText(r.Name), xDateTime(r.LastSuccess), xDateTime(r.LastNewFile), xText(r.LastRecord),
 			xNum(r.HoursSinceSuccess, xfOneDecimal), xYesNo(r.Stale),
 		})
 	}
