@@ -233,7 +233,8 @@ func stale(d *ReportData) []Problem {
 			continue
 		}
 		name := htmlOr(f.Name, f.County)
-		text := name + "数据源从未成功更新，请督促报送。"
+		// As of the period's end: a past month's report says so, not "never".
+		text := fmt.Sprintf("%s截至%s数据源尚未成功更新，请督促报送。", name, htmlDate(d.AsOf))
 		if f.LastSuccess != "" {
 			text = fmt.Sprintf("%s数据源最近一次成功更新为%s，已超过时效，请督促报送。", name, f.LastSuccess)
 		}
