@@ -48,7 +48,8 @@ type clientResult struct {
 }
 
 // TestDuckDBClients opens the demo city's published snapshot with every
-// client of duckdbClients and runs the README's example queries and every
+// client of duckdbClients and runs the example queries of the README and of
+// docs/warehouse.md and every
 // table macro with parameters, called positionally and by name. What must
 // work everywhere is asserted; the calls the old binders refuse are logged
 // (README "Which DuckDB clients").
@@ -62,14 +63,16 @@ func TestDuckDBClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples := readmeExamples(t)
+	examples := docExamples(t)
 	calls := macroCalls(t)
 	checkMacroCalls(t, cfg.Published, calls)
 	want := rowCounts(t, cfg.Published, examples)
 	overload := overloadedMacroFile(t)
 
 	var stmts []string
-	stmts = append(stmts, examples...)
+	for _, e := range examples {
+		stmts = append(stmts, e.sql)
+	}
 	for _, c := range calls {
 		stmts = append(stmts, c.positional, c.named)
 	}
@@ -82,9 +85,9 @@ func TestDuckDBClients(t *testing.T) {
 			for j := range examples {
 				r := res[1+j]
 				if !r.OK {
-					t.Errorf("README example statement %d fails: %s\n%s", j+1, r.Error, examples[j])
+					t.Errorf("%s fails: %s\n%s", examples[j].where, r.Error, examples[j].sql)
 				} else if r.Rows != want[j] {
-					t.Errorf("README example statement %d: %d rows, the Go driver %d\n%s", j+1, r.Rows, want[j], examples[j])
+					t.Errorf("%s: %d rows, the Go driver %d\n%s", examples[j].where, r.Rows, want[j], examples[j].sql)
 				}
 			}
 			var known []string
@@ -242,22 +245,42 @@ func runClient(t *testing.T, node, dir, db string, stmts []string) []clientResul
 	return res
 }
 
-// readmeExamples returns the statements of the README's example queries.
-func readmeExamples(t *testing.T) []string {
+// example is one statement of an example-queries block of the docs.
+type example struct {
+	where string // "README.md example statement 3"
+	sql   string
+}
+
+// docExamples returns the statements of the README's and docs/warehouse.md's
+// example queries.
+func docExamples(t *testing.T) []example {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	var all []example
+	for _, f := range []string{"README.md", "docs/warehouse.md"} {
+		for i, s := range exampleBlock(t, f) {
+			all = append(all, example{fmt.Sprintf("%s example statement %d", f, i+1), s})
+		}
+	}
+	return all
+}
+
+// exampleBlock returns the statements of the sql block after the heading
+// "Example queries" of file (relative to the repository).
+func exampleBlock(t *testing.T, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
-	i := strings.Index(text, "### Example queries")
+	i := strings.Index(text, "# Example queries")
 	if i < 0 {
-		t.Fatal("README has no example queries")
+		t.Fatalf("%s has no example queries", file)
 	}
 	block := text[i:]
 	j := strings.Index(block, "```sql")
 	if j < 0 {
-		t.Fatal("README's example queries have no sql block")
+		t.Fatalf("%s: the example queries have no sql block", file)
 	}
 	block = block[j+len("```sql"):]
 	block = block[:strings.Index(block, "```")]
@@ -268,7 +291,7 @@ func readmeExamples(t *testing.T) []string {
 		}
 	}
 	if len(stmts) < 10 {
-		t.Fatalf("README has %d example statements, want at least 10", len(stmts))
+		t.Fatalf("%s has %d example statements, want at least 10", file, len(stmts))
 	}
 	return stmts
 }
@@ -376,15 +399,15 @@ func checkMacroCalls(t *testing.T, published string, calls []macroCall) {
 	}
 }
 
-// rowCounts runs stmts on the snapshot with the Go driver and returns the
+// rowCounts runs the examples on the snapshot with the Go driver and returns the
 // number of rows of each.
-func rowCounts(t *testing.T, published string, stmts []string) []int {
+func rowCounts(t *testing.T, published string, examples []example) []int {
 	t.Helper()
 	db := openSnapshot(t, published)
-	counts := make([]int, len(stmts))
-	for i, s := range stmts {
-		if err := db.QueryRow("SELECT count(*) FROM (" + s + ")").Scan(&counts[i]); err != nil {
-			t.Fatalf("README example statement %d with the Go driver: %v", i+1, err)
+	counts := make([]int, len(examples))
+	for i, e := range examples {
+		if err := db.QueryRow("SELECT count(*) FROM (" + e.sql + ")").Scan(&counts[i]); err != nil {
+			t.Fatalf("%s with the Go driver: %v", e.where, err)
 		}
 	}
 	return counts
