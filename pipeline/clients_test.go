@@ -49,9 +49,9 @@ type clientResult struct {
 
 // TestDuckDBClients opens the demo city's published snapshot with every
 // client of duckdbClients and runs the example queries of the README and of
-// docs/warehouse.md and every
-// table macro with parameters, called positionally and by name. What must
-// work everywhere is asserted; the calls the old binders refuse are logged
+// docs/warehouse.md and every table macro with parameters, called
+// positionally and by name. What must work everywhere is asserted, with the
+// row counts of the Go driver; the calls the old binders refuse are logged
 // (README "Which DuckDB clients").
 func TestDuckDBClients(t *testing.T) {
 	if testing.Short() {
@@ -67,6 +67,11 @@ func TestDuckDBClients(t *testing.T) {
 	calls := macroCalls(t)
 	checkMacroCalls(t, cfg.Published, calls)
 	want := rowCounts(t, cfg.Published, examples)
+	var callExamples []example
+	for _, c := range calls {
+		callExamples = append(callExamples, example{c.name, c.positional})
+	}
+	wantCalls := rowCounts(t, cfg.Published, callExamples)
 	overload := overloadedMacroFile(t)
 
 	var stmts []string
@@ -90,29 +95,7 @@ func TestDuckDBClients(t *testing.T) {
 					t.Errorf("%s: %d rows, the Go driver %d\n%s", examples[j].where, r.Rows, want[j], examples[j].sql)
 				}
 			}
-			var known []string
-			for k, c := range calls {
-				pos, named := res[1+len(examples)+2*k], res[2+len(examples)+2*k]
-				portable, other := named, pos
-				otherSQL := c.positional
-				if !c.defaults {
-					portable, other, otherSQL = pos, named, c.named
-				}
-				if !portable.OK {
-					t.Errorf("%s fails: %s", c.portableSQL(), portable.Error)
-				}
-				switch {
-				case !other.OK && cl.oldBinder:
-					known = append(known, otherSQL)
-				case !other.OK:
-					t.Errorf("%s fails: %s", otherSQL, other.Error)
-				case portable.OK && other.Rows != portable.Rows:
-					t.Errorf("%s: %d rows, %s: %d", c.positional, pos.Rows, c.named, named.Rows)
-				}
-			}
-			if len(known) > 0 {
-				t.Logf("known: %s refuses %d of %d other-form calls, e.g. %s", cl.version, len(known), len(calls), known[0])
-			}
+			checkCalls(t, cl.version, cl.oldBinder, calls, wantCalls, res[1+len(examples):])
 			// An overloaded macro written by the Go driver's DuckDB is read
 			// by this client, with and without its argument.
 			ov := runClient(t, node, dirs[i], overload, []string{
@@ -124,6 +107,39 @@ func TestDuckDBClients(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkCalls checks a client's results res of the positional and named
+// call of each of calls (in that order): the form every client takes must
+// run and give the Go driver's row count want; the other form must too, but
+// for an old binder, whose refusals are logged.
+func checkCalls(t *testing.T, version string, oldBinder bool, calls []macroCall, want []int, res []clientResult) {
+	t.Helper()
+	var known []string
+	for k, c := range calls {
+		pos, named := res[2*k], res[2*k+1]
+		portable, other := named, pos
+		otherSQL := c.positional
+		if !c.defaults {
+			portable, other, otherSQL = pos, named, c.named
+		}
+		if !portable.OK {
+			t.Errorf("%s fails: %s", c.portableSQL(), portable.Error)
+		} else if portable.Rows != want[k] {
+			t.Errorf("%s: %d rows, the Go driver %d", c.portableSQL(), portable.Rows, want[k])
+		}
+		switch {
+		case !other.OK && oldBinder:
+			known = append(known, otherSQL)
+		case !other.OK:
+			t.Errorf("%s fails: %s", otherSQL, other.Error)
+		case other.Rows != want[k]:
+			t.Errorf("%s: %d rows, the Go driver %d", otherSQL, other.Rows, want[k])
+		}
+	}
+	if len(known) > 0 {
+		t.Logf("known: %s refuses %d of %d other-form calls, e.g. %s", version, len(known), len(calls), known[0])
 	}
 }
 
