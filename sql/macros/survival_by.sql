@@ -115,29 +115,29 @@ COMMENT ON MACRO TABLE survival_by IS
 -- such day and falls further later, the value is the midpoint between that
 -- day and the first day it is lower.
 CREATE OR REPLACE MACRO survival_median(as_of, strata) AS TABLE
-    WITH curves AS (
-        SELECT stratum, day, exits, censored, 'median' AS curve, survival AS y FROM survival_by(as_of, strata)
+    WITH sb AS MATERIALIZED (SELECT * FROM survival_by(as_of, strata)),
+    curves AS (
+        SELECT stratum, day, exits, censored, 'median' AS curve, survival AS y FROM sb
         UNION ALL
-        SELECT stratum, day, 0, 0, 'lower', lower FROM survival_by(as_of, strata)
+        SELECT stratum, day, 0, 0, 'lower', lower FROM sb
         UNION ALL
-        SELECT stratum, day, 0, 0, 'upper', upper FROM survival_by(as_of, strata)
+        SELECT stratum, day, 0, 0, 'upper', upper FROM sb
     ),
+    -- The days on which a curve is at or below 0.5; y1 is its value on the
+    -- first of them.
     below AS (
-        SELECT stratum, curve, day, y FROM curves
+        SELECT stratum, curve, day, y,
+               first_value(y) OVER (PARTITION BY stratum, curve ORDER BY day) AS y1
+        FROM curves
         WHERE y < 0.5 + 1.4901161193847656e-08
     ),
-    first AS (
-        SELECT stratum, curve, arg_min(day, day) AS day, arg_min(y, day) AS y FROM below GROUP BY stratum, curve
-    ),
     crossing AS (
-        SELECT f.stratum, f.curve,
-               CASE WHEN abs(f.y - 0.5) < 1.4901161193847656e-08
-                         AND (SELECT min(b.day) FROM below b
-                              WHERE b.stratum = f.stratum AND b.curve = f.curve AND b.y < f.y) IS NOT NULL
-                    THEN (f.day + (SELECT min(b.day) FROM below b
-                                   WHERE b.stratum = f.stratum AND b.curve = f.curve AND b.y < f.y)) / 2
-                    ELSE f.day END AS t
-        FROM first f
+        SELECT stratum, curve,
+               CASE WHEN abs(any_value(y1) - 0.5) < 1.4901161193847656e-08 AND min(day) FILTER (WHERE y < y1) IS NOT NULL
+                    THEN (min(day) + min(day) FILTER (WHERE y < y1)) / 2
+                    ELSE min(day) END AS t
+        FROM below
+        GROUP BY stratum, curve
     ),
     strata AS (
         SELECT stratum, sum(exits + censored) AS persons, sum(exits) AS exits
@@ -179,7 +179,7 @@ COMMENT ON MACRO TABLE survival_median IS
 -- and on a day with d1 > 0 the variance becomes v1 + F^2·v3 - 2·F·v2; on
 -- other days it keeps its last value (0 before the first such day).
 CREATE OR REPLACE MACRO exit_incidence(as_of, strata) AS TABLE
-    WITH sp AS (SELECT * FROM spells_by(as_of, strata)),
+    WITH sp AS MATERIALIZED (SELECT * FROM spells_by(as_of, strata)),
     days AS (
         SELECT stratum, day, count(*) AS leaving, count(*) FILTER (WHERE exited) AS d FROM sp GROUP BY stratum, day
     ),
@@ -199,14 +199,14 @@ CREATE OR REPLACE MACRO exit_incidence(as_of, strata) AS TABLE
                coalesce(lag(s) OVER (PARTITION BY stratum ORDER BY day), 1) AS s_prev
         FROM km WHERE d > 0
     ),
-    reasons AS (SELECT DISTINCT stratum, reason FROM sp WHERE exited),
+    by_reason AS (SELECT stratum, day, reason, count(*) AS d1 FROM sp WHERE exited GROUP BY stratum, day, reason),
+    reasons AS (SELECT DISTINCT stratum, reason FROM by_reason),
     cause AS (
         SELECT e.stratum, r.reason, e.day, e.n, e.s, e.s_prev,
-               CAST(count(sp.day) AS DOUBLE) AS d1, e.d - count(sp.day) AS d2
+               CAST(coalesce(b.d1, 0) AS DOUBLE) AS d1, e.d - coalesce(b.d1, 0) AS d2
         FROM events e
         JOIN reasons r ON r.stratum = e.stratum
-        LEFT JOIN sp ON sp.stratum = e.stratum AND sp.day = e.day AND sp.exited AND sp.reason = r.reason
-        GROUP BY e.stratum, r.reason, e.day, e.n, e.d, e.s, e.s_prev
+        LEFT JOIN by_reason b ON b.stratum = e.stratum AND b.day = e.day AND b.reason = r.reason
     ),
     cif AS (
         SELECT *, sum(s_prev * d1 / n) OVER (PARTITION BY stratum, reason ORDER BY day
