@@ -222,3 +222,27 @@ func TestExitIncidenceByHand(t *testing.T) {
 		resigned
 		unspecified`)
 }
+
+// TestSurvivalBySameAsSurvival: with strata all and region, survival_by's
+// first seven columns are survival()'s rows: the same spells.
+func TestSurvivalBySameAsSurvival(t *testing.T) {
+	db := openSurvival(t)
+	for _, strata := range []string{"all", "region"} {
+		cond := "stratum = 'all'"
+		if strata == "region" {
+			cond = "stratum <> 'all'"
+		}
+		old := "SELECT stratum, day, at_risk, exits, censored, survival, std_err FROM survival('2020-12-31') WHERE " + cond
+		by := "SELECT stratum, day, at_risk, exits, censored, survival, std_err FROM survival_by('2020-12-31', '" + strata + "')"
+		var n, diff int
+		if err := db.QueryRow("SELECT count(*) FROM (" + by + ")").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow("SELECT count(*) FROM ((" + old + " EXCEPT ALL " + by + ") UNION ALL (" + by + " EXCEPT ALL " + old + "))").Scan(&diff); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 || diff != 0 {
+			t.Errorf("strata %s: %d rows, %d differ from survival()'s", strata, n, diff)
+		}
+	}
+}
