@@ -164,6 +164,7 @@ var macroOrder = []string{
 	"open_vacancies", // open_vacancies(): uses settings
 	"retention",
 	"survival",
+	"survival_by", // spells_by(), survival_by(), survival_median(), exit_incidence()
 	"exits",
 	"region_balance",
 	"promotions",

@@ -369,7 +369,8 @@ func fingerprint(r macroRow) macroRow {
 // addedSince are the macros added after the old migration chain was
 // replaced by macros/: they have no old definition to match.
 var addedSince = []string{"data_end", "open_vacancies", "city_day_end", "quota_usage_on", "source_freshness_on", "data_quality_on",
-	"flows", "exits_between", "coverage_ranking", "coverage_progress", "selection", "subsidy_usage"}
+	"flows", "exits_between", "coverage_ranking", "coverage_progress", "selection", "subsidy_usage",
+	"spells_by", "survival_by", "survival_median", "exit_incidence"}
 
 func TestMacrosMatchOldChain(t *testing.T) {
 	old := oldChain(t)
