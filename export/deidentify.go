@@ -379,20 +379,22 @@ var exportTables = []exportTable{
 		)`},
 
 	// exits(as_of): persons posted by the day and in post nowhere on it; the
-	// last posting is the one ending last (ties: highest village code). No
-	// month and no duration: those are in survival_spells.
+	// last posting is the one ending last (ties: highest village code), and
+	// its reason counts, unspecified when blank (made non-NULL before arg_max,
+	// which skips NULLs and would take an earlier posting's reason). No month
+	// and no duration: those are in survival_spells.
 	{name: "exits", partitioned: true, create: `CREATE TEMP TABLE export_exits AS
 		WITH per AS (
 			SELECT p.person_key,
 			       bool_or(p.end_date IS NULL OR p.end_date > x.as_of) AS in_post,
-			       arg_max(p.end_reason, strftime(p.end_date, '%Y-%m-%d') || p.village_code) AS end_reason,
+			       arg_max(coalesce(nullif(trim(p.end_reason), ''), 'unspecified'), strftime(p.end_date, '%Y-%m-%d') || p.village_code) AS end_reason,
 			       arg_max(p.county_code, strftime(p.end_date, '%Y-%m-%d') || p.village_code) AS county_code
 			FROM fact_posting p CROSS JOIN export_param x
 			WHERE p.start_date <= x.as_of
 			GROUP BY p.person_key
 		)
 		SELECT r.research_id, per.county_code,
-		       coalesce(per.end_reason, 'unspecified') AS end_reason,
+		       per.end_reason,
 		       row_number() OVER (ORDER BY r.research_id) AS _o
 		FROM per JOIN export_rid r ON r.person_key = per.person_key
 		WHERE NOT per.in_post`},

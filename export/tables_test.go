@@ -650,3 +650,23 @@ func TestTablesAsOfToday(t *testing.T) {
 		t.Errorf("%d persons as of today, want 12", res.persons)
 	}
 }
+
+// TestExitsBlankLastReason: g1e's last posting (140123, from 2022-02-01) is
+// made to end on 2022-06-30 without a reason, after the first ended with
+// transferred: the release's exits shows g1e leaving 140123 unspecified, not
+// transferred (arg_max skips NULLs, so the reason is made non-NULL first).
+func TestExitsBlankLastReason(t *testing.T) {
+	w := openTest(t)
+	execTest(t, w, exportCity+`
+UPDATE fact_posting SET end_date = DATE '2022-06-30', end_reason = NULL
+WHERE person_key = 'g1e' AND village_code = '140123200201';`)
+	dir := t.TempDir()
+	if _, err := writeTables(context.Background(), w.Reader(), dir, tablesOptions{asOf: day("2022-07-21"), k: 2, levels: 6, researchID: testRID}); err != nil {
+		t.Fatal(err)
+	}
+	got := sortedStrings(parquetRows(t, memDB(t), dir, "exits", "research_id, county_code, end_reason"))
+	want := []string{"Rg1b|140105|resigned", "Rg1e|140123|unspecified", "Rg3|140105|civil_service"}
+	if !slices.Equal(got, want) {
+		t.Errorf("exits:\n got %q\nwant %q", got, want)
+	}
+}

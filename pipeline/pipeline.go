@@ -99,12 +99,15 @@ type CountyResult struct {
 
 // Result is what a Run did.
 type Result struct {
-	Warehouse string         `json:"warehouse"`
-	Published string         `json:"published"`
-	Publish   bool           `json:"published_now"`
-	Divisions CountyResult   `json:"divisions"`
-	Counties  []CountyResult `json:"counties"`
-	Seconds   float64        `json:"seconds"`
+	Warehouse string `json:"warehouse"`
+	Published string `json:"published"`
+	Publish   bool   `json:"published_now"`
+	// RunsRefreshed: nothing new was published, but the snapshot's etl_run
+	// was brought up to date with this run's pulls (RefreshSnapshotRuns).
+	RunsRefreshed bool           `json:"snapshot_runs_refreshed"`
+	Divisions     CountyResult   `json:"divisions"`
+	Counties      []CountyResult `json:"counties"`
+	Seconds       float64        `json:"seconds"`
 }
 
 // Failed counts the counties (and the divisions list) that failed.
@@ -247,6 +250,18 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 			return res, err
 		}
 		res.Publish = true
+	case r.PublishLater != nil && r.PublishLater():
+		// Nothing new, more jobs queued: the last of them brings the
+		// snapshot's etl_run up to date once.
+	default:
+		// Nothing new: the snapshot's data are current, but its etl_run
+		// must show this run's pulls, or source_freshness() read from it
+		// would call the counties pulled fine stale.
+		refreshed, err := w.RefreshSnapshotRuns(context.WithoutCancel(ctx), cfg.Published)
+		if err != nil {
+			return res, err
+		}
+		res.RunsRefreshed = refreshed
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil

@@ -369,6 +369,72 @@ func TestExits(t *testing.T) {
 		county|140123|娄烦县|promoted|1`)
 }
 
+// blankLastReason adds to the fixture two graduates whose last posting ended
+// without a reason after an earlier one ended with one:
+//
+//	P11 V8 (娄烦县) 2021-10-01 – 2021-12-31 transferred, then
+//	    V3 (小店区) 2022-01-01 – 2022-05-31 no reason (NULL)
+//	P12 V2 (小店区) 2020-01-01 – 2020-12-31 resigned, then
+//	    V1 (小店区) 2021-01-01 – 2021-02-28 blank reason ('  ')
+const blankLastReason = `
+INSERT INTO fact_posting VALUES
+	('P11', '140123100202', '140123100', '140123', 'open_recruit', 'direct', 'township', DATE '2021-10-01', DATE '2021-12-31', 'transferred', NULL),
+	('P11', '140105001201', '140105001', '140105', 'open_recruit', 'direct', 'township', DATE '2022-01-01', DATE '2022-05-31', NULL, NULL),
+	('P12', '140105001002', '140105001', '140105', 'open_recruit', 'direct', 'township', DATE '2020-01-01', DATE '2020-12-31', 'resigned', NULL),
+	('P12', '140105001001', '140105001', '140105', 'open_recruit', 'direct', 'township', DATE '2021-01-01', DATE '2021-02-28', '  ', NULL);`
+
+// TestExitsBlankLastReason: a person is counted by the reason of the last
+// posting, unspecified when that one is blank, never by an earlier posting's
+// reason (arg_max skips NULLs).
+func TestExitsBlankLastReason(t *testing.T) {
+	db := openFixture(t)
+	if _, err := db.Exec(blankLastReason); err != nil {
+		t.Fatal(err)
+	}
+	// By 2022-01-01: P2 resigned, P8 civil_service as in TestExits; P12 left
+	// 2021-02-28 from V1 (小店区) with a blank reason; P11 is in post at V3.
+	expect(t, db, "SELECT * FROM exits('2022-01-01')", `
+		city|1401|太原市|civil_service|1
+		city|1401|太原市|resigned|1
+		city|1401|太原市|unspecified|1
+		region|developed|发达地区|resigned|1
+		region|developed|发达地区|unspecified|1
+		region|remote|偏远地区|civil_service|1
+		county|140105|小店区|resigned|1
+		county|140105|小店区|unspecified|1
+		county|140123|娄烦县|civil_service|1`)
+	// By 2022-07-01 also P5 (other), P6 (promoted) and P11, who left V3
+	// (小店区) on 2022-05-31 with no reason: unspecified, not transferred.
+	expect(t, db, "SELECT * FROM exits('2022-07-01')", `
+		city|1401|太原市|civil_service|1
+		city|1401|太原市|other|1
+		city|1401|太原市|promoted|1
+		city|1401|太原市|resigned|1
+		city|1401|太原市|unspecified|2
+		region|developed|发达地区|resigned|1
+		region|developed|发达地区|unspecified|2
+		region|remote|偏远地区|civil_service|1
+		region|remote|偏远地区|other|1
+		region|remote|偏远地区|promoted|1
+		county|140105|小店区|resigned|1
+		county|140105|小店区|unspecified|2
+		county|140123|娄烦县|civil_service|1
+		county|140123|娄烦县|other|1
+		county|140123|娄烦县|promoted|1`)
+	// Leaving in the first half of 2022: P5 (other), P6 (promoted), P11
+	// (unspecified, 小店区).
+	expect(t, db, "SELECT * FROM exits_between('2022-01-01', '2022-06-30')", `
+		city|1401|太原市|other|1
+		city|1401|太原市|promoted|1
+		city|1401|太原市|unspecified|1
+		region|developed|发达地区|unspecified|1
+		region|remote|偏远地区|other|1
+		region|remote|偏远地区|promoted|1
+		county|140105|小店区|unspecified|1
+		county|140123|娄烦县|other|1
+		county|140123|娄烦县|promoted|1`)
+}
+
 func TestRegionBalance(t *testing.T) {
 	db := openFixture(t)
 	// From coverage and retention(…, 12): remote 4 villages, 3 covered, 3 in

@@ -2,8 +2,10 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -179,6 +181,108 @@ func (w *Warehouse) SnapshotCurrent(ctx context.Context, dst string) bool {
 			(SELECT max(version) FROM published_check.main.schema_migrations)
 		AND (SELECT max(hash) FROM published_check.main.schema_macros) IS NOT DISTINCT FROM ?`, set.Hash).Scan(&current)
 	return err == nil && current
+}
+
+// RefreshSnapshotRuns brings the etl_run of the published snapshot at dst
+// up to date with the warehouse's, for a run that found nothing new and so
+// did not republish: without it source_freshness() in the snapshot would
+// show each county's last load, not its last pull, and call fresh counties
+// stale. The snapshot is copied to a temporary file beside dst, the missing
+// runs are added to the copy, which is checkpointed, synced and renamed over
+// dst: a reader sees the old snapshot or the new one, never a mix. No
+// backup is rotated (the data are the same). It reports whether it replaced
+// dst; it does nothing when dst is missing or its etl_run is current.
+func (w *Warehouse) RefreshSnapshotRuns(ctx context.Context, dst string) (bool, error) {
+	if _, err := os.Stat(dst); err != nil {
+		return false, nil
+	}
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
+	}
+	defer conn.Close()
+	var self string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&self); err != nil {
+		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
+	}
+	missing := func(db string) string {
+		return fmt.Sprintf("SELECT * FROM %s.main.etl_run EXCEPT ALL SELECT * FROM %s.main.etl_run", quoteIdent(self), quoteIdent(db))
+	}
+	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(dst)+" AS published_runs (READ_ONLY)"); err != nil {
+		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
+	}
+	var n int64
+	err = conn.QueryRowContext(ctx, "SELECT count(*) FROM ("+missing("published_runs")+")").Scan(&n)
+	if _, derr := conn.ExecContext(context.WithoutCancel(ctx), "DETACH published_runs"); err == nil {
+		err = derr
+	}
+	if err != nil || n == 0 {
+		if err != nil {
+			err = fmt.Errorf("warehouse: refresh %s: %w", dst, err)
+		}
+		return false, err
+	}
+	removeStaleTemps(dst)
+	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
+	removeDB(tmp)
+	err = w.addRuns(ctx, conn, dst, tmp, missing("snapshot_runs"))
+	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err != nil {
+		removeDB(tmp)
+		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		removeDB(tmp)
+		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
+	}
+	if err := syncFile(filepath.Dir(dst)); err != nil {
+		return true, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
+	}
+	return true, nil
+}
+
+// addRuns copies the snapshot dst to tmp, inserts into tmp's etl_run the
+// rows that insert (a query naming tmp as snapshot_runs) selects, and
+// checkpoints and syncs tmp.
+func (w *Warehouse) addRuns(ctx context.Context, conn *sql.Conn, dst, tmp, insert string) (err error) {
+	if err := copyFile(dst, tmp); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(tmp)+" AS snapshot_runs"); err != nil {
+		return err
+	}
+	defer func() {
+		_, derr := conn.ExecContext(context.WithoutCancel(ctx), "DETACH snapshot_runs")
+		err = errors.Join(err, derr)
+	}()
+	if _, err := conn.ExecContext(ctx, "INSERT INTO snapshot_runs.main.etl_run "+insert); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "CHECKPOINT snapshot_runs"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// copyFile copies src to the new file dst (mode 0644, as a published
+// snapshot) and syncs it.
+func copyFile(src, dst string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, out.Close()) }()
+	if _, err := io.Copy(out, in); err != nil {
+		return err
+	}
+	return out.Sync()
 }
 
 // removeStaleTemps removes the temporary snapshots (and their WALs) that a

@@ -225,8 +225,8 @@ func (w *Warehouse) RecordJob(ctx context.Context, job string, started time.Time
 
 // openReadOnly opens a warehouse or published snapshot read-only (a reader
 // never blocks the writer of another file) and checks that it answers.
-func openReadOnly(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+func openReadOnly(ctx context.Context, path string, opts Options) (*sql.DB, error) {
+	db, err := sql.Open("duckdb", dsn(path, opts, true))
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: open %s: %w", path, err)
 	}

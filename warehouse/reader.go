@@ -40,13 +40,21 @@ type Reader struct {
 }
 
 // OpenReader opens a warehouse or published snapshot read-only (a reader
-// never blocks the writer of another file) and checks that it answers.
+// never blocks the writer of another file) with DuckDB's default memory
+// limit and threads, and checks that it answers. A command opens through
+// OpenEither with the configured ones.
 func OpenReader(ctx context.Context, path string) (*Reader, error) {
-	db, err := openReadOnly(ctx, path)
+	return openReader(ctx, path, Options{})
+}
+
+// openReader opens path read-only with opts' memory_limit, threads and
+// logger (its PII is not used: a reader neither checks nor encrypts).
+func openReader(ctx context.Context, path string, opts Options) (*Reader, error) {
+	db, err := openReadOnly(ctx, path, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{db: db, path: path, owned: true}, nil
+	return &Reader{db: db, path: path, owned: true, memoryLimit: opts.MemoryLimit, log: opts.Logger}, nil
 }
 
 // OpenScratch opens an empty in-memory DuckDB, for a reader that works only
@@ -71,16 +79,18 @@ func OpenScratch(ctx context.Context) (*Reader, error) {
 var ErrNothingLoaded = errors.New("nothing loaded yet")
 
 // OpenEither opens the private warehouse read-only when no other grassroots
-// process holds it, else the published snapshot (as of the last publish).
-func OpenEither(ctx context.Context, private, published string) (*Reader, error) {
-	r, err := OpenReader(ctx, private)
+// process holds it, else the published snapshot (as of the last publish),
+// with opts' memory_limit and threads (the configured ones, not DuckDB's
+// defaults of 80% of memory and every core) and logger.
+func OpenEither(ctx context.Context, private, published string, opts Options) (*Reader, error) {
+	r, err := openReader(ctx, private, opts)
 	if err == nil {
 		return r, nil
 	}
 	if _, serr := os.Stat(published); serr != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNothingLoaded, err)
 	}
-	return OpenReader(ctx, published)
+	return openReader(ctx, published, opts)
 }
 
 // Reader reads the open warehouse (the daemon's report, status and release).
@@ -96,8 +106,8 @@ func (r *Reader) Path() string { return r.path }
 // default): what a Session that changes it for a while restores.
 func (r *Reader) MemoryLimit() string { return r.memoryLimit }
 
-// Logger is the logger of the open warehouse the reader reads (one that
-// discards for a file opened by OpenReader or OpenEither).
+// Logger is the logger of the open warehouse the reader reads, or the one
+// given to OpenEither (one that discards when none).
 func (r *Reader) Logger() *slog.Logger {
 	if r.log == nil {
 		return slog.New(slog.DiscardHandler)

@@ -113,6 +113,43 @@ func TestLoadedCityCommands(t *testing.T) {
 		}
 	})
 
+	// With duckdb.memory_limit and duckdb.threads configured, the reading
+	// commands open DuckDB with them, not with its defaults (80% of memory,
+	// every core): -v logs what DuckDB reports.
+	t.Run("configured DuckDB settings", func(t *testing.T) {
+		b, err := os.ReadFile(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "\nduckdb:") {
+			t.Fatalf("the synthetic city's configuration already has a duckdb block:\n%s", b)
+		}
+		tuned := filepath.Join(filepath.Dir(cfgPath), "tuned.yaml")
+		if err := os.WriteFile(tuned, append(b, "\nduckdb: {memory_limit: 300MiB, threads: 1}\n"...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"status"}, {"metrics", "--as-of", "2022-07-21"}, {"report", "--period", "2022-07"}} {
+			code, out, errs := grassroots(t, append(args, "-v", "--config", tuned)...)
+			if code != exitOK {
+				t.Fatalf("%v: exit %d\n%s\n%s", args, code, out, errs)
+			}
+			found := false
+			for _, r := range logLines(t, errs) {
+				if r["msg"] != "opened read-only" {
+					continue
+				}
+				found = true
+				// DuckDB shows 300 MiB as "300.0 MiB"; JSON numbers are float64.
+				if r["memory_limit"] != "300.0 MiB" || r["threads"] != 1.0 {
+					t.Errorf("%v: opened with memory_limit %v, threads %v; want 300.0 MiB, 1", args, r["memory_limit"], r["threads"])
+				}
+			}
+			if !found {
+				t.Errorf("%v -v: no \"opened read-only\" log line in:\n%s", args, errs)
+			}
+		}
+	})
+
 	// The data's last day worked out independently of data_end(): the
 	// latest date of the loaded postings, roles, vacancies and subsidies
 	// (the run was today, so today's date does not cap it).

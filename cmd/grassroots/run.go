@@ -160,6 +160,8 @@ func printRun(w io.Writer, res *pipeline.Result) {
 	fmt.Fprintf(w, "\nwarehouse (private, personal data): %s\n", res.Warehouse)
 	if res.Publish {
 		fmt.Fprintf(w, "published snapshot (no personal data): %s\n", res.Published)
+	} else if res.RunsRefreshed {
+		fmt.Fprintf(w, "published snapshot unchanged but for this run's pulls (etl_run): %s\n", res.Published)
 	} else {
 		fmt.Fprintf(w, "published snapshot unchanged: %s\n", res.Published)
 	}

@@ -110,13 +110,20 @@ func sum(m map[string]int64) int64 {
 // first run has created the warehouse or the published snapshot.
 var errNothingLoaded = errors.New("nothing loaded yet: run grassroots run first")
 
+// readerOptions are the configured duckdb.memory_limit (the loads' one) and
+// duckdb.threads of a reading command, not DuckDB's defaults (80% of memory,
+// every core).
+func readerOptions(cfg *config.Config, log *slog.Logger) warehouse.Options {
+	return warehouse.Options{MemoryLimit: cfg.DuckDB.LoadMemoryLimit(), Threads: cfg.DuckDB.Threads, Logger: log}
+}
+
 // readEither reads with read from the private warehouse, read-only, when no
 // other grassroots process holds it, else from the published snapshot (as
 // of the last publish).
 func readEither[T any](ctx context.Context, cfg *config.Config, log *slog.Logger, what string, read func(context.Context, *warehouse.Reader) (T, error)) (T, error) {
 	var zero T
 	start := time.Now()
-	r, err := warehouse.OpenEither(ctx, cfg.Warehouse, cfg.Published)
+	r, err := warehouse.OpenEither(ctx, cfg.Warehouse, cfg.Published, readerOptions(cfg, log))
 	if errors.Is(err, warehouse.ErrNothingLoaded) {
 		log.Info("nothing to read", "warehouse", cfg.Warehouse, "published", cfg.Published)
 		return zero, withCode(exitFailed, errNothingLoaded)
@@ -129,7 +136,13 @@ func readEither[T any](ctx context.Context, cfg *config.Config, log *slog.Logger
 	if r.Path() != cfg.Warehouse {
 		kind = "published snapshot (the warehouse is held by another process)"
 	}
-	log.Info("opened read-only", "file", r.Path(), "kind", kind, "ms", time.Since(start).Milliseconds())
+	var memoryLimit string
+	var threads int64
+	if err := r.Scan(ctx, "SELECT current_setting('memory_limit'), current_setting('threads')", nil, &memoryLimit, &threads); err != nil {
+		return zero, fmt.Errorf("%s: read the DuckDB settings: %w", what, err)
+	}
+	log.Info("opened read-only", "file", r.Path(), "kind", kind, "memory_limit", memoryLimit, "threads", threads,
+		"ms", time.Since(start).Milliseconds())
 	start = time.Now()
 	v, err := read(ctx, r)
 	if err != nil {

@@ -156,7 +156,7 @@ func placeTemplate(out string, opts clerkform.Options, force bool) error {
 // warehouse (or its published snapshot) once something was loaded, else
 // from the configured divisions file, read by the normaliser as run reads it.
 func templateDivisions(ctx context.Context, cfg *config.Config) ([]canon.Township, []canon.Village, string, error) {
-	r, err := warehouse.OpenEither(ctx, cfg.Warehouse, cfg.Published)
+	r, err := warehouse.OpenEither(ctx, cfg.Warehouse, cfg.Published, readerOptions(cfg, nil))
 	if err == nil {
 		defer r.Close()
 		ts, vs, err := warehouseDivisions(ctx, r)

@@ -16,14 +16,17 @@ CREATE OR REPLACE MACRO exits(as_of := NULL) AS TABLE
     WITH per AS (
         SELECT p.person_key,
                bool_or(p.end_date IS NULL OR p.end_date > as_date(as_of)) AS in_post,
-               arg_max(p.end_reason, p.end_date) AS end_reason,
+               -- The reason is made non-NULL before arg_max, which skips
+               -- NULLs: a blank last reason must not give way to an earlier
+               -- posting's reason.
+               arg_max(coalesce(nullif(trim(p.end_reason), ''), 'unspecified'), p.end_date) AS end_reason,
                arg_max(p.county_code, p.end_date) AS county_code
         FROM fact_posting p
         WHERE p.start_date <= as_date(as_of)
         GROUP BY p.person_key
     ),
     gone AS (
-        SELECT coalesce(per.end_reason, 'unspecified') AS end_reason, per.county_code, c.county_name, c.region
+        SELECT per.end_reason, per.county_code, c.county_name, c.region
         FROM per JOIN dim_county c ON c.county_code = per.county_code
         WHERE NOT per.in_post
     ),

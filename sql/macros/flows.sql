@@ -88,14 +88,16 @@ CREATE OR REPLACE MACRO exits_between(first_day, last_day) AS TABLE
         SELECT p.person_key,
                bool_or(p.end_date IS NULL OR p.end_date > b.l) AS in_post,
                max(p.end_date) AS last_end,
-               arg_max(p.end_reason, p.end_date) AS end_reason,
+               -- Non-NULL before arg_max, which skips NULLs: a blank last
+               -- reason must not give way to an earlier posting's reason.
+               arg_max(coalesce(nullif(trim(p.end_reason), ''), 'unspecified'), p.end_date) AS end_reason,
                arg_max(p.county_code, p.end_date) AS county_code
         FROM fact_posting p, b
         WHERE p.start_date <= b.l
         GROUP BY p.person_key
     ),
     gone AS (
-        SELECT coalesce(nullif(trim(per.end_reason), ''), 'unspecified') AS end_reason, per.county_code, c.county_name, c.region
+        SELECT per.end_reason, per.county_code, c.county_name, c.region
         FROM per JOIN dim_county c ON c.county_code = per.county_code, b
         WHERE NOT per.in_post AND per.last_end >= b.f
     ),
