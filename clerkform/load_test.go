@@ -20,6 +20,7 @@ import (
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/internal/canon"
 	"github.com/grassroots-cn/grassroots/internal/piicrypt"
+	"github.com/grassroots-cn/grassroots/internal/testdb"
 	"github.com/grassroots-cn/grassroots/pipeline"
 	"github.com/grassroots-cn/grassroots/synth"
 	"github.com/grassroots-cn/grassroots/transform"
@@ -65,13 +66,7 @@ func runLoufan(t *testing.T, ctx context.Context, cfg *config.Config) {
 }
 
 func openDB(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testdb.OpenReadOnly(t, path)
 }
 
 // query runs q and calls fn with each row's values as strings ("" for NULL,

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/grassroots-cn/grassroots/internal/testcity"
+	"github.com/grassroots-cn/grassroots/internal/testdb"
 )
 
 // duckdbClients are the DuckDB 1.x clients statisticians open the published
@@ -431,13 +432,7 @@ func rowCounts(t *testing.T, published string, examples []example) []int {
 }
 
 func openSnapshot(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testdb.OpenReadOnly(t, path)
 }
 
 // overloadedMacroFile writes, with the Go driver's DuckDB, a database holding

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/internal/testdb"
 )
 
 // The fixture city: 小店区 (developed, an .xlsx workbook) and 娄烦县 (remote,
@@ -164,13 +165,7 @@ func runOnce(t *testing.T, cfg *config.Config, counties ...string) *Result {
 
 // openRO opens a DuckDB file read-only.
 func openRO(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return testdb.OpenReadOnly(t, path)
 }
 
 func scalar[T any](t *testing.T, db *sql.DB, q string, args ...any) T {
