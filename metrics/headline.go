@@ -10,7 +10,12 @@ import (
 // metric macros (the same definitions the statisticians and the report use):
 // what `grassroots metrics` shows.
 type Headline struct {
-	AsOf            string          `json:"as_of"`
+	AsOf string `json:"as_of"`
+	// Vintage is the moment whose state of the warehouse the figures
+	// describe (FormatVintage; "" for a warehouse without runs): pass it
+	// back with --vintage, or as vintage := TIMESTAMPTZ '…' to the macros,
+	// to read the same figures after later loads.
+	Vintage         string          `json:"vintage"`
 	Villages        int64           `json:"villages"`
 	Covered         int64           `json:"covered"`
 	CoverageRate    *float64        `json:"coverage_rate"`
@@ -49,8 +54,13 @@ type CountyFigures struct {
 
 // Read reads the headline figures on asOf ("" = today in the city's time
 // zone) with a row for each county and the counties whose feed is stale
-// (source_freshness).
+// (source_freshness), all at one vintage: q's own when AtVintage made it,
+// else the latest (Pin).
 func Read(ctx context.Context, q Querier, asOf string) (*Headline, error) {
+	q, at, err := Pin(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	var day any
 	if asOf != "" {
 		t, err := time.Parse(time.DateOnly, asOf)
@@ -61,7 +71,7 @@ func Read(ctx context.Context, q Querier, asOf string) (*Headline, error) {
 	}
 	var d time.Time
 	n := 0
-	err := q.Each(ctx, "SELECT as_date(?::DATE)", []any{day}, func(r Row) error {
+	err = q.Each(ctx, "SELECT as_date(?::DATE)", []any{day}, func(r Row) error {
 		n++
 		return r.Scan(&d)
 	})
@@ -76,11 +86,14 @@ func Read(ctx context.Context, q Querier, asOf string) (*Headline, error) {
 		return nil, err
 	}
 	h := headline(f)
+	if !at.IsZero() {
+		h.Vintage = FormatVintage(at)
+	}
 	byCode := map[string]*CountyFigures{}
 	for i := range h.Counties {
 		byCode[h.Counties[i].Code] = &h.Counties[i]
 	}
-	err = q.Each(ctx, "SELECT county_code, county_name FROM source_freshness() WHERE stale", nil, func(r Row) error {
+	err = q.Each(ctx, "SELECT county_code, county_name FROM source_freshness(vintage := @vintage_or_now) WHERE stale", nil, func(r Row) error {
 		var code, name string
 		if err := r.Scan(&code, &name); err != nil {
 			return err

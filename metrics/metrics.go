@@ -55,24 +55,28 @@ type Figures struct {
 // The headline queries, one per macro, each for the city and its counties.
 const (
 	qCoverage = `SELECT level, code, coalesce(name, ''), coalesce(region, ''), villages, covered, coverage_rate, graduates_in_post
-		FROM coverage(?::DATE) WHERE level IN ('city', 'county')`
-	qRetention = `SELECT level, code, retention_rate FROM retention(?::DATE, 12) WHERE level IN ('city', 'county')`
-	qRegion    = `SELECT coverage_rate FROM region_balance(?::DATE) WHERE region = 'remote_to_developed'`
+		FROM coverage(?::DATE, vintage := @vintage) WHERE level IN ('city', 'county')`
+	qRetention = `SELECT level, code, retention_rate FROM retention(?::DATE, 12, vintage := @vintage) WHERE level IN ('city', 'county')`
+	qRegion    = `SELECT coverage_rate FROM region_balance(?::DATE, vintage := @vintage) WHERE region = 'remote_to_developed'`
 	qPromotion = `SELECT level, code, committee_members, party_secretaries, township_leaders
-		FROM promotions(?::DATE) WHERE level IN ('city', 'county')`
+		FROM promotions(?::DATE, vintage := @vintage) WHERE level IN ('city', 'county')`
 	// The quota of the day's year, and the posts it holds on the day
 	// (quota_usage counts posts on 31 December; the headline is about one
 	// day): the ROLLUP's total row (county_code NULL, which no posting has)
 	// is the city's.
 	qQuota = `SELECT q.level, q.code, q.township_quota, q.county_pool, q.quota_total, coalesce(p.posts, 0)
-		FROM quota_usage(?) q
-		LEFT JOIN (SELECT county_code, count(*) AS posts FROM postings_on(?::DATE) GROUP BY ROLLUP (county_code)) p
+		FROM quota_usage(?, vintage := @vintage) q
+		LEFT JOIN (SELECT county_code, count(*) AS posts FROM postings_on(?::DATE, vintage := @vintage) GROUP BY ROLLUP (county_code)) p
 			ON (q.level = 'city' AND p.county_code IS NULL) OR (q.level = 'county' AND p.county_code = q.code)
 		WHERE q.level IN ('city', 'county')`
 )
 
 // On reads the headline figures on day, one macro after the other.
+//
+// The figures are those of the warehouse at q's vintage when AtVintage made
+// q, else of the tables as they are.
 func On(ctx context.Context, q Querier, day time.Time) (*Figures, error) {
+	q, _ = vintageOf(q)
 	f := &Figures{Day: day, QuotaYear: day.Year()}
 	byCode := map[string]*Area{}
 	// area is the city's figures or a county's; nil for a county that

@@ -13,10 +13,18 @@ type ReportData struct {
 	// DataEnd is the last day the loaded records describe (data_end());
 	// "" before any load. A period that begins after it only carries that
 	// day's state forward: PastData says so.
-	DataEnd   string
-	CityCode  string
-	CityName  string
-	QuotaYear int
+	DataEnd string
+	// Vintage is the moment whose state of the warehouse every figure
+	// describes (metrics.FormatVintage: UTC to the microsecond); "" for a
+	// warehouse without runs. VintageGiven says it was asked for
+	// (--vintage), else it is the end of the last run then recorded.
+	// `grassroots report --vintage` with it reproduces every figure after
+	// later corrections.
+	Vintage      string
+	VintageGiven bool
+	CityCode     string
+	CityName     string
+	QuotaYear    int
 
 	Headline    []Figure
 	Counties    []CoverageRow // coverage by county, as of AsOf

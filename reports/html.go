@@ -56,7 +56,10 @@ type htmlView struct {
 	// DataEndNote says, when the period ends after the loaded data, on
 	// which day they end.
 	DataEndNote string
-	ECharts     template.JS
+	// Vintage is the moment whose warehouse the figures describe (empty
+	// before any load), printed so that the report can be reproduced.
+	Vintage string
+	ECharts template.JS
 
 	// From the sections: titles and table heads by section key, the
 	// words of the headline's cards and of the total rows.
@@ -194,6 +197,7 @@ func htmlBuildView(d *ReportData) (*htmlView, error) {
 	}
 	v.Summary = htmlSummary(d)
 	v.DataEndNote = dataEndNote(d, htmlDate)
+	v.Vintage = d.Vintage
 	htmlBuildSections(v)
 	for _, f := range d.Headline {
 		v.Headline = append(v.Headline, htmlFormatFigure(f))

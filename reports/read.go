@@ -85,19 +85,28 @@ func (r *reportReader) async(section func()) {
 func (r *reportReader) wait() { r.wg.Wait() }
 
 // Read reads the monthly report of a period ("YYYY-MM") as of its last day
-// through the metric macros only.
+// through the metric macros only, every section at one vintage: q's when
+// metrics.AtVintage made it, else the latest (metrics.Pin).
 func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 	asOf, prev, yearAgo, err := PeriodDates(period)
 	if err != nil {
 		return nil, err
 	}
+	given := metrics.HasVintage(q)
+	q, at, err := metrics.Pin(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("reports: read %s: %w", period, err)
+	}
 	d := &ReportData{Period: period, AsOf: asOf.Format(time.DateOnly), PrevAsOf: prev.Format(time.DateOnly),
-		YearAgoAsOf: yearAgo.Format(time.DateOnly), QuotaYear: asOf.Year()}
+		YearAgoAsOf: yearAgo.Format(time.DateOnly), QuotaYear: asOf.Year(), VintageGiven: given}
+	if !at.IsZero() {
+		d.Vintage = metrics.FormatVintage(at)
+	}
 	r := &reportReader{ctx: ctx, q: q, sema: make(chan struct{}, reportParallel)}
 	r.each("SELECT coalesce(city_setting('city_code'), ''), coalesce(city_setting('city_name'), '')", nil, func(rows Row) error {
 		return rows.Scan(&d.CityCode, &d.CityName)
 	})
-	r.each("SELECT coalesce(strftime(data_end(), '%Y-%m-%d'), '')", nil, func(rows Row) error {
+	r.each("SELECT coalesce(strftime(data_end(vintage := @vintage), '%Y-%m-%d'), '')", nil, func(rows Row) error {
 		return rows.Scan(&d.DataEnd)
 	})
 
@@ -138,7 +147,7 @@ func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 // readCoverage reads coverage by county and township.
 func readCoverage(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT level, code, coalesce(name, ''), coalesce(region, ''), villages, covered, coverage_rate, graduates_in_post
-	FROM coverage(?::DATE) WHERE level IN ('county', 'township')`, []any{asOf}, func(rows Row) error {
+	FROM coverage(?::DATE, vintage := @vintage) WHERE level IN ('county', 'township')`, []any{asOf}, func(rows Row) error {
 		var level string
 		var c CoverageRow
 		if err := rows.Scan(&level, &c.Code, &c.Name, &c.Region, &c.Villages, &c.Covered, &c.CoverageRate, &c.GraduatesInPost); err != nil {
@@ -156,7 +165,7 @@ func readCoverage(r *reportReader, d *ReportData, asOf time.Time) {
 // readRegions reads region_balance.
 func readRegions(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT region, villages, covered, graduates_in_post, coverage_rate, per_100_villages, retention_12m
-	FROM region_balance(?::DATE)`, []any{asOf}, func(rows Row) error {
+	FROM region_balance(?::DATE, vintage := @vintage)`, []any{asOf}, func(rows Row) error {
 		var x RegionRow
 		err := rows.Scan(&x.Region, &x.Villages, &x.Covered, &x.GraduatesInPost, &x.CoverageRate, &x.PerHundred, &x.Retention12m)
 		d.Regions = append(d.Regions, x)
@@ -168,8 +177,8 @@ func readRegions(r *reportReader, d *ReportData, asOf time.Time) {
 func readRetention(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT a.level, a.code, coalesce(a.name, ''), a.cohort, a.retained, a.retention_rate,
 		coalesce(b.cohort, 0), coalesce(b.retained, 0), b.retention_rate
-	FROM retention(?::DATE, 12) a
-	LEFT JOIN retention(?::DATE, 24) b ON b.level = a.level AND b.code = a.code
+	FROM retention(?::DATE, 12, vintage := @vintage) a
+	LEFT JOIN retention(?::DATE, 24, vintage := @vintage) b ON b.level = a.level AND b.code = a.code
 	WHERE a.level IN ('city', 'region')`, []any{asOf, asOf}, func(rows Row) error {
 		var x RetentionRow
 		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Cohort12, &x.Retained12, &x.Rate12, &x.Cohort24, &x.Retained24, &x.Rate24)
@@ -181,7 +190,7 @@ func readRetention(r *reportReader, d *ReportData, asOf time.Time) {
 // readSurvival reads the survival curve of each stratum.
 func readSurvival(r *reportReader, d *ReportData, asOf time.Time) {
 	byStratum := map[string]int{}
-	r.each(`SELECT stratum, day, at_risk, exits, censored, survival, std_err FROM survival(?::DATE)`, []any{asOf}, func(rows Row) error {
+	r.each(`SELECT stratum, day, at_risk, exits, censored, survival, std_err FROM survival(?::DATE, vintage := @vintage)`, []any{asOf}, func(rows Row) error {
 		var s string
 		var p SurvivalPoint
 		if err := rows.Scan(&s, &p.Day, &p.AtRisk, &p.Exits, &p.Censored, &p.Survival, &p.StdErr); err != nil {
@@ -200,7 +209,7 @@ func readSurvival(r *reportReader, d *ReportData, asOf time.Time) {
 
 // readExits reads exits of the city and the counties by reason.
 func readExits(r *reportReader, d *ReportData, asOf time.Time) {
-	r.each(`SELECT level, code, coalesce(name, ''), end_reason, exits FROM exits(?::DATE) WHERE level IN ('city', 'county')`,
+	r.each(`SELECT level, code, coalesce(name, ''), end_reason, exits FROM exits(?::DATE, vintage := @vintage) WHERE level IN ('city', 'county')`,
 		[]any{asOf}, func(rows Row) error {
 			var level string
 			var x ExitRow
@@ -220,7 +229,7 @@ func readExits(r *reportReader, d *ReportData, asOf time.Time) {
 func readPromotions(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT level, code, coalesce(name, ''), graduates, committee_members, party_secretaries, township_leaders,
 		committee_rate, secretary_rate, median_months_to_committee
-	FROM promotions(?::DATE) WHERE level IN ('city', 'county')`, []any{asOf}, func(rows Row) error {
+	FROM promotions(?::DATE, vintage := @vintage) WHERE level IN ('city', 'county')`, []any{asOf}, func(rows Row) error {
 		var x PromotionRow
 		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Graduates, &x.Committee, &x.Secretaries, &x.TownshipLeaders,
 			&x.CommitteeRate, &x.SecretaryRate, &x.MedianMonthsToCommittee)
@@ -234,7 +243,7 @@ func readPromotions(r *reportReader, d *ReportData, asOf time.Time) {
 // a later day.
 func readQuota(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT level, code, coalesce(name, ''), township_quota, county_pool, quota_total, posts_township, posts_county_pool, posts_total, unfilled
-	FROM quota_usage_on(?, ?::DATE) WHERE level IN ('city', 'county')`, []any{d.QuotaYear, asOf}, func(rows Row) error {
+	FROM quota_usage_on(?, ?::DATE, vintage := @vintage) WHERE level IN ('city', 'county')`, []any{d.QuotaYear, asOf}, func(rows Row) error {
 		var x QuotaRow
 		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.TownshipQuota, &x.CountyPool, &x.QuotaTotal, &x.PostsTownship,
 			&x.PostsCountyPool, &x.PostsTotal, &x.Unfilled)
@@ -247,7 +256,7 @@ func readQuota(r *reportReader, d *ReportData, asOf time.Time) {
 func readUncovered(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT u.village_code, u.village_name, coalesce(u.township_name, ''), u.county_name, u.region, u.uncovered_days,
 		u.vacancy_reported, coalesce(strftime(o.reported_on, '%Y-%m-%d'), '')
-	FROM uncovered_villages(?::DATE) u LEFT JOIN open_vacancies(?::DATE) o USING (village_code)
+	FROM uncovered_villages(?::DATE, vintage := @vintage) u LEFT JOIN open_vacancies(?::DATE, vintage := @vintage) o USING (village_code)
 	ORDER BY u.uncovered_days DESC NULLS LAST, u.village_code`, []any{asOf, asOf}, func(rows Row) error {
 		var x UncoveredRow
 		err := rows.Scan(&x.VillageCode, &x.VillageName, &x.TownshipName, &x.CountyName, &x.Region, &x.UncoveredDays,
@@ -265,7 +274,7 @@ func readFreshness(r *reportReader, d *ReportData, asOf time.Time) {
 		coalesce(strftime(timezone(coalesce(city_setting('timezone'), 'Asia/Shanghai'), last_new_file), '%Y-%m-%d %H:%M'), ''),
 		coalesce(strftime(last_record, '%Y-%m-%d'), ''),
 		hours_since_success, stale
-	FROM source_freshness_on(?::DATE)`, []any{asOf}, func(rows Row) error {
+	FROM source_freshness_on(?::DATE, vintage := @vintage_or_now)`, []any{asOf}, func(rows Row) error {
 		var x FreshnessRow
 		err := rows.Scan(&x.County, &x.Name, &x.LastSuccess, &x.LastNewFile, &x.LastRecord, &x.HoursSinceSuccess, &x.Stale)
 		d.Freshness = append(d.Freshness, x)
@@ -277,7 +286,7 @@ func readFreshness(r *reportReader, d *ReportData, asOf time.Time) {
 // finished by the end of the period's last day (data_quality_on).
 func readQuality(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT coalesce(county_code, ''), county_name, kind, code, coalesce(severity, ''), count
-	FROM data_quality_on(?::DATE)`, []any{asOf}, func(rows Row) error {
+	FROM data_quality_on(?::DATE, vintage := @vintage)`, []any{asOf}, func(rows Row) error {
 		var x QualityRow
 		var name *string
 		err := rows.Scan(&x.County, &name, &x.Kind, &x.Code, &x.Severity, &x.Count)

@@ -23,7 +23,7 @@ func readFlows(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT level, code, coalesce(name, ''), in_post_start, started, ended,
 		ended_resigned, ended_transferred, ended_civil_service, ended_promoted, ended_other, ended_unspecified,
 		net_change, in_post_end
-	FROM flows(?::DATE, ?::DATE)`, []any{firstDay(asOf), asOf}, func(rows Row) error {
+	FROM flows(?::DATE, ?::DATE, vintage := @vintage)`, []any{firstDay(asOf), asOf}, func(rows Row) error {
 		var x FlowRow
 		by := make([]int64, len(flowReasons))
 		if err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.InPostStart, &x.Started, &x.Ended,
@@ -44,7 +44,7 @@ func readFlows(r *reportReader, d *ReportData, asOf time.Time) {
 // readMonthExits reads the persons who left the programme in the month, by
 // reason, for the city (exits_between).
 func readMonthExits(r *reportReader, d *ReportData, asOf time.Time) {
-	r.each(`SELECT code, coalesce(name, ''), end_reason, exits FROM exits_between(?::DATE, ?::DATE) WHERE level = 'city'`,
+	r.each(`SELECT code, coalesce(name, ''), end_reason, exits FROM exits_between(?::DATE, ?::DATE, vintage := @vintage) WHERE level = 'city'`,
 		[]any{firstDay(asOf), asOf}, func(rows Row) error {
 			var x ExitRow
 			err := rows.Scan(&x.Code, &x.Name, &x.Reason, &x.Exits)
@@ -57,7 +57,7 @@ func readMonthExits(r *reportReader, d *ReportData, asOf time.Time) {
 // day, against the previous month's (coverage_ranking).
 func readRanking(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT rank, code, coalesce(name, ''), coalesce(region, ''), coverage_rate, prev_coverage_rate, change_points, net_change
-	FROM coverage_ranking(?::DATE, ?::DATE)`, []any{asOf, firstDay(asOf).AddDate(0, 0, -1)}, func(rows Row) error {
+	FROM coverage_ranking(?::DATE, ?::DATE, vintage := @vintage)`, []any{asOf, firstDay(asOf).AddDate(0, 0, -1)}, func(rows Row) error {
 		var x RankRow
 		err := rows.Scan(&x.Rank, &x.Code, &x.Name, &x.Region, &x.CoverageRate, &x.PrevCoverageRate, &x.ChangePoints, &x.NetChange)
 		d.Ranking = append(d.Ranking, x)
@@ -70,7 +70,7 @@ func readRanking(r *reportReader, d *ReportData, asOf time.Time) {
 func readProgress(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT level, code, coalesce(name, ''), villages, uncovered, max_uncovered_days, uncovered_over_90_days,
 		vacancies_registered, vacancies_filled, started_this_year_in_post
-	FROM coverage_progress(?::DATE)`, []any{asOf}, func(rows Row) error {
+	FROM coverage_progress(?::DATE, vintage := @vintage)`, []any{asOf}, func(rows Row) error {
 		var x ProgressRow
 		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Villages, &x.Uncovered, &x.MaxUncoveredDays, &x.UncoveredOver90,
 			&x.VacanciesRegistered, &x.VacanciesFilled, &x.StartedThisYearInPost)
@@ -83,7 +83,7 @@ func readProgress(r *reportReader, d *ReportData, asOf time.Time) {
 // then counties (selection). Total counts every graduate in post, those
 // whose round is not recorded included.
 func readSelection(r *reportReader, d *ReportData, asOf time.Time) {
-	r.each(`SELECT level, code, coalesce(name, ''), direct, county_round, city_round, total FROM selection(?::DATE)`,
+	r.each(`SELECT level, code, coalesce(name, ''), direct, county_round, city_round, total FROM selection(?::DATE, vintage := @vintage)`,
 		[]any{asOf}, func(rows Row) error {
 			var x SelectionRow
 			err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Direct, &x.CountyRound, &x.CityRound, &x.Total)
@@ -97,7 +97,7 @@ func readSelection(r *reportReader, d *ReportData, asOf time.Time) {
 func readSubsidies(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT level, code, coalesce(name, ''), paid_this_year, paid_to_date, persons, per_person,
 		at_or_over_ceiling, max_share_of_ceiling
-	FROM subsidy_usage(?::DATE)`, []any{asOf}, func(rows Row) error {
+	FROM subsidy_usage(?::DATE, vintage := @vintage)`, []any{asOf}, func(rows Row) error {
 		var x SubsidyRow
 		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.PaidThisYear, &x.PaidToDate, &x.Persons, &x.PerPerson,
 			&x.AtOrOverCeiling, &x.MaxShareOfCeiling)

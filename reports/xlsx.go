@@ -100,12 +100,22 @@ func xlsxBuild(f *excelize.File, d *ReportData, asOf time.Time) error {
 		Creator:        "grassroots",
 		LastModifiedBy: "grassroots",
 		Language:       "zh-CN",
+		Description:    xlsxVintageNote(d),
 		Created:        stamp,
 		Modified:       stamp,
 	}); err != nil {
 		return fmt.Errorf("properties: %w", err)
 	}
 	return nil
+}
+
+// xlsxVintageNote is the workbook's description: the vintage its figures
+// describe, to reproduce them with `grassroots report --vintage`.
+func xlsxVintageNote(d *ReportData) string {
+	if d.Vintage == "" {
+		return ""
+	}
+	return "数据版本 vintage " + d.Vintage + "（grassroots report --vintage '" + d.Vintage + "' 可复现全部数字）"
 }
 
 // xlsxLandscapeColumns is the number of columns from which a sheet is

@@ -156,6 +156,7 @@ const macrosDir = "macros"
 var macroOrder = []string{
 	"vocabulary", // vocabulary(), label(): the labels the metrics show
 	"settings",   // city_setting(), city_today(), as_date()
+	"vintage",    // <table>_vintage(vintage): the tables as known at a moment
 	"universe",   // villages_on(), postings_on(), person_first(): use settings
 	// The metrics: each uses settings, universe and some vocabulary.
 	"coverage",

@@ -118,7 +118,7 @@ folder and it starts afresh (the key is kept).`,
 			formats, rerr := reportFormats(cfg, "", a.logger())
 			var report []string
 			if rerr == nil {
-				report, _, rerr = writeReport(cmd.Context(), cfg, a.logger(), "2022-07", formats, a.clock())
+				report, _, rerr = writeReport(cmd.Context(), cfg, a.logger(), "2022-07", formats, a.clock(), time.Time{})
 			}
 			var release *export.Result
 			if rerr == nil {

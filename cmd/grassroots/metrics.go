@@ -13,23 +13,33 @@ import (
 )
 
 func (a *app) metricsCommand() *cobra.Command {
-	var asOf string
+	var asOf, vintage string
 	cmd := &cobra.Command{
 		Use:   "metrics",
 		Short: "Show the headline figures on a day (default: today in the city's time zone), with a table by county",
 		Long: `metrics reads the metric macros (coverage, retention, region_balance, promotions,
 quota_usage, source_freshness) from the private warehouse read-only when no
-other grassroots process holds it, else from the published snapshot.`,
+other grassroots process holds it, else from the published snapshot, at one
+vintage: by default the end of the last run recorded, which it prints;
+--vintage reads the warehouse as it stood at an earlier moment.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := time.Parse("2006-01-02", asOf); asOf != "" && err != nil {
 				return usageError{fmt.Errorf("--as-of %q is not a date written YYYY-MM-DD", asOf)}
+			}
+			at, err := vintageFlag(vintage)
+			if err != nil {
+				return err
 			}
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
 			h, err := readEither(cmd.Context(), cfg, a.logger(), "metrics", func(ctx context.Context, r *warehouse.Reader) (*metrics.Headline, error) {
-				return metrics.Read(ctx, r, asOf)
+				var q metrics.Querier = r
+				if !at.IsZero() {
+					q = metrics.AtVintage(r, at)
+				}
+				return metrics.Read(ctx, q, asOf)
 			})
 			if err != nil {
 				return err
@@ -42,6 +52,7 @@ other grassroots process holds it, else from the published snapshot.`,
 		},
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "the day (YYYY-MM-DD); default today in the city's time zone")
+	cmd.Flags().StringVar(&vintage, "vintage", "", "read the warehouse as it stood at this moment, e.g. '2022-08-05 02:30:00.123456+00' (default: the end of the last run)")
 	return cmd
 }
 
@@ -60,7 +71,7 @@ func ratio(p *float64) string {
 }
 
 func printHeadline(w io.Writer, city string, h *metrics.Headline) {
-	fmt.Fprintf(w, "%s, as of %s\n\n", city, h.AsOf)
+	fmt.Fprintf(w, "%s, as of %s (vintage %s)\n\n", city, h.AsOf, orNone(h.Vintage))
 	filled := "–"
 	if h.QuotaTotal > 0 {
 		filled = fmt.Sprintf("%.1f%%", float64(h.PostsTotal)*100/float64(h.QuotaTotal))

@@ -11,12 +11,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/metrics"
 	"github.com/grassroots-cn/grassroots/reports"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 func (a *app) reportCommand() *cobra.Command {
-	var period, formats string
+	var period, formats, vintage string
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Write the monthly report (HTML, XLSX and PDF, in Chinese) for one month",
@@ -27,7 +28,13 @@ files atomically. It reads the private warehouse read-only when no other
 grassroots process holds it, else the published snapshot. The PDF is the HTML
 printed by the system's headless Chromium: without it, asking for pdf writes
 the other formats and exits 1 naming the package to install; the config's
-default formats leave the PDF out, with one log line, where it is missing.`,
+default formats leave the PDF out, with one log line, where it is missing.
+
+Every figure is read at one vintage, the moment whose state of the warehouse
+it describes: by default the end of the last run recorded, printed in the
+report (数据版本), in the workbook's properties and in --json. --vintage with
+that moment writes the same figures again after counties have corrected
+their records (the tables' history keeps every version).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig()
 			if err != nil {
@@ -44,7 +51,11 @@ default formats leave the PDF out, with one log line, where it is missing.`,
 			if err != nil {
 				return err
 			}
-			files, d, err := writeReport(cmd.Context(), cfg, log, period, fs, a.clock())
+			at, err := vintageFlag(vintage)
+			if err != nil {
+				return err
+			}
+			files, d, err := writeReport(cmd.Context(), cfg, log, period, fs, a.clock(), at)
 			if d == nil {
 				return err
 			}
@@ -55,12 +66,12 @@ default formats leave the PDF out, with one log line, where it is missing.`,
 				fmt.Fprintln(a.stderr, "grassroots: warning:", w)
 			}
 			if a.json {
-				if perr := printJSON(a.stdout, map[string]any{"period": period, "files": files, "data_end": d.DataEnd, "warnings": warnings}); perr != nil {
+				if perr := printJSON(a.stdout, map[string]any{"period": period, "files": files, "data_end": d.DataEnd, "vintage": d.Vintage, "warnings": warnings}); perr != nil {
 					return perr
 				}
 				return err
 			}
-			fmt.Fprintf(a.stdout, "report for %s:\n", period)
+			fmt.Fprintf(a.stdout, "report for %s (vintage %s):\n", period, orNone(d.Vintage))
 			for _, f := range files {
 				fmt.Fprintln(a.stdout, " ", f)
 			}
@@ -69,6 +80,7 @@ default formats leave the PDF out, with one log line, where it is missing.`,
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the month, YYYY-MM (default: last month)")
 	cmd.Flags().StringVar(&formats, "formats", "", "a comma-separated list of html, xlsx and pdf (default: reports.formats of the config)")
+	cmd.Flags().StringVar(&vintage, "vintage", "", "read the warehouse as it stood at this moment, e.g. '2022-08-05 02:30:00.123456+00' as a report prints it (default: the end of the last run)")
 	return cmd
 }
 
@@ -102,14 +114,20 @@ func reportFormats(cfg *config.Config, flag string, log *slog.Logger) ([]string,
 // writes it with the clock now; it returns the files written and the data
 // they show. When the PDF cannot be printed the other files are still
 // written: they are returned with the data and the PDF's error.
-func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, period string, formats []string, now func() time.Time) ([]string, *reports.ReportData, error) {
+//
+// A non-zero vintage reads the warehouse as it stood at that moment.
+func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, period string, formats []string, now func() time.Time, vintage time.Time) ([]string, *reports.ReportData, error) {
 	for _, f := range formats {
 		if f != reports.FormatHTML && f != reports.FormatXLSX && f != reports.FormatPDF {
 			return nil, nil, usageError{fmt.Errorf("--formats: %q is not html, xlsx or pdf", f)}
 		}
 	}
 	d, err := readEither(ctx, cfg, log, "report "+period, func(ctx context.Context, r *warehouse.Reader) (*reports.ReportData, error) {
-		return reports.Read(ctx, r, period)
+		var q metrics.Querier = r
+		if !vintage.IsZero() {
+			q = metrics.AtVintage(r, vintage)
+		}
+		return reports.Read(ctx, q, period)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -125,7 +143,7 @@ func writeReport(ctx context.Context, cfg *config.Config, log *slog.Logger, peri
 	for _, f := range files {
 		log.Info("report file written", "period", period, "file", f)
 	}
-	log.Info("report written", "period", period, "data_end", d.DataEnd, "files", len(files), "ms", time.Since(start).Milliseconds())
+	log.Info("report written", "period", period, "data_end", d.DataEnd, "vintage", d.Vintage, "files", len(files), "ms", time.Since(start).Milliseconds())
 	return files, d, err
 }
 
@@ -141,4 +159,24 @@ func reportOptions(cfg *config.Config) reports.DecorateOptions {
 			Retention12mBelow: p.Retention12mBelow, Stale: p.Stale, RejectsAtLeast: int64(p.RejectsAtLeast),
 		},
 	}
+}
+
+// vintageFlag parses a --vintage flag; "" is the zero time (the latest).
+func vintageFlag(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := metrics.ParseVintage(s)
+	if err != nil {
+		return time.Time{}, usageError{fmt.Errorf("--vintage: %w", err)}
+	}
+	return t, nil
+}
+
+// orNone is s, or "none" when it is empty.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

@@ -24,15 +24,15 @@
 -- (level, code): a township whose villages lie in counties of both regions
 -- has two rows, each with the graduates of the whole township.
 
-CREATE OR REPLACE MACRO coverage(as_of := NULL) AS TABLE
+CREATE OR REPLACE MACRO coverage(as_of := NULL, vintage := NULL) AS TABLE
     WITH u AS (
         SELECT v.*,
                CASE WHEN v.urban_rural_code LIKE '1%' THEN 'urban' WHEN v.urban_rural_code LIKE '2%' THEN 'rural' END AS ur
-        FROM villages_on(as_of) v
+        FROM villages_on(as_of, vintage := vintage) v
     ),
     ip AS (
         SELECT u.region, u.county_code, u.township_code, u.village_kind, u.ur, p.village_code, p.person_key
-        FROM postings_on(as_of) p JOIN u ON u.village_code = p.village_code
+        FROM postings_on(as_of, vintage := vintage) p JOIN u ON u.village_code = p.village_code
     ),
     multi AS (SELECT person_key FROM ip GROUP BY person_key HAVING count(*) > 1),
     -- Villages and covered villages per level, in one pass over u.
@@ -104,4 +104,4 @@ CREATE OR REPLACE MACRO coverage(as_of := NULL) AS TABLE
     ORDER BY v.o, v.code NULLS LAST, v.name, v.region;
 
 COMMENT ON MACRO TABLE coverage IS
-    '覆盖率：as_of 日（缺省为城市今天）村（社区）范围内，有至少一名研究生在岗的村（社区）数 covered、范围内村（社区）数 villages、覆盖率 coverage_rate = covered / villages、在岗研究生人数 graduates_in_post（去重）；level 为 city 全市、region 区域（remote 偏远 / developed 发达）、county 县区、township 乡镇（街道）、village_kind 村或社区（village/community）、urban_rural 城乡（urban 城乡分类代码 1xx / rural 2xx） / coverage on as_of (default: today in the city''s time zone): villages of the universe, covered = villages with at least one graduate in post, coverage_rate = covered / villages, graduates_in_post = distinct graduates in post there; level is city, region (code remote/developed), county, township, village_kind (code village/community) or urban_rural (code urban for urban-rural classes 1xx, rural for 2xx)';
+    '覆盖率：as_of 日（缺省为城市今天）村（社区）范围内，有至少一名研究生在岗的村（社区）数 covered、范围内村（社区）数 villages、覆盖率 coverage_rate = covered / villages、在岗研究生人数 graduates_in_post（去重）；level 为 city 全市、region 区域（remote 偏远 / developed 发达）、county 县区、township 乡镇（街道）、village_kind 村或社区（village/community）、urban_rural 城乡（urban 城乡分类代码 1xx / rural 2xx）；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / coverage on as_of (default: today in the city''s time zone): villages of the universe, covered = villages with at least one graduate in post, coverage_rate = covered / villages, graduates_in_post = distinct graduates in post there; level is city, region (code remote/developed), county, township, village_kind (code village/community) or urban_rural (code urban for urban-rural classes 1xx, rural for 2xx); vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';

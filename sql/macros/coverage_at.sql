@@ -37,7 +37,7 @@ COMMENT ON MACRO month_ends IS
 -- group's next event. As in coverage, graduates of a county or township are
 -- counted per code: where a code has several (name, region) rows, its
 -- graduates are summed per code and given to each of them.
-CREATE OR REPLACE MACRO coverage_at(days) AS TABLE
+CREATE OR REPLACE MACRO coverage_at(days, vintage := NULL) AS TABLE
     WITH ds AS MATERIALIZED (
         SELECT d, CAST(row_number() OVER (ORDER BY d) - 1 AS INTEGER) AS i
         FROM (SELECT DISTINCT unnest(CAST(days AS DATE[])) AS d)
@@ -49,8 +49,8 @@ CREATE OR REPLACE MACRO coverage_at(days) AS TABLE
         SELECT x, coalesce(ds.i, nd.n) AS c
         FROM (
             SELECT DISTINCT x FROM (
-                SELECT established_on AS x FROM dim_village UNION ALL SELECT dissolved_on FROM dim_village
-                UNION ALL SELECT start_date FROM fact_posting UNION ALL SELECT end_date FROM fact_posting
+                SELECT established_on AS x FROM dim_village_vintage(vintage) UNION ALL SELECT dissolved_on FROM dim_village_vintage(vintage)
+                UNION ALL SELECT start_date FROM fact_posting_vintage(vintage) UNION ALL SELECT end_date FROM fact_posting_vintage(vintage)
             ) WHERE x IS NOT NULL
         ) CROSS JOIN nd
         ASOF LEFT JOIN ds ON x <= ds.d
@@ -63,9 +63,9 @@ CREATE OR REPLACE MACRO coverage_at(days) AS TABLE
                    CASE WHEN v.urban_rural_code LIKE '1%' THEN 'urban' WHEN v.urban_rural_code LIKE '2%' THEN 'rural' END AS ur,
                    v.township_code, t.township_name, v.county_code, c.county_name, c.region,
                    coalesce(a.c, 0) AS lo, coalesce(b.c, nd.n) AS hi
-            FROM dim_village v
-            JOIN dim_county c ON c.county_code = v.county_code
-            LEFT JOIN dim_township t ON t.township_code = v.township_code
+            FROM dim_village_vintage(vintage) v
+            JOIN dim_county_vintage(vintage) c ON c.county_code = v.county_code
+            LEFT JOIN dim_township_vintage(vintage) t ON t.township_code = v.township_code
             CROSS JOIN nd
             LEFT JOIN dm a ON a.x = v.established_on
             LEFT JOIN dm b ON b.x = v.dissolved_on
@@ -130,7 +130,7 @@ CREATE OR REPLACE MACRO coverage_at(days) AS TABLE
     -- their village.
     pr AS (
         SELECT p.person_key, p.village_code, a.c AS lo, coalesce(b.c, nd.n) AS hi
-        FROM fact_posting p
+        FROM fact_posting_vintage(vintage) p
         CROSS JOIN nd
         JOIN dm a ON a.x = p.start_date
         LEFT JOIN dm b ON b.x = p.end_date
@@ -279,4 +279,4 @@ CREATE OR REPLACE MACRO coverage_at(days) AS TABLE
     ORDER BY x.i, x.ord;
 
 COMMENT ON MACRO TABLE coverage_at IS
-    '多日覆盖率：对日期列表 days（DATE[]，如 month_ends(''2013-01-01'', ''2022-11-30'')）中每个不同的非空日期 d，给出与 coverage(d) 完全相同的行，前加一列 as_of = d；按 as_of、再按 coverage 的顺序排列；一次扫描数据，用于覆盖率趋势 / coverage at many days: for every distinct non-null day d of the list days (a DATE[], e.g. month_ends(''2013-01-01'', ''2022-11-30'')), the rows of coverage(d) preceded by a column as_of = d, ordered by as_of and then as coverage orders them; one pass over the data, for coverage trends';
+    '多日覆盖率：对日期列表 days（DATE[]，如 month_ends(''2013-01-01'', ''2022-11-30'')）中每个不同的非空日期 d，给出与 coverage(d) 完全相同的行，前加一列 as_of = d；按 as_of、再按 coverage 的顺序排列；一次扫描数据，用于覆盖率趋势；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / coverage at many days: for every distinct non-null day d of the list days (a DATE[], e.g. month_ends(''2013-01-01'', ''2022-11-30'')), the rows of coverage(d) preceded by a column as_of = d, ordered by as_of and then as coverage orders them; one pass over the data, for coverage trends; vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';

@@ -12,11 +12,11 @@
 --   per_100_villages  DOUBLE   graduates_in_post per 100 villages
 --   retention_12m     DOUBLE   retention_rate of retention(as_of, 12)
 
-CREATE OR REPLACE MACRO region_balance(as_of := NULL) AS TABLE
-    WITH u AS (SELECT village_code, region FROM villages_on(as_of)),
+CREATE OR REPLACE MACRO region_balance(as_of := NULL, vintage := NULL) AS TABLE
+    WITH u AS (SELECT village_code, region FROM villages_on(as_of, vintage := vintage)),
     ip AS (
         SELECT u.region, p.village_code, p.person_key
-        FROM postings_on(as_of) p JOIN u ON u.village_code = p.village_code
+        FROM postings_on(as_of, vintage := vintage) p JOIN u ON u.village_code = p.village_code
     ),
     gr AS (SELECT region, count(DISTINCT person_key) AS graduates FROM ip GROUP BY region),
     cov AS (
@@ -34,7 +34,7 @@ CREATE OR REPLACE MACRO region_balance(as_of := NULL) AS TABLE
         FROM (
             SELECT p.person_key, min(p.start_date) AS entry,
                    arg_min(c.region, struct_pack(s := p.start_date, v := p.village_code)) AS region
-            FROM fact_posting p JOIN dim_county c ON c.county_code = p.county_code
+            FROM fact_posting_vintage(vintage) p JOIN dim_county_vintage(vintage) c ON c.county_code = p.county_code
             GROUP BY p.person_key
         ) f
         WHERE CAST(f.entry + to_months(12) AS DATE) <= as_date(as_of)
@@ -44,7 +44,7 @@ CREATE OR REPLACE MACRO region_balance(as_of := NULL) AS TABLE
     kept AS (
         SELECT c.region, count(*) AS retained
         FROM cohort c
-        SEMI JOIN fact_posting p ON p.person_key = c.person_key
+        SEMI JOIN fact_posting_vintage(vintage) p ON p.person_key = c.person_key
             AND p.start_date <= c.mark AND coalesce(p.end_date, DATE 'infinity') > c.mark
         GROUP BY c.region
     ),
@@ -82,4 +82,4 @@ CREATE OR REPLACE MACRO region_balance(as_of := NULL) AS TABLE
     ORDER BY o;
 
 COMMENT ON MACRO TABLE region_balance IS
-    '偏远与发达地区均衡：remote 偏远、developed 发达各一行：村（社区）数、覆盖数、覆盖率、在岗研究生数、每百村在岗人数 per_100_villages、12 个月留任率 retention_12m（同 coverage 与 retention(as_of, 12) 的 region 行）；另有 remote_to_developed 一行，为各指标偏远 ÷ 发达（发达为 0 时为空） / balance between remote and developed areas on as_of: one row each for remote and developed (villages, covered, coverage_rate, graduates_in_post, per_100_villages = graduates per 100 villages, retention_12m; as in the region rows of coverage and retention(as_of, 12)), and a row remote_to_developed holding remote ÷ developed for every measure (null where developed is 0)';
+    '偏远与发达地区均衡：remote 偏远、developed 发达各一行：村（社区）数、覆盖数、覆盖率、在岗研究生数、每百村在岗人数 per_100_villages、12 个月留任率 retention_12m（同 coverage 与 retention(as_of, 12) 的 region 行）；另有 remote_to_developed 一行，为各指标偏远 ÷ 发达（发达为 0 时为空）；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / balance between remote and developed areas on as_of: one row each for remote and developed (villages, covered, coverage_rate, graduates_in_post, per_100_villages = graduates per 100 villages, retention_12m; as in the region rows of coverage and retention(as_of, 12)), and a row remote_to_developed holding remote ÷ developed for every measure (null where developed is 0); vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';

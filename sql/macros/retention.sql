@@ -17,11 +17,11 @@
 --   retention_rate  DOUBLE   retained / cohort
 -- Region and county are those of the first posting.
 
-CREATE OR REPLACE MACRO retention(as_of := NULL, months := 12) AS TABLE
+CREATE OR REPLACE MACRO retention(as_of := NULL, months := 12, vintage := NULL) AS TABLE
     WITH cohort AS (
         SELECT f.person_key, f.entry, f.county_code, f.county_name, f.region, f.channel,
                CAST(f.entry + to_months(CAST(months AS INTEGER)) AS DATE) AS mark
-        FROM person_first() f
+        FROM person_first(vintage := vintage) f
         WHERE CAST(f.entry + to_months(CAST(months AS INTEGER)) AS DATE) <= as_date(as_of)
     ),
     -- In post anywhere on the mark. 'infinity' stands for an open end: later
@@ -29,7 +29,7 @@ CREATE OR REPLACE MACRO retention(as_of := NULL, months := 12) AS TABLE
     kept AS (
         SELECT c.person_key
         FROM cohort c
-        SEMI JOIN fact_posting p ON p.person_key = c.person_key
+        SEMI JOIN fact_posting_vintage(vintage) p ON p.person_key = c.person_key
             AND p.start_date <= c.mark AND coalesce(p.end_date, DATE 'infinity') > c.mark
     ),
     -- Cohort and retained per level, in one pass over the cohort.
@@ -73,4 +73,4 @@ CREATE OR REPLACE MACRO retention(as_of := NULL, months := 12) AS TABLE
     ORDER BY o, code, name;
 
 COMMENT ON MACRO TABLE retention IS
-    '留任率：每人入职日期 = 最早到岗日期；队列 cohort = 入职日期加 months 个月（缺省 12）不晚于 as_of 的人数；留任 retained = 其中在入职满 months 个月当日仍在岗（任一村）者；retention_rate = retained / cohort；level 为 city、region 和 county（按首个岗位）、channel（首个岗位的招录方式）、entry_year 入职年份 / retention: per person, entry = first start_date; cohort = persons whose entry + months (default 12) <= as_of; retained = those in post anywhere on entry + months; retention_rate = retained / cohort; level is city, region and county (of the first posting), channel (of the first posting) or entry_year';
+    '留任率：每人入职日期 = 最早到岗日期；队列 cohort = 入职日期加 months 个月（缺省 12）不晚于 as_of 的人数；留任 retained = 其中在入职满 months 个月当日仍在岗（任一村）者；retention_rate = retained / cohort；level 为 city、region 和 county（按首个岗位）、channel（首个岗位的招录方式）、entry_year 入职年份；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / retention: per person, entry = first start_date; cohort = persons whose entry + months (default 12) <= as_of; retained = those in post anywhere on entry + months; retention_rate = retained / cohort; level is city, region and county (of the first posting), channel (of the first posting) or entry_year; vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';

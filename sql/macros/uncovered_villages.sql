@@ -9,15 +9,15 @@
 --   vacancy_reported  BOOLEAN  a vacancy reported by as_of and not filled by
 --                              then
 
-CREATE OR REPLACE MACRO uncovered_villages(as_of := NULL) AS TABLE
-    WITH u AS (SELECT * FROM villages_on(as_of)),
-    covered AS (SELECT DISTINCT village_code FROM postings_on(as_of)),
+CREATE OR REPLACE MACRO uncovered_villages(as_of := NULL, vintage := NULL) AS TABLE
+    WITH u AS (SELECT * FROM villages_on(as_of, vintage := vintage)),
+    covered AS (SELECT DISTINCT village_code FROM postings_on(as_of, vintage := vintage)),
     last_end AS (
         SELECT p.village_code, max(p.end_date) AS last_end
-        FROM fact_posting p WHERE p.end_date <= as_date(as_of) GROUP BY p.village_code
+        FROM fact_posting_vintage(vintage) p WHERE p.end_date <= as_date(as_of) GROUP BY p.village_code
     ),
     vacant AS (
-        SELECT DISTINCT v.village_code FROM fact_vacancy v
+        SELECT DISTINCT v.village_code FROM fact_vacancy_vintage(vintage) v
         WHERE v.reported_on <= as_date(as_of) AND (v.filled_on IS NULL OR v.filled_on > as_date(as_of))
     )
     SELECT u.village_code, u.village_name, u.township_name, u.county_name, u.region,
@@ -31,4 +31,4 @@ CREATE OR REPLACE MACRO uncovered_villages(as_of := NULL) AS TABLE
     ORDER BY uncovered_days DESC NULLS LAST, u.village_code;
 
 COMMENT ON MACRO TABLE uncovered_villages IS
-    '待补充名单：as_of 日村（社区）范围内无研究生在岗的村（社区）；uncovered_days 为自最后一名研究生离岗起的天数（从未有人在岗则自成立日期起，成立日期也为空则为空）；vacancy_reported 表示 as_of 日有已登记且未补齐的空缺；按空缺天数从长到短 / the replenishment list: villages of the universe on as_of with no graduate in post; uncovered_days since the last posting there ended (else since established_on, else null); vacancy_reported: a vacancy reported by as_of and not filled by then; longest first';
+    '待补充名单：as_of 日村（社区）范围内无研究生在岗的村（社区）；uncovered_days 为自最后一名研究生离岗起的天数（从未有人在岗则自成立日期起，成立日期也为空则为空）；vacancy_reported 表示 as_of 日有已登记且未补齐的空缺；按空缺天数从长到短；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / the replenishment list: villages of the universe on as_of with no graduate in post; uncovered_days since the last posting there ended (else since established_on, else null); vacancy_reported: a vacancy reported by as_of and not filled by then; longest first; vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';
