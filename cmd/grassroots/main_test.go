@@ -78,6 +78,7 @@ func TestDemoThenRunCheckStatus(t *testing.T) {
 		h.InPost != 1145 || h.Committee != 72 || h.Secretaries != 43 || h.QuotaTown != 1117 || h.QuotaPool != 278 || len(h.Counties) != 10 {
 		t.Errorf("metrics on 2022-07-21: %+v", h)
 	}
+	vintageFlags(t, cfg, out)
 	code, out, _ = grassroots(t, "metrics", "--config", cfg, "--as-of", "2022-07-21")
 	for _, want := range []string{"1130 (81.0%)", "1117 township + 278 county pool = 1395"} {
 		if code != exitOK || !strings.Contains(out, want) {
@@ -236,5 +237,44 @@ func reportWords(t *testing.T, dir, cfg string) {
 	// Only the rule left on: no stale feed named.
 	if strings.Contains(string(page), "请督促报送。</li>") {
 		t.Error("a rule turned off still speaks")
+	}
+}
+
+// vintageFlags: metrics --json (its output is first) records the vintage it
+// read; the same figures come back with --vintage set to it, none before
+// the first load, and a vintage without an offset or not a time is refused.
+func vintageFlags(t *testing.T, cfg, first string) {
+	t.Helper()
+	var h struct {
+		Vintage  string `json:"vintage"`
+		Villages int    `json:"villages"`
+		Covered  int    `json:"covered"`
+	}
+	if err := json.Unmarshal([]byte(first), &h); err != nil || h.Vintage == "" {
+		t.Fatalf("metrics --json records no vintage (%v):\n%s", err, first)
+	}
+	code, out, errs := grassroots(t, "metrics", "--config", cfg, "--as-of", "2022-07-21", "--json", "--vintage", h.Vintage)
+	if code != exitOK || out != first {
+		t.Errorf("metrics --vintage %s: exit %d %s\n%s\nwant\n%s", h.Vintage, code, errs, out, first)
+	}
+	code, out, errs = grassroots(t, "metrics", "--config", cfg, "--as-of", "2022-07-21", "--json", "--vintage", "2000-01-01T08:00:00+08:00")
+	var empty struct {
+		Vintage  string `json:"vintage"`
+		Villages int    `json:"villages"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &empty) != nil || empty.Villages != 0 || empty.Vintage != "2000-01-01 00:00:00.000000+00" {
+		t.Errorf("metrics at a vintage before any load: exit %d %s\n%s", code, errs, out)
+	}
+	for _, bad := range []string{"2022-08-05 10:00:00", "yesterday"} {
+		if code, _, errs := grassroots(t, "metrics", "--config", cfg, "--vintage", bad); code != exitUsage || !strings.Contains(errs, "offset") {
+			t.Errorf("metrics --vintage %q: exit %d %s", bad, code, errs)
+		}
+	}
+	code, out, errs = grassroots(t, "report", "--config", cfg, "--period", "2022-07", "--formats", "html", "--json", "--vintage", h.Vintage)
+	var r struct {
+		Vintage string `json:"vintage"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &r) != nil || r.Vintage != h.Vintage {
+		t.Errorf("report --vintage %s: exit %d %s\n%s", h.Vintage, code, errs, out)
 	}
 }
