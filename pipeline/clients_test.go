@@ -337,6 +337,7 @@ var paramValues = map[string]string{
 	"months":     "12",
 	"days":       "month_ends('2022-01-01', '2022-12-31')",
 	"strata":     "'region'",
+	"by":         "'county'",
 }
 
 // macroCalls reads the table macros with parameters from sql/macros and
@@ -362,7 +363,9 @@ func macroCalls(t *testing.T) []macroCall {
 			var pos, named []string
 			for k, p := range strings.Split(m[2], ",") {
 				name, _, hasDefault := strings.Cut(p, ":=")
-				name = strings.TrimSpace(name)
+				// A keyword parameter is declared quoted ("by") and
+				// passed unquoted (by := …).
+				name = strings.Trim(strings.TrimSpace(name), `"`)
 				v, ok := paramValues[name]
 				if !ok {
 					t.Fatalf("%s: no test value for parameter %s of %s", filepath.Base(f), name, m[1])
