@@ -472,10 +472,10 @@ func TestMacrosMatchOldChain(t *testing.T) {
 	}
 }
 
-// TestRelabelledSameAsBefore: the macros whose labels moved to vocabulary()
-// return, row for row and in order, what they returned before, on every day
-// the fixture city changes and on days of the random city (with codes that
-// have no label).
+// TestRelabelledSameAsBefore: the macros of relabelled return, row for row
+// and in order, what they returned before (survival on its old seven
+// columns, floats to 1e-12), on every day the fixture city changes and on
+// days of the random city (with codes that have no label).
 func TestRelabelledSameAsBefore(t *testing.T) {
 	t.Parallel()
 	check := func(t *testing.T, db *sql.DB, days []string, retention bool) {
