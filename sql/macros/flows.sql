@@ -45,8 +45,8 @@ CREATE OR REPLACE MACRO flows(first_day, last_day, "by" := 'month') AS TABLE
         FROM b
     ),
     periods AS (
-        SELECT CASE WHEN unit = 'all' THEN f ELSE greatest(f, CAST(t0 + to_months(k * months) AS DATE)) END AS pf,
-               CASE WHEN unit = 'all' THEN l ELSE least(l, CAST(t0 + to_months((k + 1) * months) AS DATE) - 1) END AS pl
+        SELECT CASE WHEN unit = 'all' THEN f ELSE greatest(f, CAST(t0 + to_months(CAST(k * months AS INTEGER)) AS DATE)) END AS pf,
+               CASE WHEN unit = 'all' THEN l ELSE least(l, CAST(t0 + to_months(CAST((k + 1) * months AS INTEGER)) AS DATE) - 1) END AS pl
         FROM (SELECT s.*, unnest(range(0, CASE WHEN unit = 'all' THEN 1
                    ELSE ((year(l) - year(t0)) * 12 + month(l) - month(t0)) // months + 1 END)) AS k FROM s)
     ),
