@@ -314,7 +314,8 @@ type macroCall struct {
 	positional, named, portable string
 }
 
-// paramValues are the arguments the calls pass, by parameter name.
+// paramValues are the arguments the calls pass, by parameter name, or by
+// macro.parameter where a name takes other values in another macro.
 var paramValues = map[string]string{
 	"as_of":      "'2022-07-21'",
 	"prev_as_of": "'2022-06-30'",
@@ -324,9 +325,13 @@ var paramValues = map[string]string{
 	"months":     "12",
 	"days":       "month_ends('2022-01-01', '2022-12-31')",
 	"strata":     "'region'",
+	"by":         "'county'",
 	// A moment after every load of the test: the warehouse as it is, read
 	// through the history tables.
 	"vintage": "TIMESTAMPTZ '2100-01-01 00:00:00+00'",
+
+	"flows.by":         "'quarter'",
+	"subsidy_usage.by": "'cohort'",
 }
 
 // macroCalls reads the table macros with parameters from sql/macros and
@@ -353,7 +358,10 @@ func macroCalls(t *testing.T) []macroCall {
 			for _, p := range strings.Split(m[2], ",") {
 				name, _, hasDefault := strings.Cut(p, ":=")
 				name = strings.Trim(strings.TrimSpace(name), `"`)
-				v, ok := paramValues[name]
+				v, ok := paramValues[m[1]+"."+name]
+				if !ok {
+					v, ok = paramValues[name]
+				}
 				if !ok {
 					t.Fatalf("%s: no test value for parameter %s of %s", filepath.Base(f), name, m[1])
 				}

@@ -164,8 +164,8 @@ var macroOrder = []string{
 	"uncovered_villages",
 	"open_vacancies", // open_vacancies(): uses settings
 	"retention",
-	"survival",
 	"survival_by", // spells_by(), survival_by(), survival_median(), exit_incidence()
+	"survival",    // survival(): calls survival_by()
 	"exits",
 	"region_balance",
 	"promotions",

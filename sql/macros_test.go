@@ -310,11 +310,13 @@ func TestFreshMacrosAreTheSet(t *testing.T) {
 
 // relabelled are the macros whose text changed when their labels moved to
 // vocabulary() (or, for quota_usage, when its body moved into
-// quota_usage_on), with the superseded form (testdata/superseded) that the
-// old migrations left: their output must be the same. exits changed once
-// more: a blank last reason is unspecified, where exits_002 took an earlier
-// posting's reason; the fixture and the random city have no such person, and
-// TestExitsDiffersOnlyOnBlankLastReason holds the difference to that case.
+// quota_usage_on; for survival, when it became a call of survival_by), with
+// the superseded form (testdata/superseded) that the old migrations left:
+// their output must be the same (survival's on its old seven columns). exits
+// changed once more: a blank last reason is unspecified, where exits_002 took
+// an earlier posting's reason; the fixture and the random city have no such
+// person, and TestExitsDiffersOnlyOnBlankLastReason holds the difference to
+// that case.
 var relabelled = map[string]string{
 	"quota_usage": "quota_usage_002",
 	"coverage":    "coverage_007",
@@ -331,25 +333,7 @@ var relabelled = map[string]string{
 	"person_first":       "person_first_007",
 	"data_quality":       "data_quality_007",
 	"source_freshness":   "source_freshness_007",
-}
-
-// samePrefix reports whether the parameter list now ("[as_of, vintage]", as
-// duckdb_functions() prints it) starts with every parameter of old, in
-// order: a macro may gain parameters after its old ones (each with a
-// default, so every old call still binds), never lose or reorder them.
-func samePrefix(now, old string) bool {
-	o := strings.TrimSuffix(old, "]")
-	if now == old {
-		return true
-	}
-	rest, ok := strings.CutPrefix(now, o)
-	if !ok {
-		return false
-	}
-	if o == "[" {
-		return rest != "]"
-	}
-	return strings.HasPrefix(rest, ", ")
+	"survival":           "survival_002",
 }
 
 // oldChain reads testdata/old_chain_macros.txt: the macros that the
@@ -391,12 +375,6 @@ func fingerprint(r macroRow) macroRow {
 		comment: fmt.Sprintf("%x", sha256.Sum256([]byte(r.comment)))}
 }
 
-// TestMacrosMatchOldChain: a fresh database has the macros the migrations
-// left before they moved: the same names (and the vocabulary's two), types,
-// parameters and comments, and the same definitions but for the macros whose
-// labels moved to vocabulary(). Those had, in the old chain, exactly the
-// definition kept in testdata/superseded, and TestRelabelledSameAsBefore
-// holds them to its output.
 // addedSince are the macros added after the old migration chain was
 // replaced by macros/: they have no old definition to match.
 var addedSince = []string{"data_end", "open_vacancies", "city_day_end", "quota_usage_on", "source_freshness_on", "data_quality_on",
@@ -407,6 +385,61 @@ var addedSince = []string{"data_end", "open_vacancies", "city_day_end", "quota_u
 	"fact_quota_vintage", "fact_subsidy_vintage",
 	"etl_run_vintage", "etl_file_vintage", "etl_reject_vintage", "etl_finding_vintage"}
 
+// paramList splits duckdb_functions()' parameters as text, "[as_of, by]",
+// into names.
+func paramList(s string) []string {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ", ")
+}
+
+// gainedParams checks that the parameters of a macro of the old chain, old,
+// are the first ones of its parameters now, fresh, in order (a call that
+// worked on the old chain, by position or by name, still works), and
+// returns the parameters it gained after them.
+func gainedParams(old, fresh string) (gained []string, ok bool) {
+	o, f := paramList(old), paramList(fresh)
+	if len(f) < len(o) || !slices.Equal(f[:len(o)], o) {
+		return nil, false
+	}
+	return f[len(o):], true
+}
+
+func TestGainedParams(t *testing.T) {
+	for _, tt := range []struct {
+		old, fresh string
+		gained     []string
+		ok         bool
+	}{
+		{"[as_of]", "[as_of]", nil, true},
+		{"[]", "[]", nil, true},
+		{"[]", "[vintage]", []string{"vintage"}, true},
+		{"[as_of]", "[as_of, by]", []string{"by"}, true},
+		{"[as_of, months]", "[as_of, months, vintage]", []string{"vintage"}, true},
+		{"[year]", "[year, as_of, vintage]", []string{"as_of", "vintage"}, true},
+		{"[as_of]", "[by, as_of]", nil, false},             // a new one before the old
+		{"[as_of, months]", "[months, as_of]", nil, false}, // reordered
+		{"[as_of, months]", "[as_of]", nil, false},         // one lost
+		{"[as_of]", "[day]", nil, false},                   // renamed
+		{"[year]", "[]", nil, false},
+	} {
+		gained, ok := gainedParams(tt.old, tt.fresh)
+		if ok != tt.ok || !slices.Equal(gained, tt.gained) {
+			t.Errorf("gainedParams(%s, %s) = %v, %v; want %v, %v", tt.old, tt.fresh, gained, ok, tt.gained, tt.ok)
+		}
+	}
+}
+
+// TestMacrosMatchOldChain: a fresh database has the macros the migrations
+// left before they moved: the same names (and the vocabulary's two), types
+// and comments, their old parameters first and in order, and the same
+// definitions but for the macros in relabelled. A macro may gain parameters
+// after its old ones (an old call still works); then its comment may change,
+// and must name each new parameter. The relabelled macros had, in the old
+// chain, exactly the definition kept in testdata/superseded, and
+// TestRelabelledSameAsBefore holds them to its output.
 func TestMacrosMatchOldChain(t *testing.T) {
 	old := oldChain(t)
 	db := openFresh(t)
@@ -419,10 +452,19 @@ func TestMacrosMatchOldChain(t *testing.T) {
 	}
 	for name, o := range old {
 		f := fingerprint(fresh[name])
-		sup, changed := relabelled[name]
-		if f.typ != o.typ || !samePrefix(f.params, o.params) || (f.comment != o.comment && !changed) {
-			t.Errorf("%s: type %s, parameters %s, comment hash %s; the old chain: %s, %s, %s", name, f.typ, f.params, f.comment, o.typ, o.params, o.comment)
+		gained, ok := gainedParams(o.params, f.params)
+		switch {
+		case f.typ != o.typ || !ok:
+			t.Errorf("%s: type %s, parameters %s; the old chain: %s, %s (its parameters must come first, in order)", name, f.typ, f.params, o.typ, o.params)
+		case len(gained) == 0 && f.comment != o.comment:
+			t.Errorf("%s: comment hash %s; the old chain: %s (a macro that gained no parameter keeps its comment)", name, f.comment, o.comment)
 		}
+		for _, p := range gained {
+			if !regexp.MustCompile(`\b` + regexp.QuoteMeta(p) + `\b`).MatchString(fresh[name].comment) {
+				t.Errorf("%s: gained parameter %s, which its comment does not name", name, p)
+			}
+		}
+		sup, changed := relabelled[name]
 		switch {
 		case !changed && f.def != o.def:
 			t.Errorf("%s: its definition differs from the old chain's", name)
@@ -436,17 +478,17 @@ func TestMacrosMatchOldChain(t *testing.T) {
 			if _, err := scratch.Exec(rename(t, text, head, "CREATE OR REPLACE MACRO "+macro+"(")); err != nil {
 				t.Fatalf("%s: %v", sup, err)
 			}
-			if s := fingerprint(listMacros(t, scratch)[name]); s.def != o.def {
+			if s := fingerprint(listMacros(t, scratch)[name]); s.def != o.def || s.params != o.params {
 				t.Errorf("testdata/superseded/%s.sql is not the old chain's %s", sup, name)
 			}
 		}
 	}
 }
 
-// TestRelabelledSameAsBefore: the macros whose labels moved to vocabulary()
-// return, row for row and in order, what they returned before, on every day
-// the fixture city changes and on days of the random city (with codes that
-// have no label).
+// TestRelabelledSameAsBefore: the macros of relabelled return, row for row
+// and in order, what they returned before (survival on its old seven
+// columns, floats to 1e-12), on every day the fixture city changes and on
+// days of the random city (with codes that have no label).
 func TestRelabelledSameAsBefore(t *testing.T) {
 	t.Parallel()
 	check := func(t *testing.T, db *sql.DB, days []string, retention bool) {
@@ -496,6 +538,19 @@ func TestRelabelledSameAsBefore(t *testing.T) {
 			}
 		}
 		sameColumns(t, db, "SELECT * FROM quota_usage(2022)", "SELECT * FROM quota_usage_002(2022)")
+		// survival(d), by NULL, is survival_002(d) on the old seven
+		// columns, row for row and in order, positional or named.
+		const old7 = "stratum, day, at_risk, exits, censored, survival, std_err"
+		survivalRows := 0
+		for _, d := range days {
+			got, want := fmt.Sprintf("SELECT %s FROM survival(DATE '%s')", old7, d), fmt.Sprintf("SELECT %s FROM survival_002(DATE '%s')", old7, d)
+			survivalRows += sameOrderedRows(t, db, got, want, 1e-12)
+		}
+		named := fmt.Sprintf("SELECT %s FROM survival(as_of := DATE '%s', by := NULL)", old7, days[len(days)/2])
+		if sameOrderedRows(t, db, named, fmt.Sprintf("SELECT %s FROM survival_002(DATE '%s')", old7, days[len(days)/2]), 1e-12) == 0 || survivalRows == 0 {
+			t.Errorf("survival: no rows to compare on %d days", len(days))
+		}
+		sameColumns(t, db, "SELECT "+old7+" FROM survival(DATE '2022-01-01')", "SELECT * FROM survival_002(DATE '2022-01-01')")
 		list := "['" + strings.Join(days, "', '") + "']"
 		got, want := "SELECT * FROM coverage_at("+list+")", "SELECT * FROM coverage_at_007("+list+")"
 		if a, b := table(t, db, got), table(t, db, want); a != b || a == "" {

@@ -1,14 +1,21 @@
--- flows.sql: flows(first_day, last_day), postings started and ended in a
--- period, and exits_between(first_day, last_day), the persons who left the
--- programme in it.
+-- flows.sql: flows(first_day, last_day, by), postings started and ended in
+-- each period of a series, and exits_between(first_day, last_day), the
+-- persons who left the programme in a period.
 --
--- flows(first_day, last_day): postings of the city and of each county of
--- dim_county (county of the posting's village) over the period [first_day,
--- last_day] (both DATE or text such as '2022-07-01'). One row per level and
--- code, city first, then counties by code; the period's days are columns so
--- that a later form for many periods keeps the same shape:
+-- flows(first_day, last_day, "by" := 'month'): postings of the city and of
+-- each county of dim_county (county of the posting's village) over every
+-- period of the window [first_day, last_day] (both DATE or text such as
+-- '2022-07-01'). by is month, quarter, year or all: calendar months,
+-- quarters or years clipped to the window (a window starting mid-month has
+-- a first partial period, one ending mid-month a last one), or all = the
+-- whole window as one period; any other value is an error naming these.
+-- Callers pass by by name (by := 'quarter'): before DuckDB 1.4 a parameter
+-- with a default is taken only by name. A window of one calendar month (or
+-- part of one) gives the same rows whatever by is. One row per period,
+-- level and code, ordered by period, then city first, then counties by
+-- code:
 --   level, code, name     VARCHAR  city or county
---   first_day, last_day   DATE     the period
+--   first_day, last_day   DATE     the period's own first and last day
 --   in_post_start         BIGINT   postings in post on first_day - 1
 --   started               BIGINT   postings with start_date in the period
 --   ended                 BIGINT   postings with end_date in the period (the
@@ -18,24 +25,43 @@
 --                                  (unspecified when blank)
 --   net_change            BIGINT   started - ended
 --   in_post_end           BIGINT   postings in post on last_day; always
---                                  in_post_start + started - ended
+--                                  in_post_start + started - ended, and the
+--                                  next period's in_post_start
 -- Postings, not persons: a graduate moving to another village within the
 -- period ends one posting and starts another.
 
-CREATE OR REPLACE MACRO flows(first_day, last_day) AS TABLE
-    WITH b AS (SELECT CAST(first_day AS DATE) AS f, CAST(last_day AS DATE) AS l),
+CREATE OR REPLACE MACRO flows(first_day, last_day, "by" := 'month') AS TABLE
+    WITH b AS (
+        SELECT CAST(first_day AS DATE) AS f, CAST(last_day AS DATE) AS l,
+               CASE WHEN "by" IN ('month', 'quarter', 'year', 'all') THEN "by"
+                    ELSE error('flows: by must be month, quarter, year or all') END AS unit
+    ),
+    -- The series: the calendar period of first_day (date_trunc) and every
+    -- following one up to last_day's, each clipped to the window; months
+    -- is the length of one period.
+    s AS (
+        SELECT b.*, CASE unit WHEN 'quarter' THEN 3 WHEN 'year' THEN 12 ELSE 1 END AS months,
+               CAST(date_trunc(CASE unit WHEN 'all' THEN 'month' ELSE unit END, b.f) AS DATE) AS t0
+        FROM b
+    ),
+    periods AS (
+        SELECT CASE WHEN unit = 'all' THEN f ELSE greatest(f, CAST(t0 + to_months(CAST(k * months AS INTEGER)) AS DATE)) END AS pf,
+               CASE WHEN unit = 'all' THEN l ELSE least(l, CAST(t0 + to_months(CAST((k + 1) * months AS INTEGER)) AS DATE) - 1) END AS pl
+        FROM (SELECT s.*, unnest(range(0, CASE WHEN unit = 'all' THEN 1
+                   ELSE ((year(l) - year(t0)) * 12 + month(l) - month(t0)) // months + 1 END)) AS k FROM s)
+    ),
     p AS (
-        SELECT p.county_code,
-               p.start_date < b.f AND (p.end_date IS NULL OR p.end_date >= b.f) AS at_start,
-               p.start_date >= b.f AS started,
-               p.end_date IS NOT NULL AND p.end_date <= b.l AS ended,
+        SELECT d.pf, d.pl, p.county_code,
+               p.start_date < d.pf AND (p.end_date IS NULL OR p.end_date >= d.pf) AS at_start,
+               p.start_date >= d.pf AS started,
+               p.end_date IS NOT NULL AND p.end_date <= d.pl AS ended,
                coalesce(nullif(trim(p.end_reason), ''), 'unspecified') AS reason,
-               p.end_date IS NULL OR p.end_date > b.l AS at_end
-        FROM fact_posting p, b
-        WHERE p.start_date <= b.l AND (p.end_date IS NULL OR p.end_date >= b.f)
+               p.end_date IS NULL OR p.end_date > d.pl AS at_end
+        FROM fact_posting p JOIN periods d
+            ON p.start_date <= d.pl AND coalesce(p.end_date, DATE 'infinity') >= d.pf
     ),
     g AS (
-        SELECT GROUPING(p.county_code) AS city, p.county_code,
+        SELECT GROUPING(p.county_code) AS city, p.pf, p.county_code,
                count(*) FILTER (WHERE at_start) AS in_post_start,
                count(*) FILTER (WHERE started) AS started,
                count(*) FILTER (WHERE ended) AS ended,
@@ -47,28 +73,29 @@ CREATE OR REPLACE MACRO flows(first_day, last_day) AS TABLE
                count(*) FILTER (WHERE ended AND reason = 'unspecified') AS ended_unspecified,
                count(*) FILTER (WHERE at_end) AS in_post_end
         FROM p JOIN dim_county c ON c.county_code = p.county_code
-        GROUP BY GROUPING SETS ((), (p.county_code))
+        GROUP BY GROUPING SETS ((p.pf), (p.pf, p.county_code))
     ),
     levels AS (
-        SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS name,
-               g.* EXCLUDE (city, county_code)
-        FROM (SELECT 1) LEFT JOIN g ON g.city = 1
+        SELECT d.pf, d.pl, 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS name,
+               g.* EXCLUDE (city, pf, county_code)
+        FROM periods d LEFT JOIN g ON g.city = 1 AND g.pf = d.pf
         UNION ALL
-        SELECT 2, 'county', c.county_code, c.county_name, g.* EXCLUDE (city, county_code)
-        FROM dim_county c LEFT JOIN g ON g.city = 0 AND g.county_code = c.county_code
+        SELECT d.pf, d.pl, 2, 'county', c.county_code, c.county_name, g.* EXCLUDE (city, pf, county_code)
+        FROM periods d CROSS JOIN dim_county c
+            LEFT JOIN g ON g.city = 0 AND g.pf = d.pf AND g.county_code = c.county_code
     )
-    SELECT level, code, name, b.f AS first_day, b.l AS last_day,
+    SELECT level, code, name, pf AS first_day, pl AS last_day,
            coalesce(in_post_start, 0) AS in_post_start, coalesce(started, 0) AS started, coalesce(ended, 0) AS ended,
            coalesce(ended_resigned, 0) AS ended_resigned, coalesce(ended_transferred, 0) AS ended_transferred,
            coalesce(ended_civil_service, 0) AS ended_civil_service, coalesce(ended_promoted, 0) AS ended_promoted,
            coalesce(ended_other, 0) AS ended_other, coalesce(ended_unspecified, 0) AS ended_unspecified,
            coalesce(started, 0) - coalesce(ended, 0) AS net_change,
            coalesce(in_post_end, 0) AS in_post_end
-    FROM levels, b
-    ORDER BY o, code;
+    FROM levels
+    ORDER BY pf, o, code;
 
 COMMENT ON MACRO TABLE flows IS
-    '本期新增与离岗：first_day 至 last_day（含）期间全市及各县区的派驻记录：期初在岗 in_post_start（first_day 前一日在岗）、期内到岗 started、期内离岗 ended（离岗日期在期内）及按离岗原因的 ended_resigned 辞职、ended_transferred 调动、ended_civil_service 考录公务员、ended_promoted 提拔、ended_other 其他、ended_unspecified 未填，净增 net_change = started − ended，期末在岗 in_post_end（last_day 在岗）= in_post_start + started − ended；按派驻记录计，在期内换村的人离岗一条、到岗一条；level 为 city、county / postings in a period [first_day, last_day]: in post on first_day - 1 (in_post_start), started and ended within it (ended also by end_reason: ended_resigned, ended_transferred, ended_civil_service, ended_promoted, ended_other, ended_unspecified when blank), net_change = started - ended, in post on last_day (in_post_end = in_post_start + started - ended); counted in postings, so a graduate moving village within the period ends one and starts another; level is city or county';
+    '新增与离岗序列：first_day 至 last_day（含）按 by（缺省 month 月，另有 quarter 季、year 年、all 整个区间为一期；按名称传入 by := ''quarter''）分期，各期为日历月、季、年并截取在区间内（区间从月中开始时第一期不完整），每期全市及各县区的派驻记录：first_day、last_day 为该期首末日，期初在岗 in_post_start（该期首日前一日在岗）、期内到岗 started、期内离岗 ended（离岗日期在期内）及按离岗原因的 ended_resigned 辞职、ended_transferred 调动、ended_civil_service 考录公务员、ended_promoted 提拔、ended_other 其他、ended_unspecified 未填，净增 net_change = started − ended，期末在岗 in_post_end（该期末日在岗）= in_post_start + started − ended，即下一期的期初在岗；按派驻记录计，在期内换村的人离岗一条、到岗一条；按期、再按全市、各县区代码排序；level 为 city、county / postings over a series of periods of [first_day, last_day]: by (default month; quarter, year, or all = the whole window as one period; pass it by name, by := ''quarter'') cuts the window into calendar months, quarters or years clipped to it (a window starting mid-month gives a first partial period); per period (first_day, last_day are its own bounds), for the city and each county: in post on first_day - 1 (in_post_start), started and ended within it (ended also by end_reason: ended_resigned, ended_transferred, ended_civil_service, ended_promoted, ended_other, ended_unspecified when blank), net_change = started - ended, in post on last_day (in_post_end = in_post_start + started - ended, the next period''s in_post_start); counted in postings, so a graduate moving village within the period ends one and starts another; ordered by period, then city, then counties by code; level is city or county';
 
 -- exits_between(first_day, last_day): the persons who left the programme in
 -- the period: posted by last_day, in post nowhere on last_day, and whose

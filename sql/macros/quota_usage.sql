@@ -1,13 +1,14 @@
--- quota_usage.sql: quota_usage_on(year, as_of) and quota_usage(year), quota
--- against postings.
+-- quota_usage.sql: quota_usage(year, as_of) and quota_usage_on(year, as_of),
+-- quota against postings.
 --
 -- quota_usage_on(year, as_of): the quota of a year against the postings in
--- post on as_of. Both parameters are positional and may be NULL: year NULL
--- is as_of's year (today's when both are NULL); as_of NULL is 31 December
--- of the year or the city's today, whichever is earlier. The monthly report
--- calls it with the period's year and last day, so that a past month never
--- counts posts of a later day. One row per group, ordered by level (city,
--- county, township), code:
+-- post on as_of. Both parameters are positional and may be NULL (the form a
+-- DuckDB client before 1.4 calls by position): year NULL is as_of's year
+-- (today's when both are NULL); as_of NULL is 31 December of the year or the
+-- city's today, whichever is earlier. The monthly report calls it with the
+-- period's year and last day, so that a past month never counts posts of a
+-- later day. One row per group, ordered by level (city, county, township),
+-- code:
 --   level              VARCHAR  city, county or township
 --   code, name         VARCHAR  the city's, county's or township's
 --   township_quota     BIGINT   township quota (fact_quota.township_quota)
@@ -20,9 +21,12 @@
 --   unfilled           BIGINT   quota_total - posts_total (for a township
 --                               township_quota - posts_township)
 --
--- quota_usage(year := NULL) is quota_usage_on(year, NULL): the quota of a
--- year (default: this year in the city's time zone) against the postings in
--- post on 31 December of it (today for the current year).
+-- quota_usage(year := NULL, as_of := NULL) is quota_usage_on(year, as_of),
+-- the named form: the quota of a year (default: as_of's year, this year in
+-- the city's time zone when as_of is NULL too) against the postings in post
+-- on as_of (default: 31 December of the year, or today for the current
+-- year). Both parameters have defaults, so a DuckDB client before 1.4 passes
+-- them by name only: quota_usage(year := 2022, as_of := DATE '2022-07-21').
 
 CREATE OR REPLACE MACRO quota_usage_on(year, as_of) AS TABLE
     WITH y AS (
@@ -84,8 +88,8 @@ CREATE OR REPLACE MACRO quota_usage_on(year, as_of) AS TABLE
 COMMENT ON MACRO TABLE quota_usage_on IS
     '某日的编制使用：year 年的乡镇编制数 township_quota 与县级周转池调剂数 county_pool，合计 quota_total；在岗人数为 as_of 日在岗的派驻记录，按编制来源分为 posts_township、posts_county_pool，合计 posts_total；unfilled = quota_total − posts_total（乡镇一级为 township_quota − posts_township）；year 为空取 as_of 所在年，as_of 为空取该年 12 月 31 日与城市今天中较早者；level 为 city、county、township / quota use of a year on a day: township_quota and county_pool of the year, quota_total; posts = postings in post on as_of, by quota_source (posts_township, posts_county_pool, posts_total); unfilled = quota_total - posts_total (at township level township_quota - posts_township); a null year is as_of''s year, a null as_of is 31 December of the year or today in the city''s time zone, whichever is earlier; level is city, county or township';
 
-CREATE OR REPLACE MACRO quota_usage(year := NULL) AS TABLE
-    SELECT * FROM quota_usage_on(year, NULL);
+CREATE OR REPLACE MACRO quota_usage(year := NULL, as_of := NULL) AS TABLE
+    SELECT * FROM quota_usage_on(year, as_of);
 
 COMMENT ON MACRO TABLE quota_usage IS
-    '编制使用：year 年（缺省为今年）的乡镇编制数 township_quota 与县级周转池调剂数 county_pool，合计 quota_total；在岗人数为该年 12 月 31 日（当年则为今天）在岗的派驻记录，按编制来源分为 posts_township、posts_county_pool，合计 posts_total；unfilled = quota_total − posts_total（乡镇一级为 township_quota − posts_township，周转池只在县级）；level 为 city、county、township / quota use in a year (default: this year): township_quota and county_pool, quota_total; posts = postings in post on 31 December of the year (or today for the current year), by quota_source (posts_township, posts_county_pool, posts_total); unfilled = quota_total - posts_total (at township level township_quota - posts_township: the county pool is held at county level); level is city, county or township';
+    '编制使用：year 年（缺省为 as_of 所在年，as_of 也为空时为今年）的乡镇编制数 township_quota 与县级周转池调剂数 county_pool，合计 quota_total；在岗人数为 as_of 日（缺省为该年 12 月 31 日与城市今天中较早者）在岗的派驻记录，按编制来源分为 posts_township、posts_county_pool，合计 posts_total；unfilled = quota_total − posts_total（乡镇一级为 township_quota − posts_township，周转池只在县级）；level 为 city、county、township；与 quota_usage_on(year, as_of) 相同；两个参数均有缺省值，DuckDB 1.4 以前的客户端须按名传参，如 quota_usage(year := 2022, as_of := DATE ''2022-07-21'') / quota use in a year (default: as_of''s year, this year when as_of is null too): township_quota and county_pool, quota_total; posts = postings in post on as_of (default: 31 December of the year or today in the city''s time zone, whichever is earlier), by quota_source (posts_township, posts_county_pool, posts_total); unfilled = quota_total - posts_total (at township level township_quota - posts_township: the county pool is held at county level); level is city, county or township; the same as quota_usage_on(year, as_of); both parameters have defaults, so DuckDB clients before 1.4 pass them by name, e.g. quota_usage(year := 2022, as_of := DATE ''2022-07-21'')';
