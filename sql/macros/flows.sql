@@ -30,7 +30,7 @@
 -- Postings, not persons: a graduate moving to another village within the
 -- period ends one posting and starts another.
 
-CREATE OR REPLACE MACRO flows(first_day, last_day, "by" := 'month') AS TABLE
+CREATE OR REPLACE MACRO flows(first_day, last_day, "by" := 'month', vintage := NULL) AS TABLE
     WITH b AS (
         SELECT CAST(first_day AS DATE) AS f, CAST(last_day AS DATE) AS l,
                CASE WHEN "by" IN ('month', 'quarter', 'year', 'all') THEN "by"
@@ -57,7 +57,7 @@ CREATE OR REPLACE MACRO flows(first_day, last_day, "by" := 'month') AS TABLE
                p.end_date IS NOT NULL AND p.end_date <= d.pl AS ended,
                coalesce(nullif(trim(p.end_reason), ''), 'unspecified') AS reason,
                p.end_date IS NULL OR p.end_date > d.pl AS at_end
-        FROM fact_posting p JOIN periods d
+        FROM fact_posting_vintage(vintage) p JOIN periods d
             ON p.start_date <= d.pl AND coalesce(p.end_date, DATE 'infinity') >= d.pf
     ),
     g AS (
@@ -72,7 +72,7 @@ CREATE OR REPLACE MACRO flows(first_day, last_day, "by" := 'month') AS TABLE
                count(*) FILTER (WHERE ended AND reason = 'other') AS ended_other,
                count(*) FILTER (WHERE ended AND reason = 'unspecified') AS ended_unspecified,
                count(*) FILTER (WHERE at_end) AS in_post_end
-        FROM p JOIN dim_county c ON c.county_code = p.county_code
+        FROM p JOIN dim_county_vintage(vintage) c ON c.county_code = p.county_code
         GROUP BY GROUPING SETS ((p.pf), (p.pf, p.county_code))
     ),
     levels AS (
@@ -81,7 +81,7 @@ CREATE OR REPLACE MACRO flows(first_day, last_day, "by" := 'month') AS TABLE
         FROM periods d LEFT JOIN g ON g.city = 1 AND g.pf = d.pf
         UNION ALL
         SELECT d.pf, d.pl, 2, 'county', c.county_code, c.county_name, g.* EXCLUDE (city, pf, county_code)
-        FROM periods d CROSS JOIN dim_county c
+        FROM periods d CROSS JOIN dim_county_vintage(vintage) c
             LEFT JOIN g ON g.city = 0 AND g.pf = d.pf AND g.county_code = c.county_code
     )
     SELECT level, code, name, pf AS first_day, pl AS last_day,
@@ -95,7 +95,7 @@ CREATE OR REPLACE MACRO flows(first_day, last_day, "by" := 'month') AS TABLE
     ORDER BY pf, o, code;
 
 COMMENT ON MACRO TABLE flows IS
-    '新增与离岗序列：first_day 至 last_day（含）按 by（缺省 month 月，另有 quarter 季、year 年、all 整个区间为一期；按名称传入 by := ''quarter''）分期，各期为日历月、季、年并截取在区间内（区间从月中开始时第一期不完整），每期全市及各县区的派驻记录：first_day、last_day 为该期首末日，期初在岗 in_post_start（该期首日前一日在岗）、期内到岗 started、期内离岗 ended（离岗日期在期内）及按离岗原因的 ended_resigned 辞职、ended_transferred 调动、ended_civil_service 考录公务员、ended_promoted 提拔、ended_other 其他、ended_unspecified 未填，净增 net_change = started − ended，期末在岗 in_post_end（该期末日在岗）= in_post_start + started − ended，即下一期的期初在岗；按派驻记录计，在期内换村的人离岗一条、到岗一条；按期、再按全市、各县区代码排序；level 为 city、county / postings over a series of periods of [first_day, last_day]: by (default month; quarter, year, or all = the whole window as one period; pass it by name, by := ''quarter'') cuts the window into calendar months, quarters or years clipped to it (a window starting mid-month gives a first partial period); per period (first_day, last_day are its own bounds), for the city and each county: in post on first_day - 1 (in_post_start), started and ended within it (ended also by end_reason: ended_resigned, ended_transferred, ended_civil_service, ended_promoted, ended_other, ended_unspecified when blank), net_change = started - ended, in post on last_day (in_post_end = in_post_start + started - ended, the next period''s in_post_start); counted in postings, so a graduate moving village within the period ends one and starts another; ordered by period, then city, then counties by code; level is city or county';
+    '新增与离岗序列：first_day 至 last_day（含）按 by（缺省 month 月，另有 quarter 季、year 年、all 整个区间为一期；按名称传入 by := ''quarter''）分期，各期为日历月、季、年并截取在区间内（区间从月中开始时第一期不完整），每期全市及各县区的派驻记录：first_day、last_day 为该期首末日，期初在岗 in_post_start（该期首日前一日在岗）、期内到岗 started、期内离岗 ended（离岗日期在期内）及按离岗原因的 ended_resigned 辞职、ended_transferred 调动、ended_civil_service 考录公务员、ended_promoted 提拔、ended_other 其他、ended_unspecified 未填，净增 net_change = started − ended，期末在岗 in_post_end（该期末日在岗）= in_post_start + started − ended，即下一期的期初在岗；按派驻记录计，在期内换村的人离岗一条、到岗一条；按期、再按全市、各县区代码排序；level 为 city、county；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / postings over a series of periods of [first_day, last_day]: by (default month; quarter, year, or all = the whole window as one period; pass it by name, by := ''quarter'') cuts the window into calendar months, quarters or years clipped to it (a window starting mid-month gives a first partial period); per period (first_day, last_day are its own bounds), for the city and each county: in post on first_day - 1 (in_post_start), started and ended within it (ended also by end_reason: ended_resigned, ended_transferred, ended_civil_service, ended_promoted, ended_other, ended_unspecified when blank), net_change = started - ended, in post on last_day (in_post_end = in_post_start + started - ended, the next period''s in_post_start); counted in postings, so a graduate moving village within the period ends one and starts another; ordered by period, then city, then counties by code; level is city or county; vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';
 
 -- exits_between(first_day, last_day): the persons who left the programme in
 -- the period: posted by last_day, in post nowhere on last_day, and whose
@@ -109,7 +109,7 @@ COMMENT ON MACRO TABLE flows IS
 --   end_reason  VARCHAR  resigned, transferred, civil_service, promoted,
 --                        other, or unspecified when blank
 --   exits       BIGINT   persons
-CREATE OR REPLACE MACRO exits_between(first_day, last_day) AS TABLE
+CREATE OR REPLACE MACRO exits_between(first_day, last_day, vintage := NULL) AS TABLE
     WITH b AS (SELECT CAST(first_day AS DATE) AS f, CAST(last_day AS DATE) AS l),
     per AS (
         SELECT p.person_key,
@@ -119,13 +119,13 @@ CREATE OR REPLACE MACRO exits_between(first_day, last_day) AS TABLE
                -- reason must not give way to an earlier posting's reason.
                arg_max(coalesce(nullif(trim(p.end_reason), ''), 'unspecified'), p.end_date) AS end_reason,
                arg_max(p.county_code, p.end_date) AS county_code
-        FROM fact_posting p, b
+        FROM fact_posting_vintage(vintage) p, b
         WHERE p.start_date <= b.l
         GROUP BY p.person_key
     ),
     gone AS (
         SELECT per.end_reason, per.county_code, c.county_name, c.region
-        FROM per JOIN dim_county c ON c.county_code = per.county_code, b
+        FROM per JOIN dim_county_vintage(vintage) c ON c.county_code = per.county_code, b
         WHERE NOT per.in_post AND per.last_end >= b.f
     ),
     levels AS (
@@ -141,4 +141,4 @@ CREATE OR REPLACE MACRO exits_between(first_day, last_day) AS TABLE
     ORDER BY o, code, end_reason;
 
 COMMENT ON MACRO TABLE exits_between IS
-    '期内离岗：first_day 至 last_day（含）期间离开项目的人（last_day 前曾在岗、last_day 无任何在岗记录，且最后一个岗位的离岗日期在期内；无人返岗时等于 exits(last_day) 减 exits(first_day − 1)），按最后一个岗位的离岗原因 end_reason（resigned、transferred、civil_service、promoted、other、unspecified 未填）计数；level 为 city、region、county（按最后一个岗位） / exits in a period: persons who left the programme within [first_day, last_day] (posted by last_day, in post nowhere on last_day, their last posting ending within the period; when nobody returns, exits(last_day) less exits(first_day - 1)), counted by the end_reason of their last posting (resigned, transferred, civil_service, promoted, other, unspecified when blank); level is city, region or county (of the last posting)';
+    '期内离岗：first_day 至 last_day（含）期间离开项目的人（last_day 前曾在岗、last_day 无任何在岗记录，且最后一个岗位的离岗日期在期内；无人返岗时等于 exits(last_day) 减 exits(first_day − 1)），按最后一个岗位的离岗原因 end_reason（resigned、transferred、civil_service、promoted、other、unspecified 未填）计数；level 为 city、region、county（按最后一个岗位）；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / exits in a period: persons who left the programme within [first_day, last_day] (posted by last_day, in post nowhere on last_day, their last posting ending within the period; when nobody returns, exits(last_day) less exits(first_day - 1)), counted by the end_reason of their last posting (resigned, transferred, civil_service, promoted, other, unspecified when blank); level is city, region or county (of the last posting); vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';

@@ -38,7 +38,7 @@
 --                                  as_of, those after year five included);
 --                                  NULL for none
 
-CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county') AS TABLE
+CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county', vintage := NULL) AS TABLE
     WITH d AS (
         SELECT as_date(as_of) AS day,
                CASE WHEN "by" IN ('county', 'cohort') THEN "by"
@@ -46,25 +46,25 @@ CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county') AS TABLE
     ),
     home AS (
         SELECT p.person_key, p.county_code
-        FROM fact_posting p, d
+        FROM fact_posting_vintage(vintage) p, d
         WHERE p.start_date <= d.day
         QUALIFY row_number() OVER (PARTITION BY p.person_key
             ORDER BY (p.end_date IS NULL OR p.end_date > d.day) DESC, p.start_date DESC, p.village_code) = 1
     ),
-    ent AS (SELECT p.person_key, min(p.start_date) AS entry FROM fact_posting p GROUP BY p.person_key),
+    ent AS (SELECT p.person_key, min(p.start_date) AS entry FROM fact_posting_vintage(vintage) p GROUP BY p.person_key),
     per AS (
         SELECT s.person_key,
                sum(s.amount_yuan) FILTER (WHERE year(s.paid_on) = year(d.day)) AS this_year,
                sum(s.amount_yuan) AS to_date,
                sum(s.amount_yuan) FILTER (WHERE s.paid_on < ent.entry + INTERVAL 5 YEAR) AS within5
-        FROM fact_subsidy s JOIN ent ON ent.person_key = s.person_key, d
+        FROM fact_subsidy_vintage(vintage) s JOIN ent ON ent.person_key = s.person_key, d
         WHERE s.paid_on <= d.day
         GROUP BY s.person_key
     ),
     -- Each person paid with their group: the county, or the entry year.
     paid AS (
         SELECT per.*, CASE d.unit WHEN 'county' THEN h.county_code ELSE CAST(year(ent.entry) AS VARCHAR) END AS grp
-        FROM per JOIN home h ON h.person_key = per.person_key JOIN dim_county c ON c.county_code = h.county_code
+        FROM per JOIN home h ON h.person_key = per.person_key JOIN dim_county_vintage(vintage) c ON c.county_code = h.county_code
             JOIN ent ON ent.person_key = per.person_key, d
     ),
     g AS (
@@ -81,7 +81,7 @@ CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county') AS TABLE
     -- as_of.
     groups AS (
         SELECT 2 AS o, 'county' AS level, c.county_code AS code, c.county_name AS name
-        FROM dim_county c, d WHERE d.unit = 'county'
+        FROM dim_county_vintage(vintage) c, d WHERE d.unit = 'county'
         UNION ALL
         SELECT DISTINCT 3, 'cohort', CAST(year(ent.entry) AS VARCHAR),
                CAST(year(ent.entry) AS VARCHAR) || label('suffix', 'entry_year')
@@ -103,4 +103,4 @@ CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county') AS TABLE
     ORDER BY o, code;
 
 COMMENT ON MACRO TABLE subsidy_usage IS
-    '人才补贴：截至 as_of 的补贴发放，全市及按 by 分组（缺省 county 各县区，按 as_of 日在岗岗位所在县，不在岗则按此前最后一个岗位；cohort 按入职年份分队列，入职日期 = 最早到岗日期，code 为年份、name 如 2019年，列出 as_of 前每个入职年份；按名称传入 by := ''cohort''）：as_of 所在年 1 月 1 日至 as_of 发放 paid_this_year（元）、累计发放 paid_to_date（元）、领取人数 persons、人均 per_person = paid_to_date / persons、入职 5 年内累计领取达到或超过 310000 元（硕士研究生上限；与发现 subsidy_over_cap 同一规则，对所有学历适用）的人数 at_or_over_ceiling、单人入职 5 年内领取额占上限的最大比例 max_share_of_ceiling、平均占上限比例 share_of_ceiling = paid_to_date / (persons × 310000)（含入职 5 年后的发放）；无人领取时人均与比例为空；level 为 city、county 或 cohort / the talent subsidy up to as_of, for the city and, by by (default county: the county of the posting in post on as_of, else of the last one before; or cohort: the year of entry = the first start_date, code 2019, name the year and its suffix, every entry year up to as_of; pass it by name, by := ''cohort''): paid_this_year (yuan, from 1 January of as_of''s year to as_of), paid_to_date, persons paid, per_person = paid_to_date / persons, at_or_over_ceiling = persons paid 310,000 yuan or more within 5 years of entry (the ceiling for a master''s graduate; the rule of the subsidy_over_cap finding, applied to every degree), max_share_of_ceiling = the largest such sum of one person / 310,000, share_of_ceiling = paid_to_date / (persons * 310,000), the group''s average share of one ceiling (payments after year five included); per_person and the shares are null when nobody was paid; level is city, county or cohort';
+    '人才补贴：截至 as_of 的补贴发放，全市及按 by 分组（缺省 county 各县区，按 as_of 日在岗岗位所在县，不在岗则按此前最后一个岗位；cohort 按入职年份分队列，入职日期 = 最早到岗日期，code 为年份、name 如 2019年，列出 as_of 前每个入职年份；按名称传入 by := ''cohort''）：as_of 所在年 1 月 1 日至 as_of 发放 paid_this_year（元）、累计发放 paid_to_date（元）、领取人数 persons、人均 per_person = paid_to_date / persons、入职 5 年内累计领取达到或超过 310000 元（硕士研究生上限；与发现 subsidy_over_cap 同一规则，对所有学历适用）的人数 at_or_over_ceiling、单人入职 5 年内领取额占上限的最大比例 max_share_of_ceiling、平均占上限比例 share_of_ceiling = paid_to_date / (persons × 310000)（含入职 5 年后的发放）；无人领取时人均与比例为空；level 为 city、county 或 cohort；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / the talent subsidy up to as_of, for the city and, by by (default county: the county of the posting in post on as_of, else of the last one before; or cohort: the year of entry = the first start_date, code 2019, name the year and its suffix, every entry year up to as_of; pass it by name, by := ''cohort''): paid_this_year (yuan, from 1 January of as_of''s year to as_of), paid_to_date, persons paid, per_person = paid_to_date / persons, at_or_over_ceiling = persons paid 310,000 yuan or more within 5 years of entry (the ceiling for a master''s graduate; the rule of the subsidy_over_cap finding, applied to every degree), max_share_of_ceiling = the largest such sum of one person / 310,000, share_of_ceiling = paid_to_date / (persons * 310,000), the group''s average share of one ceiling (payments after year five included); per_person and the shares are null when nobody was paid; level is city, county or cohort; vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';
