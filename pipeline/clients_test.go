@@ -336,7 +336,7 @@ var paramValues = map[string]string{
 	"year":       "2022",
 	"months":     "12",
 	"days":       "month_ends('2022-01-01', '2022-12-31')",
-	"strata":     "'region'",
+	`"by"`:       "'region'", // survival_by and its kin: "by" is quoted (a keyword)
 }
 
 // macroCalls reads the table macros with parameters from sql/macros and

@@ -129,8 +129,8 @@ func TestSpellsBy(t *testing.T) {
 	expect(t, db, `SELECT stratum, count(*) FROM spells_by('2020-12-31', NULL) GROUP BY ALL`, `all|26`)
 	for _, m := range []string{"spells_by", "survival_by", "survival_median", "exit_incidence"} {
 		_, err := db.Exec("SELECT * FROM " + m + "('2020-12-31', 'township')")
-		if err == nil || !strings.Contains(err.Error(), "strata must be") {
-			t.Errorf("%s with strata township: error %v, want one naming the strata", m, err)
+		if err == nil || !strings.Contains(err.Error(), "by must be") {
+			t.Errorf("%s by township: error %v, want one naming the parameter by", m, err)
 		}
 	}
 }
@@ -223,7 +223,7 @@ func TestExitIncidenceByHand(t *testing.T) {
 		unspecified`)
 }
 
-// TestSurvivalBySameAsSurvival: with strata all and region, survival_by's
+// TestSurvivalBySameAsSurvival: with by all and region, survival_by's
 // first seven columns are survival()'s rows: the same spells.
 func TestSurvivalBySameAsSurvival(t *testing.T) {
 	db := openSurvival(t)
@@ -242,7 +242,7 @@ func TestSurvivalBySameAsSurvival(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n == 0 || diff != 0 {
-			t.Errorf("strata %s: %d rows, %d differ from survival()'s", strata, n, diff)
+			t.Errorf("by %s: %d rows, %d differ from survival()'s", strata, n, diff)
 		}
 	}
 }
