@@ -246,3 +246,20 @@ func TestSurvivalBySameAsSurvival(t *testing.T) {
 		}
 	}
 }
+
+// TestExitIncidenceUnknownReason: a reason outside the six is an error, not
+// a way of leaving silently left out; the spells still show it.
+func TestExitIncidenceUnknownReason(t *testing.T) {
+	db := openSurvival(t)
+	if _, err := db.Exec(`UPDATE fact_posting SET end_reason = 'dismissed' WHERE person_key = 'A'`); err != nil {
+		t.Fatal(err)
+	}
+	// Day 10: A, and Z10 of 2019 (other).
+	expect(t, db, `SELECT reason FROM spells_by('2020-12-31', 'all') WHERE day = 10 ORDER BY 1`, `
+		dismissed
+		other`)
+	_, err := db.Exec("SELECT * FROM exit_incidence('2020-12-31', 'all')")
+	if err == nil || !strings.Contains(err.Error(), "a reason other than") {
+		t.Errorf("exit_incidence with the reason dismissed: error %v, want one naming the reasons", err)
+	}
+}

@@ -219,6 +219,8 @@ COMMENT ON MACRO TABLE survival_median IS
 --   a = 1 + b·F: v1 += a^2·w, v2 += b·a·w, v3 += b^2·w
 -- and on a day with d1 > 0 the variance becomes v1 + F^2·v3 - 2·F·v2; on
 -- other days it keeps its last value (0 before the first such day).
+-- A reason other than the six (the loader records an unknown one as other)
+-- is an error rather than a reason left out.
 CREATE OR REPLACE MACRO exit_incidence(as_of, "by") AS TABLE
     -- Everything is computed on one row per stratum and day, with a column
     -- per reason, and only then turned into a row per reason: each window
