@@ -324,7 +324,6 @@ var paramValues = map[string]string{
 	"year":       "2022",
 	"months":     "12",
 	"days":       "month_ends('2022-01-01', '2022-12-31')",
-	"strata":     "'region'",
 	"by":         "'county'",
 	// A moment after every load of the test: the warehouse as it is, read
 	// through the history tables.

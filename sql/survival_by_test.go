@@ -129,8 +129,8 @@ func TestSpellsBy(t *testing.T) {
 	expect(t, db, `SELECT stratum, count(*) FROM spells_by('2020-12-31', NULL) GROUP BY ALL`, `all|26`)
 	for _, m := range []string{"spells_by", "survival_by", "survival_median", "exit_incidence"} {
 		_, err := db.Exec("SELECT * FROM " + m + "('2020-12-31', 'township')")
-		if err == nil || !strings.Contains(err.Error(), "strata must be") {
-			t.Errorf("%s with strata township: error %v, want one naming the strata", m, err)
+		if err == nil || !strings.Contains(err.Error(), "by must be") {
+			t.Errorf("%s by township: error %v, want one naming the parameter by", m, err)
 		}
 	}
 }
@@ -223,7 +223,7 @@ func TestExitIncidenceByHand(t *testing.T) {
 		unspecified`)
 }
 
-// TestSurvivalBySameAsSurvival: with strata all and region, survival_by's
+// TestSurvivalBySameAsSurvival: with by all and region, survival_by's
 // first seven columns are survival()'s rows: the same spells.
 func TestSurvivalBySameAsSurvival(t *testing.T) {
 	db := openSurvival(t)
@@ -242,7 +242,24 @@ func TestSurvivalBySameAsSurvival(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n == 0 || diff != 0 {
-			t.Errorf("strata %s: %d rows, %d differ from survival()'s", strata, n, diff)
+			t.Errorf("by %s: %d rows, %d differ from survival()'s", strata, n, diff)
 		}
+	}
+}
+
+// TestExitIncidenceUnknownReason: a reason outside the six is an error, not
+// a way of leaving silently left out; the spells still show it.
+func TestExitIncidenceUnknownReason(t *testing.T) {
+	db := openSurvival(t)
+	if _, err := db.Exec(`UPDATE fact_posting SET end_reason = 'dismissed' WHERE person_key = 'A'`); err != nil {
+		t.Fatal(err)
+	}
+	// Day 10: A, and Z10 of 2019 (other).
+	expect(t, db, `SELECT reason FROM spells_by('2020-12-31', 'all') WHERE day = 10 ORDER BY 1`, `
+		dismissed
+		other`)
+	_, err := db.Exec("SELECT * FROM exit_incidence('2020-12-31', 'all')")
+	if err == nil || !strings.Contains(err.Error(), "a reason other than") {
+		t.Errorf("exit_incidence with the reason dismissed: error %v, want one naming the reasons", err)
 	}
 }

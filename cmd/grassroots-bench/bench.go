@@ -356,39 +356,26 @@ func macroRows(ctx context.Context, o options, t *table, published string) (stri
 		return "", fmt.Errorf("the bench date: %w", err)
 	}
 	var villages, postings int64
-	db.QueryRowContext(ctx, "SELECT count(*) FROM dim_village").Scan(&villages)
-	db.QueryRowContext(ctx, "SELECT count(*) FROM fact_posting").Scan(&postings)
-	t.Facts["villages"], t.Facts["postings"], t.Facts["as_of"] = villages, postings, asOf
-	year := asOf[:4]
-	timed := func(q string) (float64, int, error) {
-		start := time.Now()
-		rows, err := db.QueryContext(ctx, "SELECT * FROM "+q)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", q, err)
-		}
-		n := 0
-		for rows.Next() {
-			n++
-		}
-		err = errors.Join(rows.Err(), rows.Close())
-		return time.Since(start).Seconds(), n, err
+	if err := db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM dim_village), (SELECT count(*) FROM fact_posting)").Scan(&villages, &postings); err != nil {
+		return "", fmt.Errorf("counting villages and postings: %w", err)
 	}
-	for _, q := range []string{
-		"coverage('" + asOf + "')", "uncovered_villages('" + asOf + "')", "retention('" + asOf + "', 12)",
-		"survival('" + asOf + "')", "exits('" + asOf + "')", "region_balance('" + asOf + "')",
-		"promotions('" + asOf + "')", "quota_usage(" + year + ")", "source_freshness()", "data_quality()",
-	} {
-		o.logf("macro %s", q)
+	t.Facts["villages"], t.Facts["postings"], t.Facts["as_of"] = villages, postings, asOf
+	calls, err := macroCalls(asOf)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range calls {
+		o.logf("macro %s", c.label)
 		var ss []sample
 		n := 0
 		for range max(o.reps, 5) {
-			s, k, err := timed(q)
+			s, k, err := timedQuery(ctx, db, c.sql)
 			if err != nil {
 				return "", err
 			}
 			ss, n = append(ss, sample{secs: s}), k
 		}
-		t.add("macro "+q, ss, fmt.Sprintf("%d rows", n))
+		t.add("macro "+c.label, ss, fmt.Sprintf("%d rows", n))
 	}
 	// coverage at 120 month-ends, back from asOf, in one query: the
 	// coverage_at macro over month_ends (the same figures as 120 calls of
@@ -403,7 +390,7 @@ func macroRows(ctx context.Context, o options, t *table, published string) (stri
 	n := 0
 	for i := range o.reps {
 		o.logf("coverage × 120 month-ends (%d/%d)", i+1, o.reps)
-		s, k, err := timed(trend)
+		s, k, err := timedQuery(ctx, db, "SELECT * FROM "+trend)
 		if err != nil {
 			return "", err
 		}
@@ -411,6 +398,59 @@ func macroRows(ctx context.Context, o options, t *table, published string) (stri
 	}
 	t.add("coverage at 120 month-ends (county level)", ss, fmt.Sprintf("%d rows: %s", n, trend))
 	return asOf, nil
+}
+
+// macroCall is one timed macro: the label of its row and the query run.
+type macroCall struct{ label, sql string }
+
+// macroCalls are the macro calls timed at asOf (a month's last day): every
+// metric macro, in the positional forms every DuckDB client takes; the
+// survival family by county; flows and exits_between over the twelve months
+// ending on asOf; coverage_ranking against the month before.
+func macroCalls(asOf string) ([]macroCall, error) {
+	end, err := time.Parse("2006-01-02", asOf)
+	if err != nil {
+		return nil, fmt.Errorf("the bench date: %w", err)
+	}
+	const day = "2006-01-02"
+	year := asOf[:4]
+	first := time.Date(end.Year(), end.Month()-11, 1, 0, 0, 0, 0, time.UTC).Format(day)
+	prev := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1).Format(day)
+	a, f, p := "'"+asOf+"'", "'"+first+"'", "'"+prev+"'"
+	var calls []macroCall
+	for _, m := range []string{
+		"coverage(" + a + ")", "uncovered_villages(" + a + ")", "retention(" + a + ", 12)",
+		"survival(" + a + ")", "exits(" + a + ")", "region_balance(" + a + ")",
+		"promotions(" + a + ")", "quota_usage(" + year + ")", "source_freshness()", "data_quality()",
+		"open_vacancies(" + a + ")", "coverage_ranking(" + a + ", " + p + ")", "coverage_progress(" + a + ")",
+		"flows(" + f + ", " + a + ")", "exits_between(" + f + ", " + a + ")", "selection(" + a + ")",
+		"subsidy_usage(" + a + ")", "quota_usage_on(" + year + ", " + a + ")",
+		"source_freshness_on(" + a + ")", "data_quality_on(" + a + ")",
+		"spells_by(" + a + ", 'county')", "survival_by(" + a + ", 'county')",
+		"survival_median(" + a + ", 'county')", "exit_incidence(" + a + ", 'county')",
+	} {
+		calls = append(calls, macroCall{m, "SELECT * FROM " + m})
+	}
+	// data_end() is a scalar macro.
+	return append(calls, macroCall{"data_end()", "SELECT data_end()"}), nil
+}
+
+// timedQuery runs q and reads every row; it returns the seconds taken and
+// the rows read.
+func timedQuery(ctx context.Context, db *sql.DB, q string) (float64, int, error) {
+	start := time.Now()
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", q, err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", q, err)
+	}
+	return time.Since(start).Seconds(), n, nil
 }
 
 func (t *table) print(w io.Writer) {

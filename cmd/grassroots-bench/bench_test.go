@@ -60,6 +60,18 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("no %q row in %v", want, steps)
 		}
 	}
+	// Every macro added for the statisticians has its row, measured.
+	for _, m := range []string{"data_end", "open_vacancies", "coverage_ranking", "coverage_progress", "flows", "exits_between",
+		"selection", "subsidy_usage", "quota_usage_on", "source_freshness_on", "data_quality_on",
+		"spells_by", "survival_by", "survival_median", "exit_incidence"} {
+		found := false
+		for _, r := range tb.Rows {
+			found = found || strings.HasPrefix(r.Step, "macro "+m+"(")
+		}
+		if !found {
+			t.Errorf("no row for the macro %s", m)
+		}
+	}
 	if full := steps["full run"]; full.PeakMiB <= 0 {
 		t.Errorf("full run without its peak RSS: %+v", full)
 	}

@@ -1,12 +1,14 @@
 -- survival_by.sql: time in post with confidence limits, its median, and the
 -- cumulative incidence of each way of leaving, by stratum. Every macro takes
--- positional parameters only (as_of, strata), so that every DuckDB 1.x client can
--- call them; as_of NULL is today in the city's time zone.
+-- two parameters without defaults (as_of, "by"), so that every DuckDB 1.x
+-- client can call them positionally (from 1.4 on also by := 'county'; "by"
+-- is quoted in the definitions, BY being a keyword); as_of NULL is today in
+-- the city's time zone.
 --
 -- The spells are survival()'s: over the persons whose entry (first
 -- start_date) is on or before as_of, day = days from entry to the end of the
 -- last posting for a person in post nowhere on as_of (an exit), else the days
--- to as_of (censored). strata picks them:
+-- to as_of (censored). by picks them:
 --   all      one stratum, 'all'
 --   region   the region of the first posting (remote, developed)
 --   county   the county code of the first posting
@@ -16,42 +18,56 @@
 --            null
 -- NULL is all; any other value is an error.
 
--- spells_by(as_of, strata): one row per person: stratum, day, exited (BOOLEAN)
+-- spells_by(as_of, "by"): one row per person: stratum, day, exited (BOOLEAN)
 -- and reason, the end_reason of the last posting for a person who left
 -- (resigned, transferred, civil_service, promoted, other, or unspecified
 -- when blank, even if an earlier posting had a reason), NULL when censored.
-CREATE OR REPLACE MACRO spells_by(as_of, strata) AS TABLE
+CREATE OR REPLACE MACRO spells_by(as_of, "by") AS TABLE
+    -- One pass over the postings: the person's entry, whether in post on
+    -- as_of, the last end and its reason, and the stratum key of the first
+    -- posting (earliest start, then the lowest village code) among those of
+    -- a known county, as person_first() picks it.
     WITH per AS (
         SELECT p.person_key, min(p.start_date) AS entry,
                bool_or(p.end_date IS NULL OR p.end_date > as_date(as_of)) AS in_post,
                max(p.end_date) AS last_end,
                -- coalesce first: arg_max skips a NULL value.
-               arg_max(coalesce(p.end_reason, 'unspecified'), (p.end_date, p.village_code)) AS last_reason
+               arg_max(coalesce(p.end_reason, 'unspecified'), (p.end_date, p.village_code)) AS last_reason,
+               arg_min(CASE coalesce("by", 'all')
+                           WHEN 'region' THEN c.region
+                           WHEN 'county' THEN p.county_code
+                           WHEN 'channel' THEN p.channel
+                           WHEN 'cohort' THEN CAST(year(p.start_date) AS VARCHAR)
+                           ELSE 'all'
+                       END, (p.start_date, p.village_code)) FILTER (WHERE c.county_code IS NOT NULL) AS first_key
         FROM fact_posting p
+        LEFT JOIN dim_county c ON c.county_code = p.county_code
         WHERE p.start_date <= as_date(as_of)
         GROUP BY p.person_key
+    ),
+    spells AS (
+        SELECT person_key, first_key,
+               CAST(CASE WHEN in_post THEN as_date(as_of) - entry ELSE last_end - entry END AS INTEGER) AS day,
+               NOT in_post AS exited,
+               CASE WHEN NOT in_post THEN last_reason END AS reason
+        FROM per
+        WHERE first_key IS NOT NULL
+          AND CASE WHEN coalesce("by", 'all') IN ('all', 'region', 'county', 'channel', 'cohort', 'degree') THEN true
+                   ELSE error('spells_by: by must be all, region, county, channel, cohort or degree') END
     )
-    SELECT CASE coalesce(strata, 'all')
-               WHEN 'all' THEN 'all'
-               WHEN 'region' THEN f.region
-               WHEN 'county' THEN f.county_code
-               WHEN 'channel' THEN f.channel
-               WHEN 'cohort' THEN CAST(year(f.entry) AS VARCHAR)
-               WHEN 'degree' THEN coalesce(d.degree, 'unknown')
-           END AS stratum,
-           CAST(CASE WHEN per.in_post THEN as_date(as_of) - per.entry ELSE per.last_end - per.entry END AS INTEGER) AS day,
-           NOT per.in_post AS exited,
-           CASE WHEN NOT per.in_post THEN per.last_reason END AS reason
-    FROM per
-    JOIN person_first() f ON f.person_key = per.person_key
-    LEFT JOIN dim_person d ON d.person_key = per.person_key
-    WHERE CASE WHEN coalesce(strata, 'all') IN ('all', 'region', 'county', 'channel', 'cohort', 'degree') THEN true
-               ELSE error('spells_by: strata must be all, region, county, channel, cohort or degree') END;
+    -- dim_person is read only for degree: the other branch's filter is
+    -- constant, so DuckDB drops the branch not asked for.
+    SELECT first_key AS stratum, day, exited, reason
+    FROM spells WHERE coalesce("by", 'all') <> 'degree'
+    UNION ALL
+    SELECT coalesce(d.degree, 'unknown') AS stratum, s.day, s.exited, s.reason
+    FROM spells s LEFT JOIN dim_person d ON d.person_key = s.person_key
+    WHERE coalesce("by", 'all') = 'degree';
 
 COMMENT ON MACRO TABLE spells_by IS
-    '每人一条在岗时段（survival_by、survival_median、exit_incidence 的输入）：入职日期不晚于 as_of 的人；day 为自入职起的天数：as_of 日不在岗者到其最后一个岗位离岗日（exited 为真，reason 为该岗位的离岗原因，未填为 unspecified），在岗者删失于 as_of（reason 为空）；stratum 按 strata 分层：all 全体、region 区域、county 县区代码、channel 招录方式（均按首个岗位）、cohort 入职年份、degree 学历（空为 unknown），仅限位置参数 / one spell per person (the input of survival_by, survival_median and exit_incidence): persons whose entry <= as_of; day = days from entry to the end of the last posting for persons not in post on as_of (exited true, reason = that posting''s end_reason, unspecified when blank), else censored at as_of (reason null); stratum by strata: all, region, county (code), channel (of the first posting), cohort (entry year) or degree (unknown when null); positional parameters only';
+    '每人一条在岗时段（survival_by、survival_median、exit_incidence 的输入）：入职日期不晚于 as_of 的人；day 为自入职起的天数：as_of 日不在岗者到其最后一个岗位离岗日（exited 为真，reason 为该岗位的离岗原因，未填为 unspecified），在岗者删失于 as_of（reason 为空）；stratum 按 by 分层：all 全体、region 区域、county 县区代码、channel 招录方式（均按首个岗位）、cohort 入职年份、degree 学历（空为 unknown），仅限位置参数（DuckDB 1.4 起也可写 by := ） / one spell per person (the input of survival_by, survival_median and exit_incidence): persons whose entry <= as_of; day = days from entry to the end of the last posting for persons not in post on as_of (exited true, reason = that posting''s end_reason, unspecified when blank), else censored at as_of (reason null); stratum as the parameter by picks it: all, region, county (code), channel (of the first posting), cohort (entry year) or degree (unknown when null); positional parameters (from DuckDB 1.4 on also by := )';
 
--- survival_by(as_of, strata): Kaplan–Meier survival in post by stratum, one row
+-- survival_by(as_of, "by"): Kaplan–Meier survival in post by stratum, one row
 -- per stratum and day on which someone exits or is censored, ordered by
 -- stratum and day:
 --   stratum   VARCHAR  see spells_by
@@ -68,26 +84,29 @@ COMMENT ON MACRO TABLE spells_by IS
 --                      std_err / S and z = 1.959963984540054 (the 97.5%
 --                      normal quantile), lower = S^exp(-z·se / log S) and
 --                      upper = S^exp(z·se / log S); NULL where S is 1 or 0
-CREATE OR REPLACE MACRO survival_by(as_of, strata) AS TABLE
+CREATE OR REPLACE MACRO survival_by(as_of, "by") AS TABLE
     WITH days AS (
         SELECT stratum, day, count(*) FILTER (WHERE exited) AS exits, count(*) FILTER (WHERE NOT exited) AS censored
-        FROM spells_by(as_of, strata) GROUP BY stratum, day
+        FROM spells_by(as_of, "by") GROUP BY stratum, day
     ),
+    -- at_risk counts the spells ending on the day or later: the same order
+    -- as km's window, so that each window sorts by (stratum, day) only.
     risk AS (
-        SELECT *, sum(exits + censored) OVER (PARTITION BY stratum ORDER BY day DESC
-                                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS at_risk
+        SELECT *, sum(exits + censored) OVER (PARTITION BY stratum ORDER BY day
+                                              ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS at_risk
         FROM days
     ),
     km AS (
         SELECT *,
                product(1 - exits / at_risk) OVER w AS s,
-               sum(CASE WHEN at_risk > exits THEN exits / (at_risk * (at_risk - exits)) END) OVER w AS greenwood,
-               bool_or(exits > 0 AND exits = at_risk) OVER w AS reached_zero
+               sum(CASE WHEN at_risk > exits THEN exits / (at_risk * (at_risk - exits)) END) OVER w AS greenwood
         FROM risk
         WINDOW w AS (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     ),
     se AS (
-        SELECT *, CASE WHEN reached_zero THEN NULL ELSE sqrt(coalesce(greenwood, 0)) END AS se_log,
+        -- S is exactly 0 from the day all at risk leave (a factor 1 - 1 = 0)
+        -- and never 0 before: Greenwood's sum is then undefined.
+        SELECT *, CASE WHEN s = 0 THEN NULL ELSE sqrt(coalesce(greenwood, 0)) END AS se_log,
                CASE WHEN s > 0 AND s < 1 THEN 1.959963984540054 / ln(s) END AS zl
         FROM km
     )
@@ -100,9 +119,9 @@ CREATE OR REPLACE MACRO survival_by(as_of, strata) AS TABLE
     ORDER BY stratum, day;
 
 COMMENT ON MACRO TABLE survival_by IS
-    '按分层的在岗生存分析（Kaplan–Meier，右删失），时段见 spells_by；每个分层、每个有离岗或删失的天数一行；survival 为 S(t)，std_err 为 Greenwood 标准误（S 为 0 后为空），lower、upper 为 log(−log) 尺度上的 95% 置信限，与 R 的 survfit(conf.type = "log-log") 相同（S 为 1 或 0 时为空）；strata 为 all、region、county、channel、cohort 或 degree，仅限位置参数 / Kaplan–Meier survival in post by stratum (spells as spells_by): one row per stratum and day with an exit or a censoring; survival S(t), std_err by Greenwood (null once S reaches 0), lower and upper the 95% limits on the log(-log) scale as R''s survfit(conf.type = "log-log") (null where S is 1 or 0); strata is all, region, county, channel, cohort or degree; positional parameters only';
+    '按分层的在岗生存分析（Kaplan–Meier，右删失），时段见 spells_by；每个分层、每个有离岗或删失的天数一行；survival 为 S(t)，std_err 为 Greenwood 标准误（S 为 0 后为空），lower、upper 为 log(−log) 尺度上的 95% 置信限，与 R 的 survfit(conf.type = "log-log") 相同（S 为 1 或 0 时为空）；by 为 all、region、county、channel、cohort 或 degree，仅限位置参数（DuckDB 1.4 起也可写 by := ） / Kaplan–Meier survival in post by stratum (spells as spells_by): one row per stratum and day with an exit or a censoring; survival S(t), std_err by Greenwood (null once S reaches 0), lower and upper the 95% limits on the log(-log) scale as R''s survfit(conf.type = "log-log") (null where S is 1 or 0); by is all, region, county, channel, cohort or degree; positional parameters (from DuckDB 1.4 on also by := )';
 
--- survival_median(as_of, strata): one row per stratum, ordered by stratum:
+-- survival_median(as_of, "by"): one row per stratum, ordered by stratum:
 --   stratum  VARCHAR  see spells_by
 --   persons  BIGINT   persons in the stratum
 --   exits    BIGINT   of them, persons who left
@@ -114,47 +133,69 @@ COMMENT ON MACRO TABLE survival_by IS
 -- below 0.5 within a tolerance of sqrt(2^-52); when it is 0.5 on its first
 -- such day and falls further later, the value is the midpoint between that
 -- day and the first day it is lower.
-CREATE OR REPLACE MACRO survival_median(as_of, strata) AS TABLE
-    WITH sb AS MATERIALIZED (SELECT * FROM survival_by(as_of, strata)),
-    curves AS (
-        SELECT stratum, day, exits, censored, 'median' AS curve, survival AS y FROM sb
-        UNION ALL
-        SELECT stratum, day, 0, 0, 'lower', lower FROM sb
-        UNION ALL
-        SELECT stratum, day, 0, 0, 'upper', upper FROM sb
+CREATE OR REPLACE MACRO survival_median(as_of, "by") AS TABLE
+    -- survival_by's curves without its ORDER BY, which the median does not need.
+    WITH days AS (
+        SELECT stratum, day, count(*) FILTER (WHERE exited) AS exits, count(*) FILTER (WHERE NOT exited) AS censored
+        FROM spells_by(as_of, "by") GROUP BY stratum, day
     ),
-    -- The days on which a curve is at or below 0.5; y1 is its value on the
-    -- first of them.
-    below AS (
-        SELECT stratum, curve, day, y,
-               first_value(y) OVER (PARTITION BY stratum, curve ORDER BY day) AS y1
-        FROM curves
-        WHERE y < 0.5 + 1.4901161193847656e-08
+    risk AS (
+        SELECT *, sum(exits + censored) OVER (PARTITION BY stratum ORDER BY day
+                                              ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS at_risk
+        FROM days
     ),
-    crossing AS (
-        SELECT stratum, curve,
-               CASE WHEN abs(any_value(y1) - 0.5) < 1.4901161193847656e-08 AND min(day) FILTER (WHERE y < y1) IS NOT NULL
-                    THEN (min(day) + min(day) FILTER (WHERE y < y1)) / 2
-                    ELSE min(day) END AS t
-        FROM below
-        GROUP BY stratum, curve
+    km AS (
+        SELECT *,
+               product(1 - exits / at_risk) OVER w AS s,
+               sum(CASE WHEN at_risk > exits THEN exits / (at_risk * (at_risk - exits)) END) OVER w AS greenwood
+        FROM risk
+        WINDOW w AS (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     ),
-    strata AS (
-        SELECT stratum, sum(exits + censored) AS persons, sum(exits) AS exits
-        FROM curves WHERE curve = 'median' GROUP BY stratum
+    se AS (
+        -- S is exactly 0 from the day all at risk leave (a factor 1 - 1 = 0)
+        -- and never 0 before: Greenwood's sum is then undefined.
+        SELECT *, CASE WHEN s = 0 THEN NULL ELSE sqrt(coalesce(greenwood, 0)) END AS se_log,
+               CASE WHEN s > 0 AND s < 1 THEN 1.959963984540054 / ln(s) END AS zl
+        FROM km
+    ),
+    sb AS MATERIALIZED (
+        SELECT stratum, day, exits, censored, s AS survival,
+               pow(s, exp(-zl * se_log)) AS lower, pow(s, exp(zl * se_log)) AS upper
+        FROM se
+    ),
+    -- For each curve, the first day on which it is at or below 0.5 and its
+    -- value there (y1); no window: a curve's rows are keyed by day.
+    firsts AS (
+        SELECT stratum, sum(exits + censored) AS persons, sum(exits) AS exits,
+               min(day) FILTER (WHERE survival < 0.5 + 1.4901161193847656e-08) AS m_t,
+               arg_min(survival, day) FILTER (WHERE survival < 0.5 + 1.4901161193847656e-08) AS m_y,
+               min(day) FILTER (WHERE lower < 0.5 + 1.4901161193847656e-08) AS l_t,
+               arg_min(lower, day) FILTER (WHERE lower < 0.5 + 1.4901161193847656e-08) AS l_y,
+               min(day) FILTER (WHERE upper < 0.5 + 1.4901161193847656e-08) AS u_t,
+               arg_min(upper, day) FILTER (WHERE upper < 0.5 + 1.4901161193847656e-08) AS u_y
+        FROM sb GROUP BY stratum
+    ),
+    -- The first day on which each curve is lower than y1, for the midpoint
+    -- rule (only a curve at 0.5 within the tolerance needs it).
+    lows AS (
+        SELECT f.stratum,
+               min(sb.day) FILTER (WHERE abs(f.m_y - 0.5) < 1.4901161193847656e-08 AND sb.survival < f.m_y) AS m_t2,
+               min(sb.day) FILTER (WHERE abs(f.l_y - 0.5) < 1.4901161193847656e-08 AND sb.lower < f.l_y) AS l_t2,
+               min(sb.day) FILTER (WHERE abs(f.u_y - 0.5) < 1.4901161193847656e-08 AND sb.upper < f.u_y) AS u_t2
+        FROM firsts f JOIN sb ON sb.stratum = f.stratum
+        GROUP BY f.stratum
     )
-    SELECT s.stratum, CAST(s.persons AS BIGINT) AS persons, CAST(s.exits AS BIGINT) AS exits,
-           CAST(m.t AS DOUBLE) AS median, CAST(l.t AS DOUBLE) AS lower, CAST(u.t AS DOUBLE) AS upper
-    FROM strata s
-    LEFT JOIN crossing m ON m.stratum = s.stratum AND m.curve = 'median'
-    LEFT JOIN crossing l ON l.stratum = s.stratum AND l.curve = 'lower'
-    LEFT JOIN crossing u ON u.stratum = s.stratum AND u.curve = 'upper'
-    ORDER BY s.stratum;
+    SELECT f.stratum, CAST(f.persons AS BIGINT) AS persons, CAST(f.exits AS BIGINT) AS exits,
+           CAST(CASE WHEN l.m_t2 IS NOT NULL THEN (f.m_t + l.m_t2) / 2 ELSE f.m_t END AS DOUBLE) AS median,
+           CAST(CASE WHEN l.l_t2 IS NOT NULL THEN (f.l_t + l.l_t2) / 2 ELSE f.l_t END AS DOUBLE) AS lower,
+           CAST(CASE WHEN l.u_t2 IS NOT NULL THEN (f.u_t + l.u_t2) / 2 ELSE f.u_t END AS DOUBLE) AS upper
+    FROM firsts f JOIN lows l ON l.stratum = f.stratum
+    ORDER BY f.stratum;
 
 COMMENT ON MACRO TABLE survival_median IS
-    '按分层的在岗时间中位数（天）及其 95% 置信区间，与 R 的 print(survfit(conf.type = "log-log")) 相同：median 为 S(t) ≤ 0.5 的最早天数（恰为 0.5 且其后更低时取该天与其后首个更低天数的中点），lower、upper 对 survival_by 的下、上置信限曲线用同一规则；未降至 0.5 时为空；persons 为人数，exits 为离岗人数；strata 同 survival_by，仅限位置参数 / median time in post (days) by stratum with its 95% confidence interval, as R''s print(survfit(conf.type = "log-log")): median = the first day with S(t) <= 0.5 (when exactly 0.5 and lower later, the midpoint of that day and the first lower one); lower and upper apply the same rule to survival_by''s lower and upper curves; null when a curve never falls to 0.5; persons in the stratum and exits among them; strata as survival_by; positional parameters only';
+    '按分层的在岗时间中位数（天）及其 95% 置信区间，与 R 的 print(survfit(conf.type = "log-log")) 相同：median 为 S(t) ≤ 0.5 的最早天数（恰为 0.5 且其后更低时取该天与其后首个更低天数的中点），lower、upper 对 survival_by 的下、上置信限曲线用同一规则；未降至 0.5 时为空；persons 为人数，exits 为离岗人数；by 同 survival_by，仅限位置参数（DuckDB 1.4 起也可写 by := ） / median time in post (days) by stratum with its 95% confidence interval, as R''s print(survfit(conf.type = "log-log")): median = the first day with S(t) <= 0.5 (when exactly 0.5 and lower later, the midpoint of that day and the first lower one); lower and upper apply the same rule to survival_by''s lower and upper curves; null when a curve never falls to 0.5; persons in the stratum and exits among them; by as survival_by; positional parameters (from DuckDB 1.4 on also by := )';
 
--- exit_incidence(as_of, strata): the Aalen–Johansen cumulative incidence of each
+-- exit_incidence(as_of, "by"): the Aalen–Johansen cumulative incidence of each
 -- way of leaving, with its variance as cmprsk::cuminc computes it (Gray's
 -- asymptotic variance, the Fortran routine cinc). One row per stratum,
 -- reason that occurs in the stratum, and day on which someone of the stratum
@@ -178,70 +219,112 @@ COMMENT ON MACRO TABLE survival_median IS
 --   a = 1 + b·F: v1 += a^2·w, v2 += b·a·w, v3 += b^2·w
 -- and on a day with d1 > 0 the variance becomes v1 + F^2·v3 - 2·F·v2; on
 -- other days it keeps its last value (0 before the first such day).
-CREATE OR REPLACE MACRO exit_incidence(as_of, strata) AS TABLE
-    WITH sp AS MATERIALIZED (SELECT * FROM spells_by(as_of, strata)),
-    days AS (
-        SELECT stratum, day, count(*) AS leaving, count(*) FILTER (WHERE exited) AS d FROM sp GROUP BY stratum, day
+-- A reason other than the six (the loader records an unknown one as other)
+-- is an error rather than a reason left out.
+CREATE OR REPLACE MACRO exit_incidence(as_of, "by") AS TABLE
+    -- Everything is computed on one row per stratum and day, with a column
+    -- per reason, and only then turned into a row per reason: each window
+    -- sorts the stratum's days once for all the reasons.
+    WITH days AS (
+        SELECT stratum, day, count(*) AS leaving, count(reason) AS d,
+               count(*) FILTER (WHERE reason = 'civil_service') AS d_cs,
+               count(*) FILTER (WHERE reason = 'other') AS d_ot,
+               count(*) FILTER (WHERE reason = 'promoted') AS d_pr,
+               count(*) FILTER (WHERE reason = 'resigned') AS d_re,
+               count(*) FILTER (WHERE reason = 'transferred') AS d_tr,
+               count(*) FILTER (WHERE reason = 'unspecified') AS d_un
+        FROM spells_by(as_of, "by")
+        WHERE CASE WHEN reason IS NULL OR reason IN ('civil_service', 'other', 'promoted', 'resigned', 'transferred', 'unspecified') THEN true
+                   ELSE error('exit_incidence: a reason other than resigned, transferred, civil_service, promoted, other or unspecified') END
+        GROUP BY stratum, day
     ),
     risk AS (
-        SELECT *, sum(leaving) OVER (PARTITION BY stratum ORDER BY day DESC
-                                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n
+        SELECT *, sum(leaving) OVER (PARTITION BY stratum ORDER BY day
+                                     ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n
         FROM days
     ),
+    -- s = S(u), s_prev = S(u-): the product over the days before u.
     km AS (
-        SELECT stratum, day, n, d,
-               product(1 - d / n) OVER (PARTITION BY stratum ORDER BY day
-                                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS s
+        SELECT *,
+               product(1 - d / n) OVER (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS s,
+               coalesce(product(1 - d / n) OVER (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 1) AS s_prev
         FROM risk
     ),
-    events AS (
-        SELECT stratum, day, n, d, s,
-               coalesce(lag(s) OVER (PARTITION BY stratum ORDER BY day), 1) AS s_prev
-        FROM km WHERE d > 0
-    ),
-    by_reason AS (SELECT stratum, day, reason, count(*) AS d1 FROM sp WHERE exited GROUP BY stratum, day, reason),
-    reasons AS (SELECT DISTINCT stratum, reason FROM by_reason),
-    cause AS (
-        SELECT e.stratum, r.reason, e.day, e.n, e.s, e.s_prev,
-               CAST(coalesce(b.d1, 0) AS DOUBLE) AS d1, e.d - coalesce(b.d1, 0) AS d2
-        FROM events e
-        JOIN reasons r ON r.stratum = e.stratum
-        LEFT JOIN by_reason b ON b.stratum = e.stratum AND b.day = e.day AND b.reason = r.reason
-    ),
+    -- The days with an exit; f_x = F(u) of reason x, k_x its exits in the
+    -- stratum (the reason has rows only when k_x > 0).
     cif AS (
-        SELECT *, sum(s_prev * d1 / n) OVER (PARTITION BY stratum, reason ORDER BY day
-                                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS f
-        FROM cause
+        SELECT stratum, day, n, d, s, s_prev, CASE WHEN s > 0 THEN 1 / s ELSE 0 END AS b, d_cs, d_ot, d_pr, d_re, d_tr, d_un,
+               sum(s_prev * d_cs / n) OVER w AS f_cs, sum(d_cs) OVER a AS k_cs,
+               sum(s_prev * d_ot / n) OVER w AS f_ot, sum(d_ot) OVER a AS k_ot,
+               sum(s_prev * d_pr / n) OVER w AS f_pr, sum(d_pr) OVER a AS k_pr,
+               sum(s_prev * d_re / n) OVER w AS f_re, sum(d_re) OVER a AS k_re,
+               sum(s_prev * d_tr / n) OVER w AS f_tr, sum(d_tr) OVER a AS k_tr,
+               sum(s_prev * d_un / n) OVER w AS f_un, sum(d_un) OVER a AS k_un
+        FROM km
+        WHERE d > 0
+        WINDOW w AS (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+               a AS (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
+    -- The weights w2 (d2 = d - d1 > 0 and S > 0) and w1 (d1 > 0) per reason.
     terms AS (
         SELECT *,
-               CASE WHEN d2 > 0 AND s > 0
-                    THEN s_prev * s_prev * (CASE WHEN d2 > 1 THEN 1 - (d2 - 1) / (n - 1) ELSE 1 END) * d2 / (n * n)
-                    ELSE 0 END AS w2,
-               CASE WHEN d1 > 0
-                    THEN s_prev * s_prev * (CASE WHEN d1 > 1 THEN 1 - (d1 - 1) / (n - 1) ELSE 1 END) * d1 / (n * n)
-                    ELSE 0 END AS w1,
-               CASE WHEN s > 0 THEN 1 / s ELSE 0 END AS b
+               CASE WHEN d - d_cs > 0 AND s > 0 THEN s_prev * s_prev * (CASE WHEN (d - d_cs) > 1 THEN 1 - ((d - d_cs) - 1) / (n - 1) ELSE 1 END) * (d - d_cs) / (n * n) ELSE 0 END AS w2_cs,
+               CASE WHEN d_cs > 0 THEN s_prev * s_prev * (CASE WHEN d_cs > 1 THEN 1 - (d_cs - 1) / (n - 1) ELSE 1 END) * d_cs / (n * n) ELSE 0 END AS w1_cs,
+               CASE WHEN d - d_ot > 0 AND s > 0 THEN s_prev * s_prev * (CASE WHEN (d - d_ot) > 1 THEN 1 - ((d - d_ot) - 1) / (n - 1) ELSE 1 END) * (d - d_ot) / (n * n) ELSE 0 END AS w2_ot,
+               CASE WHEN d_ot > 0 THEN s_prev * s_prev * (CASE WHEN d_ot > 1 THEN 1 - (d_ot - 1) / (n - 1) ELSE 1 END) * d_ot / (n * n) ELSE 0 END AS w1_ot,
+               CASE WHEN d - d_pr > 0 AND s > 0 THEN s_prev * s_prev * (CASE WHEN (d - d_pr) > 1 THEN 1 - ((d - d_pr) - 1) / (n - 1) ELSE 1 END) * (d - d_pr) / (n * n) ELSE 0 END AS w2_pr,
+               CASE WHEN d_pr > 0 THEN s_prev * s_prev * (CASE WHEN d_pr > 1 THEN 1 - (d_pr - 1) / (n - 1) ELSE 1 END) * d_pr / (n * n) ELSE 0 END AS w1_pr,
+               CASE WHEN d - d_re > 0 AND s > 0 THEN s_prev * s_prev * (CASE WHEN (d - d_re) > 1 THEN 1 - ((d - d_re) - 1) / (n - 1) ELSE 1 END) * (d - d_re) / (n * n) ELSE 0 END AS w2_re,
+               CASE WHEN d_re > 0 THEN s_prev * s_prev * (CASE WHEN d_re > 1 THEN 1 - (d_re - 1) / (n - 1) ELSE 1 END) * d_re / (n * n) ELSE 0 END AS w1_re,
+               CASE WHEN d - d_tr > 0 AND s > 0 THEN s_prev * s_prev * (CASE WHEN (d - d_tr) > 1 THEN 1 - ((d - d_tr) - 1) / (n - 1) ELSE 1 END) * (d - d_tr) / (n * n) ELSE 0 END AS w2_tr,
+               CASE WHEN d_tr > 0 THEN s_prev * s_prev * (CASE WHEN d_tr > 1 THEN 1 - (d_tr - 1) / (n - 1) ELSE 1 END) * d_tr / (n * n) ELSE 0 END AS w1_tr,
+               CASE WHEN d - d_un > 0 AND s > 0 THEN s_prev * s_prev * (CASE WHEN (d - d_un) > 1 THEN 1 - ((d - d_un) - 1) / (n - 1) ELSE 1 END) * (d - d_un) / (n * n) ELSE 0 END AS w2_un,
+               CASE WHEN d_un > 0 THEN s_prev * s_prev * (CASE WHEN d_un > 1 THEN 1 - (d_un - 1) / (n - 1) ELSE 1 END) * d_un / (n * n) ELSE 0 END AS w1_un
         FROM cif
     ),
     sums AS (
         SELECT *,
-               sum((f * b) * (f * b) * w2 + (1 + b * f) * (1 + b * f) * w1) OVER w AS v1,
-               sum(b * (f * b) * w2 + b * (1 + b * f) * w1) OVER w AS v2,
-               sum(b * b * w2 + b * b * w1) OVER w AS v3
+               sum((f_cs * b) * (f_cs * b) * w2_cs + (1 + b * f_cs) * (1 + b * f_cs) * w1_cs) OVER w AS v1_cs,
+               sum(b * (f_cs * b) * w2_cs + b * (1 + b * f_cs) * w1_cs) OVER w AS v2_cs,
+               sum(b * b * (w2_cs + w1_cs)) OVER w AS v3_cs,
+               sum((f_ot * b) * (f_ot * b) * w2_ot + (1 + b * f_ot) * (1 + b * f_ot) * w1_ot) OVER w AS v1_ot,
+               sum(b * (f_ot * b) * w2_ot + b * (1 + b * f_ot) * w1_ot) OVER w AS v2_ot,
+               sum(b * b * (w2_ot + w1_ot)) OVER w AS v3_ot,
+               sum((f_pr * b) * (f_pr * b) * w2_pr + (1 + b * f_pr) * (1 + b * f_pr) * w1_pr) OVER w AS v1_pr,
+               sum(b * (f_pr * b) * w2_pr + b * (1 + b * f_pr) * w1_pr) OVER w AS v2_pr,
+               sum(b * b * (w2_pr + w1_pr)) OVER w AS v3_pr,
+               sum((f_re * b) * (f_re * b) * w2_re + (1 + b * f_re) * (1 + b * f_re) * w1_re) OVER w AS v1_re,
+               sum(b * (f_re * b) * w2_re + b * (1 + b * f_re) * w1_re) OVER w AS v2_re,
+               sum(b * b * (w2_re + w1_re)) OVER w AS v3_re,
+               sum((f_tr * b) * (f_tr * b) * w2_tr + (1 + b * f_tr) * (1 + b * f_tr) * w1_tr) OVER w AS v1_tr,
+               sum(b * (f_tr * b) * w2_tr + b * (1 + b * f_tr) * w1_tr) OVER w AS v2_tr,
+               sum(b * b * (w2_tr + w1_tr)) OVER w AS v3_tr,
+               sum((f_un * b) * (f_un * b) * w2_un + (1 + b * f_un) * (1 + b * f_un) * w1_un) OVER w AS v1_un,
+               sum(b * (f_un * b) * w2_un + b * (1 + b * f_un) * w1_un) OVER w AS v2_un,
+               sum(b * b * (w2_un + w1_un)) OVER w AS v3_un
         FROM terms
-        WINDOW w AS (PARTITION BY stratum, reason ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        WINDOW w AS (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     ),
-    var AS (
-        SELECT *, CASE WHEN d1 > 0 THEN v1 + f * f * v3 - 2 * f * v2 END AS v_at
+    -- v1 + F^2·v3 - 2·F·v2 on every day: on a day without an exit for the
+    -- reason, F is that of its last such day and the day's d2 terms add
+    -- F^2·b^2·w2 + F^2·b^2·w2 - 2·F·b·F·b·w2 = 0, so this is the last value
+    -- (0 before the first such day, where F = 0 and v1 = 0).
+    long AS (
+        SELECT stratum, day, n, unnest([
+                   {'reason': 'civil_service', 'occurs': k_cs > 0, 'exits': d_cs, 'f': f_cs, 'v': v1_cs + f_cs * f_cs * v3_cs - 2 * f_cs * v2_cs},
+                   {'reason': 'other', 'occurs': k_ot > 0, 'exits': d_ot, 'f': f_ot, 'v': v1_ot + f_ot * f_ot * v3_ot - 2 * f_ot * v2_ot},
+                   {'reason': 'promoted', 'occurs': k_pr > 0, 'exits': d_pr, 'f': f_pr, 'v': v1_pr + f_pr * f_pr * v3_pr - 2 * f_pr * v2_pr},
+                   {'reason': 'resigned', 'occurs': k_re > 0, 'exits': d_re, 'f': f_re, 'v': v1_re + f_re * f_re * v3_re - 2 * f_re * v2_re},
+                   {'reason': 'transferred', 'occurs': k_tr > 0, 'exits': d_tr, 'f': f_tr, 'v': v1_tr + f_tr * f_tr * v3_tr - 2 * f_tr * v2_tr},
+                   {'reason': 'unspecified', 'occurs': k_un > 0, 'exits': d_un, 'f': f_un, 'v': v1_un + f_un * f_un * v3_un - 2 * f_un * v2_un}
+               ]) AS x
         FROM sums
     )
-    SELECT stratum, reason, CAST(day AS INTEGER) AS day, CAST(n AS INTEGER) AS at_risk, CAST(d1 AS INTEGER) AS exits,
-           f AS incidence,
-           coalesce(last_value(v_at IGNORE NULLS) OVER (PARTITION BY stratum, reason ORDER BY day
-                                                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 0) AS variance
-    FROM var
+    SELECT stratum, x.reason AS reason, CAST(day AS INTEGER) AS day, CAST(n AS INTEGER) AS at_risk,
+           CAST(x.exits AS INTEGER) AS exits, x.f AS incidence, x.v AS variance
+    FROM long
+    WHERE x.occurs
     ORDER BY stratum, reason, day;
 
 COMMENT ON MACRO TABLE exit_incidence IS
-    '各离岗原因的累计发生率（Aalen–Johansen，竞争风险）及其方差，与 cmprsk::cuminc 相同（Gray 渐近方差）：时段见 spells_by；每个分层、分层内出现过的离岗原因（resigned、transferred、civil_service、promoted、other、unspecified）、分层内有人离岗的天数一行；at_risk 为该天观察人数，exits 为该天因此原因离岗人数，incidence 为 F(t) = Σ S(u−)·exits/at_risk，variance 为其方差；strata 同 survival_by，仅限位置参数 / the Aalen–Johansen cumulative incidence of each way of leaving with its variance as cmprsk::cuminc computes it (Gray''s asymptotic variance), spells as spells_by: one row per stratum, reason occurring in the stratum (resigned, transferred, civil_service, promoted, other, unspecified) and day on which someone of the stratum exits; at_risk observed that day, exits for this reason that day, incidence F(t) = sum of S(u-)·exits/at_risk, variance its variance; strata as survival_by; positional parameters only';
+    '各离岗原因的累计发生率（Aalen–Johansen，竞争风险）及其方差，与 cmprsk::cuminc 相同（Gray 渐近方差）：时段见 spells_by；每个分层、分层内出现过的离岗原因（resigned、transferred、civil_service、promoted、other、unspecified）、分层内有人离岗的天数一行；at_risk 为该天观察人数，exits 为该天因此原因离岗人数，incidence 为 F(t) = Σ S(u−)·exits/at_risk，variance 为其方差；by 同 survival_by，仅限位置参数（DuckDB 1.4 起也可写 by := ） / the Aalen–Johansen cumulative incidence of each way of leaving with its variance as cmprsk::cuminc computes it (Gray''s asymptotic variance), spells as spells_by: one row per stratum, reason occurring in the stratum (resigned, transferred, civil_service, promoted, other, unspecified) and day on which someone of the stratum exits; at_risk observed that day, exits for this reason that day, incidence F(t) = sum of S(u-)·exits/at_risk, variance its variance; by as survival_by; positional parameters (from DuckDB 1.4 on also by := )';
