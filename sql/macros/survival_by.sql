@@ -22,17 +22,19 @@
 -- and reason, the end_reason of the last posting for a person who left
 -- (resigned, transferred, civil_service, promoted, other, or unspecified
 -- when blank, even if an earlier posting had a reason), NULL when censored.
-CREATE OR REPLACE MACRO spells_by(as_of, "by") AS TABLE
+CREATE OR REPLACE MACRO spells_by(as_of, "by", vintage := NULL) AS TABLE
     -- One pass over the postings: the person's entry, whether in post on
-    -- as_of, the last end and its reason, and the stratum key of the first
-    -- posting (earliest start, then the lowest village code) among those of
-    -- a known county, as person_first() picks it.
+    -- as_of, the last end and its reason (of the postings started by
+    -- as_of), and the stratum key of the first posting of a known county
+    -- (earliest start, then the lowest village code, over all postings),
+    -- as person_first() picks it.
     WITH per AS (
         SELECT p.person_key, min(p.start_date) AS entry,
-               bool_or(p.end_date IS NULL OR p.end_date > as_date(as_of)) AS in_post,
-               max(p.end_date) AS last_end,
+               bool_or(p.end_date IS NULL OR p.end_date > as_date(as_of)) FILTER (WHERE p.start_date <= as_date(as_of)) AS in_post,
+               max(p.end_date) FILTER (WHERE p.start_date <= as_date(as_of)) AS last_end,
                -- coalesce first: arg_max skips a NULL value.
-               arg_max(coalesce(p.end_reason, 'unspecified'), (p.end_date, p.village_code)) AS last_reason,
+               arg_max(coalesce(p.end_reason, 'unspecified'), (p.end_date, p.village_code))
+                   FILTER (WHERE p.start_date <= as_date(as_of)) AS last_reason,
                arg_min(CASE coalesce("by", 'all')
                            WHEN 'region' THEN c.region
                            WHEN 'county' THEN p.county_code
@@ -40,10 +42,10 @@ CREATE OR REPLACE MACRO spells_by(as_of, "by") AS TABLE
                            WHEN 'cohort' THEN CAST(year(p.start_date) AS VARCHAR)
                            ELSE 'all'
                        END, (p.start_date, p.village_code)) FILTER (WHERE c.county_code IS NOT NULL) AS first_key
-        FROM fact_posting p
-        LEFT JOIN dim_county c ON c.county_code = p.county_code
-        WHERE p.start_date <= as_date(as_of)
+        FROM fact_posting_vintage(vintage) p
+        LEFT JOIN dim_county_vintage(vintage) c ON c.county_code = p.county_code
         GROUP BY p.person_key
+        HAVING min(p.start_date) <= as_date(as_of)
     ),
     spells AS (
         SELECT person_key, first_key,
@@ -61,11 +63,11 @@ CREATE OR REPLACE MACRO spells_by(as_of, "by") AS TABLE
     FROM spells WHERE coalesce("by", 'all') <> 'degree'
     UNION ALL
     SELECT coalesce(d.degree, 'unknown') AS stratum, s.day, s.exited, s.reason
-    FROM spells s LEFT JOIN dim_person d ON d.person_key = s.person_key
+    FROM spells s LEFT JOIN dim_person_vintage(vintage) d ON d.person_key = s.person_key
     WHERE coalesce("by", 'all') = 'degree';
 
 COMMENT ON MACRO TABLE spells_by IS
-    '每人一条在岗时段（survival_by、survival_median、exit_incidence 的输入）：入职日期不晚于 as_of 的人；day 为自入职起的天数：as_of 日不在岗者到其最后一个岗位离岗日（exited 为真，reason 为该岗位的离岗原因，未填为 unspecified），在岗者删失于 as_of（reason 为空）；stratum 按 by 分层：all 全体、region 区域、county 县区代码、channel 招录方式（均按首个岗位）、cohort 入职年份、degree 学历（空为 unknown），仅限位置参数（DuckDB 1.4 起也可写 by := ） / one spell per person (the input of survival_by, survival_median and exit_incidence): persons whose entry <= as_of; day = days from entry to the end of the last posting for persons not in post on as_of (exited true, reason = that posting''s end_reason, unspecified when blank), else censored at as_of (reason null); stratum as the parameter by picks it: all, region, county (code), channel (of the first posting), cohort (entry year) or degree (unknown when null); positional parameters (from DuckDB 1.4 on also by := )';
+    '每人一条在岗时段（survival_by、survival_median、exit_incidence 的输入）：入职日期不晚于 as_of 的人；day 为自入职起的天数：as_of 日不在岗者到其最后一个岗位离岗日（exited 为真，reason 为该岗位的离岗原因，未填为 unspecified），在岗者删失于 as_of（reason 为空）；stratum 按 by 分层：all 全体、region 区域、county 县区代码、channel 招录方式（均按首个岗位）、cohort 入职年份、degree 学历（空为 unknown），仅限位置参数（DuckDB 1.4 起也可写 by := ）；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / one spell per person (the input of survival_by, survival_median and exit_incidence): persons whose entry <= as_of; day = days from entry to the end of the last posting for persons not in post on as_of (exited true, reason = that posting''s end_reason, unspecified when blank), else censored at as_of (reason null); stratum as the parameter by picks it: all, region, county (code), channel (of the first posting), cohort (entry year) or degree (unknown when null); positional parameters (from DuckDB 1.4 on also by := ); vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';
 
 -- survival_by(as_of, "by"): Kaplan–Meier survival in post by stratum, one row
 -- per stratum and day on which someone exits or is censored, ordered by
@@ -84,10 +86,10 @@ COMMENT ON MACRO TABLE spells_by IS
 --                      std_err / S and z = 1.959963984540054 (the 97.5%
 --                      normal quantile), lower = S^exp(-z·se / log S) and
 --                      upper = S^exp(z·se / log S); NULL where S is 1 or 0
-CREATE OR REPLACE MACRO survival_by(as_of, "by") AS TABLE
+CREATE OR REPLACE MACRO survival_by(as_of, "by", vintage := NULL) AS TABLE
     WITH days AS (
         SELECT stratum, day, count(*) FILTER (WHERE exited) AS exits, count(*) FILTER (WHERE NOT exited) AS censored
-        FROM spells_by(as_of, "by") GROUP BY stratum, day
+        FROM spells_by(as_of, "by", vintage := vintage) GROUP BY stratum, day
     ),
     -- at_risk counts the spells ending on the day or later: the same order
     -- as km's window, so that each window sorts by (stratum, day) only.
@@ -119,7 +121,7 @@ CREATE OR REPLACE MACRO survival_by(as_of, "by") AS TABLE
     ORDER BY stratum, day;
 
 COMMENT ON MACRO TABLE survival_by IS
-    '按分层的在岗生存分析（Kaplan–Meier，右删失），时段见 spells_by；每个分层、每个有离岗或删失的天数一行；survival 为 S(t)，std_err 为 Greenwood 标准误（S 为 0 后为空），lower、upper 为 log(−log) 尺度上的 95% 置信限，与 R 的 survfit(conf.type = "log-log") 相同（S 为 1 或 0 时为空）；by 为 all、region、county、channel、cohort 或 degree，仅限位置参数（DuckDB 1.4 起也可写 by := ） / Kaplan–Meier survival in post by stratum (spells as spells_by): one row per stratum and day with an exit or a censoring; survival S(t), std_err by Greenwood (null once S reaches 0), lower and upper the 95% limits on the log(-log) scale as R''s survfit(conf.type = "log-log") (null where S is 1 or 0); by is all, region, county, channel, cohort or degree; positional parameters (from DuckDB 1.4 on also by := )';
+    '按分层的在岗生存分析（Kaplan–Meier，右删失），时段见 spells_by；每个分层、每个有离岗或删失的天数一行；survival 为 S(t)，std_err 为 Greenwood 标准误（S 为 0 后为空），lower、upper 为 log(−log) 尺度上的 95% 置信限，与 R 的 survfit(conf.type = "log-log") 相同（S 为 1 或 0 时为空）；by 为 all、region、county、channel、cohort 或 degree，仅限位置参数（DuckDB 1.4 起也可写 by := ）；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / Kaplan–Meier survival in post by stratum (spells as spells_by): one row per stratum and day with an exit or a censoring; survival S(t), std_err by Greenwood (null once S reaches 0), lower and upper the 95% limits on the log(-log) scale as R''s survfit(conf.type = "log-log") (null where S is 1 or 0); by is all, region, county, channel, cohort or degree; positional parameters (from DuckDB 1.4 on also by := ); vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';
 
 -- survival_median(as_of, "by"): one row per stratum, ordered by stratum:
 --   stratum  VARCHAR  see spells_by
@@ -133,11 +135,11 @@ COMMENT ON MACRO TABLE survival_by IS
 -- below 0.5 within a tolerance of sqrt(2^-52); when it is 0.5 on its first
 -- such day and falls further later, the value is the midpoint between that
 -- day and the first day it is lower.
-CREATE OR REPLACE MACRO survival_median(as_of, "by") AS TABLE
+CREATE OR REPLACE MACRO survival_median(as_of, "by", vintage := NULL) AS TABLE
     -- survival_by's curves without its ORDER BY, which the median does not need.
     WITH days AS (
         SELECT stratum, day, count(*) FILTER (WHERE exited) AS exits, count(*) FILTER (WHERE NOT exited) AS censored
-        FROM spells_by(as_of, "by") GROUP BY stratum, day
+        FROM spells_by(as_of, "by", vintage := vintage) GROUP BY stratum, day
     ),
     risk AS (
         SELECT *, sum(exits + censored) OVER (PARTITION BY stratum ORDER BY day
@@ -193,7 +195,7 @@ CREATE OR REPLACE MACRO survival_median(as_of, "by") AS TABLE
     ORDER BY f.stratum;
 
 COMMENT ON MACRO TABLE survival_median IS
-    '按分层的在岗时间中位数（天）及其 95% 置信区间，与 R 的 print(survfit(conf.type = "log-log")) 相同：median 为 S(t) ≤ 0.5 的最早天数（恰为 0.5 且其后更低时取该天与其后首个更低天数的中点），lower、upper 对 survival_by 的下、上置信限曲线用同一规则；未降至 0.5 时为空；persons 为人数，exits 为离岗人数；by 同 survival_by，仅限位置参数（DuckDB 1.4 起也可写 by := ） / median time in post (days) by stratum with its 95% confidence interval, as R''s print(survfit(conf.type = "log-log")): median = the first day with S(t) <= 0.5 (when exactly 0.5 and lower later, the midpoint of that day and the first lower one); lower and upper apply the same rule to survival_by''s lower and upper curves; null when a curve never falls to 0.5; persons in the stratum and exits among them; by as survival_by; positional parameters (from DuckDB 1.4 on also by := )';
+    '按分层的在岗时间中位数（天）及其 95% 置信区间，与 R 的 print(survfit(conf.type = "log-log")) 相同：median 为 S(t) ≤ 0.5 的最早天数（恰为 0.5 且其后更低时取该天与其后首个更低天数的中点），lower、upper 对 survival_by 的下、上置信限曲线用同一规则；未降至 0.5 时为空；persons 为人数，exits 为离岗人数；by 同 survival_by，仅限位置参数（DuckDB 1.4 起也可写 by := ）；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / median time in post (days) by stratum with its 95% confidence interval, as R''s print(survfit(conf.type = "log-log")): median = the first day with S(t) <= 0.5 (when exactly 0.5 and lower later, the midpoint of that day and the first lower one); lower and upper apply the same rule to survival_by''s lower and upper curves; null when a curve never falls to 0.5; persons in the stratum and exits among them; by as survival_by; positional parameters (from DuckDB 1.4 on also by := ); vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';
 
 -- exit_incidence(as_of, "by"): the Aalen–Johansen cumulative incidence of each
 -- way of leaving, with its variance as cmprsk::cuminc computes it (Gray's
@@ -221,7 +223,7 @@ COMMENT ON MACRO TABLE survival_median IS
 -- other days it keeps its last value (0 before the first such day).
 -- A reason other than the six (the loader records an unknown one as other)
 -- is an error rather than a reason left out.
-CREATE OR REPLACE MACRO exit_incidence(as_of, "by") AS TABLE
+CREATE OR REPLACE MACRO exit_incidence(as_of, "by", vintage := NULL) AS TABLE
     -- Everything is computed on one row per stratum and day, with a column
     -- per reason, and only then turned into a row per reason: each window
     -- sorts the stratum's days once for all the reasons.
@@ -233,7 +235,7 @@ CREATE OR REPLACE MACRO exit_incidence(as_of, "by") AS TABLE
                count(*) FILTER (WHERE reason = 'resigned') AS d_re,
                count(*) FILTER (WHERE reason = 'transferred') AS d_tr,
                count(*) FILTER (WHERE reason = 'unspecified') AS d_un
-        FROM spells_by(as_of, "by")
+        FROM spells_by(as_of, "by", vintage := vintage)
         WHERE CASE WHEN reason IS NULL OR reason IN ('civil_service', 'other', 'promoted', 'resigned', 'transferred', 'unspecified') THEN true
                    ELSE error('exit_incidence: a reason other than resigned, transferred, civil_service, promoted, other or unspecified') END
         GROUP BY stratum, day
@@ -327,4 +329,4 @@ CREATE OR REPLACE MACRO exit_incidence(as_of, "by") AS TABLE
     ORDER BY stratum, reason, day;
 
 COMMENT ON MACRO TABLE exit_incidence IS
-    '各离岗原因的累计发生率（Aalen–Johansen，竞争风险）及其方差，与 cmprsk::cuminc 相同（Gray 渐近方差）：时段见 spells_by；每个分层、分层内出现过的离岗原因（resigned、transferred、civil_service、promoted、other、unspecified）、分层内有人离岗的天数一行；at_risk 为该天观察人数，exits 为该天因此原因离岗人数，incidence 为 F(t) = Σ S(u−)·exits/at_risk，variance 为其方差；by 同 survival_by，仅限位置参数（DuckDB 1.4 起也可写 by := ） / the Aalen–Johansen cumulative incidence of each way of leaving with its variance as cmprsk::cuminc computes it (Gray''s asymptotic variance), spells as spells_by: one row per stratum, reason occurring in the stratum (resigned, transferred, civil_service, promoted, other, unspecified) and day on which someone of the stratum exits; at_risk observed that day, exits for this reason that day, incidence F(t) = sum of S(u-)·exits/at_risk, variance its variance; by as survival_by; positional parameters (from DuckDB 1.4 on also by := )';
+    '各离岗原因的累计发生率（Aalen–Johansen，竞争风险）及其方差，与 cmprsk::cuminc 相同（Gray 渐近方差）：时段见 spells_by；每个分层、分层内出现过的离岗原因（resigned、transferred、civil_service、promoted、other、unspecified）、分层内有人离岗的天数一行；at_risk 为该天观察人数，exits 为该天因此原因离岗人数，incidence 为 F(t) = Σ S(u−)·exits/at_risk，variance 为其方差；by 同 survival_by，仅限位置参数（DuckDB 1.4 起也可写 by := ）；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / the Aalen–Johansen cumulative incidence of each way of leaving with its variance as cmprsk::cuminc computes it (Gray''s asymptotic variance), spells as spells_by: one row per stratum, reason occurring in the stratum (resigned, transferred, civil_service, promoted, other, unspecified) and day on which someone of the stratum exits; at_risk observed that day, exits for this reason that day, incidence F(t) = sum of S(u-)·exits/at_risk, variance its variance; by as survival_by; positional parameters (from DuckDB 1.4 on also by := ); vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';
