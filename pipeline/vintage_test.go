@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"html"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,11 +19,15 @@ import (
 // day the county later corrects.
 var sun = person{"孙七", "140105199503100011", "13800000007"}
 
-// ledgerWithSun is the 小店区 ledger with 孙七 arriving on start.
-func ledgerWithSun(start string) [][]any {
-	day, _ := time.Parse(time.DateOnly, start)
-	return append(xiaodianLedger(),
-		[]any{sun.name, sun.id, "男", sun.phone, "硕士", "公开招聘", "乡镇编制", "小店区", "140105001001", day, nil, nil})
+// ledgerWithSun is the 小店区 ledger with 孙七 arriving on 10 July 2022 at
+// 坞城社区 and, when left is not "", leaving on that day, resigned.
+func ledgerWithSun(left string) [][]any {
+	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+	row := []any{sun.name, sun.id, "男", sun.phone, "硕士", "公开招聘", "乡镇编制", "小店区", "140105001001", day("2022-07-10"), nil, nil}
+	if left != "" {
+		row[10], row[11] = day(left), "辞职"
+	}
+	return append(xiaodianLedger(), row)
 }
 
 // readReport reads the July 2022 report from the published snapshot, at
@@ -46,13 +51,14 @@ func readReport(t *testing.T, published string, at time.Time) *reports.ReportDat
 }
 
 // TestVintageReproducesReport: the July report is read; 小店区 then corrects
-// 孙七's arrival from 10 July to 10 August and the county is loaded again.
-// Read at the first report's vintage, July's report is the first report,
-// figure for figure; read at the new one, it changes by exactly that row: 坞城社区
-// is no longer covered on 31 July, and July started one posting fewer.
+// 孙七's row of July (he left on 20 July, resigned; the ledger had him still
+// in post) and the county is loaded again. Read at the first report's
+// vintage, July's report is the first report, figure for figure; read at the
+// new one, it changes by exactly that row: 坞城社区 is no longer covered on
+// 31 July, and one posting ended in July, by resignation.
 func TestVintageReproducesReport(t *testing.T) {
 	cfg := fixture(t)
-	writeXiaodian(t, cfg.Dir, ledgerWithSun("2022-07-10"))
+	writeXiaodian(t, cfg.Dir, ledgerWithSun(""))
 	if res := runOnce(t, cfg); res.Failed() != 0 {
 		t.Fatalf("first load: %d failed", res.Failed())
 	}
@@ -67,7 +73,7 @@ func TestVintageReproducesReport(t *testing.T) {
 
 	// The county's clerk corrects the July row; the workbook is sent again.
 	time.Sleep(10 * time.Millisecond)
-	writeXiaodian(t, cfg.Dir, ledgerWithSun("2022-08-10"))
+	writeXiaodian(t, cfg.Dir, ledgerWithSun("2022-07-20"))
 	res := runOnce(t, cfg, "140105")
 	if c := county(res, "140105"); c.Error != "" || c.Loaded == 0 {
 		t.Fatalf("the correction was not loaded: %+v", c)
@@ -102,17 +108,21 @@ func TestVintageReproducesReport(t *testing.T) {
 		t.Errorf("小店区 on 31 July: first %d/%d villages, %d graduates; corrected %d/%d, %d (want 2/2, 2 then 1/2, 1)",
 			b.Covered, b.Villages, b.GraduatesInPost, a.Covered, a.Villages, a.GraduatesInPost)
 	}
-	started := func(d *reports.ReportData, code string) int64 {
+	flow := func(d *reports.ReportData, code string) reports.FlowRow {
 		for _, f := range d.Flows {
 			if f.Code == code {
-				return f.Started
+				return f
 			}
 		}
 		t.Fatalf("no flows row %s", code)
-		return 0
+		return reports.FlowRow{}
 	}
-	if b, a := started(first, "140105"), started(now, "140105"); b != 1 || a != 0 {
-		t.Errorf("小店区 postings started in July: first %d, corrected %d (want 1 then 0)", b, a)
+	for _, code := range []string{"140105", "1401"} {
+		b, a := flow(first, code), flow(now, code)
+		if b.Started != 1 || b.Ended != 0 || a.Started != 1 || a.Ended != 1 || a.EndedBy["resigned"] != 1 ||
+			a.InPostEnd != b.InPostEnd-1 || a.InPostStart != b.InPostStart {
+			t.Errorf("%s in July: first %+v, corrected %+v (want started 1 ended 0, then started 1, ended 1 by resignation, one fewer at the end)", code, b, a)
+		}
 	}
 	// Every other county's figures are untouched.
 	for i := range first.Counties {
@@ -127,11 +137,12 @@ func TestVintageReproducesReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	html, err := os.ReadFile(files[0])
+	page, err := os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(html), "数据版本 <span class=\"vintage-id\">"+first.Vintage+"</span>") {
+	// html/template writes the offset's + as &#43;.
+	if !strings.Contains(html.UnescapeString(string(page)), "数据版本 <span class=\"vintage-id\">"+first.Vintage+"</span>") {
 		t.Errorf("%s does not print the vintage %s", filepath.Base(files[0]), first.Vintage)
 	}
 }

@@ -166,7 +166,6 @@ var macroOrder = []string{
 	"retention",
 	"survival_by", // spells_by(), survival_by(), survival_median(), exit_incidence()
 	"survival",    // survival(): calls survival_by()
-	"exits",
 	"region_balance",
 	"promotions",
 	"quota_usage", // quota_usage_on(), then quota_usage() calling it
@@ -174,6 +173,7 @@ var macroOrder = []string{
 	// road to full coverage (coverage_ranking and coverage_progress call
 	// coverage and uncovered_villages).
 	"flows",
+	"exits", // exits(): calls exits_between() of flows
 	"progress",
 	"selection",
 	"subsidy_usage",

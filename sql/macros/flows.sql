@@ -117,8 +117,10 @@ CREATE OR REPLACE MACRO exits_between(first_day, last_day, vintage := NULL) AS T
                max(p.end_date) AS last_end,
                -- Non-NULL before arg_max, which skips NULLs: a blank last
                -- reason must not give way to an earlier posting's reason.
-               arg_max(coalesce(nullif(trim(p.end_reason), ''), 'unspecified'), p.end_date) AS end_reason,
-               arg_max(p.county_code, p.end_date) AS county_code
+               -- The last posting: the one that ended last, the higher
+               -- village code on a tie (two postings ending the same day).
+               arg_max(coalesce(nullif(trim(p.end_reason), ''), 'unspecified'), (p.end_date, p.village_code)) AS end_reason,
+               arg_max(p.county_code, (p.end_date, p.village_code)) AS county_code
         FROM fact_posting_vintage(vintage) p, b
         WHERE p.start_date <= b.l
         GROUP BY p.person_key
