@@ -313,7 +313,10 @@ func exampleBlock(t *testing.T, file string) []string {
 	return stmts
 }
 
-// macroCall is one table macro with parameters called both ways.
+// macroCall is one table macro with parameters called both ways. For a
+// macro that mixes parameters without and with defaults (flows(first_day,
+// last_day, "by" := 'month')), positional passes the latter by name: the
+// form every client takes.
 type macroCall struct {
 	name              string
 	positional, named string
@@ -327,7 +330,8 @@ func (c macroCall) portableSQL() string {
 	return c.positional
 }
 
-// paramValues are the arguments the calls pass, by parameter name.
+// paramValues are the arguments the calls pass, by parameter name, or by
+// macro.parameter where a name takes other values in another macro.
 var paramValues = map[string]string{
 	"as_of":      "'2022-07-21'",
 	"prev_as_of": "'2022-06-30'",
@@ -336,7 +340,11 @@ var paramValues = map[string]string{
 	"year":       "2022",
 	"months":     "12",
 	"days":       "month_ends('2022-01-01', '2022-12-31')",
-	`"by"`:       "'region'", // survival_by and its kin: "by" is quoted (a keyword)
+	"strata":     "'region'",
+	"by":         "'county'",
+
+	"flows.by":         "'quarter'",
+	"subsidy_usage.by": "'cohort'",
 }
 
 // macroCalls reads the table macros with parameters from sql/macros and
@@ -360,18 +368,32 @@ func macroCalls(t *testing.T) []macroCall {
 			}
 			c := macroCall{name: m[1]}
 			var pos, named []string
+			mixed := false
 			for k, p := range strings.Split(m[2], ",") {
 				name, _, hasDefault := strings.Cut(p, ":=")
-				name = strings.TrimSpace(name)
-				v, ok := paramValues[name]
+				name = strings.Trim(strings.TrimSpace(name), `"`) // "by" is a keyword
+				v, ok := paramValues[m[1]+"."+name]
+				if !ok {
+					v, ok = paramValues[name]
+				}
 				if !ok {
 					t.Fatalf("%s: no test value for parameter %s of %s", filepath.Base(f), name, m[1])
 				}
-				if k > 0 && hasDefault != c.defaults {
-					t.Fatalf("%s mixes parameters with and without defaults; give the test both forms", m[1])
+				switch {
+				case k > 0 && hasDefault && !c.defaults:
+					// Without defaults, then with: the portable call
+					// passes the first by position, the others by name.
+					mixed = true
+				case k > 0 && hasDefault != c.defaults:
+					t.Fatalf("%s has a parameter without a default after one with; give the test both forms", m[1])
+				default:
+					c.defaults = hasDefault
 				}
-				c.defaults = hasDefault
-				pos = append(pos, v)
+				if mixed && hasDefault {
+					pos = append(pos, name+" := "+v)
+				} else {
+					pos = append(pos, v)
+				}
 				named = append(named, name+" := "+v)
 			}
 			c.positional = fmt.Sprintf("SELECT * FROM %s(%s)", m[1], strings.Join(pos, ", "))
