@@ -23,13 +23,13 @@
 -- (resigned, transferred, civil_service, promoted, other, or unspecified
 -- when blank, even if an earlier posting had a reason), NULL when censored.
 CREATE OR REPLACE MACRO spells_by(as_of, "by", vintage := NULL) AS TABLE
-    -- One pass over the postings: the person's entry, whether in post on
-    -- as_of, the last end and its reason (of the postings started by
-    -- as_of), and the stratum key of the first posting of a known county
-    -- (earliest start, then the lowest village code, over all postings),
-    -- as person_first() picks it.
+    -- One pass over the postings: of those started by as_of, the person's
+    -- entry, whether in post on as_of, the last end and its reason; of all
+    -- those of a known county, the stratum key of the first (earliest start,
+    -- then the lowest village code), as person_first() picks it.
     WITH per AS (
-        SELECT p.person_key, min(p.start_date) AS entry,
+        SELECT p.person_key,
+               min(p.start_date) FILTER (WHERE p.start_date <= as_date(as_of)) AS entry,
                bool_or(p.end_date IS NULL OR p.end_date > as_date(as_of)) FILTER (WHERE p.start_date <= as_date(as_of)) AS in_post,
                max(p.end_date) FILTER (WHERE p.start_date <= as_date(as_of)) AS last_end,
                -- coalesce first: arg_max skips a NULL value.
@@ -45,7 +45,6 @@ CREATE OR REPLACE MACRO spells_by(as_of, "by", vintage := NULL) AS TABLE
         FROM fact_posting_vintage(vintage) p
         LEFT JOIN dim_county_vintage(vintage) c ON c.county_code = p.county_code
         GROUP BY p.person_key
-        HAVING min(p.start_date) <= as_date(as_of)
     ),
     spells AS (
         SELECT person_key, first_key,
@@ -53,7 +52,7 @@ CREATE OR REPLACE MACRO spells_by(as_of, "by", vintage := NULL) AS TABLE
                NOT in_post AS exited,
                CASE WHEN NOT in_post THEN last_reason END AS reason
         FROM per
-        WHERE first_key IS NOT NULL
+        WHERE entry IS NOT NULL AND first_key IS NOT NULL
           AND CASE WHEN coalesce("by", 'all') IN ('all', 'region', 'county', 'channel', 'cohort', 'degree') THEN true
                    ELSE error('spells_by: by must be all, region, county, channel, cohort or degree') END
     )
