@@ -431,6 +431,12 @@ func macroCalls(asOf string) ([]macroCall, error) {
 	} {
 		calls = append(calls, macroCall{m, "SELECT * FROM " + m})
 	}
+	// Two macros again at the latest vintage, read through the history
+	// tables as the report and `metrics` read every macro.
+	const latest = "vintage := (SELECT max(finished_at) FROM etl_run)"
+	for _, m := range []string{"coverage(" + a + ", " + latest + ")", "exit_incidence(" + a + ", 'county', " + latest + ")"} {
+		calls = append(calls, macroCall{m, "SELECT * FROM " + m})
+	}
 	// data_end() is a scalar macro.
 	return append(calls, macroCall{"data_end()", "SELECT data_end()"}), nil
 }
