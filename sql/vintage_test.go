@@ -72,7 +72,7 @@ var vintageParamValues = map[string]string{
 
 // vintageCalls returns, for every macro of sql/macros with a vintage
 // parameter, a query calling it with the placeholder VINTAGE for the
-// vintage (every other argument by name), sorted by macro name.
+// vintage (every other argument by name), by macro name.
 func vintageCalls(t *testing.T) map[string]string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("macros", "*.sql"))
