@@ -88,7 +88,7 @@ func xlsxBuild(f *excelize.File, d *ReportData, asOf time.Time) error {
 	}
 	for _, t := range xlsxTables(d) {
 		wide := len(t.header) >= xlsxLandscapeColumns || t.sheet == xlsxSheetCounties || t.sheet == xlsxSheetSurvival
-		if err := xlsxPageSetup(f, t.sheet, wide); err != nil {
+		if err := xlsxPageSetup(f, t.sheet, wide, xlsxFooter(d)); err != nil {
 			return fmt.Errorf("sheet %s: page setup: %w", t.sheet, err)
 		}
 	}
@@ -122,14 +122,21 @@ func xlsxVintageNote(d *ReportData) string {
 // printed in landscape; the sheets with a chart beside the table are too.
 const xlsxLandscapeColumns = 9
 
-// xlsxFooter is the page footer of every sheet: 第 N 页 共 M 页, centred.
-const xlsxFooter = "&C第 &P 页 共 &N 页"
+// xlsxFooter is the page footer of every sheet: 第 N 页 共 M 页, centred,
+// and on the left the data version (the vintage every figure was read at),
+// so that a printed page says which state of the warehouse it shows.
+func xlsxFooter(d *ReportData) string {
+	if d.Vintage == "" {
+		return "&C第 &P 页 共 &N 页"
+	}
+	return "&L数据版本 " + d.Vintage + "&C第 &P 页 共 &N 页"
+}
 
 // xlsxPageSetup makes the sheet (the index-th) print on A4, fitted to the
 // page's width (as many pages down as it takes), in landscape when wide,
 // with the title and header rows repeated on every page and the page
 // number in the footer.
-func xlsxPageSetup(f *excelize.File, sheet string, landscape bool) error {
+func xlsxPageSetup(f *excelize.File, sheet string, landscape bool, footer string) error {
 	size, one, auto := 9, 1, 0 // 9 is A4 in SpreadsheetML's paper sizes
 	orientation := "portrait"
 	if landscape {
@@ -144,7 +151,7 @@ func xlsxPageSetup(f *excelize.File, sheet string, landscape bool) error {
 	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return err
 	}
-	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: xlsxFooter}); err != nil {
+	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: footer}); err != nil {
 		return err
 	}
 	return f.SetDefinedName(&excelize.DefinedName{

@@ -9,7 +9,7 @@ import (
 // sample workbook: A4, fitted to one page's width and as many pages down
 // as needed, landscape for the sheets of nine columns or more and those
 // with a chart, the title and header rows (1–2) repeated on every page,
-// and 第 N 页 共 M 页 in the footer.
+// and 第 N 页 共 M 页 in the footer, with the data version on its left.
 func TestRenderXLSXPageSetup(t *testing.T) {
 	f, _ := xlsxRender(t, xlsxSample())
 	sheets := f.GetSheetList()
@@ -53,8 +53,8 @@ func TestRenderXLSXPageSetup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if hf == nil || hf.OddFooter != "&C第 &P 页 共 &N 页" {
-			t.Errorf("%s: footer %+v, want &C第 &P 页 共 &N 页", sh, hf)
+		if want := "&L数据版本 2022-08-05 02:30:00.123456+00&C第 &P 页 共 &N 页"; hf == nil || hf.OddFooter != want {
+			t.Errorf("%s: footer %+v, want %s", sh, hf, want)
 		}
 		if got := titles[sh]; got != "'"+sh+"'!$1:$2" {
 			t.Errorf("%s: print titles %q, want rows 1 to 2 of the sheet", sh, got)

@@ -25,7 +25,7 @@ func xlsxSample() *ReportData {
 	s := sampleReport()
 	return &ReportData{
 		Period: "2022-07", AsOf: "2022-07-31", PrevAsOf: "2022-06-30", YearAgoAsOf: "2021-07-31",
-		CityCode: "140100", CityName: "太原市", QuotaYear: 2022,
+		CityCode: "140100", CityName: "太原市", QuotaYear: 2022, Vintage: "2022-08-05 02:30:00.123456+00",
 		Headline: []Figure{
 			{Key: "coverage_rate", Label: "覆盖率", Kind: "rate", Value: xlsxF(0.7419), Prev: xlsxF(0.73), YearAgo: xlsxF(0.6)},
 			{Key: "graduates_in_post", Label: "在岗研究生", Kind: "count", Value: xlsxF(360), Prev: xlsxF(352)},
