@@ -91,11 +91,16 @@ CREATE OR REPLACE MACRO coverage_progress(as_of, vintage := NULL) AS TABLE
         GROUP BY v.county_code
     ),
     -- The year's recruits in post on as_of, each once (the lowest village
-    -- code if in post in two).
+    -- code if in post in two). The entry is person_first()'s, the first
+    -- start_date among the postings of a county of dim_county, taken here
+    -- by an aggregate rather than person_first()'s sort.
     rec AS (
         SELECT p.person_key, p.county_code
         FROM postings_on(as_of, vintage := vintage) p
-        JOIN (SELECT f.person_key FROM person_first(vintage := vintage) f, d WHERE f.entry BETWEEN d.y0 AND d.day) f
+        JOIN (SELECT f.person_key
+              FROM fact_posting_vintage(vintage) f JOIN dim_county_vintage(vintage) c ON c.county_code = f.county_code
+              GROUP BY f.person_key
+              HAVING min(f.start_date) BETWEEN make_date(year(as_date(as_of)), 1, 1) AND as_date(as_of)) f
           ON f.person_key = p.person_key
         QUALIFY row_number() OVER (PARTITION BY p.person_key ORDER BY p.village_code) = 1
     ),
