@@ -61,7 +61,8 @@ CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county', vintage := NULL) 
     per AS (
         SELECT s.person_key,
                sum(s.amount_yuan) FILTER (WHERE s.paid_on >= make_date(year(as_date(as_of)), 1, 1)) AS this_year,
-               sum(s.amount_yuan) AS to_date
+               sum(s.amount_yuan) AS to_date,
+               count(*) AS payments
         FROM fact_subsidy_vintage(vintage) s
         WHERE s.paid_on <= as_date(as_of)
         GROUP BY s.person_key
@@ -74,21 +75,22 @@ CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county', vintage := NULL) 
         FROM per JOIN pp ON pp.person_key = per.person_key
             JOIN dim_county_vintage(vintage) c ON c.county_code = pp.home, d
     ),
-    -- Every payment up to as_of of a person whose fifth anniversary of entry
-    -- is after as_of falls within five years of entry; the sum needs the
-    -- payments again only for the others.
+    -- The sum within five years of entry is to_date less the payments made
+    -- on or after the fifth anniversary of entry: only persons whose
+    -- anniversary is on or before as_of have any, and only payments from the
+    -- earliest such anniversary on are read for them.
+    cand AS (SELECT person_key, entry FROM paid0 WHERE entry + INTERVAL 5 YEAR <= as_date(as_of)),
     late AS (
-        SELECT s.person_key,
-               sum(s.amount_yuan) FILTER (WHERE s.paid_on < x.entry + INTERVAL 5 YEAR) AS within5
-        FROM fact_subsidy_vintage(vintage) s
-        JOIN (SELECT person_key, entry FROM paid0 WHERE entry + INTERVAL 5 YEAR <= as_date(as_of)) x
-          ON x.person_key = s.person_key
-        WHERE s.paid_on <= as_date(as_of)
+        SELECT s.person_key, sum(s.amount_yuan) AS amount, count(*) AS payments
+        FROM fact_subsidy_vintage(vintage) s JOIN cand x ON x.person_key = s.person_key
+        WHERE s.paid_on <= as_date(as_of) AND s.paid_on >= x.entry + INTERVAL 5 YEAR
+          AND s.paid_on >= (SELECT min(entry) + INTERVAL 5 YEAR FROM cand)
         GROUP BY s.person_key
     ),
+    -- within5 is NULL, as a sum over no payments, when every payment is late.
     paid AS (
         SELECT paid0.this_year, paid0.to_date, paid0.grp,
-               CASE WHEN paid0.entry + INTERVAL 5 YEAR > as_date(as_of) THEN paid0.to_date ELSE late.within5 END AS within5
+               CASE WHEN paid0.payments > coalesce(late.payments, 0) THEN paid0.to_date - coalesce(late.amount, 0) END AS within5
         FROM paid0 LEFT JOIN late ON late.person_key = paid0.person_key
     ),
     g AS (
