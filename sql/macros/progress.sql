@@ -14,13 +14,34 @@
 --                                  prev_as_of
 
 CREATE OR REPLACE MACRO coverage_ranking(as_of, prev_as_of, vintage := NULL) AS TABLE
-    WITH a AS (
-        SELECT c.code, c.name, c.region, c.coverage_rate, c.graduates_in_post
-        FROM coverage(as_of := as_of, vintage := vintage) c WHERE c.level = 'county'
+    -- The county rows of coverage() on both days, computed here at the
+    -- county level only: a county has a row on a day when the village
+    -- universe then has villages in it; covered counts its villages with a
+    -- graduate in post, graduates_in_post the distinct graduates in post in
+    -- its villages.
+    WITH ua AS (SELECT v.village_code, v.county_code, v.county_name, v.region FROM villages_on(as_of, vintage := vintage) v),
+    ub AS (SELECT v.village_code, v.county_code FROM villages_on(prev_as_of, vintage := vintage) v),
+    pa AS (
+        SELECT p.person_key, u.village_code, u.county_code
+        FROM postings_on(as_of, vintage := vintage) p JOIN ua u ON u.village_code = p.village_code
+    ),
+    pb AS (
+        SELECT p.person_key, u.village_code, u.county_code
+        FROM postings_on(prev_as_of, vintage := vintage) p JOIN ub u ON u.village_code = p.village_code
+    ),
+    a AS (
+        SELECT u.county_code AS code, u.county_name AS name, u.region,
+               count(*) FILTER (WHERE u.village_code IN (SELECT village_code FROM pa)) / count(*) AS coverage_rate,
+               (SELECT count(DISTINCT pa.person_key) FROM pa WHERE pa.county_code = u.county_code) AS graduates_in_post
+        FROM ua u
+        GROUP BY u.county_code, u.county_name, u.region
     ),
     b AS (
-        SELECT c.code, c.coverage_rate, c.graduates_in_post
-        FROM coverage(as_of := prev_as_of, vintage := vintage) c WHERE c.level = 'county'
+        SELECT u.county_code AS code,
+               count(*) FILTER (WHERE u.village_code IN (SELECT village_code FROM pb)) / count(*) AS coverage_rate,
+               (SELECT count(DISTINCT pb.person_key) FROM pb WHERE pb.county_code = u.county_code) AS graduates_in_post
+        FROM ub u
+        GROUP BY u.county_code
     )
     SELECT rank() OVER (ORDER BY a.coverage_rate DESC NULLS LAST) AS rank,
            a.code, a.name, a.region, a.coverage_rate, b.coverage_rate AS prev_coverage_rate,
@@ -70,11 +91,16 @@ CREATE OR REPLACE MACRO coverage_progress(as_of, vintage := NULL) AS TABLE
         GROUP BY v.county_code
     ),
     -- The year's recruits in post on as_of, each once (the lowest village
-    -- code if in post in two).
+    -- code if in post in two). The entry is person_first()'s, the first
+    -- start_date among the postings of a county of dim_county, taken here
+    -- by an aggregate rather than person_first()'s sort.
     rec AS (
         SELECT p.person_key, p.county_code
         FROM postings_on(as_of, vintage := vintage) p
-        JOIN (SELECT f.person_key FROM person_first(vintage := vintage) f, d WHERE f.entry BETWEEN d.y0 AND d.day) f
+        JOIN (SELECT f.person_key
+              FROM fact_posting_vintage(vintage) f JOIN dim_county_vintage(vintage) c ON c.county_code = f.county_code
+              GROUP BY f.person_key
+              HAVING min(f.start_date) BETWEEN make_date(year(as_date(as_of)), 1, 1) AND as_date(as_of)) f
           ON f.person_key = p.person_key
         QUALIFY row_number() OVER (PARTITION BY p.person_key ORDER BY p.village_code) = 1
     ),

@@ -44,28 +44,54 @@ CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county', vintage := NULL) 
                CASE WHEN "by" IN ('county', 'cohort') THEN "by"
                     ELSE error('subsidy_usage: by must be county or cohort') END AS unit
     ),
-    home AS (
-        SELECT p.person_key, p.county_code
-        FROM fact_posting_vintage(vintage) p, d
-        WHERE p.start_date <= d.day
-        QUALIFY row_number() OVER (PARTITION BY p.person_key
-            ORDER BY (p.end_date IS NULL OR p.end_date > d.day) DESC, p.start_date DESC, p.village_code) = 1
+    -- One pass over the postings, one row per person: the entry (the first
+    -- start_date of all postings) and the home county, that of the posting
+    -- in post on as_of, else of the last one started by then (latest start,
+    -- then the lowest village code); NULL when none started by as_of. as_of
+    -- is written out rather than read from d: a constant key is cheaper.
+    pp AS (
+        SELECT p.person_key, min(p.start_date) AS entry,
+               arg_min(p.county_code, (NOT (p.end_date IS NULL OR p.end_date > as_date(as_of)),
+                                       as_date(as_of) - p.start_date, p.village_code))
+                   FILTER (WHERE p.start_date <= as_date(as_of)) AS home
+        FROM fact_posting_vintage(vintage) p
+        GROUP BY p.person_key
     ),
-    ent AS (SELECT p.person_key, min(p.start_date) AS entry FROM fact_posting_vintage(vintage) p GROUP BY p.person_key),
+    -- The payments summed per person before any join.
     per AS (
         SELECT s.person_key,
-               sum(s.amount_yuan) FILTER (WHERE year(s.paid_on) = year(d.day)) AS this_year,
+               sum(s.amount_yuan) FILTER (WHERE s.paid_on >= make_date(year(as_date(as_of)), 1, 1)) AS this_year,
                sum(s.amount_yuan) AS to_date,
-               sum(s.amount_yuan) FILTER (WHERE s.paid_on < ent.entry + INTERVAL 5 YEAR) AS within5
-        FROM fact_subsidy_vintage(vintage) s JOIN ent ON ent.person_key = s.person_key, d
-        WHERE s.paid_on <= d.day
+               count(*) AS payments
+        FROM fact_subsidy_vintage(vintage) s
+        WHERE s.paid_on <= as_date(as_of)
         GROUP BY s.person_key
     ),
-    -- Each person paid with their group: the county, or the entry year.
+    -- Each person paid with a home county of dim_county, with their group:
+    -- the county, or the entry year.
+    paid0 AS (
+        SELECT per.*, pp.entry,
+               CASE d.unit WHEN 'county' THEN pp.home ELSE CAST(year(pp.entry) AS VARCHAR) END AS grp
+        FROM per JOIN pp ON pp.person_key = per.person_key
+            JOIN dim_county_vintage(vintage) c ON c.county_code = pp.home, d
+    ),
+    -- The sum within five years of entry is to_date less the payments made
+    -- on or after the fifth anniversary of entry: only persons whose
+    -- anniversary is on or before as_of have any, and only payments from the
+    -- earliest such anniversary on are read for them.
+    cand AS (SELECT person_key, entry FROM paid0 WHERE entry + INTERVAL 5 YEAR <= as_date(as_of)),
+    late AS (
+        SELECT s.person_key, sum(s.amount_yuan) AS amount, count(*) AS payments
+        FROM fact_subsidy_vintage(vintage) s JOIN cand x ON x.person_key = s.person_key
+        WHERE s.paid_on <= as_date(as_of) AND s.paid_on >= x.entry + INTERVAL 5 YEAR
+          AND s.paid_on >= (SELECT min(entry) + INTERVAL 5 YEAR FROM cand)
+        GROUP BY s.person_key
+    ),
+    -- within5 is NULL, as a sum over no payments, when every payment is late.
     paid AS (
-        SELECT per.*, CASE d.unit WHEN 'county' THEN h.county_code ELSE CAST(year(ent.entry) AS VARCHAR) END AS grp
-        FROM per JOIN home h ON h.person_key = per.person_key JOIN dim_county_vintage(vintage) c ON c.county_code = h.county_code
-            JOIN ent ON ent.person_key = per.person_key, d
+        SELECT paid0.this_year, paid0.to_date, paid0.grp,
+               CASE WHEN paid0.payments > coalesce(late.payments, 0) THEN paid0.to_date - coalesce(late.amount, 0) END AS within5
+        FROM paid0 LEFT JOIN late ON late.person_key = paid0.person_key
     ),
     g AS (
         SELECT GROUPING(grp) AS city, grp,
@@ -85,7 +111,7 @@ CREATE OR REPLACE MACRO subsidy_usage(as_of, "by" := 'county', vintage := NULL) 
         UNION ALL
         SELECT DISTINCT 3, 'cohort', CAST(year(ent.entry) AS VARCHAR),
                CAST(year(ent.entry) AS VARCHAR) || label('suffix', 'entry_year')
-        FROM ent, d WHERE d.unit = 'cohort' AND ent.entry <= d.day
+        FROM pp AS ent, d WHERE d.unit = 'cohort' AND ent.entry <= d.day
     ),
     levels AS (
         SELECT 1 AS o, 'city' AS level, city_setting('city_code') AS code, city_setting('city_name') AS name,

@@ -145,11 +145,16 @@ CREATE OR REPLACE MACRO survival_median(as_of, "by", vintage := NULL) AS TABLE
                                               ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS at_risk
         FROM days
     ),
+    -- The curves change only on days with an exit (a day without one has
+    -- the factor 1 and adds 0 to Greenwood's sum), and the first day a
+    -- curve is at or below a value is such a day: the median needs only
+    -- those rows, so the window sorts fewer.
     km AS (
         SELECT *,
                product(1 - exits / at_risk) OVER w AS s,
                sum(CASE WHEN at_risk > exits THEN exits / (at_risk * (at_risk - exits)) END) OVER w AS greenwood
         FROM risk
+        WHERE exits > 0
         WINDOW w AS (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     ),
     se AS (
@@ -166,8 +171,11 @@ CREATE OR REPLACE MACRO survival_median(as_of, "by", vintage := NULL) AS TABLE
     ),
     -- For each curve, the first day on which it is at or below 0.5 and its
     -- value there (y1); no window: a curve's rows are keyed by day.
+    tot AS (
+        SELECT stratum, sum(exits + censored) AS persons, sum(exits) AS exits FROM days GROUP BY stratum
+    ),
     firsts AS (
-        SELECT stratum, sum(exits + censored) AS persons, sum(exits) AS exits,
+        SELECT stratum,
                min(day) FILTER (WHERE survival < 0.5 + 1.4901161193847656e-08) AS m_t,
                arg_min(survival, day) FILTER (WHERE survival < 0.5 + 1.4901161193847656e-08) AS m_y,
                min(day) FILTER (WHERE lower < 0.5 + 1.4901161193847656e-08) AS l_t,
@@ -186,12 +194,13 @@ CREATE OR REPLACE MACRO survival_median(as_of, "by", vintage := NULL) AS TABLE
         FROM firsts f JOIN sb ON sb.stratum = f.stratum
         GROUP BY f.stratum
     )
-    SELECT f.stratum, CAST(f.persons AS BIGINT) AS persons, CAST(f.exits AS BIGINT) AS exits,
+    -- A stratum without an exit has no row in sb: its curves never fall.
+    SELECT t.stratum, CAST(t.persons AS BIGINT) AS persons, CAST(t.exits AS BIGINT) AS exits,
            CAST(CASE WHEN l.m_t2 IS NOT NULL THEN (f.m_t + l.m_t2) / 2 ELSE f.m_t END AS DOUBLE) AS median,
            CAST(CASE WHEN l.l_t2 IS NOT NULL THEN (f.l_t + l.l_t2) / 2 ELSE f.l_t END AS DOUBLE) AS lower,
            CAST(CASE WHEN l.u_t2 IS NOT NULL THEN (f.u_t + l.u_t2) / 2 ELSE f.u_t END AS DOUBLE) AS upper
-    FROM firsts f JOIN lows l ON l.stratum = f.stratum
-    ORDER BY f.stratum;
+    FROM tot t LEFT JOIN firsts f ON f.stratum = t.stratum LEFT JOIN lows l ON l.stratum = t.stratum
+    ORDER BY t.stratum;
 
 COMMENT ON MACRO TABLE survival_median IS
     '按分层的在岗时间中位数（天）及其 95% 置信区间，与 R 的 print(survfit(conf.type = "log-log")) 相同：median 为 S(t) ≤ 0.5 的最早天数（恰为 0.5 且其后更低时取该天与其后首个更低天数的中点），lower、upper 对 survival_by 的下、上置信限曲线用同一规则；未降至 0.5 时为空；persons 为人数，exits 为离岗人数；by 同 survival_by，仅限位置参数（DuckDB 1.4 起也可写 by := ）；vintage（可选，TIMESTAMPTZ）：按仓库在该时刻所知的数据计算（见 *_vintage 宏） / median time in post (days) by stratum with its 95% confidence interval, as R''s print(survfit(conf.type = "log-log")): median = the first day with S(t) <= 0.5 (when exactly 0.5 and lower later, the midpoint of that day and the first lower one); lower and upper apply the same rule to survival_by''s lower and upper curves; null when a curve never falls to 0.5; persons in the stratum and exits among them; by as survival_by; positional parameters (from DuckDB 1.4 on also by := ); vintage (optional, a TIMESTAMPTZ): as the warehouse knew the data at that moment (see the *_vintage macros)';
@@ -244,12 +253,15 @@ CREATE OR REPLACE MACRO exit_incidence(as_of, "by", vintage := NULL) AS TABLE
                                      ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS n
         FROM days
     ),
-    -- s = S(u), s_prev = S(u-): the product over the days before u.
+    -- s = S(u), s_prev = S(u-): the product over the days before u, taken
+    -- over the days with an exit only (a day without one has the factor
+    -- 1 - 0 / n = 1 exactly), so the window sorts fewer rows.
     km AS (
         SELECT *,
                product(1 - d / n) OVER (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS s,
                coalesce(product(1 - d / n) OVER (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 1) AS s_prev
         FROM risk
+        WHERE d > 0
     ),
     -- The days with an exit; f_x = F(u) of reason x, k_x its exits in the
     -- stratum (the reason has rows only when k_x > 0).
@@ -262,7 +274,6 @@ CREATE OR REPLACE MACRO exit_incidence(as_of, "by", vintage := NULL) AS TABLE
                sum(s_prev * d_tr / n) OVER w AS f_tr, sum(d_tr) OVER a AS k_tr,
                sum(s_prev * d_un / n) OVER w AS f_un, sum(d_un) OVER a AS k_un
         FROM km
-        WHERE d > 0
         WINDOW w AS (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
                a AS (PARTITION BY stratum ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ),
