@@ -170,8 +170,8 @@ var macroOrder = []string{
 	"promotions",
 	"quota_usage", // quota_usage_on(), then quota_usage() calling it
 	// The report's sections of the month (flows, exits_between) and of the
-	// road to full coverage (coverage_ranking and coverage_progress call
-	// coverage and uncovered_villages).
+	// road to full coverage (coverage_progress calls villages_on and
+	// uncovered_villages).
 	"flows",
 	"exits", // exits(): calls exits_between() of flows
 	"progress",
