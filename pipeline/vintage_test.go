@@ -142,7 +142,9 @@ func TestVintageReproducesReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	// html/template writes the offset's + as &#43;.
-	if !strings.Contains(html.UnescapeString(string(page)), "数据版本 <span class=\"vintage-id\">"+first.Vintage+"</span>") {
-		t.Errorf("%s does not print the vintage %s", filepath.Base(files[0]), first.Vintage)
+	text := html.UnescapeString(string(page))
+	if !strings.Contains(text, "数据版本 <span class=\"vintage-id\">"+first.Vintage+"</span>") ||
+		!strings.Contains(text, "grassroots report --period 2022-07 --vintage '"+first.Vintage+"'") {
+		t.Errorf("%s does not print the vintage %s and the command that reproduces it", filepath.Base(files[0]), first.Vintage)
 	}
 }

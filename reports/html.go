@@ -57,9 +57,10 @@ type htmlView struct {
 	// which day they end.
 	DataEndNote string
 	// Vintage is the moment whose warehouse the figures describe (empty
-	// before any load), printed so that the report can be reproduced.
-	Vintage string
-	ECharts template.JS
+	// before any load), printed so that the report can be reproduced, and
+	// Period the month ("2022-07") for the command that does it.
+	Vintage, Period string
+	ECharts         template.JS
 
 	// From the sections: titles and table heads by section key, the
 	// words of the headline's cards and of the total rows.
@@ -197,7 +198,7 @@ func htmlBuildView(d *ReportData) (*htmlView, error) {
 	}
 	v.Summary = htmlSummary(d)
 	v.DataEndNote = dataEndNote(d, htmlDate)
-	v.Vintage = d.Vintage
+	v.Vintage, v.Period = d.Vintage, d.Period
 	htmlBuildSections(v)
 	for _, f := range d.Headline {
 		v.Headline = append(v.Headline, htmlFormatFigure(f))
