@@ -21,10 +21,8 @@ import (
 // bounding each value to maxRow bytes. Tokens are read one by one, so memory
 // stays bounded by one row.
 func readJSON(ctx context.Context, r io.Reader, name, key string, maxRow int, fn func(Row) error) error {
-	win := &windowReader{r: &utf8Reader{r: r}}
-	dec := json.NewDecoder(win)
-	dec.UseNumber()
-	p := &jsonParser{dec: dec, win: win, name: name, maxRow: maxRow}
+	p := newJSONParser(r, name, maxRow)
+	dec := p.dec
 
 	p.mark()
 	tok, err := dec.Token()
@@ -100,6 +98,15 @@ type jsonParser struct {
 	win    *windowReader
 	name   string
 	maxRow int
+}
+
+// newJSONParser decodes r (through a utf8Reader and a windowReader, see
+// readJSON) with numbers kept as json.Number.
+func newJSONParser(r io.Reader, name string, maxRow int) *jsonParser {
+	win := &windowReader{r: &utf8Reader{r: r}}
+	dec := json.NewDecoder(win)
+	dec.UseNumber()
+	return &jsonParser{dec: dec, win: win, name: name, maxRow: maxRow}
 }
 
 // mark opens a fresh window of maxRow bytes at the decoder's position.

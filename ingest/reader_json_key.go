@@ -28,10 +28,8 @@ var errSeveralArrays = errors.New("JSON object holds several arrays")
 // silently because another array was picked. Values are skipped token by
 // token, each within maxRow bytes, so memory stays bounded.
 func arrayKey(ctx context.Context, r io.Reader, name string, maxRow int) (string, error) {
-	win := &windowReader{r: &utf8Reader{r: r}}
-	dec := json.NewDecoder(win)
-	dec.UseNumber()
-	p := &jsonParser{dec: dec, win: win, name: name, maxRow: maxRow}
+	p := newJSONParser(r, name, maxRow)
+	dec := p.dec
 	p.mark()
 	tok, err := dec.Token()
 	if err == io.EOF {

@@ -76,7 +76,7 @@ const (
 // The figures are those of the warehouse at q's vintage when AtVintage made
 // q, else of the tables as they are.
 func On(ctx context.Context, q Querier, day time.Time) (*Figures, error) {
-	q, _ = vintageOf(q)
+	q = withVintage(q)
 	f := &Figures{Day: day, QuotaYear: day.Year()}
 	byCode := map[string]*Area{}
 	// area is the city's figures or a county's; nil for a county that

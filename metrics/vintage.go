@@ -85,13 +85,14 @@ func ParseVintage(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("metrics: vintage %q: want a moment with its offset, e.g. 2022-08-05T10:30:00+08:00 or 2022-08-05 02:30:00.123456+00", s)
 }
 
-// vintageOf returns the moment of q if AtVintage made it, else the zero
-// time, and a Querier that substitutes @vintage (NULL when q has none).
-func vintageOf(q Querier) (Querier, time.Time) {
+// withVintage returns q if AtVintage or Pin made it, else q reading the
+// tables as they are (@vintage NULL): the queries of this package always
+// carry the token.
+func withVintage(q Querier) Querier {
 	if v, ok := q.(vintageQuerier); ok {
-		return v, v.at
+		return v
 	}
-	return AtVintage(q, time.Time{}), time.Time{}
+	return AtVintage(q, time.Time{})
 }
 
 // LatestVintage returns the moment the last run recorded in the warehouse

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/grassroots-cn/grassroots/internal/testcity"
+	"github.com/grassroots-cn/grassroots/internal/testdb"
 )
 
 // oracleDay is the day the demo city's spells are taken on.
@@ -73,11 +74,7 @@ func TestSurvivalAgainstR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("duckdb", cfg.Warehouse+"?access_mode=read_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.OpenReadOnly(t, cfg.Warehouse)
 
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "spells.csv"), filepath.Join(dir, "oracle.csv")

@@ -11,6 +11,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/grassroots-cn/grassroots/internal/testcity"
+	"github.com/grassroots-cn/grassroots/internal/testdb"
 	"github.com/grassroots-cn/grassroots/reports"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
@@ -28,11 +29,7 @@ func TestReadAsOfPeriod(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("duckdb", cfg.Published+"?access_mode=read_only")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.OpenReadOnly(t, cfg.Published)
 	scalar := func(q string, args ...any) int64 {
 		t.Helper()
 		var n int64
