@@ -65,6 +65,10 @@ type Runner struct {
 	// to rebuild). The snapshot then lags the warehouse, which the next run
 	// notices (SnapshotCurrent) and publishes even with nothing to load.
 	PublishLater func() bool
+	// FullPublish rebuilds the snapshot from nothing, even when nothing is
+	// new, rather than applying the new runs to a copy of it (run
+	// --full-publish).
+	FullPublish bool
 
 	progressMu sync.Mutex // Progress is called from the reading and the merging goroutine
 
@@ -102,6 +106,8 @@ type Result struct {
 	Warehouse string `json:"warehouse"`
 	Published string `json:"published"`
 	Publish   bool   `json:"published_now"`
+	// PublishStats says how the snapshot was published (when Publish).
+	PublishStats *warehouse.PublishStats `json:"publish,omitempty"`
 	// RunsRefreshed: nothing new was published, but the snapshot's etl_run
 	// was brought up to date with this run's pulls (RefreshSnapshotRuns).
 	RunsRefreshed bool           `json:"snapshot_runs_refreshed"`
@@ -239,17 +245,19 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 	}
 	// The snapshot is also rebuilt when it lags behind the warehouse (a
 	// process killed between a commit and the rename left it so).
-	stale := changed || !w.SnapshotCurrent(context.WithoutCancel(ctx), cfg.Published)
+	stale := changed || r.FullPublish || !w.SnapshotCurrent(context.WithoutCancel(ctx), cfg.Published)
 	switch {
 	case stale && r.PublishLater != nil && r.PublishLater():
 		r.log().Info("publish left to a later run: more jobs are queued")
 	case stale:
 		// Publishing is not cut short by a stop: a half-built snapshot is
 		// never renamed into place anyway, and a complete one should be.
-		if err := w.Publish(context.WithoutCancel(ctx), cfg.Published); err != nil {
+		st, err := w.PublishWith(context.WithoutCancel(ctx), cfg.Published, r.FullPublish)
+		if err != nil {
 			return res, err
 		}
-		res.Publish = true
+		res.Publish, res.PublishStats = true, &st
+		r.log().Info("snapshot published", "mode", st.Mode, "reason", st.Reason, "runs", st.Runs, "seconds", st.Seconds)
 	case r.PublishLater != nil && r.PublishLater():
 		// Nothing new, more jobs queued: the last of them brings the
 		// snapshot's etl_run up to date once.

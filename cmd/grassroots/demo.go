@@ -109,7 +109,7 @@ folder and it starts afresh (the key is kept).`,
 				printFeeds(a, gen)
 				fmt.Fprintln(a.stdout)
 			}
-			res, err := a.runPipeline(cmd.Context(), cfg, nil)
+			res, err := a.runPipeline(cmd.Context(), cfg, nil, false)
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 
 func (a *app) runCommand() *cobra.Command {
 	var counties []string
+	var full bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Pull, normalise and load every county now (or those named), then publish the snapshot",
@@ -22,7 +23,7 @@ func (a *app) runCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := a.runPipeline(cmd.Context(), cfg, counties)
+			res, err := a.runPipeline(cmd.Context(), cfg, counties, full)
 			if res != nil {
 				if a.json {
 					printJSON(a.stdout, res)
@@ -37,17 +38,18 @@ func (a *app) runCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringSliceVar(&counties, "county", nil, "load only these counties (6-digit codes; repeat or separate with commas)")
+	cmd.Flags().BoolVar(&full, "full-publish", false, "rebuild the published snapshot from nothing (even when nothing is new) instead of applying the new runs to a copy of it")
 	return cmd
 }
 
 // runPipeline runs the pipeline for cfg with the app's logging and progress.
 // The keys are checked first, so that a bad key file stops the run before
 // any file (the warehouse) is created.
-func (a *app) runPipeline(ctx context.Context, cfg *config.Config, counties []string) (*pipeline.Result, error) {
+func (a *app) runPipeline(ctx context.Context, cfg *config.Config, counties []string, fullPublish bool) (*pipeline.Result, error) {
 	if err := checkKeys(cfg); err != nil {
 		return nil, err
 	}
-	r := &pipeline.Runner{Config: cfg, Logger: a.logger(), Progress: a.progress(a.stderr)}
+	r := &pipeline.Runner{Config: cfg, Logger: a.logger(), Progress: a.progress(a.stderr), FullPublish: fullPublish}
 	res, err := r.Run(ctx, counties)
 	if errors.Is(err, pipeline.ErrUnknownCounty) {
 		return nil, usageError{err}
@@ -160,6 +162,13 @@ func printRun(w io.Writer, res *pipeline.Result) {
 	fmt.Fprintf(w, "\nwarehouse (private, personal data): %s\n", res.Warehouse)
 	if res.Publish {
 		fmt.Fprintf(w, "published snapshot (no personal data): %s\n", res.Published)
+		if st := res.PublishStats; st != nil {
+			how := fmt.Sprintf("  %s publish, %.2fs", st.Mode, st.Seconds)
+			if st.Reason != "" {
+				how += " (" + st.Reason + ")"
+			}
+			fmt.Fprintln(w, how)
+		}
 	} else if res.RunsRefreshed {
 		fmt.Fprintf(w, "published snapshot unchanged but for this run's pulls (etl_run): %s\n", res.Published)
 	} else {

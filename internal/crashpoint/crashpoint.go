@@ -36,6 +36,8 @@ const (
 	Commit        = "commit"         // in Commit, just before COMMIT
 	Committed     = "committed"      // in Commit, after COMMIT, before CHECKPOINT
 	PublishBuild  = "publish-build"  // in the snapshot build: schema made; data copied; snapshot checkpointed
+	PublishCopy   = "publish-copy"   // the incremental publish copied the snapshot, nothing applied yet
+	PublishApply  = "publish-apply"  // in the incremental publish: applied, not committed; committed; checkpointed
 	PublishRename = "publish-rename" // the snapshot is complete and synced, backups rotated, not yet renamed
 	Published     = "published"      // the snapshot was renamed into place, the folder not yet synced
 )
