@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -51,6 +52,8 @@ type table struct {
 	Machine string         `json:"machine"`
 	Facts   map[string]any `json:"facts"`
 	Rows    []row          `json:"rows"`
+	// Goals are the figures held against the scale's goals (goals.go).
+	Goals []goal `json:"goals,omitempty"`
 }
 
 func (t *table) add(step string, ss []sample, note string) row {
@@ -197,19 +200,46 @@ func measureAll(ctx context.Context, o options) (*table, error) {
 		return nil, err
 	}
 	ss = nil
+	var incr []sample
 	for i := range o.reps {
 		o.logf("rerun, one county's file changed (%d/%d)", i+1, o.reps)
 		if err := touchCSV(changed); err != nil {
 			return nil, err
 		}
-		s, _, err := child(ctx, o.bin, "run", "--config", cfg)
+		s, out, err := child(ctx, o.bin, "run", "--config", cfg, "--json")
 		if err != nil {
 			return nil, err
 		}
 		ss = append(ss, s)
+		p, err := runPublish(out, "incremental")
+		if err != nil {
+			return nil, fmt.Errorf("rerun, one county's file changed: %w", err)
+		}
+		incr = append(incr, sample{secs: p})
 	}
 	r = t.add("rerun, one county's file changed", ss, fmt.Sprintf("%.2f%% of the full run (%s)", 100*median(secs(ss))/ld.Median, filepath.Base(changed)))
 	t.Facts["rerun_one_county_pct"] = 100 * r.Median / ld.Median
+	t.add("publish alone, incremental (in the rerun above)", incr, "the publish's own seconds, from run --json")
+
+	// The full publish alone: a run with nothing new, told to rebuild the
+	// snapshot; its JSON gives the publish's own seconds.
+	var fullPub []sample
+	ss = nil
+	for i := range o.reps {
+		o.logf("run --full-publish, nothing new (%d/%d)", i+1, o.reps)
+		s, out, err := child(ctx, o.bin, "run", "--config", cfg, "--json", "--full-publish")
+		if err != nil {
+			return nil, err
+		}
+		ss = append(ss, s)
+		p, err := runPublish(out, "full")
+		if err != nil {
+			return nil, fmt.Errorf("run --full-publish: %w", err)
+		}
+		fullPub = append(fullPub, sample{secs: p})
+	}
+	t.add("run --full-publish, nothing new", ss, "")
+	t.add("publish alone, full (in the run above)", fullPub, "the publish's own seconds, from run --json")
 
 	// Macros, the report and the export on the published snapshot.
 	published := filepath.Join(gen, "data", "published", "analytics.duckdb")
@@ -240,6 +270,28 @@ func measureAll(ctx context.Context, o options) (*table, error) {
 	eb, ef := du(filepath.Join(gen, "export", "bench"))
 	t.add("export --as-of "+asOf, ss, fmt.Sprintf("%d files, %.0f MB", ef, float64(eb)/1e6))
 	return t, nil
+}
+
+// runPublish reads the publish's seconds from `run --json`, and checks that
+// it published in the mode expected.
+func runPublish(out []byte, mode string) (float64, error) {
+	var res struct {
+		Publish *struct {
+			Mode    string  `json:"mode"`
+			Reason  string  `json:"reason"`
+			Seconds float64 `json:"seconds"`
+		} `json:"publish"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return 0, fmt.Errorf("run --json: %w", err)
+	}
+	if res.Publish == nil {
+		return 0, errors.New("the run did not publish")
+	}
+	if res.Publish.Mode != mode {
+		return 0, fmt.Errorf("the run published %s (%s), want %s", res.Publish.Mode, res.Publish.Reason, mode)
+	}
+	return res.Publish.Seconds, nil
 }
 
 func secs(ss []sample) []float64 {
@@ -298,15 +350,24 @@ func oneCountyFile(gen string) (string, error) {
 	return "", errors.New("no county CSV file in the generated feeds")
 }
 
-// touchCSV changes a CSV file's content: its last row again (a duplicate
-// the loader counts), so that its hash changes and the county reloads.
+// touchCSV changes a CSV file's content so that its hash changes and the
+// county reloads: when the last field of its last row is a whole number (a
+// subsidy's amount), that number goes up by one, a corrected value that
+// replaces one row and adds one history version; else the last row is
+// written again (a duplicate the loader counts).
 func touchCSV(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	lines := bytes.Split(bytes.TrimRight(b, "\r\n"), []byte("\n"))
-	last := lines[len(lines)-1]
+	last := bytes.TrimRight(lines[len(lines)-1], "\r")
+	if i := bytes.LastIndexByte(last, ','); i >= 0 {
+		if n, err := strconv.ParseInt(string(last[i+1:]), 10, 64); err == nil {
+			lines[len(lines)-1] = append(append([]byte{}, last[:i+1]...), strconv.FormatInt(n+1, 10)...)
+			return os.WriteFile(path, append(bytes.Join(lines, []byte("\n")), '\n'), 0o644)
+		}
+	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return err
@@ -314,7 +375,7 @@ func touchCSV(path string) error {
 	if len(b) > 0 && b[len(b)-1] != '\n' {
 		f.Write([]byte("\n"))
 	}
-	_, err = f.Write(append(bytes.TrimRight(last, "\r"), '\n'))
+	_, err = f.Write(append(last, '\n'))
 	return errors.Join(err, f.Close())
 }
 
@@ -470,6 +531,7 @@ func (t *table) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| %s | %d | %s | %s | %s |\n", r.Step, r.Runs, human(r.Median), rss, r.Note)
 	}
+	printGoals(w, t.Goals)
 }
 
 func human(s float64) string {

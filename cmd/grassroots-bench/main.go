@@ -76,6 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	t.Goals = t.goals()
 	t.print(stdout)
 	if o.jsonOut != "" {
 		return t.writeJSON(o.jsonOut)
