@@ -142,6 +142,11 @@ func (w *Warehouse) publishIncremental(ctx context.Context, dst string) (st Publ
 	phase("copy")
 	crashpoint.Hit(crashpoint.PublishCopy)
 	err = w.applyRuns(ctx, conn, self, tmp, &st, phase)
+	var not errNotIncremental
+	if err != nil && ctx.Err() == nil && !IsFatal(err) && !errors.As(err, &not) {
+		// The copy is thrown away: whatever it lacked, a rebuild does not.
+		err = errNotIncremental{"applying the new runs to the copy failed: " + err.Error()}
+	}
 	if err == nil {
 		lap = time.Now()
 		err = syncFile(tmp)
@@ -154,7 +159,7 @@ func (w *Warehouse) publishIncremental(ctx context.Context, dst string) (st Publ
 	os.Chmod(tmp, 0o644)
 	rotateBackups(dst)
 	crashpoint.Hit(crashpoint.PublishRename)
-	if err := os.Rename(tmp, dst); err != nil {
+	if err := renameSnapshot(tmp, dst); err != nil {
 		removeDB(tmp)
 		return st, err
 	}
@@ -190,6 +195,9 @@ func (w *Warehouse) applyRuns(ctx context.Context, conn *sql.Conn, self, tmp str
 			return errNotIncremental{"the snapshot has a table the incremental publish does not know: " + t}
 		}
 	}
+	if err := sameShape(ctx, conn, self); err != nil {
+		return err
+	}
 	src := quoteIdent(self) + ".main."
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
@@ -199,6 +207,25 @@ func (w *Warehouse) applyRuns(ctx context.Context, conn *sql.Conn, self, tmp str
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
+	// The macros are created again in the copy, as a full publish does: a
+	// macro changed by hand in the snapshot (its hash unchanged) is put right.
+	set, err := sqlfiles.Macros()
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "USE snapshot"); err != nil {
+		return err
+	}
+	err = dropStaleMacros(ctx, conn, set.Names())
+	if err == nil {
+		_, err = conn.ExecContext(ctx, set.SQL)
+	}
+	if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), "USE "+quoteIdent(self)); err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return fmt.Errorf("macros: %w", err)
+	}
 	// The runs the snapshot lacks, as a literal list: the snapshot's etl_run
 	// gains them at the end of this transaction.
 	rows, err := conn.QueryContext(ctx, "SELECT run_id FROM "+src+"etl_run EXCEPT SELECT run_id FROM snapshot.main.etl_run ORDER BY 1")
@@ -331,6 +358,34 @@ func sameSchema(ctx context.Context, conn *sql.Conn) error {
 		return errNotIncremental{"the snapshot has other migrations or macros than this binary"}
 	}
 	return nil
+}
+
+// sameShape refuses a snapshot whose tables or columns are not the
+// warehouse's public ones (changed by hand: its migrations say nothing of
+// it). Views are left out: the warehouse registers its Arrow batches as
+// views while it loads. (Macros are not compared but created again in the
+// copy, see applyRuns: DuckDB does not print a macro's text the same way
+// from a file as in the session that created it.)
+func sameShape(ctx context.Context, conn *sql.Conn, self string) error {
+	private := make([]string, len(privateTables))
+	for i, t := range privateTables {
+		private[i] = quoteLiteral(t)
+	}
+	shape := func(db string) string {
+		return fmt.Sprintf(`SELECT 'column' AS kind, table_name AS name, column_name AS part, data_type AS detail FROM duckdb_columns()
+			WHERE database_name = %[1]s AND schema_name = 'main' AND table_name NOT IN (%[2]s)
+			  AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE database_name = %[1]s AND schema_name = 'main')`,
+			quoteLiteral(db), strings.Join(private, ", "))
+	}
+	var kind, name, detail string // kind is "column"
+	q := fmt.Sprintf("(%[1]s EXCEPT ALL %[2]s) UNION ALL (%[2]s EXCEPT ALL %[1]s) ORDER BY 1, 2 LIMIT 1", shape("snapshot"), shape(self))
+	switch err := conn.QueryRowContext(ctx, "SELECT kind, name, detail FROM ("+q+")").Scan(&kind, &name, &detail); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return errNotIncremental{fmt.Sprintf("the snapshot's %s %s is not the warehouse's (%.80s)", kind, name, detail)}
 }
 
 // checkCopy compares every table of the copy with the warehouse's, within

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,7 +49,7 @@ func (w *Warehouse) Publish(ctx context.Context, dst string) error {
 	os.Chmod(tmp, 0o644)
 	rotateBackups(dst)
 	crashpoint.Hit(crashpoint.PublishRename)
-	if err := os.Rename(tmp, dst); err != nil {
+	if err := renameSnapshot(tmp, dst); err != nil {
 		removeDB(tmp)
 		return fmt.Errorf("warehouse: publish: %w", err)
 	}
@@ -233,7 +234,7 @@ func (w *Warehouse) RefreshSnapshotRuns(ctx context.Context, dst string) (bool, 
 		removeDB(tmp)
 		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
+	if err := renameSnapshot(tmp, dst); err != nil {
 		removeDB(tmp)
 		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
 	}
@@ -316,9 +317,27 @@ func globEscape(path string) string {
 // quoteLiteral quotes an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// rotateBackups shifts dst.N-1 … dst.1 up by one and hard-links (or, failing
-// that, copies by rename) the current dst to dst.1.
+// renameSnapshot renames the finished snapshot tmp (checkpointed: it has no
+// log) over dst. A write-ahead log beside dst belongs to the old file (someone
+// opened the snapshot to write and never checkpointed): it is removed first,
+// or every reader would replay it onto the new one.
+func renameSnapshot(tmp, dst string) error {
+	if err := os.Remove(dst + ".wal"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
+
+// rotateBackups shifts dst.N-1 … dst.1 up by one and hard-links the current
+// dst to dst.1. When dst.1 is already dst (a publish died between this
+// and its rename), nothing moves: rotating again would keep the same
+// snapshot twice and lose the oldest.
 func rotateBackups(dst string) {
+	if a, err := os.Stat(dst); err == nil {
+		if b, err := os.Stat(dst + ".1"); err == nil && os.SameFile(a, b) {
+			return
+		}
+	}
 	os.Remove(fmt.Sprintf("%s.%d", dst, Backups))
 	for i := Backups - 1; i >= 1; i-- {
 		os.Rename(fmt.Sprintf("%s.%d", dst, i), fmt.Sprintf("%s.%d", dst, i+1))
