@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -334,3 +336,218 @@ func changeQuota(t *testing.T, path string) {
 	}
 }
 
+// feedClock times, per county, the requests a feed server answers: from the
+// first request's arrival to the last response's end, measured outside the
+// daemon. The requests of the county slow take nap longer each.
+type feedClock struct {
+	slow string
+	nap  time.Duration
+
+	mu          sync.Mutex
+	first, last map[string]time.Time
+	requests    map[string]int
+}
+
+func (f *feedClock) reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.first, f.last, f.requests = map[string]time.Time{}, map[string]time.Time{}, map[string]int{}
+}
+
+// span is how long the county's requests took, first to last, and how many there were.
+func (f *feedClock) span(county string) (time.Duration, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.last[county].Sub(f.first[county]), f.requests[county]
+}
+
+func (f *feedClock) wrap(inner http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		parts := strings.Split(r.URL.Path, "/") // "", files|api, county, …
+		county := ""
+		if len(parts) > 2 {
+			county = parts[2]
+		}
+		start := time.Now()
+		if county == f.slow {
+			time.Sleep(f.nap)
+		}
+		inner.ServeHTTP(w, r)
+		end := time.Now()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if _, ok := f.first[county]; !ok {
+			f.first[county] = start
+		}
+		f.last[county] = end
+		f.requests[county]++
+	})
+}
+
+// runJSON is a row of /runs.
+type runJSON struct {
+	RunID      int64      `json:"run_id"`
+	Job        string     `json:"job"`
+	County     string     `json:"county_code"`
+	Status     string     `json:"status"`
+	Started    time.Time  `json:"started_at"`
+	Finished   time.Time  `json:"finished_at"`
+	JobStarted *time.Time `json:"job_started_at"`
+	JobSeconds *float64   `json:"job_seconds"`
+}
+
+func (p *inProcess) runs(t *testing.T) []runJSON {
+	t.Helper()
+	var runs []runJSON
+	if err := json.Unmarshal([]byte(p.get(t, "/runs?limit=1000")), &runs); err != nil {
+		t.Fatalf("/runs: %v", err)
+	}
+	return runs
+}
+
+// metric returns the value of one series of /metrics (labels as the
+// exposition writes them: sorted), ok=false if it is absent.
+func metric(t *testing.T, body, series string) (float64, bool) {
+	t.Helper()
+	for _, l := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(l, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", l, err)
+			}
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// TestServeRunDurations: the duration of a run in /runs (job_seconds) and in
+// /metrics (grassroots_last_run_duration_seconds) is that of the whole job
+// that wrote it: at least the time its feed server took to answer it, and
+// its transaction plus its publish; the ten county jobs of the start-up
+// burst, one after another, fit in the time that passed outside. A pull
+// that finds nothing new lasts as long as its job, not the microseconds of
+// its etl_run row.
+func TestServeRunDurations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the scheduler on the demo city; skipped with -short")
+	}
+	const slow = "140105" // served as one workbook over HTTP, each request 300ms late
+	feeds := &feedClock{slow: slow, nap: 300 * time.Millisecond}
+	feeds.reset()
+	_, cfg := demoCity(t, func(dir string) http.Handler { return feeds.wrap(synth.FeedServer(dir)) })
+	before := time.Now()
+	p := serveInProcess(t, cfg)
+	p.waitFor(t, len(cfg.Counties), 120*time.Second, "county jobs finished", func(l map[string]any) bool {
+		return l["msg"] == "job finished" && isIngest(l["job"])
+	})
+	outside := time.Since(before)
+	runs, metrics := p.runs(t), p.get(t, "/metrics")
+
+	recs := p.records(t)
+	logged := map[string]float64{} // county job -> its duration in the finish line
+	var publisher string
+	var published float64
+	for _, l := range recs {
+		switch l["msg"] {
+		case "job finished":
+			if ns, ok := l["duration"].(float64); ok && isIngest(l["job"]) {
+				logged[l["job"].(string)] = ns / 1e9
+			}
+		case "snapshot published":
+			published, _ = l["seconds"].(float64)
+		case "county loaded":
+			if l["published"] == true {
+				publisher, _ = l["county"].(string)
+			}
+		}
+	}
+	if publisher == "" || published <= 0 {
+		t.Fatalf("no publish in the log:\n%s", p.logs.String())
+	}
+
+	var sum float64
+	ingest := map[string]runJSON{}
+	for _, r := range runs {
+		if r.JobSeconds == nil || r.JobStarted == nil {
+			t.Errorf("run %d (%s %s) has no job time", r.RunID, r.Job, r.County)
+			continue
+		}
+		tx := r.Finished.Sub(r.Started).Seconds()
+		if *r.JobSeconds < tx {
+			t.Errorf("run %d (%s %s): job_seconds %v, shorter than its transaction (%v s)", r.RunID, r.Job, r.County, *r.JobSeconds, tx)
+		}
+		if r.Job != "ingest" {
+			continue
+		}
+		ingest[r.County] = r
+		sum += *r.JobSeconds
+		if d := logged["ingest "+r.County]; d-*r.JobSeconds > 1e-6 || *r.JobSeconds-d > 1e-6 {
+			t.Errorf("%s: job_seconds %v, the finish line says %v", r.County, *r.JobSeconds, d)
+		}
+		series := fmt.Sprintf(`grassroots_last_run_duration_seconds{county=%q,job="ingest"}`, r.County)
+		if v, ok := metric(t, metrics, series); !ok || v != *r.JobSeconds {
+			t.Errorf("%s = %v (present %v), /runs says %v", series, v, ok, *r.JobSeconds)
+		}
+		series = fmt.Sprintf(`grassroots_job_last_duration_seconds{job="ingest %s"}`, r.County)
+		if v, ok := metric(t, metrics, series); !ok || v != *r.JobSeconds {
+			t.Errorf("%s = %v (present %v), /runs says %v", series, v, ok, *r.JobSeconds)
+		}
+	}
+	if len(ingest) != len(cfg.Counties) {
+		t.Fatalf("/runs holds the ingest runs of %d counties, want %d", len(ingest), len(cfg.Counties))
+	}
+	if sum > outside.Seconds() {
+		t.Errorf("the ten county jobs took %v s in all by /runs, but only %v passed outside", sum, outside.Seconds())
+	}
+	span, n := feeds.span(slow)
+	if r := ingest[slow]; n == 0 || *r.JobSeconds < span.Seconds() || *r.JobSeconds < 0.3 {
+		t.Errorf("%s: job_seconds %v; its %d requests took %v", slow, *r.JobSeconds, n, span)
+	}
+	if r := ingest[publisher]; *r.JobSeconds < r.Finished.Sub(r.Started).Seconds()+published {
+		t.Errorf("%s: job_seconds %v, less than its transaction (%v) and its publish (%v s)", publisher, *r.JobSeconds, r.Finished.Sub(r.Started), published)
+	}
+	p.stop(t)
+
+	// Restarted with the slow county due every second: its catch-up finds
+	// nothing new (the server answers "not modified"), and still lasts as
+	// long as its requests. The counties this process did not run have no
+	// job time.
+	for i := range cfg.Counties {
+		if cfg.Counties[i].Code == slow {
+			cfg.Counties[i].Schedule = "@every 1s"
+		}
+	}
+	feeds.reset()
+	p2 := serveInProcess(t, cfg)
+	p2.waitFor(t, 1, 30*time.Second, "runs of "+slow, func(l map[string]any) bool {
+		return l["msg"] == "job finished" && l["job"] == "ingest "+slow
+	})
+	runs, metrics = p2.runs(t), p2.get(t, "/metrics")
+	span, n = feeds.span(slow)
+	var again *runJSON
+	for i, r := range runs {
+		if again == nil && r.Job == "ingest" && r.County == slow && r.RunID > ingest[slow].RunID {
+			again = &runs[i] // the newest: /runs is newest first
+		}
+		if r.RunID <= ingest[publisher].RunID && r.JobSeconds != nil {
+			t.Errorf("run %d of the first start has a job time after the restart", r.RunID)
+		}
+	}
+	if again == nil || again.Status != "no_new_data" || again.JobSeconds == nil || n == 0 || *again.JobSeconds < span.Seconds() || *again.JobSeconds < 0.3 {
+		t.Fatalf("the run of %s after the restart: %+v; its %d requests took %v", slow, again, n, span)
+	}
+	t.Logf("after the restart %s's job took %v s (its etl_run row %v); its %d requests %v", slow, *again.JobSeconds, again.Finished.Sub(again.Started), n, span)
+	series := fmt.Sprintf(`grassroots_last_run_duration_seconds{county=%q,job="ingest"}`, slow)
+	if v, ok := metric(t, metrics, series); !ok || v != *again.JobSeconds {
+		t.Errorf("%s = %v (present %v), /runs says %v", series, v, ok, *again.JobSeconds)
+	}
+	for _, c := range cfg.Counties {
+		if c.Code == slow {
+			continue
+		}
+		if _, ok := metric(t, metrics, fmt.Sprintf(`grassroots_last_run_duration_seconds{county=%q,job="ingest"}`, c.Code)); ok {
+			t.Errorf("%s did not run since the restart, yet has a last run duration", c.Code)
+		}
+	}
+}
