@@ -42,8 +42,8 @@ The status endpoint (status_addr, default 127.0.0.1:9464) serves /healthz,
 /metrics (Prometheus text format) and /runs (recent runs as JSON). A run's
 duration there (job_seconds in /runs, the duration gauges in /metrics) is the
 wall time of the whole job that wrote it, from its start to its end, reading
-and publishing included, as this serve timed it; a run of an earlier process
-has none.
+and publishing included, as this serve timed it; a run whose job still runs,
+or that an earlier process wrote, has none.
 Logs are JSON lines on standard error.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig()
@@ -384,8 +384,8 @@ func (t *runTimes) latestRuns() map[runKey]jobTime {
 	return maps.Clone(t.latest)
 }
 
-// runView is an etl_run row as /runs shows it: the row, and the job that
-// wrote it (when this process ran that job).
+// runView is an etl_run row as /runs shows it: the row, and the time of the
+// job that wrote it, once that job finished, when this process ran it.
 type runView struct {
 	warehouse.Run
 	// JobStarted is when the job that wrote the row started.
