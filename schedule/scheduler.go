@@ -234,7 +234,9 @@ func (s *Scheduler) grace() time.Duration {
 //
 // On start, every job whose LastRun is before its latest activation before now
 // (or that never ran) runs once, in the order of Jobs, alongside the normal
-// schedule and never overlapping itself.
+// schedule and never overlapping itself. Every job is asked before any runs;
+// with Serial, those still to run are in Waiting from then on, so that the
+// first of them already knows the burst that follows it.
 func (s *Scheduler) Run(ctx context.Context) error {
 	scheds, err := s.parse()
 	if err != nil {
