@@ -214,3 +214,65 @@ func TestOnFinishRealClock(t *testing.T) {
 		t.Fatalf("Run = %v", err)
 	}
 }
+
+// A job of the serial catch-up whose own schedule fires while it waits for
+// its turn is queued once: the tick takes its place, the catch-up's run is
+// a skip, and it counts as waiting until it runs, not while it runs.
+func TestCatchUpWaitingTick(t *testing.T) {
+	t.Parallel()
+	log, logs := newLogger(slog.LevelInfo)
+	clock := newFakeClock(t0)
+	never := func(context.Context) (time.Time, bool, error) { return time.Time{}, false, nil }
+	entered, release, bDone := make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	var (
+		mu   sync.Mutex
+		seen = map[string][]string{}
+	)
+	var s *Scheduler
+	s = &Scheduler{Location: shanghai, Serial: true, Logger: log, Clock: clock, Jobs: []Job{
+		{Name: "a", Spec: "0 2 * * *", LastRun: never, Run: func(context.Context) error {
+			entered <- struct{}{}
+			<-release
+			mu.Lock()
+			defer mu.Unlock()
+			seen["a"] = s.Waiting()
+			return nil
+		}},
+		{Name: "b", Spec: "@every 1s", LastRun: never, Run: func(context.Context) error {
+			mu.Lock()
+			seen["b"] = s.Waiting() // whether or not the catch-up has come to b yet
+			mu.Unlock()
+			<-bDone // held until the catch-up's run of b was a skip
+			return nil
+		}},
+	}}
+	r := started(t, s)
+	receive(t, entered, "a to start")
+	if w := s.Waiting(); !slices.Equal(w, []string{"b"}) {
+		t.Errorf("while a runs %q wait, want [b]", w)
+	}
+	clock.waitTimer(t, t0.Add(time.Second))
+	clock.advance(time.Second) // b's tick queues behind a
+	waitFor(t, "b's tick to queue", func() bool { return s.jobStates()[1].waiting.Load() })
+	if w := s.Waiting(); !slices.Equal(w, []string{"b"}) {
+		t.Errorf("after b's tick %q wait, want [b]", w)
+	}
+	close(release)
+	logs.await(t, 1, "msg", "job skipped: still running", "job", "b")
+	close(bDone)
+	logs.await(t, 1, "msg", "job finished", "job", "b")
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(seen["a"], []string{"b"}) || len(seen["b"]) != 0 {
+		t.Errorf("a saw %q waiting, b saw %q", seen["a"], seen["b"])
+	}
+	if st := s.Stats()["b"]; st.Started != 1 || st.Skipped != 1 {
+		t.Errorf("b: %+v, want started once and skipped once", st)
+	}
+	if w := s.Waiting(); len(w) != 0 {
+		t.Errorf("at the end %v still waiting", w)
+	}
+}

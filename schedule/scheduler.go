@@ -387,7 +387,10 @@ func (s *Scheduler) Waiting() []string {
 	s.mu.Unlock()
 	var names []string
 	for _, st := range states {
-		if st.waiting.Load() || st.pending.Load() > 0 {
+		st.mu.Lock()
+		running := st.running // a catch-up run of a job running now is going to be a skip
+		st.mu.Unlock()
+		if st.waiting.Load() || st.pending.Load() > 0 && !running {
 			names = append(names, st.job.Name)
 		}
 	}
