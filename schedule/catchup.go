@@ -34,45 +34,67 @@ func missed(sched cron.Schedule, loc *time.Location, last time.Time, ok bool, no
 }
 
 // catchUp asks every job in order when it last ran and starts those that
-// missed an activation. With Serial the runs happen one after another in this
-// goroutine, in order; otherwise each starts in its own goroutine (added to
-// wg), in order. lookupCtx is cancelled at a stop; runs use workCtx.
+// missed an activation, once every job has been asked. With Serial the runs
+// happen one after another in this goroutine, in order, and every job still
+// to run counts as waiting (Waiting) from the moment the lookups end until it
+// takes its place in the queue: the first job of the burst already sees the
+// last one waiting. Otherwise each starts in its own goroutine (added to wg),
+// in order. lookupCtx is cancelled at a stop; runs use workCtx.
 func (s *Scheduler) catchUp(lookupCtx, workCtx context.Context, stopping <-chan struct{}, states []*jobState, scheds []cron.Schedule, wg *sync.WaitGroup) {
 	log := s.logger()
+	due := s.missedJobs(lookupCtx, stopping, states, scheds)
+	if due == nil {
+		return
+	}
+	if s.Serial {
+		for _, st := range due {
+			st.pending.Add(1)
+		}
+	}
+	for _, st := range due {
+		inner := cronChain(slogCron{log}).Then(cron.FuncJob(func() { s.execute(workCtx, st, "catch-up") }))
+		if s.Serial {
+			s.guarded(st, stopping, inner, func() { st.pending.Add(-1) })
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.guarded(st, stopping, inner, nil)
+		}()
+	}
+}
+
+// missedJobs asks every job with a LastRun, in order, when it last ran and
+// returns those that missed an activation; nil after a stop.
+func (s *Scheduler) missedJobs(lookupCtx context.Context, stopping <-chan struct{}, states []*jobState, scheds []cron.Schedule) []*jobState {
+	log := s.logger()
+	due := []*jobState{}
 	for i, st := range states {
 		if st.job.LastRun == nil {
 			continue
 		}
 		select {
 		case <-stopping:
-			return
+			return nil
 		default:
 		}
 		last, ok, err := lastRun(lookupCtx, st.job)
 		if err != nil {
 			select {
 			case <-stopping:
-				return
+				return nil
 			default:
 			}
 			// A pull is idempotent by content: when in doubt, run it.
 			log.Warn("catch-up: last run unknown, running now", "job", st.job.Name, "error", err.Error())
 			ok = false
 		}
-		if !missed(scheds[i], s.Location, last, ok, s.clock().Now()) {
-			continue
+		if missed(scheds[i], s.Location, last, ok, s.clock().Now()) {
+			due = append(due, st)
 		}
-		inner := cronChain(slogCron{log}).Then(cron.FuncJob(func() { s.execute(workCtx, st, "catch-up") }))
-		if s.Serial {
-			s.guarded(st, stopping, inner)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.guarded(st, stopping, inner)
-		}()
 	}
+	return due
 }
 
 // lastRun asks the job when it last ran, turning a panic into an error.

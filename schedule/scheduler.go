@@ -74,6 +74,14 @@ type JobStats struct {
 	LastError string
 }
 
+// Finished is one finished run, as Scheduler.OnFinish is told of it.
+type Finished struct {
+	Job      string        // the job's name
+	Start    time.Time     // when the run started, by Scheduler.Clock
+	Duration time.Duration // from the start to the return of Job.Run
+	Err      error         // Run's error (ErrPanic for a panic), nil on success
+}
+
 // Scheduler runs jobs on their schedules in one time zone. Set its fields,
 // then call Run; the fields must not change afterwards. Running, Stats and
 // Handler may be used from any goroutine.
@@ -91,6 +99,12 @@ type Scheduler struct {
 	// record a failed run. Its ctx is not cancelled by a stop but is bounded to
 	// 10s. The panic value and stack are logged; job data must not be in them.
 	OnPanic func(ctx context.Context, job string, recovered any)
+	// OnFinish, when set, is told of every finished run: the job, when the
+	// run started and how long it took from its start to the return of the
+	// job's Run func (the whole job, by Clock; the same figure as
+	// Stats.LastDuration), and its error. It is called before the finish is
+	// logged and before the next queued job starts; a panic in it is logged.
+	OnFinish func(Finished)
 	// Serial: when true, jobs never run at the same time as each other (they
 	// queue), in addition to a job never overlapping itself.
 	Serial bool
@@ -112,6 +126,9 @@ type jobState struct {
 	guard sync.Mutex
 	// waiting: the job waits for its turn (Serial), behind another.
 	waiting atomic.Bool
+	// pending counts the catch-up runs of the job (Serial) that are decided
+	// but have not taken their place in the queue yet.
+	pending atomic.Int32
 
 	mu      sync.Mutex // protects the fields below
 	stats   JobStats
@@ -217,7 +234,9 @@ func (s *Scheduler) grace() time.Duration {
 //
 // On start, every job whose LastRun is before its latest activation before now
 // (or that never ran) runs once, in the order of Jobs, alongside the normal
-// schedule and never overlapping itself.
+// schedule and never overlapping itself. Every job is asked before any runs;
+// with Serial, those still to run are in Waiting from then on, so that the
+// first of them already knows the burst that follows it.
 func (s *Scheduler) Run(ctx context.Context) error {
 	scheds, err := s.parse()
 	if err != nil {
@@ -298,7 +317,7 @@ func (s *Scheduler) activations(workCtx context.Context, states []*jobState, sch
 	a := &activations{clock: s.clock(), loc: s.Location, log: l}
 	for i, st := range states {
 		inner := cronChain(l).Then(cron.FuncJob(func() { s.execute(workCtx, st, "schedule") }))
-		a.entries = append(a.entries, &entry{id: i + 1, sched: scheds[i], run: func() { s.guarded(st, stopping, inner) }})
+		a.entries = append(a.entries, &entry{id: i + 1, sched: scheds[i], run: func() { s.guarded(st, stopping, inner, nil) }})
 	}
 	return a
 }
@@ -314,7 +333,17 @@ func cronChain(l cron.Logger) cron.Chain {
 
 // guarded runs inner unless the job is already running or queued (a skip),
 // waits for its turn when Serial, and starts nothing once stopping is closed.
-func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.Job) {
+// placed, if set, is called once the job holds its place (waiting in the
+// queue, or running) or is not going to run: the catch-up stops counting
+// the job as pending there, so that it never looks idle in between.
+func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.Job, placed func()) {
+	place := func() {
+		if placed != nil {
+			placed()
+			placed = nil
+		}
+	}
+	defer place()
 	select {
 	case <-stopping:
 		return
@@ -330,6 +359,7 @@ func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.J
 	defer st.guard.Unlock()
 	if s.serialQ != nil {
 		st.waiting.Store(true)
+		place()
 		select {
 		case s.serialQ <- struct{}{}:
 			st.waiting.Store(false)
@@ -344,18 +374,23 @@ func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.J
 		default:
 		}
 	}
+	place()
 	inner.Run()
 }
 
 // Waiting returns the names of the jobs that wait for their turn behind
-// another (Serial), in the order of Jobs.
+// another (Serial), in the order of Jobs: those queued, and those that the
+// catch-up at start is going to run and has not queued yet.
 func (s *Scheduler) Waiting() []string {
 	s.mu.Lock()
 	states := s.states
 	s.mu.Unlock()
 	var names []string
 	for _, st := range states {
-		if st.waiting.Load() {
+		st.mu.Lock()
+		running := st.running // a catch-up run of a job running now is going to be a skip
+		st.mu.Unlock()
+		if st.waiting.Load() || st.pending.Load() > 0 && !running {
 			names = append(names, st.job.Name)
 		}
 	}
@@ -395,6 +430,7 @@ func (s *Scheduler) execute(workCtx context.Context, st *jobState, trigger strin
 		st.stats.LastError = ""
 	}
 	st.mu.Unlock()
+	s.notifyFinish(Finished{Job: name, Start: start, Duration: dur, Err: err})
 	if err != nil {
 		log.Error("job finished", "job", name, "duration", dur, "error", err.Error())
 		return
@@ -415,6 +451,19 @@ func (s *Scheduler) call(ctx context.Context, st *jobState) (err error) {
 		s.notifyPanic(ctx, st.job.Name, r)
 	}()
 	return st.job.Run(ctx)
+}
+
+// notifyFinish calls OnFinish, surviving a panic in it.
+func (s *Scheduler) notifyFinish(f Finished) {
+	if s.OnFinish == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger().Error("OnFinish panicked", "job", f.Job, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	s.OnFinish(f)
 }
 
 // notifyPanic calls OnPanic with a ctx that a stop does not cancel, and

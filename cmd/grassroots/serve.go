@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,14 +29,21 @@ func (a *app) serveCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the scheduler: every county on its own schedule, with a status endpoint",
 		Long: `serve pulls every county on its schedule (cron, in the city's time zone), one
-load at a time, and publishes the snapshot after each load that changed
-something. On start, a county whose scheduled time passed while the daemon was
-down (or that never ran) is pulled once. SIGINT or SIGTERM stops taking new
-work, lets the running load finish (or roll back after --grace) and exits 0.
-A second serve, or a run, on the same warehouse refuses to start.
+load at a time, and publishes the snapshot after a load that changed
+something. Loads that queue one behind another (the start-up catch-up, or
+counties due at the same time) publish once, after the last of them; a county
+that comes round again within such a burst does not hold it back. On start, a
+county whose scheduled time passed while the daemon was down (or that never
+ran) is pulled once. SIGINT or SIGTERM stops taking new work, lets the running
+load finish (or roll back after --grace) and exits 0. A second serve, or a
+run, on the same warehouse refuses to start.
 
 The status endpoint (status_addr, default 127.0.0.1:9464) serves /healthz,
-/metrics (Prometheus text format) and /runs (recent runs as JSON).
+/metrics (Prometheus text format) and /runs (recent runs as JSON). A run's
+duration there (job_seconds in /runs, the duration gauges in /metrics) is the
+wall time of the whole job that wrote it, from its start to its end, reading
+and publishing included, as this serve timed it; a run whose job still runs,
+or that an earlier process wrote, has none.
 Logs are JSON lines on standard error.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig()
@@ -77,15 +86,16 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 			stopAll()
 		})
 	}
+	times := newRunTimes()
+	bu := &burst{counties: map[string]string{}}
 	jobs := make([]schedule.Job, 0, len(cfg.Counties)+2)
-	county := map[string]string{}
 	for i := range cfg.Counties {
 		c := &cfg.Counties[i]
-		j := countyJob(runner, w, c, fatal, log)
-		county[j.Name] = c.Code
+		j := countyJob(runner, w, c, fatal, log, bu, times)
+		bu.counties[j.Name] = c.Code
 		jobs = append(jobs, j)
 	}
-	jobs = append(jobs, reportJob(cfg, w, log), exportJob(cfg, w, log))
+	jobs = append(jobs, reportJob(cfg, w, log, times), exportJob(cfg, w, log, times))
 	sched := &schedule.Scheduler{
 		Location: cfg.Location,
 		Jobs:     jobs,
@@ -93,23 +103,19 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 		Grace:    grace,
 		Serial:   true, // one writer: loads queue rather than contend for the warehouse
 		OnPanic: func(ctx context.Context, job string, recovered any) {
-			if code, ok := county[job]; ok {
-				if _, err := w.RecordRun(context.WithoutCancel(ctx), warehouse.JobIngest, code, warehouse.StatusFailed,
-					fmt.Sprintf("internal error (panic): %v", recovered)); err != nil {
+			if code, ok := bu.counties[job]; ok {
+				id, err := w.RecordRun(context.WithoutCancel(ctx), warehouse.JobIngest, code, warehouse.StatusFailed,
+					fmt.Sprintf("internal error (panic): %v", recovered))
+				if err != nil {
 					log.Error("cannot record the failed run", "job", job, "error", err)
 				}
+				times.wrote(job, warehouse.JobIngest, code, id)
 			}
 		},
+		OnFinish: times.finished,
 	}
-	// A burst of county jobs publishes once, when the last of them ends.
-	runner.PublishLater = func() bool {
-		for _, name := range sched.Waiting() {
-			if _, ok := county[name]; ok {
-				return true
-			}
-		}
-		return false
-	}
+	bu.waiting = sched.Waiting
+	runner.PublishLater = bu.publishLater
 	if err := sched.Validate(); err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -122,7 +128,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	}
 	log.Info("version", "version", build.Version, "commit", build.Commit, "duckdb", build.DuckDB)
 	go func() {
-		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, sched.Handler(&statusSource{w: w, build: build}), func(addr net.Addr) {
+		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, sched.Handler(&statusSource{w: w, build: build, times: times}), func(addr net.Addr) {
 			log.Info("status endpoint listening", "addr", addr.String())
 			if ready != nil {
 				ready(addr)
@@ -142,15 +148,64 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	return err
 }
 
-// countyJob loads one county (and publishes, unless more county jobs wait).
-// A fatal warehouse error goes to fatal, which stops the daemon.
-func countyJob(runner *pipeline.Runner, w *warehouse.Warehouse, c *config.County, fatal func(error), log *slog.Logger) schedule.Job {
+// burst tells a county job whether to leave the publish to a later one
+// (pipeline.Runner.PublishLater): yes while a county job waits behind it, or
+// is still to come in the start-up catch-up, that has not run since the
+// snapshot was last brought up to date. A county that comes round again
+// within the burst (its schedule shorter than the burst) does not hold it
+// back, so the publish waits for each county at most once.
+type burst struct {
+	waiting  func() []string   // the scheduler's Waiting
+	counties map[string]string // county job name -> county code; fixed before the scheduler runs
+
+	mu  sync.Mutex
+	ran map[string]bool // county jobs run since the snapshot was last brought up to date
+}
+
+// started notes that a county job runs.
+func (b *burst) started(job string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ran == nil {
+		b.ran = map[string]bool{}
+	}
+	b.ran[job] = true
+}
+
+// publishLater reports whether a county job that has not run since the
+// snapshot was brought up to date waits; when none does, the caller brings
+// the snapshot up to date now, and a new burst begins.
+func (b *burst) publishLater() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, name := range b.waiting() {
+		if _, ok := b.counties[name]; ok && !b.ran[name] {
+			return true
+		}
+	}
+	clear(b.ran)
+	return false
+}
+
+// countyJob loads one county (and publishes, unless a county job that has
+// not run since the last publish waits: see burst). A fatal warehouse error
+// goes to fatal, which stops the daemon. The runs it writes are noted in
+// times.
+func countyJob(runner *pipeline.Runner, w *warehouse.Warehouse, c *config.County, fatal func(error), log *slog.Logger, b *burst, times *runTimes) schedule.Job {
 	code := c.Code
+	name := "ingest " + code
 	return schedule.Job{
-		Name: "ingest " + code,
+		Name: name,
 		Spec: c.Schedule,
 		Run: func(ctx context.Context) error {
+			b.started(name)
 			res, err := runner.RunOn(ctx, w, []string{code})
+			if res != nil {
+				times.wrote(name, warehouse.JobDivisions, "", res.Divisions.RunID)
+				for _, c := range res.Counties {
+					times.wrote(name, warehouse.JobIngest, c.Code, c.RunID)
+				}
+			}
 			if warehouse.IsFatal(err) {
 				fatal(err)
 			}
@@ -180,9 +235,10 @@ func countyJob(runner *pipeline.Runner, w *warehouse.Warehouse, c *config.County
 }
 
 // reportJob writes the monthly report for the month just ended.
-func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) schedule.Job {
+func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger, times *runTimes) schedule.Job {
+	const name = "report"
 	return schedule.Job{
-		Name: "report",
+		Name: name,
 		Spec: cfg.Reports.Schedule,
 		Run: func(ctx context.Context) error {
 			started := time.Now()
@@ -199,9 +255,11 @@ func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) sch
 			if err == nil {
 				files, err = reports.Write(ctx, cfg.Reports.Out, d, formats)
 			}
-			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobReport, started, err); rerr != nil {
+			id, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobReport, started, err)
+			if rerr != nil {
 				log.Error("cannot record the report run", "error", rerr)
 			}
+			times.wrote(name, warehouse.JobReport, "", id)
 			if err == nil {
 				log.Info("report written", "period", period, "files", strings.Join(files, " "))
 			}
@@ -215,9 +273,10 @@ func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) sch
 
 // exportJob writes the researchers' release, named after the quarter of the
 // day it runs.
-func exportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) schedule.Job {
+func exportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger, times *runTimes) schedule.Job {
+	const name = "export"
 	return schedule.Job{
-		Name: "export",
+		Name: name,
 		Spec: cfg.Export.Schedule,
 		Run: func(ctx context.Context) error {
 			started := time.Now()
@@ -226,9 +285,11 @@ func exportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) sch
 			if err == nil {
 				res, err = export.Write(ctx, w, opts)
 			}
-			if _, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobExport, started, err); rerr != nil {
+			id, rerr := w.RecordJob(context.WithoutCancel(ctx), warehouse.JobExport, started, err)
+			if rerr != nil {
 				log.Error("cannot record the export run", "error", rerr)
 			}
+			times.wrote(name, warehouse.JobExport, "", id)
 			if err == nil {
 				log.Info("release written", "release", opts.Release, "dir", res.Dir)
 			}
@@ -240,10 +301,104 @@ func exportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger) sch
 	}
 }
 
+// maxRunTimes bounds how many runs' job times runTimes keeps: as many as
+// /runs shows at most.
+const maxRunTimes = schedule.MaxRunsLimit
+
+// runTimes remembers, for the etl_run rows the jobs of this process wrote,
+// when the job that wrote each started and how long it took as a whole
+// (reading, loading, publishing; the scheduler's measure, from the start of
+// the job to its end). An etl_run row's own started_at and finished_at span
+// its transaction only: a run that found nothing new lasts microseconds there.
+type runTimes struct {
+	mu     sync.Mutex
+	open   map[string][]runRef // job name -> rows its running run wrote
+	byRun  map[int64]jobTime   // run_id -> its job's time
+	latest map[runKey]jobTime  // the latest row of each etl_run job and county
+}
+
+// runKey is an etl_run job ("ingest", "divisions", "report", "export") and
+// county ("" for none).
+type runKey struct{ job, county string }
+
+// runRef is an etl_run row a job wrote.
+type runRef struct {
+	id  int64
+	key runKey
+}
+
+// jobTime is when a job started and how long it took.
+type jobTime struct {
+	runID   int64
+	started time.Time
+	seconds float64
+}
+
+func newRunTimes() *runTimes {
+	return &runTimes{open: map[string][]runRef{}, byRun: map[int64]jobTime{}, latest: map[runKey]jobTime{}}
+}
+
+// wrote notes that the running run of job wrote the etl_run row id (of
+// etlJob and county); id 0 (nothing written) is ignored.
+func (t *runTimes) wrote(job, etlJob, county string, id int64) {
+	if id == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.open[job] = append(t.open[job], runRef{id: id, key: runKey{etlJob, county}})
+}
+
+// finished gives the rows the run wrote its job's time (the scheduler's
+// OnFinish).
+func (t *runTimes) finished(f schedule.Finished) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.open[f.Job] {
+		jt := jobTime{runID: r.id, started: f.Start, seconds: f.Duration.Seconds()}
+		t.byRun[r.id] = jt
+		if r.id > t.latest[r.key].runID {
+			t.latest[r.key] = jt
+		}
+	}
+	delete(t.open, f.Job)
+	for len(t.byRun) > maxRunTimes {
+		delete(t.byRun, slices.Min(slices.Collect(maps.Keys(t.byRun))))
+	}
+}
+
+// run returns the job time of a row, ok=false if no job of this process
+// wrote it (or it is too old to be kept).
+func (t *runTimes) run(id int64) (jobTime, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	jt, ok := t.byRun[id]
+	return jt, ok
+}
+
+// latestRuns returns the job time of the latest row of every etl_run job
+// and county that a job of this process wrote.
+func (t *runTimes) latestRuns() map[runKey]jobTime {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.latest)
+}
+
+// runView is an etl_run row as /runs shows it: the row, and the time of the
+// job that wrote it, once that job finished, when this process ran it.
+type runView struct {
+	warehouse.Run
+	// JobStarted is when the job that wrote the row started.
+	JobStarted *time.Time `json:"job_started_at,omitempty"`
+	// JobSeconds is the wall time of that whole job, publishing included.
+	JobSeconds *float64 `json:"job_seconds,omitempty"`
+}
+
 // statusSource shows the warehouse on the status endpoint.
 type statusSource struct {
 	w     *warehouse.Warehouse
 	build versionInfo // what grassroots_build_info shows
+	times *runTimes   // the job times of this process's runs
 }
 
 func (s *statusSource) Healthy(ctx context.Context) error { return s.w.Ping(ctx) }
@@ -252,7 +407,11 @@ func (s *statusSource) Runs(ctx context.Context, limit int) ([]any, error) {
 	runs, err := s.w.RecentRuns(ctx, limit)
 	out := make([]any, len(runs))
 	for i, r := range runs {
-		out[i] = r
+		v := runView{Run: r}
+		if jt, ok := s.times.run(r.RunID); ok {
+			v.JobStarted, v.JobSeconds = &jt.started, &jt.seconds
+		}
+		out[i] = v
 	}
 	return out, err
 }
@@ -264,36 +423,30 @@ func (s *statusSource) Metrics(ctx context.Context) ([]schedule.Metric, error) {
 	}
 	ms := []schedule.Metric{{Name: "grassroots_build_info", Help: "The program's version, the commit it was built from and DuckDB's version (always 1).",
 		Type: "gauge", Labels: map[string]string{"version": s.build.Version, "commit": s.build.Commit, "duckdb": s.build.DuckDB}, Value: 1}}
-	last := map[string]time.Time{}
-	lastSecs := map[string]float64{}
-	rows := map[string]map[string]int64{} // job\x00county -> outcome -> rows, over every status
+	rows := map[runKey]map[string]int64{} // outcome -> rows, over every status
 	for _, t := range totals {
 		l := map[string]string{"job": t.Job, "county": t.County, "status": t.Status}
 		ms = append(ms,
 			schedule.Metric{Name: "grassroots_runs_total", Help: "Runs recorded in etl_run.", Type: "counter", Labels: l, Value: float64(t.Runs)},
 		)
-		key := t.Job + "\x00" + t.County
+		key := runKey{t.Job, t.County}
 		if rows[key] == nil {
 			rows[key] = map[string]int64{}
 		}
 		for kind, v := range map[string]int64{"in": t.RowsIn, "loaded": t.Loaded, "unchanged": t.Unchanged, "duplicate": t.Dup, "rejected": t.Rejected} {
 			rows[key][kind] += v
 		}
-		if t.LastFinished.After(last[key]) {
-			last[key], lastSecs[key] = t.LastFinished, t.LastSeconds
-		}
 	}
 	for key, byKind := range rows {
-		job, county, _ := strings.Cut(key, "\x00")
 		for kind, v := range byKind {
 			ms = append(ms, schedule.Metric{Name: "grassroots_rows_total", Help: "Input rows by outcome, over all runs.", Type: "counter",
-				Labels: map[string]string{"job": job, "county": county, "outcome": kind}, Value: float64(v)})
+				Labels: map[string]string{"job": key.job, "county": key.county, "outcome": kind}, Value: float64(v)})
 		}
 	}
-	for key, secs := range lastSecs {
-		job, county, _ := strings.Cut(key, "\x00")
-		ms = append(ms, schedule.Metric{Name: "grassroots_last_run_duration_seconds", Help: "Duration of the latest run.", Type: "gauge",
-			Labels: map[string]string{"job": job, "county": county}, Value: secs})
+	for key, jt := range s.times.latestRuns() {
+		ms = append(ms, schedule.Metric{Name: "grassroots_last_run_duration_seconds",
+			Help: "Wall time of the whole job (reading, loading, publishing) that wrote the latest run, as this serve timed it; absent until it ran one.",
+			Type: "gauge", Labels: map[string]string{"job": key.job, "county": key.county}, Value: jt.seconds})
 	}
 	st, err := status.Read(ctx, s.w.Reader())
 	if err != nil {
