@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/grassroots-cn/grassroots/internal/crashpoint"
 	"github.com/grassroots-cn/grassroots/internal/whcompare"
 	"github.com/grassroots-cn/grassroots/synth"
@@ -68,6 +70,10 @@ import (
 //	publish-rename  1 the copy synced, the backups rotated, not renamed
 //	published       1 the copy renamed into place, its folder not synced
 //
+// Two preloaded cases go further: one changes 140106's ledger between the
+// crash and the rerun (the rerun then replaces keys the previous snapshot
+// holds), one kills the rerun as well, in its own incremental publish.
+//
 // A point that is never hit lets the run finish: the case then fails ("the
 // run was not killed"), so every case below names a hit that happens.
 
@@ -85,7 +91,15 @@ type crashCase struct {
 	// publish must apply (0: not counted; the runs of the warehouse the
 	// snapshot lacks are checked whatever).
 	runs int
-	how  string
+	// again is a second crash point: the first rerun is killed there too
+	// (armed, it must hit), and a third run converges.
+	again string
+	// change: before the rerun, 140106's ledger changes (changeLedger), so
+	// the rerun loads 140106 again and changes keys the previous snapshot
+	// holds; the warehouse then differs from the reference, and the
+	// snapshot must still equal a full publish of it.
+	change bool
+	how    string
 }
 
 var crashCases = []crashCase{
@@ -116,6 +130,11 @@ var crashCases = []crashCase{
 	{at: "publish-apply:2", preload: true, temp: true, runs: 20, quick: true, how: "incremental publish: applied and committed, the copy not checkpointed"},
 	{at: "publish-apply:3", preload: true, temp: true, runs: 20, how: "incremental publish: the copy checkpointed, not synced nor renamed"},
 	{at: "publish-rename:1", preload: true, temp: true, runs: 20, quick: true, how: "incremental publish: backups rotated, the copy synced, not renamed"},
+	{at: "publish-apply:2", preload: true, temp: true, runs: 20, change: true,
+		how: "incremental publish: applied and committed, the copy not checkpointed; then 140106's ledger changes"},
+	// The second run's publish lacks the same 20 runs; the third run's, 30.
+	{at: "publish-apply:2", again: "publish-rename:1", preload: true, temp: true, runs: 30,
+		how: "incremental publish: applied and committed, the copy not checkpointed; the rerun killed with its copy synced, not renamed"},
 	{at: "published:1", preload: true, renamed: true, how: "incremental publish: the copy renamed in place, its folder not synced"},
 }
 
@@ -173,6 +192,12 @@ func TestCrashCampaign(t *testing.T) {
 	}
 	for _, c := range cases {
 		name := c.at
+		if c.again != "" {
+			name += "+" + c.again
+		}
+		if c.change {
+			name += "+changed"
+		}
 		if c.preload {
 			name = "preloaded/" + name
 		}
@@ -306,24 +331,15 @@ func (env *crashEnv) crash(t *testing.T, c crashCase, rep *crashOutcome) {
 	crashCopyTree(t, src, dir)
 	published := publishedPath(dir)
 
-	// The crashed run.
-	out, err := crashRun(env.bin, dir, c.at)
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		rep.Result = fmt.Sprintf("the run was not killed (%v)", err)
-		t.Fatalf("%s: %s\n%s", c.at, rep.Result, out)
+	// The crashed run, and the crashed rerun if any.
+	env.crashAt(t, c, dir, c.at, rep)
+	if c.again != "" {
+		env.crashAt(t, c, dir, c.again, rep)
 	}
-	committed := env.checkCrashedWarehouse(t, dir)
-	snapshot := env.checkCrashedSnapshot(t, c, dir)
-	leftovers := tempLeftovers(t, published)
-	if c.temp && len(leftovers) == 0 {
-		t.Errorf("the kill at %s left no temporary snapshot beside the published one: the case does not test its removal", c.at)
+	if c.change {
+		changeLedger(t, filepath.Join(dir, "feeds", "140106", "人员台账.csv"))
+		rep.Result += "; then 140106's ledger changed (a value corrected, a person gone)"
 	}
-	if !c.temp && len(leftovers) > 0 {
-		t.Errorf("the kill at %s, before any publish, left temporary snapshots: %v", c.at, leftovers)
-	}
-	rep.Result = fmt.Sprintf("killed; committed before the kill: %s; snapshot: %s; temp files left: %d",
-		cmp.Or(strings.Join(committed, " "), "nothing"), snapshot, len(leftovers))
 	// The runs the snapshot holds before the rerun: an incremental rerun
 	// must apply every other run of the warehouse.
 	var before map[int64]bool
@@ -340,7 +356,68 @@ func (env *crashEnv) crash(t *testing.T, c crashCase, rep *crashOutcome) {
 	}
 	rep.Result += fmt.Sprintf("; rerun ok in %.1fs (%s)", time.Since(start).Seconds(), pub)
 	env.checkRerunPublish(t, c, dir, pub, before)
-	env.checkRerun(t, ref, dir, rep)
+	env.checkRerun(t, c, ref, dir, rep)
+}
+
+// crashAt runs `grassroots run` in dir armed at point, checks that it was
+// killed, and checks what it left in the warehouse, at the published path
+// and beside it. It adds what it found to rep.
+func (env *crashEnv) crashAt(t *testing.T, c crashCase, dir, point string, rep *crashOutcome) {
+	t.Helper()
+	out, err := crashRun(env.bin, dir, point)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		rep.Result = fmt.Sprintf("the run armed at %s was not killed (%v)", point, err)
+		t.Fatalf("%s: %s\n%s", point, rep.Result, out)
+	}
+	committed := env.checkCrashedWarehouse(t, dir)
+	snapshot := env.checkCrashedSnapshot(t, c, dir)
+	leftovers := tempLeftovers(t, publishedPath(dir))
+	if c.temp && len(leftovers) == 0 {
+		t.Errorf("the kill at %s left no temporary snapshot beside the published one: the case does not test its removal", point)
+	}
+	if !c.temp && len(leftovers) > 0 {
+		t.Errorf("the kill at %s, before any publish, left temporary snapshots: %v", point, leftovers)
+	}
+	if rep.Result != "" {
+		rep.Result += "; "
+	}
+	rep.Result += fmt.Sprintf("killed at %s; committed before the kill: %s; snapshot: %s; temp files left: %d",
+		point, cmp.Or(strings.Join(committed, " "), "nothing"), snapshot, len(leftovers))
+}
+
+// changeLedger changes 140106's ledger (GB18030 CSV) as a county would
+// between two loads: the first person's political status is corrected
+// (中共党员 ↔ 群众) and the last row is gone (a person vanished).
+func changeLedger(t *testing.T, path string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	lines := strings.Split(strings.TrimRight(string(text), "\r\n"), "\r\n")
+	if len(lines) < 3 {
+		t.Fatalf("%s has %d lines", path, len(lines))
+	}
+	col := slices.Index(strings.Split(lines[0], ","), "政治面貌")
+	first := strings.Split(lines[1], ",")
+	if col < 0 || col >= len(first) {
+		t.Fatalf("%s: no 政治面貌 in its first row", path)
+	}
+	first[col] = map[bool]string{true: "群众", false: "中共党员"}[first[col] == "中共党员"]
+	lines[1] = strings.Join(first, ",")
+	lines = lines[:len(lines)-1]
+	out, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(strings.Join(lines, "\r\n") + "\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkCrashedWarehouse checks what a crash left in the warehouse: it opens
@@ -390,7 +467,7 @@ func (env *crashEnv) checkCrashedSnapshot(t *testing.T, c crashCase, dir string)
 		}
 		return "none"
 	}
-	snapshot := env.checkSnapshot(t, published, false)
+	snapshot := env.checkSnapshot(t, published, false, "")
 	if !c.preload {
 		return snapshot
 	}
@@ -460,7 +537,7 @@ func (env *crashEnv) checkRerunPublish(t *testing.T, c crashCase, dir string, pu
 // checkRerun checks what the rerun left: no temporary snapshot, a current
 // snapshot that equals a full publish of the final warehouse, and a
 // warehouse equal to the reference ref.
-func (env *crashEnv) checkRerun(t *testing.T, ref, dir string, rep *crashOutcome) {
+func (env *crashEnv) checkRerun(t *testing.T, c crashCase, ref, dir string, rep *crashOutcome) {
 	t.Helper()
 	published := publishedPath(dir)
 	if left := tempLeftovers(t, published); len(left) > 0 {
@@ -469,12 +546,26 @@ func (env *crashEnv) checkRerun(t *testing.T, ref, dir string, rep *crashOutcome
 	if _, err := os.Stat(published + ".wal"); err == nil {
 		t.Errorf("after the rerun the published snapshot has a WAL beside it")
 	}
-	env.checkSnapshot(t, published, true)
+	changed := ""
+	if c.change {
+		changed = "140106"
+	}
+	env.checkSnapshot(t, published, true, changed)
 	if diffs := snapshotDiffs(t, fullPublish(t, warehousePath(dir)), published); len(diffs) > 0 {
 		rep.Result += "; snapshot differs from a full publish: " + strings.Join(diffs, "; ")
 		t.Errorf("after the rerun the snapshot differs from a full publish of the warehouse: %s", strings.Join(diffs, "; "))
 	}
 	diffs, lost := whcompare.Compare(t, ref, warehousePath(dir))
+	if c.change {
+		// The corrected value gives dim_person a new version: the
+		// warehouse must differ from the reference there, or the change
+		// was not loaded.
+		if !strings.Contains(strings.Join(diffs, " "), "dim_person:") {
+			t.Errorf("after the change of 140106's ledger dim_person still equals the reference's: the change was not loaded (%v)", diffs)
+		}
+		rep.Result += fmt.Sprintf("; warehouse differs from the reference, as changed (%s)", strings.Join(diffs, "; "))
+		diffs, lost = nil, 0
+	}
 	rep.RowsLost = lost
 	db := openReadOnly(t, warehousePath(dir))
 	failed := count(t, db, "SELECT count(*) FROM etl_run WHERE finished_at IS NULL OR status NOT IN ('succeeded', 'no_new_data')")
@@ -482,10 +573,13 @@ func (env *crashEnv) checkRerun(t *testing.T, ref, dir string, rep *crashOutcome
 	if failed > 0 {
 		diffs = append(diffs, fmt.Sprintf("%d runs failed or unfinished", failed))
 	}
-	if len(diffs) > 0 {
+	switch {
+	case len(diffs) > 0:
 		rep.Result += "; warehouse differs from the reference: " + strings.Join(diffs, "; ")
 		t.Errorf("after the rerun the warehouse differs from the reference: %s", strings.Join(diffs, "; "))
-	} else {
+	case c.change:
+		rep.Result += "; snapshot current and equal to a full publish"
+	default:
 		rep.Result += "; warehouse equals the reference, snapshot current and equal to a full publish"
 	}
 }
@@ -539,8 +633,10 @@ func (env *crashEnv) units(t *testing.T, db *sql.DB) map[string]unitState {
 // checkSnapshot opens the published snapshot read-only and checks that it is
 // a complete one: no personal data, every run finished, the divisions there,
 // and every county either whole (with its succeeded run) or absent. current
-// asks for every county whole. It returns which counties it holds.
-func (env *crashEnv) checkSnapshot(t *testing.T, path string, current bool) string {
+// asks for every county whole. A changed county (one whose files changed
+// since the reference run; "" for none) need only be there. It returns
+// which counties it holds.
+func (env *crashEnv) checkSnapshot(t *testing.T, path string, current bool, changed string) string {
 	t.Helper()
 	db := openReadOnly(t, path)
 	defer db.Close()
@@ -571,6 +667,10 @@ func (env *crashEnv) checkSnapshot(t *testing.T, path string, current bool) stri
 				t.Errorf("the snapshot after the rerun lacks %s: it is not current", c)
 			}
 		default:
+			if c == changed {
+				whole = append(whole, c)
+				continue
+			}
 			t.Errorf("the snapshot holds %s half: %+v, reference %+v", c, units[c], env.ref[c])
 		}
 	}
