@@ -70,9 +70,12 @@ import (
 //	publish-rename  1 the copy synced, the backups rotated, not renamed
 //	published       1 the copy renamed into place, its folder not synced
 //
-// Two preloaded cases go further: one changes 140106's ledger between the
+// Three preloaded cases go further: one changes 140106's ledger between the
 // crash and the rerun (the rerun then replaces keys the previous snapshot
-// holds), one kills the rerun as well, in its own incremental publish.
+// holds), one kills the rerun as well, in its own incremental publish, and
+// one starts from a snapshot that drifted from its warehouse, so that the
+// incremental publish fails its check and the run rebuilds in full (hitting
+// publish-build after publish-copy and publish-apply:1).
 //
 // A point that is never hit lets the run finish: the case then fails ("the
 // run was not killed"), so every case below names a hit that happens.
@@ -99,7 +102,12 @@ type crashCase struct {
 	// holds; the warehouse then differs from the reference, and the
 	// snapshot must still equal a full publish of it.
 	change bool
-	how    string
+	// drift: before the crashed run, one row is deleted from the preloaded
+	// snapshot's fact_role (a snapshot that drifted from its warehouse): the
+	// incremental publish's check fails and the run rebuilds the snapshot
+	// in full, and so does the rerun.
+	drift bool
+	how   string
 }
 
 var crashCases = []crashCase{
@@ -135,6 +143,10 @@ var crashCases = []crashCase{
 	// The second run's publish lacks the same 20 runs; the third run's, 30.
 	{at: "publish-apply:2", again: "publish-rename:1", preload: true, temp: true, runs: 30,
 		how: "incremental publish: applied and committed, the copy not checkpointed; the rerun killed with its copy synced, not renamed"},
+	// The incremental attempt hits publish-copy:1 and publish-apply:1, then
+	// fails its check; the full rebuild hits publish-build 1-3.
+	{at: "publish-build:2", preload: true, temp: true, drift: true,
+		how: "the snapshot drifted (a fact_role row gone): the incremental check failed, the full rebuild's data copied, not checkpointed"},
 	{at: "published:1", preload: true, renamed: true, how: "incremental publish: the copy renamed in place, its folder not synced"},
 }
 
@@ -197,6 +209,9 @@ func TestCrashCampaign(t *testing.T) {
 		}
 		if c.change {
 			name += "+changed"
+		}
+		if c.drift {
+			name += "+drifted"
 		}
 		if c.preload {
 			name = "preloaded/" + name
@@ -330,11 +345,15 @@ func (env *crashEnv) crash(t *testing.T, c crashCase, rep *crashOutcome) {
 	}
 	crashCopyTree(t, src, dir)
 	published := publishedPath(dir)
+	previous := publishedPath(env.preloaded)
+	if c.drift {
+		previous = driftSnapshot(t, published)
+	}
 
 	// The crashed run, and the crashed rerun if any.
-	env.crashAt(t, c, dir, c.at, rep)
+	env.crashAt(t, c, dir, c.at, previous, rep)
 	if c.again != "" {
-		env.crashAt(t, c, dir, c.again, rep)
+		env.crashAt(t, c, dir, c.again, previous, rep)
 	}
 	if c.change {
 		changeLedger(t, filepath.Join(dir, "feeds", "140106", "人员台账.csv"))
@@ -361,8 +380,9 @@ func (env *crashEnv) crash(t *testing.T, c crashCase, rep *crashOutcome) {
 
 // crashAt runs `grassroots run` in dir armed at point, checks that it was
 // killed, and checks what it left in the warehouse, at the published path
-// and beside it. It adds what it found to rep.
-func (env *crashEnv) crashAt(t *testing.T, c crashCase, dir, point string, rep *crashOutcome) {
+// (previous: the snapshot there before) and beside it. It adds what it
+// found to rep.
+func (env *crashEnv) crashAt(t *testing.T, c crashCase, dir, point, previous string, rep *crashOutcome) {
 	t.Helper()
 	out, err := crashRun(env.bin, dir, point)
 	var ee *exec.ExitError
@@ -371,7 +391,7 @@ func (env *crashEnv) crashAt(t *testing.T, c crashCase, dir, point string, rep *
 		t.Fatalf("%s: %s\n%s", point, rep.Result, out)
 	}
 	committed := env.checkCrashedWarehouse(t, dir)
-	snapshot := env.checkCrashedSnapshot(t, c, dir)
+	snapshot := env.checkCrashedSnapshot(t, c, dir, previous)
 	leftovers := tempLeftovers(t, publishedPath(dir))
 	if c.temp && len(leftovers) == 0 {
 		t.Errorf("the kill at %s left no temporary snapshot beside the published one: the case does not test its removal", point)
@@ -384,6 +404,36 @@ func (env *crashEnv) crashAt(t *testing.T, c crashCase, dir, point string, rep *
 	}
 	rep.Result += fmt.Sprintf("killed at %s; committed before the kill: %s; snapshot: %s; temp files left: %d",
 		point, cmp.Or(strings.Join(committed, " "), "nothing"), snapshot, len(leftovers))
+}
+
+// driftSnapshot deletes one fact_role row from the snapshot at published
+// (checkpointed: no WAL is left beside it) and returns a copy of the result.
+func driftSnapshot(t *testing.T, published string) string {
+	t.Helper()
+	db, err := sql.Open("duckdb", published)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Exec("DELETE FROM fact_role WHERE rowid = (SELECT min(rowid) FROM fact_role)")
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err == nil {
+		_, err = db.Exec("CHECKPOINT")
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || n != 1 {
+		t.Fatalf("deleting a fact_role row from the snapshot: %d rows, %v", n, err)
+	}
+	if _, err := os.Stat(published + ".wal"); err == nil {
+		t.Fatalf("the drifted snapshot kept a WAL")
+	}
+	previous := filepath.Join(t.TempDir(), "drifted.duckdb")
+	crashCopyFile(t, published, previous)
+	return previous
 }
 
 // changeLedger changes 140106's ledger (GB18030 CSV) as a county would
@@ -455,7 +505,7 @@ func (env *crashEnv) checkCrashedWarehouse(t *testing.T, dir string) []string {
 // table, the preloaded snapshot (nothing of the killed publish in it), or,
 // once renamed, the new one: a full publish of the warehouse the crashed run
 // left. It says which.
-func (env *crashEnv) checkCrashedSnapshot(t *testing.T, c crashCase, dir string) string {
+func (env *crashEnv) checkCrashedSnapshot(t *testing.T, c crashCase, dir, previous string) string {
 	t.Helper()
 	published := publishedPath(dir)
 	if _, err := os.Stat(published + ".wal"); err == nil {
@@ -471,7 +521,6 @@ func (env *crashEnv) checkCrashedSnapshot(t *testing.T, c crashCase, dir string)
 	if !c.preload {
 		return snapshot
 	}
-	previous := publishedPath(env.preloaded)
 	same, err := sameBytes(previous, published)
 	if err != nil {
 		t.Fatal(err)
@@ -516,6 +565,14 @@ func (env *crashEnv) checkRerunPublish(t *testing.T, c crashCase, dir string, pu
 	}
 	if !pub.Now || pub.Stats == nil {
 		t.Fatalf("the rerun did not publish, though the snapshot lagged: %s", pub)
+	}
+	if c.drift {
+		// The drifted snapshot is still the published one: the rerun's
+		// check fails as the crashed run's did.
+		if pub.Stats.Mode != "full" || !strings.Contains(pub.Stats.Reason, "fact_role") {
+			t.Errorf("the rerun published %q (%s), want a full rebuild because fact_role differs", pub.Stats.Mode, pub.Stats.Reason)
+		}
+		return
 	}
 	if pub.Stats.Mode != "incremental" {
 		t.Errorf("the rerun published %q (%s), want incremental", pub.Stats.Mode, pub.Stats.Reason)
