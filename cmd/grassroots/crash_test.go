@@ -229,7 +229,11 @@ func TestCrashCampaign(t *testing.T) {
 					rep.Result = "FAILED: " + rep.Result
 				}
 				mu.Lock()
-				lines = append(lines, crashReport{Fault: "SIGKILL at " + c.at, How: how, Result: rep.Result, RowsLost: rep.RowsLost})
+				fault := "SIGKILL at " + c.at
+				if c.again != "" {
+					fault += ", then at " + c.again
+				}
+				lines = append(lines, crashReport{Fault: fault, How: how, Result: rep.Result, RowsLost: rep.RowsLost})
 				mu.Unlock()
 				t.Logf("%s: %s (%s)", c.at, rep.Result, time.Since(start).Round(time.Millisecond))
 			}()
