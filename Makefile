@@ -79,8 +79,8 @@ bench-go:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./internal/... ./ingest/ ./transform/
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -benchtime 5x -count 3 ./pipeline/
 
-# The reliability campaign in full (hostile files at full size, 20 crash
-# points, concurrency); each case's outcome goes to reliability.jsonl.
+# The reliability campaign in full (hostile files at full size, 27 crash
+# cases, concurrency); each case's outcome goes to reliability.jsonl.
 reliability:
 	rm -f reliability.jsonl
 	GRASSROOTS_RELIABILITY=full GRASSROOTS_RELIABILITY_REPORT=$(CURDIR)/reliability.jsonl \
