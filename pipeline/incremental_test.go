@@ -1,0 +1,386 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/internal/whcompare"
+	"github.com/grassroots-cn/grassroots/warehouse"
+)
+
+// The tests of the incremental publish (docs/design.md, "Publishing"): a
+// run applies to a copy of the published snapshot what the runs it lacks
+// changed, and the result must be the snapshot a full rebuild makes.
+
+// 古交市 is configured only in the "new county" step; its villages are in
+// the divisions list from the start.
+const gujiaoDivision = "140181100201,河口村,140181100,河口镇,140181,古交市,220,,\n"
+
+const gujiaoCounty = `  - code: "140181"
+    name: 古交市
+    region: remote
+    source: {kind: dir, path: feeds/140181, settle: 0s}
+    schedule: "20 2 * * *"
+`
+
+// Persons added by the steps (valid GB 11643 numbers from checkedID).
+var (
+	sunBa  = person{"孙八", checkedID("14010519960712003"), "13800000008"} // 小店区, male
+	qianQi = person{"钱七", checkedID("14018119950315002"), "13800000007"} // 古交市, female
+)
+
+// incCity is the fixture city with 娄烦县 behind the API (http_test.go),
+// a subsidies file for 小店区 and 古交市's village in the divisions list.
+func incCity(t *testing.T, api *apiCounty) *config.Config {
+	t.Helper()
+	cfg := httpFixture(t, api)
+	must(t, os.WriteFile(filepath.Join(cfg.Dir, "feeds", "divisions.csv"), []byte(fixtureDivisions+gujiaoDivision), 0o644))
+	writeSubsidies(t, cfg, 1)
+	return cfg
+}
+
+// writeSubsidies writes 小店区's subsidies file: n monthly living
+// allowances of 2,000 yuan to 李四, from 2021-01-15 on.
+func writeSubsidies(t *testing.T, cfg *config.Config, n int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("姓名,身份证号,发放时间,补贴类别,金额(元)\n")
+	for i := range n {
+		paid := time.Date(2021, time.January, 15, 0, 0, 0, 0, time.UTC).AddDate(0, i, 0)
+		fmt.Fprintf(&b, "%s,%s,%s,生活补助,2000\n", li.name, li.id, paid.Format("2006-01-02"))
+	}
+	must(t, os.WriteFile(filepath.Join(cfg.Dir, "feeds", "140105", "补贴发放.csv"), []byte(b.String()), 0o644))
+}
+
+// publishRun runs every county and returns how the run published.
+func publishRun(t *testing.T, cfg *config.Config, r *Runner) warehouse.PublishStats {
+	t.Helper()
+	res, err := r.Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed() != 0 {
+		t.Fatalf("run failed: divisions %+v, counties %+v", res.Divisions, res.Counties)
+	}
+	if !res.Publish || res.PublishStats == nil {
+		t.Fatalf("the run did not publish: %+v", res)
+	}
+	return *res.PublishStats
+}
+
+// mustIncremental checks that st is an incremental publish of at least one
+// run that replaced exactly the keys wantKeys (nil: none).
+func mustIncremental(t *testing.T, step string, st warehouse.PublishStats, wantKeys map[string]int64) {
+	t.Helper()
+	if st.Mode != "incremental" || st.Reason != "" || st.Runs < 1 {
+		t.Fatalf("%s: published %+v, want an incremental publish of at least one run", step, st)
+	}
+	if wantKeys == nil {
+		wantKeys = map[string]int64{}
+	}
+	got := st.Keys
+	if got == nil {
+		got = map[string]int64{}
+	}
+	if !maps.Equal(got, wantKeys) {
+		t.Errorf("%s: keys replaced %v, want %v", step, got, wantKeys)
+	}
+}
+
+// fullCopy publishes the warehouse of cfg (closed by the run) in full to a
+// new file and returns its path.
+func fullCopy(t *testing.T, cfg *config.Config) string {
+	t.Helper()
+	ctx := context.Background()
+	w, err := (&Runner{Config: cfg}).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	dst := filepath.Join(t.TempDir(), "full.duckdb")
+	st, err := w.PublishWith(ctx, dst, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode != "full" || !strings.Contains(st.Reason, "asked for") {
+		t.Fatalf("a full publish asked for: %+v", st)
+	}
+	return dst
+}
+
+// checkEqualsFull compares the published snapshot of cfg with a full
+// publish of its warehouse, exactly and with whcompare.
+func checkEqualsFull(t *testing.T, step string, cfg *config.Config) {
+	t.Helper()
+	full := fullCopy(t, cfg)
+	for _, d := range compareSnapshots(t, cfg.Published, full) {
+		t.Errorf("%s: published snapshot against a full publish: %s", step, d)
+	}
+	diffs, _ := whcompare.Compare(t, full, cfg.Published)
+	for _, d := range diffs {
+		t.Errorf("%s: whcompare: %s", step, d)
+	}
+}
+
+// compareSnapshots compares two snapshots exactly: the same tables with the
+// same columns (names, types, comments, in order), the same macros and
+// views, and every table's rows as multisets (EXCEPT ALL both ways), except
+// schema_migrations and schema_macros, whose times of application differ:
+// there only the versions and names, and the hash. It returns the
+// differences.
+func compareSnapshots(t *testing.T, a, b string) []string {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for alias, path := range map[string]string{"a": a, "b": b} {
+		if _, err := db.Exec(fmt.Sprintf("ATTACH '%s' AS %s (READ_ONLY)", strings.ReplaceAll(path, "'", "''"), alias)); err != nil {
+			t.Fatalf("attach %s: %v", path, err)
+		}
+	}
+	var diffs []string
+	// The catalogue, as text lines per database.
+	catalogue := map[string]string{
+		"tables":  "SELECT table_name || ' ' || coalesce(comment, '') FROM duckdb_tables() WHERE database_name = ?",
+		"columns": "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable::VARCHAR || ' ' || coalesce(comment, '') FROM duckdb_columns() WHERE database_name = ?",
+		"macros": `SELECT function_name || ' ' || function_type || ' ' || parameters::VARCHAR || ' ' || coalesce(macro_definition, '')
+			FROM duckdb_functions() WHERE database_name = ? AND function_type IN ('macro', 'table_macro')`,
+		"views": "SELECT view_name || ' ' || sql FROM duckdb_views() WHERE database_name = ? AND NOT internal",
+	}
+	for _, what := range slices.Sorted(maps.Keys(catalogue)) {
+		la, lb := sortExcludes(textRows(t, db, catalogue[what], "a")), sortExcludes(textRows(t, db, catalogue[what], "b"))
+		if !slices.Equal(la, lb) {
+			diffs = append(diffs, fmt.Sprintf("%s differ: %d against %d, first only in a: %q, first only in b: %q",
+				what, len(la), len(lb), firstMissing(la, lb), firstMissing(lb, la)))
+		}
+	}
+	tables := textRows(t, db, "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'", "a")
+	if len(tables) < 20 {
+		diffs = append(diffs, fmt.Sprintf("only %d tables in %s", len(tables), a))
+	}
+	for _, table := range tables {
+		if !slices.Contains(textRows(t, db, "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'", "b"), table) {
+			continue // reported with the catalogue
+		}
+		cols := "*"
+		switch table {
+		case "schema_migrations":
+			cols = "version, name"
+		case "schema_macros":
+			cols = "hash"
+		}
+		q := func(x, y string) string {
+			return fmt.Sprintf("SELECT count(*) FROM (SELECT %[1]s FROM %[2]s.main.%[4]s EXCEPT ALL SELECT %[1]s FROM %[3]s.main.%[4]s)", cols, x, y, table)
+		}
+		var onlyA, onlyB, n int64
+		if err := db.QueryRow(q("a", "b")).Scan(&onlyA); err != nil {
+			t.Fatalf("compare %s: %v", table, err)
+		}
+		if err := db.QueryRow(q("b", "a")).Scan(&onlyB); err != nil {
+			t.Fatalf("compare %s: %v", table, err)
+		}
+		if err := db.QueryRow("SELECT count(*) FROM a.main." + table).Scan(&n); err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		if onlyA+onlyB > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s: %d of %d rows only in the first, %d only in the second", table, onlyA, n, onlyB))
+		}
+	}
+	return diffs
+}
+
+// textRows runs a query of one text column with one argument and returns
+// its rows, sorted.
+func textRows(t *testing.T, db *sql.DB, q string, arg any) []string {
+	t.Helper()
+	rows, err := db.Query(q, arg)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// excludeList is an EXCLUDE (…) list in a macro's text as DuckDB prints it.
+var excludeList = regexp.MustCompile(`EXCLUDE \(([^()]*)\)`)
+
+// sortExcludes sorts the columns of every EXCLUDE list in lines, then the
+// lines: DuckDB keeps such a list as a set and prints it in no fixed order
+// (the same macro reads "EXCLUDE (run_id, valid_to, valid_from)" in one file
+// and "EXCLUDE (valid_from, valid_to, run_id)" in another).
+func sortExcludes(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = excludeList.ReplaceAllStringFunc(l, func(m string) string {
+			cols := strings.Split(excludeList.FindStringSubmatch(m)[1], ", ")
+			slices.Sort(cols)
+			return "EXCLUDE (" + strings.Join(cols, ", ") + ")"
+		})
+	}
+	slices.Sort(out)
+	return out
+}
+
+// firstMissing is the first line of a not in b.
+func firstMissing(a, b []string) string {
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			return s
+		}
+	}
+	return ""
+}
+
+// inSnapshot runs fn on a new read-only connection to the published snapshot.
+func inSnapshot(t *testing.T, cfg *config.Config, fn func(db *sql.DB)) {
+	t.Helper()
+	db := openRO(t, cfg.Published)
+	defer db.Close()
+	fn(db)
+}
+
+func TestIncrementalPublishEqualsFull(t *testing.T) {
+	api := &apiCounty{date: time.Date(2022, 7, 1, 8, 0, 0, 0, time.UTC)}
+	cfg := incCity(t, api)
+	r := &Runner{Config: cfg}
+	st := publishRun(t, cfg, r)
+	if st.Mode != "full" || !strings.Contains(st.Reason, "no snapshot") {
+		t.Fatalf("first publish: %+v, want a full one for want of a snapshot", st)
+	}
+	checkEqualsFull(t, "first run", cfg)
+
+	ledger := xiaodianLedger()
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+
+	// (a) 小店区's ledger: 孙八 added, 李四's quota source changed.
+	ledger = append(ledger, []any{sunBa.name, sunBa.id, "男", sunBa.phone, "硕士", "公开招聘", "乡镇编制", "小店区", "140105001001", day("2022-03-01"), nil, nil})
+	ledger[1][6] = "县级周转池"
+	writeXiaodian(t, cfg.Dir, ledger)
+	st = publishRun(t, cfg, r)
+	mustIncremental(t, "ledger changed", st, map[string]int64{"fact_posting": 2, "dim_person": 1})
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if q := scalar[string](t, db, "SELECT quota_source FROM fact_posting WHERE village_code = '140105001002'"); q != "county_pool" {
+			t.Errorf("李四's quota source %q in the snapshot, want county_pool", q)
+		}
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting WHERE village_code = '140105001001' AND start_date = DATE '2022-03-01' AND end_date IS NULL"); n != 1 {
+			t.Errorf("孙八's posting: %d in the snapshot, want 1", n)
+		}
+		if n := scalar[int](t, db, "SELECT count(*) FROM dim_person"); n != 4 {
+			t.Errorf("%d persons in the snapshot, want 4", n)
+		}
+	})
+	checkEqualsFull(t, "ledger changed", cfg)
+
+	// (b) A value corrected: 李四 resigned on 2023-06-30.
+	ledger[1][10], ledger[1][11] = day("2023-06-30"), "辞职"
+	writeXiaodian(t, cfg.Dir, ledger)
+	st = publishRun(t, cfg, r)
+	mustIncremental(t, "value corrected", st, map[string]int64{"fact_posting": 1})
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if s := scalar[string](t, db, "SELECT strftime(end_date, '%Y-%m-%d') || ' ' || end_reason FROM fact_posting WHERE village_code = '140105001002'"); s != "2023-06-30 resigned" {
+			t.Errorf("李四's posting ends %q in the snapshot", s)
+		}
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting_history WHERE village_code = '140105001002'"); n != 3 {
+			t.Errorf("李四's posting has %d versions in the snapshot, want 3", n)
+		}
+	})
+	checkEqualsFull(t, "value corrected", cfg)
+
+	// (c) 孙八 vanished from the ledger: a finding, no key changed.
+	ledger = ledger[:3]
+	writeXiaodian(t, cfg.Dir, ledger)
+	st = publishRun(t, cfg, r)
+	mustIncremental(t, "person vanished", st, nil)
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if n := scalar[int](t, db, `SELECT count(*) FROM etl_finding WHERE code = 'vanished_from_ledger' AND village_code = '140105001001'
+			AND run_id = (SELECT max(run_id) FROM etl_run WHERE county_code = '140105')`); n != 1 {
+			t.Errorf("%d vanished_from_ledger findings of the last run in the snapshot, want 1", n)
+		}
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting WHERE start_date = DATE '2022-03-01' AND end_date IS NULL"); n != 1 {
+			t.Errorf("孙八's posting: %d open in the snapshot, want 1 (flagged, not closed)", n)
+		}
+	})
+	checkEqualsFull(t, "person vanished", cfg)
+
+	// (d) A new county, 古交市, with its ledger.
+	must(t, os.MkdirAll(filepath.Join(cfg.Dir, "feeds", "140181"), 0o755))
+	must(t, os.WriteFile(filepath.Join(cfg.Dir, "feeds", "140181", "人员台账.csv"), []byte(
+		"姓名,公民身份号码,学历,引进方式,编制类型,县(市、区),乡镇(街道),村(社区),到岗日期,离岗日期\n"+
+			qianQi.name+","+qianQi.id+",硕士,引进,乡镇编制,古交市,河口镇,河口村,2022/9/1,\n"), 0o644))
+	text, err := os.ReadFile(cfg.Path)
+	must(t, err)
+	must(t, os.WriteFile(cfg.Path, append(text, gujiaoCounty...), 0o644))
+	if cfg, err = config.Load(cfg.Path); err != nil {
+		t.Fatal(err)
+	}
+	r = &Runner{Config: cfg}
+	st = publishRun(t, cfg, r)
+	mustIncremental(t, "new county", st, map[string]int64{"dim_county": 1, "fact_posting": 1, "dim_person": 1})
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if s := scalar[string](t, db, "SELECT county_name || ' ' || region FROM dim_county WHERE county_code = '140181'"); s != "古交市 remote" {
+			t.Errorf("古交市 in the snapshot: %q", s)
+		}
+		if s := scalar[string](t, db, "SELECT village_code || ' ' || strftime(start_date, '%Y-%m-%d') FROM fact_posting WHERE county_code = '140181'"); s != "140181100201 2022-09-01" {
+			t.Errorf("古交市's posting in the snapshot: %q", s)
+		}
+	})
+	checkEqualsFull(t, "new county", cfg)
+
+	// (e) The village list: 西关社区 added, 东关社区 renamed 东关新社区.
+	divisions := strings.Replace(fixtureDivisions, "东关社区", "东关新社区", 1) + gujiaoDivision +
+		"140105001003,西关社区,140105001,坞城街道,140105,小店区,111,,\n"
+	must(t, os.WriteFile(filepath.Join(cfg.Dir, "feeds", "divisions.csv"), []byte(divisions), 0o644))
+	st = publishRun(t, cfg, r)
+	mustIncremental(t, "village list changed", st, map[string]int64{"dim_village": 2})
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if s := scalar[string](t, db, "SELECT string_agg(village_code || ' ' || village_name, ', ' ORDER BY village_code) FROM dim_village WHERE village_code IN ('140105001002', '140105001003')"); s != "140105001002 东关新社区, 140105001003 西关社区" {
+			t.Errorf("the villages in the snapshot: %q", s)
+		}
+		if s := scalar[string](t, db, "SELECT string_agg(village_name || ' ' || (valid_to IS NULL)::VARCHAR, ', ' ORDER BY valid_from) FROM dim_village_history WHERE village_code = '140105001002'"); s != "东关社区 false, 东关新社区 true" {
+			t.Errorf("东关's versions in the snapshot: %q", s)
+		}
+	})
+	checkEqualsFull(t, "village list changed", cfg)
+
+	// (f) 娄烦县's API: a day later, 王五 has left; the cursor moves on.
+	api.mu.Lock()
+	api.date = api.date.Add(24 * time.Hour)
+	api.changed = true
+	api.mu.Unlock()
+	st = publishRun(t, cfg, r)
+	mustIncremental(t, "HTTP cursor advanced", st, map[string]int64{"fact_posting": 1})
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if c := scalar[string](t, db, "SELECT value FROM etl_source_state WHERE county_code = '140123' AND key = 'cursor'"); c != "2022-07-02T08:00:00Z" {
+			t.Errorf("the snapshot's cursor is %q, want the second pull's", c)
+		}
+		if d := scalar[string](t, db, "SELECT strftime(end_date, '%Y-%m-%d') FROM fact_posting WHERE village_code = '140123200202'"); d != "2022-06-30" {
+			t.Errorf("王五's end date in the snapshot: %q", d)
+		}
+	})
+	checkEqualsFull(t, "HTTP cursor advanced", cfg)
+}
