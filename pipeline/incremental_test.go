@@ -384,3 +384,102 @@ func TestIncrementalPublishEqualsFull(t *testing.T) {
 	})
 	checkEqualsFull(t, "HTTP cursor advanced", cfg)
 }
+
+// writeLoufan writes 娄烦县's ledger with n persons more than the fixture's.
+func writeLoufan(t *testing.T, cfg *config.Config, n int) {
+	t.Helper()
+	text := loufanLedger(true)
+	for i := 1; i <= n; i++ {
+		id := checkedID(fmt.Sprintf("14012319900301%03d", 100+i))
+		text += fmt.Sprintf("新人%d,%s,硕士,引进,乡镇编制,娄烦县,杜交曲乡,王家村,2022/1/%d,\n", i, id, i)
+	}
+	writeGB18030(t, filepath.Join(cfg.Dir, "feeds", "140123", "人员台账.csv"), text)
+}
+
+// editSnapshot edits a copy of the published snapshot with stmts and
+// renames it over the snapshot, as a person would by hand.
+func editSnapshot(t *testing.T, cfg *config.Config, stmts string) {
+	t.Helper()
+	tmp := cfg.Published + ".by-hand"
+	b, err := os.ReadFile(cfg.Published)
+	must(t, err)
+	must(t, os.WriteFile(tmp, b, 0o644))
+	db, err := sql.Open("duckdb", tmp)
+	must(t, err)
+	if _, err := db.Exec(stmts + "; CHECKPOINT"); err != nil {
+		db.Close()
+		t.Fatalf("%s: %v", stmts, err)
+	}
+	must(t, db.Close())
+	if _, err := os.Stat(tmp + ".wal"); err == nil {
+		t.Fatalf("%s.wal left behind", tmp)
+	}
+	must(t, os.Rename(tmp, cfg.Published))
+}
+
+func TestIncrementalPublishFallbacks(t *testing.T) {
+	cases := []struct {
+		name   string
+		spoil  func(t *testing.T, cfg *config.Config)
+		reason string // in the full publish's reason
+		after  func(t *testing.T, db *sql.DB)
+	}{
+		{"no snapshot", func(t *testing.T, cfg *config.Config) {
+			must(t, os.Remove(cfg.Published))
+		}, "no snapshot yet", nil},
+		{"other macros", func(t *testing.T, cfg *config.Config) {
+			editSnapshot(t, cfg, "UPDATE schema_macros SET hash = 'an older macro set'")
+		}, "other migrations or macros", func(t *testing.T, db *sql.DB) {
+			if h := scalar[string](t, db, "SELECT hash FROM schema_macros"); h == "an older macro set" {
+				t.Errorf("the snapshot keeps the other macro hash")
+			}
+		}},
+		{"damaged", func(t *testing.T, cfg *config.Config) {
+			// 李四's posting, which the next run does not touch.
+			editSnapshot(t, cfg, "DELETE FROM fact_posting WHERE village_code = '140105001002'")
+			// The comparison itself sees the damage.
+			diffs := compareSnapshots(t, cfg.Published, fullCopy(t, cfg))
+			if len(diffs) != 1 || !strings.HasPrefix(diffs[0], "fact_posting: 0 of 3 rows only in the first, 1 only in the second") {
+				t.Fatalf("the damaged snapshot against a full publish: %q", diffs)
+			}
+		}, "differs from the warehouse in fact_posting", func(t *testing.T, db *sql.DB) {
+			if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting WHERE village_code = '140105001002'"); n != 1 {
+				t.Errorf("李四's posting: %d in the republished snapshot, want 1", n)
+			}
+		}},
+		{"unknown table", func(t *testing.T, cfg *config.Config) {
+			editSnapshot(t, cfg, "CREATE TABLE notes (note VARCHAR); INSERT INTO notes VALUES ('a statistician''s note')")
+		}, "does not know: notes", func(t *testing.T, db *sql.DB) {
+			if n := scalar[int](t, db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'notes'"); n != 0 {
+				t.Errorf("the republished snapshot keeps the unknown table")
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := fixture(t)
+			r := &Runner{Config: cfg}
+			if st := publishRun(t, cfg, r); st.Mode != "full" {
+				t.Fatalf("first publish: %+v", st)
+			}
+			c.spoil(t, cfg)
+			writeLoufan(t, cfg, 1)
+			st := publishRun(t, cfg, r)
+			if st.Mode != "full" || !strings.Contains(st.Reason, c.reason) {
+				t.Fatalf("publish after %s: %+v, want a full one because %q", c.name, st, c.reason)
+			}
+			if c.name == "damaged" && !strings.HasSuffix(st.Reason, " in fact_posting") {
+				t.Errorf("reason %q names more than fact_posting", st.Reason)
+			}
+			if c.after != nil {
+				inSnapshot(t, cfg, func(db *sql.DB) { c.after(t, db) })
+			}
+			checkEqualsFull(t, c.name, cfg)
+			// The rebuilt snapshot is brought up to date in place again.
+			writeLoufan(t, cfg, 2)
+			st = publishRun(t, cfg, r)
+			mustIncremental(t, "after the rebuild", st, map[string]int64{"fact_posting": 1, "dim_person": 1})
+			checkEqualsFull(t, "after the rebuild", cfg)
+		})
+	}
+}
