@@ -1,14 +1,19 @@
 package pipeline
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -482,4 +487,196 @@ func TestIncrementalPublishFallbacks(t *testing.T) {
 			checkEqualsFull(t, "after the rebuild", cfg)
 		})
 	}
+}
+
+// Environment of the reader process of TestSnapshotReaderDuringIncrementalPublishes.
+const (
+	readerSnapshotEnv = "GRASSROOTS_TEST_READER_SNAPSHOT"
+	readerStopEnv     = "GRASSROOTS_TEST_READER_STOP"
+)
+
+// TestSnapshotReaderDuringIncrementalPublishes has another process read
+// the published snapshot over and over, as a statistician reopening the
+// file, throughout ten incremental publishes: every snapshot it opens must
+// be consistent across tables.
+func TestSnapshotReaderDuringIncrementalPublishes(t *testing.T) {
+	cfg := fixture(t)
+	writeSubsidies(t, cfg, 1)
+	r := &Runner{Config: cfg}
+	if st := publishRun(t, cfg, r); st.Mode != "full" {
+		t.Fatalf("first publish: %+v", st)
+	}
+	// The reader's check sees a half-applied change: a snapshot whose
+	// fact_posting lacks the row its history has open.
+	half := filepath.Join(t.TempDir(), "half.duckdb")
+	b, err := os.ReadFile(cfg.Published)
+	must(t, err)
+	must(t, os.WriteFile(half, b, 0o644))
+	db, err := sql.Open("duckdb", half)
+	must(t, err)
+	_, err = db.Exec("DELETE FROM fact_posting WHERE village_code = '140105001002'; CHECKPOINT")
+	must(t, errors.Join(err, db.Close()))
+	if _, problem, err := readSnapshotOnce(half); err != nil || problem != "fact_posting has 3 rows, 4 open versions" {
+		t.Fatalf("the reader's check of a half-applied change: %q, %v", problem, err)
+	}
+
+	stop := filepath.Join(t.TempDir(), "stop")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSnapshotReader$")
+	cmd.Env = append(os.Environ(), readerSnapshotEnv+"="+cfg.Published, readerStopEnv+"="+stop)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	must(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+
+	// Ten changes, each published in place: 小店区's subsidies and 娄烦县's
+	// ledger in turn.
+	for i := 1; i <= 10; i++ {
+		want := map[string]int64{"fact_subsidy": 1}
+		if i%2 == 0 {
+			writeLoufan(t, cfg, i/2)
+			want = map[string]int64{"fact_posting": 1, "dim_person": 1}
+		} else {
+			writeSubsidies(t, cfg, 1+(i+1)/2)
+		}
+		st := publishRun(t, cfg, r)
+		mustIncremental(t, fmt.Sprintf("publish %d", i), st, want)
+		time.Sleep(50 * time.Millisecond) // the reader opens this snapshot too
+	}
+	var lastRun int64
+	withWarehouse(t, cfg, func(db *sql.DB) { lastRun = scalar[int64](t, db, "SELECT max(run_id) FROM etl_run") })
+
+	must(t, os.WriteFile(stop, nil, 0o644))
+	select {
+	case err := <-done:
+		stopped = true
+		if err != nil {
+			t.Errorf("the reader exited with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the reader did not stop; its output:\n%s", out.String())
+	}
+	reads, seen := -1, []int64(nil)
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "inconsistent "), strings.HasPrefix(line, "failed "):
+			t.Errorf("reader: %s", line)
+		case strings.HasPrefix(line, "reads "):
+			n, err := strconv.Atoi(strings.TrimPrefix(line, "reads "))
+			must(t, err)
+			reads = n
+		case strings.HasPrefix(line, "runs "):
+			for _, f := range strings.Fields(strings.TrimPrefix(line, "runs ")) {
+				n, err := strconv.ParseInt(f, 10, 64)
+				must(t, err)
+				seen = append(seen, n)
+			}
+		}
+	}
+	t.Logf("the reader read the snapshot %d times and saw the runs up to %v", reads, seen)
+	if reads <= 10 {
+		t.Errorf("the reader read %d times, want more than 10; its output:\n%s", reads, out.String())
+	}
+	// The reader saw several of the snapshots, the last one among them.
+	if len(seen) < 4 || slices.Max(seen) != lastRun {
+		t.Errorf("the reader saw the runs up to %v, want at least 4 snapshots, the last ending at run %d", seen, lastRun)
+	}
+}
+
+// TestHelperSnapshotReader is the reader process of
+// TestSnapshotReaderDuringIncrementalPublishes: until the stop file
+// appears, it opens the snapshot read-only, checks it and closes it. It
+// prints each failure, then "reads N" and "runs" followed by the distinct
+// last run ids of the snapshots it read; any failure fails it.
+func TestHelperSnapshotReader(t *testing.T) {
+	path, stop := os.Getenv(readerSnapshotEnv), os.Getenv(readerStopEnv)
+	if path == "" {
+		return // not started by TestSnapshotReaderDuringIncrementalPublishes
+	}
+	seen := map[int64]bool{}
+	reads := 0
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := os.Stat(stop); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			fmt.Println("failed: no stop file after two minutes")
+			t.Fail()
+			break
+		}
+		reads++
+		last, problem, err := readSnapshotOnce(path)
+		switch {
+		case err != nil:
+			fmt.Printf("failed read %d: %v\n", reads, err)
+			t.Fail()
+		case problem != "":
+			fmt.Printf("inconsistent read %d (run %d): %s\n", reads, last, problem)
+			t.Fail()
+		default:
+			seen[last] = true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Printf("reads %d\n", reads)
+	runs := slices.Sorted(maps.Keys(seen))
+	fields := make([]string, len(runs))
+	for i, r := range runs {
+		fields[i] = strconv.FormatInt(r, 10)
+	}
+	fmt.Printf("runs %s\n", strings.Join(fields, " "))
+}
+
+// readSnapshotOnce opens the snapshot at path read-only and checks what
+// any consistent snapshot holds: as many current rows as open versions in
+// the history of fact_posting, dim_person and fact_subsidy, facts whose
+// person is in dim_person, and no history written by a run etl_run lacks.
+// It returns the snapshot's last run and the first check that failed.
+func readSnapshotOnce(path string) (last int64, problem string, err error) {
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return 0, "", err
+	}
+	defer db.Close()
+	var c [6]int64
+	var orphans, laterRuns int64
+	err = db.QueryRow(`SELECT
+		(SELECT count(*) FROM fact_posting), (SELECT count(*) FROM fact_posting_history WHERE valid_to IS NULL),
+		(SELECT count(*) FROM dim_person), (SELECT count(*) FROM dim_person_history WHERE valid_to IS NULL),
+		(SELECT count(*) FROM fact_subsidy), (SELECT count(*) FROM fact_subsidy_history WHERE valid_to IS NULL),
+		(SELECT count(*) FROM (SELECT person_key FROM fact_posting UNION ALL SELECT person_key FROM fact_subsidy)
+			WHERE person_key NOT IN (SELECT person_key FROM dim_person)),
+		(SELECT max(run_id) FROM etl_run),
+		(SELECT count(*) FROM (SELECT run_id FROM fact_posting_history UNION ALL SELECT run_id FROM dim_person_history
+			UNION ALL SELECT run_id FROM fact_subsidy_history) WHERE run_id > (SELECT max(run_id) FROM etl_run))`).
+		Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &orphans, &last, &laterRuns)
+	if err != nil {
+		return 0, "", err
+	}
+	var bad []string
+	for i, table := range []string{"fact_posting", "dim_person", "fact_subsidy"} {
+		if c[2*i] != c[2*i+1] {
+			bad = append(bad, fmt.Sprintf("%s has %d rows, %d open versions", table, c[2*i], c[2*i+1]))
+		}
+	}
+	if c[0] == 0 || c[4] == 0 {
+		bad = append(bad, fmt.Sprintf("%d postings, %d subsidies", c[0], c[4]))
+	}
+	if orphans > 0 {
+		bad = append(bad, fmt.Sprintf("%d facts of persons not in dim_person", orphans))
+	}
+	if laterRuns > 0 {
+		bad = append(bad, fmt.Sprintf("%d versions written by runs after etl_run's last, %d", laterRuns, last))
+	}
+	return last, strings.Join(bad, "; "), db.Close()
 }
