@@ -680,3 +680,79 @@ func readSnapshotOnce(path string) (last int64, problem string, err error) {
 	}
 	return last, strings.Join(bad, "; "), db.Close()
 }
+
+// TestIncrementalPublishOfUnpublishedRuns: runs left unpublished (serve's
+// catch-up publishes once after its burst) are all applied by the next
+// publish, a key changed by two of them included; a change of settings
+// alone is published in place too.
+func TestIncrementalPublishOfUnpublishedRuns(t *testing.T) {
+	cfg := fixture(t)
+	writeSubsidies(t, cfg, 1)
+	if st := publishRun(t, cfg, &Runner{Config: cfg}); st.Mode != "full" {
+		t.Fatalf("first publish: %+v", st)
+	}
+	later := &Runner{Config: cfg, PublishLater: func() bool { return true }}
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	ledger := xiaodianLedger()
+	changes := []func(){
+		// 娄烦县 gains a person; 李四 leaves on 2023-06-30.
+		func() {
+			writeLoufan(t, cfg, 1)
+			ledger[1][10], ledger[1][11] = day("2023-06-30"), "辞职"
+			writeXiaodian(t, cfg.Dir, ledger)
+		},
+		// 李四 is paid a second allowance.
+		func() { writeSubsidies(t, cfg, 2) },
+		// 李四's end is corrected to 2023-07-31; 孙八 joins 小店区.
+		func() {
+			ledger[1][10] = day("2023-07-31")
+			ledger = append(ledger, []any{sunBa.name, sunBa.id, "男", sunBa.phone, "硕士", "公开招聘", "乡镇编制", "小店区", "140105001001", day("2022-03-01"), nil, nil})
+			writeXiaodian(t, cfg.Dir, ledger)
+		},
+	}
+	for i, change := range changes {
+		change()
+		res, err := later.Run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Failed() != 0 || res.Publish || res.RunsRefreshed {
+			t.Fatalf("run %d: failed %d, published %v, runs refreshed %v; want it left to a later run", i+1, res.Failed(), res.Publish, res.RunsRefreshed)
+		}
+	}
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting WHERE end_date IS NOT NULL AND village_code = '140105001002'"); n != 0 {
+			t.Fatalf("the snapshot already shows 李四's end")
+		}
+	})
+	// Nothing new, nothing queued: the lagging snapshot gets the three
+	// runs of each county and this one's (8 runs, no divisions run).
+	st := publishRun(t, cfg, &Runner{Config: cfg})
+	mustIncremental(t, "catch-up", st, map[string]int64{"fact_posting": 3, "dim_person": 2, "fact_subsidy": 1})
+	if st.Runs != 8 {
+		t.Errorf("the catch-up publish added %d runs, want 8", st.Runs)
+	}
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if s := scalar[string](t, db, "SELECT strftime(end_date, '%Y-%m-%d') || ' ' || end_reason FROM fact_posting WHERE village_code = '140105001002'"); s != "2023-07-31 resigned" {
+			t.Errorf("李四's posting ends %q in the snapshot", s)
+		}
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_posting_history WHERE village_code = '140105001002'"); n != 3 {
+			t.Errorf("李四's posting has %d versions in the snapshot, want 3", n)
+		}
+		if n := scalar[int](t, db, "SELECT count(*) FROM fact_subsidy"); n != 2 {
+			t.Errorf("%d subsidies in the snapshot, want 2", n)
+		}
+	})
+	checkEqualsFull(t, "catch-up", cfg)
+
+	// A setting alone: stale after two days instead of three.
+	cfg.StaleAfter = 48 * time.Hour
+	st = publishRun(t, cfg, &Runner{Config: cfg})
+	mustIncremental(t, "settings", st, nil)
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if v := scalar[string](t, db, "SELECT value FROM etl_setting WHERE key = 'stale_after_hours'"); v != "48" {
+			t.Errorf("stale_after_hours %q in the snapshot, want 48", v)
+		}
+	})
+	checkEqualsFull(t, "settings", cfg)
+}
