@@ -439,6 +439,16 @@ func TestIncrementalPublishFallbacks(t *testing.T) {
 				t.Errorf("the snapshot keeps the other macro hash")
 			}
 		}},
+		{"an older migration", func(t *testing.T, cfg *config.Config) {
+			editSnapshot(t, cfg, "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
+		}, "other migrations or macros", func(t *testing.T, db *sql.DB) {
+			if n := scalar[int](t, db, "SELECT max(version) FROM schema_migrations"); n != 11 {
+				t.Errorf("the republished snapshot's last migration is %d, want 11 (sql/migrations/011_*)", n)
+			}
+		}},
+		{"not a database", func(t *testing.T, cfg *config.Config) {
+			must(t, os.WriteFile(cfg.Published, bytes.Repeat([]byte("not a DuckDB file\n"), 1000), 0o644))
+		}, "cannot be opened", nil},
 		{"damaged", func(t *testing.T, cfg *config.Config) {
 			// 李四's posting, which the next run does not touch.
 			editSnapshot(t, cfg, "DELETE FROM fact_posting WHERE village_code = '140105001002'")
@@ -462,6 +472,7 @@ func TestIncrementalPublishFallbacks(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			cfg := fixture(t)
 			r := &Runner{Config: cfg}
 			if st := publishRun(t, cfg, r); st.Mode != "full" {
