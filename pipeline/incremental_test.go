@@ -395,6 +395,39 @@ func TestIncrementalPublishEqualsFull(t *testing.T) {
 		}
 	})
 	checkEqualsFull(t, "HTTP cursor advanced", cfg)
+
+	// (g) Nothing new a day later: no publish, the snapshot's etl_run is
+	// refreshed in place (the cursor moved on in the warehouse only).
+	api.mu.Lock()
+	api.date = api.date.Add(24 * time.Hour)
+	api.changed = false
+	api.mu.Unlock()
+	res, err := r.Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed() != 0 || res.Publish || !res.RunsRefreshed {
+		t.Fatalf("nothing new: failed %d, published %v, runs refreshed %v; want only the runs refreshed", res.Failed(), res.Publish, res.RunsRefreshed)
+	}
+	// (h) Then 古交市's 钱七 leaves: the publish adds only this run's three
+	// county runs, and the cursor of (g).
+	must(t, os.WriteFile(filepath.Join(cfg.Dir, "feeds", "140181", "人员台账.csv"), []byte(
+		"姓名,公民身份号码,学历,引进方式,编制类型,县(市、区),乡镇(街道),村(社区),到岗日期,离岗日期\n"+
+			qianQi.name+","+qianQi.id+",硕士,引进,乡镇编制,古交市,河口镇,河口村,2022/9/1,2023/8/31\n"), 0o644))
+	st = publishRun(t, cfg, r)
+	mustIncremental(t, "after a refresh", st, map[string]int64{"fact_posting": 1})
+	if st.Runs != 3 {
+		t.Errorf("the publish after a refresh added %d runs, want 3", st.Runs)
+	}
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if c := scalar[string](t, db, "SELECT value FROM etl_source_state WHERE county_code = '140123' AND key = 'cursor'"); c != "2022-07-03T08:00:00Z" {
+			t.Errorf("the snapshot's cursor is %q, want the third pull's", c)
+		}
+		if d := scalar[string](t, db, "SELECT strftime(end_date, '%Y-%m-%d') FROM fact_posting WHERE county_code = '140181'"); d != "2023-08-31" {
+			t.Errorf("钱七's end date in the snapshot: %q", d)
+		}
+	})
+	checkEqualsFull(t, "after a refresh", cfg)
 }
 
 // writeLoufan writes 娄烦县's ledger with n persons more than the fixture's.
