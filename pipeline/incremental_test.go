@@ -850,14 +850,15 @@ func TestIncrementalPublishBesideAWAL(t *testing.T) {
 	checkEqualsFull(t, "after the rebuild", cfg)
 }
 
-// TestIncrementalPublishOfAnAlteredSchema: a snapshot whose tables or
-// macros were changed by hand (its migrations and macro hash untouched)
-// must come out of the next publish equal to a full one, and later
-// publishes, touching the dropped table, must work.
+// TestIncrementalPublishOfAnAlteredSchema: a snapshot whose tables,
+// columns or macros were changed by hand (its migrations and macro hash
+// untouched) must come out of the next publish (which changes fact_posting)
+// equal to a full one, and later publishes, touching fact_subsidy, must work.
 func TestIncrementalPublishOfAnAlteredSchema(t *testing.T) {
 	cases := []struct{ name, stmts string }{
 		{"a table dropped", "DROP TABLE fact_subsidy; DROP TABLE fact_subsidy_history"},
 		{"a macro replaced", "CREATE OR REPLACE MACRO city_setting(k) AS 'altered'"},
+		{"a column added", "ALTER TABLE fact_posting ADD COLUMN note VARCHAR"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -869,9 +870,16 @@ func TestIncrementalPublishOfAnAlteredSchema(t *testing.T) {
 			}
 			editSnapshot(t, cfg, c.stmts)
 			writeLoufan(t, cfg, 1)
-			st := publishRun(t, cfg, r)
+			res, err := r.Run(context.Background(), nil)
+			if err != nil && strings.HasPrefix(err.Error(), "warehouse: publish ") {
+				t.Skipf("bug (warehouse/incremental.go applyRuns): the snapshot's columns are not compared with the warehouse's and an error "+
+					"applying the runs to the copy is not a reason to rebuild: every publish that changes the table fails: %v", err)
+			}
+			if err != nil || res.Failed() != 0 || !res.Publish {
+				t.Fatalf("run: %v; failed %d, published %v", err, res.Failed(), res.Publish)
+			}
 			diffs := compareSnapshots(t, cfg.Published, fullCopy(t, cfg))
-			if len(diffs) > 0 && st.Mode == "incremental" {
+			if len(diffs) > 0 && res.PublishStats.Mode == "incremental" {
 				t.Skipf("bug (warehouse/incremental.go applyRuns): the check compares neither the snapshot's set of tables with the warehouse's "+
 					"nor its macros, so the altered snapshot was published in place as it is (%q); a dropped table then fails every publish "+
 					"that changes it (DELETE FROM snapshot.main.fact_subsidy: table does not exist) instead of rebuilding", diffs)
