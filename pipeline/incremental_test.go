@@ -270,6 +270,10 @@ func inSnapshot(t *testing.T, cfg *config.Config, fn func(db *sql.DB)) {
 	fn(db)
 }
 
+// TestIncrementalPublishEqualsFull loads a small city through the pipeline
+// (an .xlsx county, an HTTP API county, a subsidies file) and changes it
+// step by step; each step is published in place, its change is seen in the
+// snapshot, and the snapshot equals a full publish of the warehouse.
 func TestIncrementalPublishEqualsFull(t *testing.T) {
 	api := &apiCounty{date: time.Date(2022, 7, 1, 8, 0, 0, 0, time.UTC)}
 	cfg := incCity(t, api)
