@@ -898,3 +898,21 @@ func TestIncrementalPublishOfAnAlteredSchema(t *testing.T) {
 		})
 	}
 }
+
+// TestIncrementalPublishBypassedByFullPublish: run --full-publish rebuilds the snapshot even
+// with nothing new; the next run with nothing new leaves it alone.
+func TestIncrementalPublishBypassedByFullPublish(t *testing.T) {
+	cfg := fixture(t)
+	if st := publishRun(t, cfg, &Runner{Config: cfg}); st.Mode != "full" {
+		t.Fatalf("first publish: %+v", st)
+	}
+	st := publishRun(t, cfg, &Runner{Config: cfg, FullPublish: true})
+	if st.Mode != "full" || !strings.Contains(st.Reason, "--full-publish") || st.Runs != 0 || len(st.Keys) != 0 {
+		t.Fatalf("run --full-publish with nothing new: %+v", st)
+	}
+	checkEqualsFull(t, "--full-publish", cfg)
+	res := runOnce(t, cfg)
+	if res.Publish || !res.RunsRefreshed {
+		t.Fatalf("nothing new after --full-publish: published %v, runs refreshed %v", res.Publish, res.RunsRefreshed)
+	}
+}
