@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
+
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -226,7 +226,7 @@ func (w *Warehouse) RefreshSnapshotRuns(ctx context.Context, dst string) (bool, 
 	removeStaleTemps(dst)
 	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
 	removeDB(tmp)
-	err = w.addRuns(ctx, conn, dst, tmp, missing("snapshot_runs"))
+	err = w.addRuns(ctx, conn, dst, self, tmp, missing("snapshot_runs"))
 	if err == nil {
 		err = syncFile(tmp)
 	}
@@ -244,11 +244,12 @@ func (w *Warehouse) RefreshSnapshotRuns(ctx context.Context, dst string) (bool, 
 	return true, nil
 }
 
-// addRuns copies the snapshot dst to tmp, inserts into tmp's etl_run the
-// rows that insert (a query naming tmp as snapshot_runs) selects, and
+// addRuns copies the snapshot dst to tmp (cloneFile), inserts into tmp's
+// etl_run the rows that insert (a query naming tmp as snapshot_runs)
+// selects, replaces its etl_source_state by the warehouse's (self), and
 // checkpoints and syncs tmp.
-func (w *Warehouse) addRuns(ctx context.Context, conn *sql.Conn, dst, tmp, insert string) (err error) {
-	if err := copyFile(dst, tmp); err != nil {
+func (w *Warehouse) addRuns(ctx context.Context, conn *sql.Conn, dst, self, tmp, insert string) (err error) {
+	if err := cloneFile(dst, tmp); err != nil {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(tmp)+" AS snapshot_runs"); err != nil {
@@ -261,29 +262,15 @@ func (w *Warehouse) addRuns(ctx context.Context, conn *sql.Conn, dst, tmp, inser
 	if _, err := conn.ExecContext(ctx, "INSERT INTO snapshot_runs.main.etl_run "+insert); err != nil {
 		return err
 	}
+	// An HTTP pull that found nothing new still moves its source's state
+	// (the cursor, the validators): the snapshot shows the warehouse's.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("DELETE FROM snapshot_runs.main.etl_source_state; INSERT INTO snapshot_runs.main.etl_source_state SELECT * FROM %s.main.etl_source_state", quoteIdent(self))); err != nil {
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, "CHECKPOINT snapshot_runs"); err != nil {
 		return err
 	}
 	return nil
-}
-
-// copyFile copies src to the new file dst (mode 0644, as a published
-// snapshot) and syncs it.
-func copyFile(src, dst string) (err error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, out.Close()) }()
-	if _, err := io.Copy(out, in); err != nil {
-		return err
-	}
-	return out.Sync()
 }
 
 // removeStaleTemps removes the temporary snapshots (and their WALs) that a
