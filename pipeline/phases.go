@@ -24,7 +24,8 @@ import (
 //   - stage: batches into DuckDB's temporary tables (and creating them);
 //   - wait_read: the merging side waiting for the reader;
 //   - merge: the merge statements per target table, the findings and the
-//     bookkeeping (warehouse.Times.Merge);
+//     bookkeeping (warehouse.Times.Merge; the staged batches a group still
+//     held when it commits count as stage, warehouse.Times.Stage);
 //   - commit: the COMMIT statements;
 //   - checkpoint, publish (warehouse.PublishStats.Seconds), feedback (the
 //     counties' workbooks);
@@ -41,9 +42,10 @@ import (
 //
 // Each is a sum of time.Now differences taken per file, batch or
 // statement, never per row, except that read and normalise, which
-// alternate row by row, are told apart by timing one row in rowSample (and
-// each file's or sheet's first row): the normaliser's share of a file is
-// those rows' time scaled to all of its rows, the reader's the rest.
+// alternate row by row, are told apart by timing the reader's gap before
+// one row in rowSample (and before a file's first rows): the reader's share
+// of a file is those gaps scaled to all of its rows, the normaliser's the
+// rest (rowTimer).
 const (
 	PhaseList       = "list"
 	PhaseRead       = "read"
@@ -60,7 +62,7 @@ const (
 	PhaseOverlapped = "overlapped"
 )
 
-// rowSample: one row in rowSample is timed to tell reading from normalising.
+// rowSample: the reader's time before one row in rowSample is timed.
 const rowSample = 8
 
 // counter is one of the merging side's phases in a phaseClock.
@@ -92,10 +94,10 @@ type phaseClock struct {
 type side struct {
 	list atomic.Int64
 	// inRead: time in ingest.Read less the sink's, the reader's and the
-	// normaliser's rows together; rowNorm: the sampled rows' time,
-	// scaled; norm: the normaliser's time outside the rows (closing files
-	// and sheets, the village directory).
-	inRead, rowNorm, norm atomic.Int64
+	// normaliser's together; read: the reader's part of it (rowTimer);
+	// norm: the normaliser's time outside ingest.Read (closing files, the
+	// village directory).
+	inRead, read, norm atomic.Int64
 	// sink: time spent in the sink (staging at depth 0, handing batches
 	// over ahead), to take out of the normaliser's.
 	sink atomic.Int64
@@ -186,6 +188,7 @@ func (t *phaseView) committed(tm warehouse.Times) {
 	if t == nil {
 		return
 	}
+	t.c.ns[cStage].Add(int64(tm.Stage))
 	t.c.ns[cMerge].Add(int64(tm.Merge))
 	t.c.ns[cCommit].Add(int64(tm.Commit))
 	t.c.stepsMu.Lock()
@@ -196,63 +199,74 @@ func (t *phaseView) committed(tm warehouse.Times) {
 }
 
 // A rowTimer tells the reader's time from the normaliser's in one file.
+// The reader's is the time before the first row, between two rows and
+// after the last; it is timed before each of the file's first exactRows
+// rows and before one row in rowSample after them, and the sampled gaps are
+// scaled to all of the file's rows. The normaliser's is the rest of the
+// file's time (the sink's taken out). The reader's share is the one
+// sampled because it is the smaller and the more even from row to row (the
+// normaliser's holds header matching, rejects and findings), so its
+// sampling error is the smaller in seconds.
 type rowTimer struct {
 	t         *phaseView
 	fileStart time.Time
 	fileSink0 int64
-	sheet     string
-	n, m      int64 // rows of the current sheet after its first; of them, timed
-	timed     int64 // their time
-	sample    bool
-	rowStart  time.Time // the sampled row's start
-	rowSink0  int64
+	n         int64     // rows the normaliser took so far
+	gapStart  time.Time // the end of the last row, when the gap after it is timed
+	exact     int64     // the gaps before the first exactRows rows
+	sampled   int64     // the sampled gaps after them
+	m         int64     // how many sampled
 }
+
+// exactRows: the gaps before a file's first rows (opening it, a workbook's
+// shared strings, its first sheet) are all timed.
+const exactRows = 16
 
 // file starts timing a file's read.
 func (t *phaseView) file() *rowTimer {
 	if t == nil {
 		return nil
 	}
-	return &rowTimer{t: t, n: -1, fileStart: t.c.now(), fileSink0: t.s.sink.Load()}
+	now := t.c.now()
+	return &rowTimer{t: t, fileStart: now, gapStart: now, fileSink0: t.s.sink.Load()}
 }
 
-// row is called before the normaliser takes a row of sheet.
-func (rt *rowTimer) row(sheet string) {
+// timedGap reports whether the gap before row i is timed, and whether it
+// is sampled.
+func timedGap(i int64) (timed, sampled bool) {
+	if i < exactRows {
+		return true, false
+	}
+	return i%rowSample == 0, true
+}
+
+// row is called before the normaliser takes a row.
+func (rt *rowTimer) row() {
 	if rt == nil {
 		return
 	}
-	if sheet != rt.sheet {
-		rt.flush()
-		rt.sheet = sheet
+	timed, sampled := timedGap(rt.n)
+	if !timed {
+		return
 	}
-	rt.n++
-	// A sheet's first row (mostly its header) and one row in rowSample
-	// after it are timed.
-	if rt.sample = rt.n == 0 || rt.n%rowSample == 1; rt.sample {
-		rt.rowStart, rt.rowSink0 = rt.t.c.now(), rt.t.s.sink.Load()
+	gap := int64(rt.t.c.now().Sub(rt.gapStart))
+	if sampled {
+		rt.sampled += gap
+		rt.m++
+	} else {
+		rt.exact += gap
 	}
 }
 
 // rowDone is called after the normaliser took the row.
 func (rt *rowTimer) rowDone() {
-	if rt == nil || !rt.sample {
+	if rt == nil {
 		return
 	}
-	d := int64(rt.t.c.now().Sub(rt.rowStart)) - (rt.t.s.sink.Load() - rt.rowSink0)
-	if rt.n == 0 {
-		rt.t.s.rowNorm.Add(d)
-		return
+	rt.n++
+	if timed, _ := timedGap(rt.n); timed {
+		rt.gapStart = rt.t.c.now()
 	}
-	rt.m++
-	rt.timed += d
-}
-
-// flush scales the timed rows of the current sheet to all of its rows.
-func (rt *rowTimer) flush() {
-	if rt.m > 0 {
-		rt.t.s.rowNorm.Add(int64(float64(rt.timed) * float64(rt.n) / float64(rt.m)))
-	}
-	rt.n, rt.m, rt.timed = -1, 0, 0
 }
 
 // done ends the file's read (ingest.Read returned).
@@ -260,8 +274,16 @@ func (rt *rowTimer) done() {
 	if rt == nil {
 		return
 	}
-	rt.flush()
-	rt.t.s.inRead.Add(int64(rt.t.c.now().Sub(rt.fileStart)) - (rt.t.s.sink.Load() - rt.fileSink0))
+	now := rt.t.c.now()
+	read := rt.exact
+	if timed, _ := timedGap(rt.n); timed { // the gap after the last row was timed
+		read += int64(now.Sub(rt.gapStart))
+	}
+	if rt.m > 0 {
+		read += int64(float64(rt.sampled) * float64(rt.n-exactRows) / float64(rt.m))
+	}
+	rt.t.s.inRead.Add(int64(now.Sub(rt.fileStart)) - (rt.t.s.sink.Load() - rt.fileSink0))
+	rt.t.s.read.Add(read)
 }
 
 // timedSink times what the normaliser hands to its sink: at depth 0 that
@@ -292,9 +314,9 @@ func timed(ctx context.Context, sink loadSink) loadSink {
 
 // reading splits a side's reading time between the reader and the normaliser.
 func (s *side) reading() (read, normalise, list time.Duration) {
-	in, rows := s.inRead.Load(), s.rowNorm.Load()
-	rows = max(min(rows, in), 0) // a sampling error never makes the reader's time negative
-	return time.Duration(in - rows), time.Duration(rows + s.norm.Load()), time.Duration(s.list.Load())
+	in, r := s.inRead.Load(), s.read.Load()
+	r = max(min(r, in), 0) // a sampling error never makes the normaliser's time negative
+	return time.Duration(r), time.Duration(in - r + s.norm.Load()), time.Duration(s.list.Load())
 }
 
 // phases are the run's phases in seconds, its publish taking pub.

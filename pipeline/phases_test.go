@@ -147,76 +147,91 @@ func checkPhases(t *testing.T, res *Result) map[string]float64 {
 }
 
 // TestRowTimerSplitsReadFromNormalise times, on a made-up clock, a
-// two-sheet file whose header rows cost 1 ms to read and 5 ms to
-// normalise, and whose 400 and 399 data rows 300 µs and 100 µs, with a
-// 20 ms batch handed to the sink in a timed row of each sheet: though only
-// one data row in rowSample is timed, the reader's time and the
-// normaliser's come out as the sums a person adds up, the sink's time in
-// neither; at depth 0 the sink's time is staging, ahead it is no phase.
+// two-sheet file: 2 ms to open it and read its first row, then 300 µs to
+// read every other row; 5 ms to normalise each sheet's header row and
+// 100 µs each data row (400 and 399 of them); a 20 ms batch handed to the
+// sink in a data row of each sheet, and 1 ms after the last row (the
+// reader's end of file). Though only one gap in rowSample is timed, the
+// reader's time and the normaliser's come out as the sums a person adds up,
+// the sink's time in neither; at depth 0 the sink's time is staging, ahead
+// it is no phase. The end of file is the reader's when the gap after the
+// last row is timed (800 rows), else the normaliser's (801).
 func TestRowTimerSplitsReadFromNormalise(t *testing.T) {
+	for _, sheets := range [][]int{{400, 398}, {400, 399}} { // data rows after each header
+		for _, ahead := range []bool{false, true} {
+			rowTimerCase(t, sheets, ahead)
+		}
+	}
+}
+
+func rowTimerCase(t *testing.T, sheets []int, ahead bool) {
 	const (
-		headRead, headNorm = time.Millisecond, 5 * time.Millisecond
-		readRow, normRow   = 300 * time.Microsecond, 100 * time.Microsecond
+		open, readRow, eof = 2 * time.Millisecond, 300 * time.Microsecond, time.Millisecond
+		headNorm, normRow  = 5 * time.Millisecond, 100 * time.Microsecond
 		write              = 20 * time.Millisecond
 	)
-	sheets := []struct {
-		name string
-		rows int // data rows after the header
-	}{{"名册", 400}, {"补充", 399}}
-	wantRead, wantNorm := 2*headRead, 2*headNorm
-	for _, sh := range sheets {
-		wantRead += time.Duration(sh.rows) * readRow
-		wantNorm += time.Duration(sh.rows) * normRow
+	rows := 0
+	wantNorm := time.Duration(0)
+	for _, n := range sheets {
+		rows += 1 + n
+		wantNorm += headNorm + time.Duration(n)*normRow
 	}
-
-	for _, ahead := range []bool{false, true} {
-		c := newPhaseClock()
-		at := time.Date(2022, 7, 21, 0, 0, 0, 0, time.UTC)
-		c.now = func() time.Time { return at }
-		tick := func(d time.Duration) { at = at.Add(d) }
-		ctx := withClock(context.Background(), c)
-		if ahead {
-			ctx = aheadClock(ctx)
-		}
-		v := phasesOf(ctx)
-		sink := timed(ctx, tickSink{tick: func() { tick(write) }})
-		rt := v.file()
-		for _, sh := range sheets {
-			tick(headRead)
-			rt.row(sh.name)
-			tick(headNorm)
-			rt.rowDone()
-			for i := 1; i <= sh.rows; i++ {
+	wantRead := open + time.Duration(rows-1)*readRow + eof
+	if rows%rowSample != 0 {
+		wantRead, wantNorm = wantRead-eof, wantNorm+eof
+	}
+	c := newPhaseClock()
+	at := time.Date(2022, 7, 21, 0, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return at }
+	tick := func(d time.Duration) { at = at.Add(d) }
+	ctx := withClock(context.Background(), c)
+	if ahead {
+		ctx = aheadClock(ctx)
+	}
+	sink := timed(ctx, tickSink{tick: func() { tick(write) }})
+	rt := phasesOf(ctx).file()
+	first := true
+	for _, n := range sheets {
+		for i := 0; i <= n; i++ {
+			if first {
+				tick(open)
+				first = false
+			} else {
 				tick(readRow)
-				rt.row(sh.name)
-				tick(normRow)
-				if i == 201 { // a timed row (201 % rowSample == 1) that fills a batch
-					if err := sink.Write(ctx, canon.Ledger, nil); err != nil {
-						t.Fatal(err)
-					}
-				}
-				rt.rowDone()
 			}
+			rt.row()
+			if i == 0 {
+				tick(headNorm)
+			} else {
+				tick(normRow)
+			}
+			if i == 201 { // this row fills a batch
+				if err := sink.Write(ctx, canon.Ledger, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rt.rowDone()
 		}
-		rt.done()
-		s, other := &c.main, &c.ahead
-		if ahead {
-			s, other = other, s
-		}
-		read, norm, _ := s.reading()
-		if read != wantRead || norm != wantNorm {
-			t.Errorf("ahead %v: read %v, normalise %v; want %v and %v", ahead, read, norm, wantRead, wantNorm)
-		}
-		if r, n, l := other.reading(); r != 0 || n != 0 || l != 0 {
-			t.Errorf("ahead %v: the other goroutine's side has %v %v %v", ahead, r, n, l)
-		}
-		wantStage := 2 * write // one batch in each sheet
-		if ahead {
-			wantStage = 0
-		}
-		if got := time.Duration(c.ns[cStage].Load()); got != wantStage {
-			t.Errorf("ahead %v: stage %v, want %v", ahead, got, wantStage)
-		}
+	}
+	tick(eof)
+	rt.done()
+	s, other := &c.main, &c.ahead
+	if ahead {
+		s, other = other, s
+	}
+	read, norm, _ := s.reading()
+	if read != wantRead || norm != wantNorm {
+		t.Errorf("%d rows, ahead %v: read %v, normalise %v; want %v and %v", rows, ahead, read, norm, wantRead, wantNorm)
+	}
+	if r, n, l := other.reading(); r != 0 || n != 0 || l != 0 {
+		t.Errorf("ahead %v: the other goroutine's side has %v %v %v", ahead, r, n, l)
+	}
+	wantStage := 2 * write // one batch in each sheet
+	if ahead {
+		wantStage = 0
+	}
+	if got := time.Duration(c.ns[cStage].Load()); got != wantStage {
+		t.Errorf("ahead %v: stage %v, want %v", ahead, got, wantStage)
 	}
 }
 

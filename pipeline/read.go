@@ -311,7 +311,7 @@ func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.Fi
 		tf := n.File(f.URI, f.Name, f.Format)
 		rt := t.file()
 		err := ingest.Read(ctx, f, ro, func(row ingest.Row) error {
-			rt.row(row.Sheet)
+			rt.row()
 			err := tf.Row(ctx, row)
 			rt.rowDone()
 			if err != nil {

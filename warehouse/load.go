@@ -62,17 +62,19 @@ type Group struct {
 	restoreUmask func()
 	done         bool
 	times        Times
+	staging      staging // batches written but not inserted yet (stage_*.go)
 }
 
 // Times are where a group's commit spent its time, for profiling a run:
-// Merge is everything before the COMMIT statement (the merges, the loaded
-// rows' count, the findings, the bookkeeping), Commit the statement itself;
+// Stage is inserting the staged batches it still held, Merge everything
+// after that and before the COMMIT statement (the merges, the loaded rows'
+// count, the findings, the bookkeeping), Commit the statement itself;
 // Steps splits Merge by target table (the two fact_role targets add up),
 // "findings" and "bookkeeping". A group that failed before COMMIT reports
 // what it got through.
 type Times struct {
-	Merge, Commit time.Duration
-	Steps         map[string]time.Duration
+	Stage, Merge, Commit time.Duration
+	Steps                map[string]time.Duration
 }
 
 // Load is one county's run (or the divisions run) in a group: its own run
@@ -278,6 +280,11 @@ func (l *Load) Discard(ctx context.Context, cause error) error {
 	if l.staged == 0 {
 		return nil
 	}
+	// The load's rows still held by the group go in first, to be deleted
+	// with the rest.
+	if err := l.g.flushStaged(ctx); err != nil {
+		return fmt.Errorf("warehouse: discard %s: %w", l.county, err)
+	}
 	var b strings.Builder
 	for _, rt := range stagedTypes {
 		fmt.Fprintf(&b, "DELETE FROM temp.%s WHERE _row >> %d = %d;\n", canon.StagingTable(rt), unitShift, l.unit)
@@ -329,7 +336,12 @@ func (g *Group) Commit(ctx context.Context) (res []Result, err error) {
 			err = errors.Join(err, g.Rollback(context.WithoutCancel(ctx), err))
 		}
 	}()
+	flushing := time.Now()
+	if err := g.flushStaged(ctx); err != nil {
+		return nil, err
+	}
 	now := time.Now()
+	g.times.Stage = now.Sub(flushing)
 	mergeStart := now
 	defer func() {
 		if g.times.Merge == 0 {
@@ -541,6 +553,7 @@ func (g *Group) Rollback(ctx context.Context, cause error) error {
 	}
 	g.done = true
 	defer g.conn.Close()
+	g.dropStaged()
 	var errs []error
 	if _, err := g.conn.ExecContext(ctx, "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction is active") {
 		errs = append(errs, fmt.Errorf("warehouse: rollback: %w", err))
