@@ -77,7 +77,9 @@ func (gr *group) take(ctx context.Context, p *reading, size int) []CountyResult 
 // and recorded as failed with it.
 func (gr *group) add(ctx context.Context, p *reading) error {
 	if gr.g == nil {
+		beginning := time.Now()
 		g, err := gr.w.BeginGroup(ctx, warehouse.JobIngest)
+		phasesOf(ctx).add(cStage, beginning)
 		if err != nil {
 			return err
 		}
@@ -136,6 +138,7 @@ func (gr *group) commit(ctx context.Context) []CountyResult {
 	members, g := gr.members, gr.g
 	gr.members, gr.g = nil, nil
 	res, err := g.Commit(ctx)
+	phasesOf(ctx).committed(g.Times())
 	if err != nil {
 		return gr.oneByOne(ctx, members, err)
 	}

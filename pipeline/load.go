@@ -42,8 +42,11 @@ func (r *Runner) loadCounties(ctx context.Context, w *warehouse.Warehouse, named
 	gr := &group{r: r, w: w, villages: villages, key: key}
 	size := r.groupSize(len(todo))
 	var out []CountyResult
+	t := phasesOf(ctx)
 	for _, c := range todo {
+		waiting := time.Now()
 		p, ok := <-ahead
+		t.add(cWait, waiting)
 		if !ok {
 			break
 		}
@@ -70,7 +73,7 @@ func (r *Runner) loadCounties(ctx context.Context, w *warehouse.Warehouse, named
 
 // loadCounty loads one county alone, listed and read now (at depth 0).
 func (r *Runner) loadCounty(ctx context.Context, w *warehouse.Warehouse, c *config.County, villages *lazyDirectory, key keyring) CountyResult {
-	d, err := villages.get()
+	d, err := villages.get(ctx)
 	var src ingest.Source
 	if err == nil {
 		src, err = r.countySource(ctx, w, c)
@@ -162,7 +165,9 @@ func (r *Runner) loadListed(ctx context.Context, w *warehouse.Warehouse, job str
 		return res
 	}
 
+	beginning := time.Now()
 	l, err := w.Begin(ctx, job, county)
+	phasesOf(ctx).add(cStage, beginning)
 	if err != nil {
 		return fail(err)
 	}
@@ -203,8 +208,12 @@ func (r *Runner) loadListed(ctx context.Context, w *warehouse.Warehouse, job str
 func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, p *reading, counties []warehouse.County,
 	res *CountyResult) (failing *ingest.File, err error) {
 	defer r.recovered(res.Code, &err)
+	t := phasesOf(ctx)
 	if counties != nil {
-		if err := l.StageCounties(ctx, counties); err != nil {
+		staging := time.Now()
+		err := l.StageCounties(ctx, counties)
+		t.add(cStage, staging)
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -214,6 +223,7 @@ func (r *Runner) stageAndCommit(ctx context.Context, l *warehouse.Load, p *readi
 	}
 	markSupplements(l, st)
 	cres, err := l.Commit(ctx, warehouse.Counts{RowsIn: st.RowsIn, Duplicates: st.Duplicates, Rejected: st.Rejected})
+	t.committed(l.Times())
 	if err != nil {
 		return nil, err
 	}

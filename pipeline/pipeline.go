@@ -7,7 +7,8 @@
 // ingest.Source (drop folder or HTTP); read.go lists a source and reads its
 // new files as a reading, ahead of the merge or at depth 0; load.go is the
 // one load path, a reading staged and committed in one transaction; group.go
-// commits many counties' loads in one transaction in large runs.
+// commits many counties' loads in one transaction in large runs; phases.go
+// times where a run's time goes (Result.Phases).
 package pipeline
 
 import (
@@ -114,6 +115,8 @@ type Result struct {
 	Divisions     CountyResult   `json:"divisions"`
 	Counties      []CountyResult `json:"counties"`
 	Seconds       float64        `json:"seconds"`
+	// Phases are where the run's time went, in wall seconds (phases.go).
+	Phases map[string]float64 `json:"phases"`
 }
 
 // Failed counts the counties (and the divisions list) that failed.
@@ -222,6 +225,8 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 	}
 	key := keyring{person: personKey, pii: w.PII()}
 	start := time.Now()
+	clock := newPhaseClock()
+	ctx = withClock(ctx, clock)
 	res := &Result{Warehouse: cfg.Warehouse, Published: cfg.Published}
 	settingsChanged, err := w.SetSettings(ctx, Settings(cfg))
 	if err != nil {
@@ -235,13 +240,17 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 		for _, cr := range res.Counties {
 			changed = changed || cr.Status == StatusSucceeded
 		}
+		feedback := time.Now()
 		r.writeFeedback(context.WithoutCancel(ctx), w, res)
+		clock.add(cFeedback, feedback)
 	}
 	r.saveHashes()
 	if changed {
+		checkpoint := time.Now()
 		if err := w.Checkpoint(context.WithoutCancel(ctx)); err != nil {
 			return res, err
 		}
+		clock.add(cCheckpoint, checkpoint)
 	}
 	// The snapshot is also rebuilt when it lags behind the warehouse (a
 	// process killed between a commit and the rename left it so).
@@ -272,6 +281,7 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 		res.RunsRefreshed = refreshed
 	}
 	res.Seconds = time.Since(start).Seconds()
+	res.Phases = clock.result(res.PublishStats, r.log())
 	return res, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -49,6 +50,7 @@ type listing struct {
 // list lists a source and leaves out the files loaded before: those in
 // seen, or when seen is nil those the warehouse lists for the county.
 func (r *Runner) list(ctx context.Context, w *warehouse.Warehouse, county string, src ingest.Source, seen map[string]bool) (lst listing) {
+	defer phasesOf(ctx).listed(time.Now())
 	files, skipped, unsettled, err := src.List(ctx, r.now())
 	lst.skipped, lst.unsettled = skipped, unsettled
 	if err != nil {
@@ -146,18 +148,26 @@ func (p *reading) release() {
 // follow are only released. It returns the write's error.
 func writeAhead(ctx context.Context, ahead <-chan staged, l *warehouse.Load) error {
 	var werr error
-	for m := range ahead {
+	t := phasesOf(ctx)
+	for {
+		waiting := time.Now()
+		m, ok := <-ahead
+		t.add(cWait, waiting)
+		if !ok {
+			return werr
+		}
 		switch {
 		case m.file != nil:
 			l.AddFile(m.file.sha, m.file.uri, m.file.types)
 		case werr == nil:
+			staging := time.Now()
 			werr = l.Write(ctx, m.rt, m.rec)
+			t.add(cStage, staging)
 			m.rec.Release()
 		default:
 			m.rec.Release()
 		}
 	}
-	return werr
 }
 
 // stage reads p's new files into l: at depth 0 by normalising them now,
@@ -186,13 +196,16 @@ func (r *Runner) stage(ctx context.Context, p *reading, l *warehouse.Load) (*ing
 // receives.
 func (r *Runner) readAhead(ctx context.Context, w *warehouse.Warehouse, counties []*config.County, villages *lazyDirectory, key keyring) <-chan *reading {
 	out := make(chan *reading, 1)
+	ctx = aheadClock(ctx)
 	go func() {
 		defer close(out)
 		var seen map[string]map[string]bool
 		if len(counties) > 1 {
 			// One query for every county's loaded files; a county's own
 			// query otherwise. Failing, each county queries alone.
+			listing := time.Now()
 			seen, _ = w.SeenFilesByCounty(ctx)
+			phasesOf(ctx).listed(listing)
 		}
 		for _, c := range counties {
 			var p *reading
@@ -226,7 +239,7 @@ func (r *Runner) read(ctx context.Context, p *reading, villages *lazyDirectory, 
 	if p.lst.err != nil || p.lst.fatal != nil || len(p.lst.todo) == 0 {
 		return
 	}
-	d, err := villages.get()
+	d, err := villages.get(ctx)
 	if err != nil {
 		p.err = err
 		return
@@ -285,7 +298,8 @@ func (s chanSink) AddFile(sha, uri string, types []string) {
 // normaliser's counts.
 func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.File, encoding string,
 	opts transform.Options, label string, unread map[string]bool) (failing *ingest.File, _ transform.Stats, err error) {
-	n, err := transform.New(opts, sink)
+	t := phasesOf(ctx)
+	n, err := transform.New(opts, timed(ctx, sink))
 	if err != nil {
 		return nil, transform.Stats{}, err
 	}
@@ -295,8 +309,12 @@ func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.Fi
 	for i := range files {
 		f := files[i]
 		tf := n.File(f.URI, f.Name, f.Format)
+		rt := t.file()
 		err := ingest.Read(ctx, f, ro, func(row ingest.Row) error {
-			if err := tf.Row(ctx, row); err != nil {
+			rt.row()
+			err := tf.Row(ctx, row)
+			rt.rowDone()
+			if err != nil {
 				return err
 			}
 			if st := n.Stats(); st.RowsIn%4096 == 0 {
@@ -304,14 +322,18 @@ func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.Fi
 			}
 			return nil
 		})
+		rt.done()
+		closing, sink0 := time.Now(), t.sinkTime()
 		if errors.Is(err, ingest.ErrEmpty) {
 			// A warning, and the county's other files load. Not recorded
 			// as seen: every empty file has the same hash, and the clerk
 			// may yet send this one's content.
 			err = tf.Empty(ctx)
+			t.normalised(closing, sink0)
 			unread[f.URI] = true
 		} else if err == nil {
 			err = tf.Close(ctx)
+			t.normalised(closing, sink0)
 			// Only a file read as some record type is remembered: one
 			// renamed or fixed after an unknown_record_type is read again
 			// on the next run.
@@ -330,7 +352,10 @@ func (r *Runner) normalise(ctx context.Context, sink loadSink, files []ingest.Fi
 		}
 		crashpoint.Hit(crashpoint.Read)
 	}
-	if err := n.Close(ctx); err != nil {
+	closing, sink0 := time.Now(), t.sinkTime()
+	err = n.Close(ctx)
+	t.normalised(closing, sink0)
+	if err != nil {
 		return nil, transform.Stats{}, err
 	}
 	return nil, n.Stats(), nil
@@ -346,8 +371,14 @@ type lazyDirectory struct {
 	err       error
 }
 
-func (l *lazyDirectory) get() (*transform.Directory, error) {
-	l.once.Do(func() { l.directory, l.err = l.build() })
+// get builds the directory the first time; ctx's clock counts the build
+// as normalising.
+func (l *lazyDirectory) get(ctx context.Context) (*transform.Directory, error) {
+	l.once.Do(func() {
+		building, t := time.Now(), phasesOf(ctx)
+		l.directory, l.err = l.build()
+		t.normalised(building, t.sinkTime())
+	})
 	return l.directory, l.err
 }
 

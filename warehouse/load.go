@@ -61,6 +61,20 @@ type Group struct {
 	loads        []*Load
 	restoreUmask func()
 	done         bool
+	times        Times
+	staging      staging // batches written but not inserted yet (stage_*.go)
+}
+
+// Times are where a group's commit spent its time, for profiling a run:
+// Stage is inserting the staged batches it still held, Merge everything
+// after that and before the COMMIT statement (the merges, the loaded rows'
+// count, the findings, the bookkeeping), Commit the statement itself;
+// Steps splits Merge by target table (the two fact_role targets add up),
+// "findings" and "bookkeeping". A group that failed before COMMIT reports
+// what it got through.
+type Times struct {
+	Stage, Merge, Commit time.Duration
+	Steps                map[string]time.Duration
 }
 
 // Load is one county's run (or the divisions run) in a group: its own run
@@ -164,6 +178,22 @@ func (g *Group) Add(county string) *Load {
 	return l
 }
 
+// Times are where the group's Commit spent its time (zero before Commit).
+func (g *Group) Times() Times { return g.times }
+
+// Times are the times of the load's group (Group.Times).
+func (l *Load) Times() Times { return l.g.Times() }
+
+// step adds the time since start to the group's merge step name and returns now.
+func (g *Group) step(name string, start time.Time) time.Time {
+	now := time.Now()
+	if g.times.Steps == nil {
+		g.times.Steps = map[string]time.Duration{}
+	}
+	g.times.Steps[name] += now.Sub(start)
+	return now
+}
+
 // Len is how many loads the group holds.
 func (g *Group) Len() int { return len(g.loads) }
 
@@ -250,6 +280,11 @@ func (l *Load) Discard(ctx context.Context, cause error) error {
 	if l.staged == 0 {
 		return nil
 	}
+	// The load's rows still held by the group go in first, to be deleted
+	// with the rest.
+	if err := l.g.flushStaged(ctx); err != nil {
+		return fmt.Errorf("warehouse: discard %s: %w", l.county, err)
+	}
 	var b strings.Builder
 	for _, rt := range stagedTypes {
 		fmt.Fprintf(&b, "DELETE FROM temp.%s WHERE _row >> %d = %d;\n", canon.StagingTable(rt), unitShift, l.unit)
@@ -301,7 +336,18 @@ func (g *Group) Commit(ctx context.Context) (res []Result, err error) {
 			err = errors.Join(err, g.Rollback(context.WithoutCancel(ctx), err))
 		}
 	}()
+	flushing := time.Now()
+	if err := g.flushStaged(ctx); err != nil {
+		return nil, err
+	}
 	now := time.Now()
+	g.times.Stage = now.Sub(flushing)
+	mergeStart := now
+	defer func() {
+		if g.times.Merge == 0 {
+			g.times.Merge = time.Since(mergeStart)
+		}
+	}()
 	res = make([]Result, len(g.loads))
 	var staged int64
 	for i, l := range g.loads {
@@ -318,6 +364,7 @@ func (g *Group) Commit(ctx context.Context) (res []Result, err error) {
 	if g.job == JobDivisions {
 		targets = divisionTargets
 	}
+	at := g.step("units", mergeStart)
 	for _, t := range targets {
 		crashpoint.Hit(crashpoint.Merge)
 		if staged > 0 { // an empty load (no new file) merges nothing
@@ -330,14 +377,17 @@ func (g *Group) Commit(ctx context.Context) (res []Result, err error) {
 			}
 		}
 		crashpoint.Hit(crashpoint.Merge)
+		at = g.step(t.table, at)
 	}
 	if staged > 0 {
 		if err := g.countLoaded(ctx, res); err != nil {
 			return res, err
 		}
+		at = g.step("loaded_rows", at)
 		if err := g.findings(ctx, res); err != nil {
 			return res, err
 		}
+		at = g.step("findings", at)
 	}
 	for i, l := range g.loads {
 		if l.failed != nil {
@@ -358,6 +408,8 @@ func (g *Group) Commit(ctx context.Context) (res []Result, err error) {
 	if err := g.dropStaging(ctx); err != nil {
 		return res, err
 	}
+	at = g.step("bookkeeping", at)
+	g.times.Merge = at.Sub(mergeStart)
 	crashpoint.Hit(crashpoint.Commit)
 	if _, err := g.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return res, fmt.Errorf("warehouse: commit: %w", err)
@@ -367,6 +419,7 @@ func (g *Group) Commit(ctx context.Context) (res []Result, err error) {
 	g.conn.Close()
 	g.w.privateWAL()
 	g.restoreUmask()
+	g.times.Commit = time.Since(at)
 	return res, nil
 }
 
@@ -500,6 +553,7 @@ func (g *Group) Rollback(ctx context.Context, cause error) error {
 	}
 	g.done = true
 	defer g.conn.Close()
+	g.dropStaged()
 	var errs []error
 	if _, err := g.conn.ExecContext(ctx, "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction is active") {
 		errs = append(errs, fmt.Errorf("warehouse: rollback: %w", err))

@@ -68,9 +68,9 @@ var countyTargets = []target{
 	// posting before a transfer, only fills values still unknown. A value the
 	// latest ledger leaves empty keeps the value already known.
 	{table: "dim_person", keys: []string{"person_key"}, cols: personCols,
-		from: keepKnown(personCols) + ", s._row, " + latestPosting + " AS _ord FROM stg_ledger s LEFT JOIN dim_person t USING (person_key)"},
+		from: keepKnown(personCols, "dim_person")},
 	{table: "pii_person", keys: []string{"person_key"}, cols: piiCols,
-		from: keepKnown(piiCols) + ", s._row, " + latestPosting + " AS _ord FROM stg_ledger s LEFT JOIN pii_person t USING (person_key)"},
+		from: keepKnown(piiCols, "pii_person")},
 	{table: "fact_role", keys: []string{"person_key", "role", "start_date"}, cols: roleCols,
 		from: "SELECT " + strings.Join(roleCols, ", ") + ", _row, _row AS _ord FROM stg_roles"},
 	// A ledger's 两委职务 column states the role held now, without its end:
@@ -101,16 +101,20 @@ var divisionTargets = []target{
 		from: "SELECT " + strings.Join(villageCols, ", ") + ", _row, _row AS _ord FROM stg_divisions"},
 }
 
-// merge applies one target for every load of the group and returns how
-// many rows each load (by unit) inserted or changed.
-func (g *Group) merge(ctx context.Context, t target, now time.Time) (map[int64]int64, error) {
-	on := func(a, b string) string {
-		parts := make([]string, len(t.keys))
-		for i, k := range t.keys {
-			parts[i] = fmt.Sprintf("%s.%s IS NOT DISTINCT FROM %s.%s", a, k, b, k)
-		}
-		return strings.Join(parts, " AND ")
+// on matches the target's keys of a and b.
+func (t target) on(a, b string) string {
+	parts := make([]string, len(t.keys))
+	for i, k := range t.keys {
+		parts[i] = fmt.Sprintf("%s.%s IS NOT DISTINCT FROM %s.%s", a, k, b, k)
 	}
+	return strings.Join(parts, " AND ")
+}
+
+// changes is the statement that writes the target's changed rows into its
+// temp.chg_ table: the preferred staged row of each key that is new or, but
+// for an insert-only target, differs from the table's, with _replaces when
+// the key exists.
+func (t target) changes() string {
 	differs := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		differs[i] = fmt.Sprintf("t.%s IS DISTINCT FROM s.%s", c, c)
@@ -119,16 +123,22 @@ func (g *Group) merge(ctx context.Context, t target, now time.Time) (map[int64]i
 	if !t.insertOnly {
 		where += " OR " + strings.Join(differs, " OR ")
 	}
-	cols := strings.Join(t.cols, ", ")
-	chg := "temp." + t.chg()
-	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE temp.%[1]s AS
 		WITH src AS (
 			SELECT * FROM (%[2]s) QUALIFY row_number() OVER (PARTITION BY %[3]s ORDER BY _ord DESC) = 1
 		)
 		SELECT s.* EXCLUDE (_ord), t._hit IS NOT NULL AS _replaces FROM src s
 		LEFT JOIN (SELECT *, true AS _hit FROM %[4]s) t ON %[5]s
-		WHERE %[6]s`, chg, t.from, strings.Join(t.keys, ", "), t.table, on("t", "s"), where)
-	if _, err := g.conn.ExecContext(ctx, q); err != nil {
+		WHERE %[6]s`, t.chg(), t.from, strings.Join(t.keys, ", "), t.table, t.on("t", "s"), where)
+}
+
+// merge applies one target for every load of the group and returns how
+// many rows each load (by unit) inserted or changed.
+func (g *Group) merge(ctx context.Context, t target, now time.Time) (map[int64]int64, error) {
+	on := t.on
+	cols := strings.Join(t.cols, ", ")
+	chg := "temp." + t.chg()
+	if _, err := g.conn.ExecContext(ctx, t.changes()); err != nil {
 		return nil, fmt.Errorf("warehouse: merge %s: %w", t.table, err)
 	}
 	byUnit := map[int64]int64{}
@@ -182,11 +192,13 @@ func (g *Group) merge(ctx context.Context, t target, now time.Time) (map[int64]i
 	return byUnit, nil
 }
 
-// keepKnown selects cols from staged ledger rows s against the current row t:
-// a row of the person's latest posting wins where it has a value; a row of an
-// older posting only fills values that are unknown.
-func keepKnown(cols []string) string {
-	const latest = "s.start_date >= (SELECT max(p.start_date) FROM fact_posting p WHERE p.person_key = s.person_key)"
+// keepKnown selects cols from staged ledger rows s against the current row t
+// of table: a row of the person's latest posting (its start on or after the
+// last start in fact_posting, m.latest) wins where it has a value; a row of
+// an older posting only fills values that are unknown. The latest start is
+// taken once per person by one aggregate, not once per column.
+func keepKnown(cols []string, table string) string {
+	const latest = "s.start_date >= m.latest"
 	parts := make([]string, len(cols))
 	for i, c := range cols {
 		if c == "person_key" {
@@ -195,5 +207,8 @@ func keepKnown(cols []string) string {
 		}
 		parts[i] = fmt.Sprintf("CASE WHEN %s THEN coalesce(s.%s, t.%s) ELSE coalesce(t.%s, s.%s) END AS %s", latest, c, c, c, c, c)
 	}
-	return "SELECT " + strings.Join(parts, ", ")
+	return "SELECT " + strings.Join(parts, ", ") + ", s._row, " + latestPosting + " AS _ord FROM stg_ledger s" +
+		" LEFT JOIN " + table + " t USING (person_key)" +
+		" LEFT JOIN (SELECT person_key, max(start_date) AS latest FROM fact_posting" +
+		" WHERE person_key IN (SELECT person_key FROM stg_ledger) GROUP BY person_key) m ON m.person_key = s.person_key"
 }

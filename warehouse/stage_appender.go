@@ -54,6 +54,15 @@ func (l *Load) Write(ctx context.Context, rt canon.RecordType, rec arrow.RecordB
 	return nil
 }
 
+// staging is empty in this build: the Appender writes every batch at once.
+type staging struct{}
+
+// flushStaged has nothing to insert in this build.
+func (g *Group) flushStaged(context.Context) error { return nil }
+
+// dropStaged has nothing to release in this build.
+func (g *Group) dropStaged() {}
+
 // value is the Go value of one cell of the staged types.
 func value(col arrow.Array, i int) driver.Value {
 	if col.IsNull(i) {
