@@ -75,10 +75,10 @@ func (t *table) goals() []goal {
 		}
 	}
 	if okFull {
-		gs = append(gs, goal{"peak RSS of the full load", mib(l.loadMiB), mib(full.PeakMiB), full.PeakMiB <= l.loadMiB})
+		gs = append(gs, goal{"peak RSS of the full load", "≤ " + mib(l.loadMiB), mib(full.PeakMiB), full.PeakMiB <= l.loadMiB})
 	}
 	if r, ok := t.row("export"); ok {
-		gs = append(gs, goal{"peak RSS of the release", mib(l.releaseMiB), mib(r.PeakMiB), r.PeakMiB <= l.releaseMiB})
+		gs = append(gs, goal{"peak RSS of the release", "≤ " + mib(l.releaseMiB), mib(r.PeakMiB), r.PeakMiB <= l.releaseMiB})
 		gs = append(gs, goal{"release", "≤ " + human(l.releaseSecs), human(r.Median), r.Median <= l.releaseSecs})
 	}
 	if r, ok := t.row("report"); ok {
