@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -923,77 +922,14 @@ func fullPublish(t *testing.T, wh string) string {
 	return dst
 }
 
-// snapshotDiffs compares two snapshots exactly: the same tables, each with
-// the same columns of the same types, and every table's rows as multisets
-// over every column, the volatile ones (run ids, moments, valid_to)
-// included; only the moments schema_migrations and schema_macros were
-// applied at (when each file was built) are left out. It returns the
-// differences.
+// snapshotDiffs compares two snapshots exactly (whcompare.Exact): the same
+// tables, columns, macros and views, and every table's rows as multisets over
+// every column, the volatile ones (run ids, moments, valid_to) included; only
+// the moments schema_migrations and schema_macros were applied at (when each
+// file was built) are left out. It returns the differences.
 func snapshotDiffs(t *testing.T, want, got string) []string {
 	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	for alias, path := range map[string]string{"want": want, "got": got} {
-		if _, err := db.Exec(fmt.Sprintf("ATTACH '%s' AS %s (READ_ONLY)", strings.ReplaceAll(path, "'", "''"), alias)); err != nil {
-			t.Fatalf("attach %s: %v", path, err)
-		}
-	}
-	schema := func(alias string) map[string]string {
-		rows, err := db.Query(`SELECT table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
-			FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main' GROUP BY table_name`, alias)
-		if err != nil {
-			t.Fatalf("columns of %s: %v", alias, err)
-		}
-		defer rows.Close()
-		m := map[string]string{}
-		for rows.Next() {
-			var table, cols string
-			if err := rows.Scan(&table, &cols); err != nil {
-				t.Fatalf("columns of %s: %v", alias, err)
-			}
-			m[table] = cols
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("columns of %s: %v", alias, err)
-		}
-		return m
-	}
-	wantCols, gotCols := schema("want"), schema("got")
-	var diffs []string
-	for _, table := range slices.Sorted(maps.Keys(gotCols)) {
-		if _, ok := wantCols[table]; !ok {
-			diffs = append(diffs, "an extra table "+table)
-		}
-	}
-	for _, table := range slices.Sorted(maps.Keys(wantCols)) {
-		switch {
-		case gotCols[table] == "":
-			diffs = append(diffs, "no table "+table)
-			continue
-		case gotCols[table] != wantCols[table]:
-			diffs = append(diffs, fmt.Sprintf("%s has columns (%s), want (%s)", table, gotCols[table], wantCols[table]))
-			continue
-		}
-		cols := "*"
-		if table == "schema_migrations" || table == "schema_macros" {
-			cols = "* EXCLUDE (applied_at)"
-		}
-		rel := func(a string) string { return fmt.Sprintf("SELECT %s FROM %s.main.%s", cols, a, table) }
-		var n, missing, extra int64
-		err := db.QueryRow(fmt.Sprintf("SELECT (SELECT count(*) FROM (%[1]s)), (SELECT count(*) FROM (%[1]s EXCEPT ALL %[2]s)), (SELECT count(*) FROM (%[2]s EXCEPT ALL %[1]s))",
-			rel("want"), rel("got"))).Scan(&n, &missing, &extra)
-		if err != nil {
-			t.Fatalf("comparing %s: %v", table, err)
-		}
-		if missing+extra > 0 {
-			diffs = append(diffs, fmt.Sprintf("%s: %d of %d rows missing, %d extra", table, missing, n, extra))
-		}
-	}
-	return diffs
+	return whcompare.Exact(t, want, got)
 }
 
 // crashCopyFile copies a file to the new file dst (mode 0600).
