@@ -18,17 +18,8 @@ import (
 // differences.
 func Exact(t testing.TB, a, b string) []string {
 	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := attach(t, map[string]string{"a": a, "b": b})
 	defer db.Close()
-	db.SetMaxOpenConns(1)
-	for alias, path := range map[string]string{"a": a, "b": b} {
-		if _, err := db.Exec(fmt.Sprintf("ATTACH '%s' AS %s (READ_ONLY)", strings.ReplaceAll(path, "'", "''"), alias)); err != nil {
-			t.Fatalf("attach %s: %v", path, err)
-		}
-	}
 	var diffs []string
 	// The catalogue, as text lines per database.
 	catalogue := map[string]string{
@@ -133,4 +124,22 @@ func firstMissing(a, b []string) string {
 		}
 	}
 	return ""
+}
+
+// attach opens an in-memory DuckDB with one connection and attaches each
+// file read-only under its alias.
+func attach(t testing.TB, files map[string]string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	for alias, path := range files {
+		if _, err := db.Exec(fmt.Sprintf("ATTACH '%s' AS %s (READ_ONLY)", strings.ReplaceAll(path, "'", "''"), alias)); err != nil {
+			db.Close()
+			t.Fatalf("attach %s: %v", path, err)
+		}
+	}
+	return db
 }

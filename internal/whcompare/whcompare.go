@@ -4,7 +4,6 @@
 package whcompare
 
 import (
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,17 +25,8 @@ var volatileCols = map[string]bool{"run_id": true, "first_run_id": true, "starte
 // many of want's rows got lacks.
 func Compare(t testing.TB, want, got string) (diffs []string, lost int64) {
 	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := attach(t, map[string]string{"want": want, "got": got})
 	defer db.Close()
-	db.SetMaxOpenConns(1)
-	for alias, path := range map[string]string{"want": want, "got": got} {
-		if _, err := db.Exec(fmt.Sprintf("ATTACH '%s' AS %s (READ_ONLY)", strings.ReplaceAll(path, "'", "''"), alias)); err != nil {
-			t.Fatalf("attach %s: %v", path, err)
-		}
-	}
 	tables := func(alias string) []string {
 		rows, err := db.Query("SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY 1", alias)
 		if err != nil {
