@@ -326,15 +326,24 @@ func replaceKeys(ctx context.Context, conn *sql.Conn, src, t string, keys []stri
 	if n == 0 {
 		return 0, nil
 	}
-	for _, table := range []string{t, t + "_history"} {
-		stmts := []string{
-			fmt.Sprintf("DELETE FROM snapshot.main.%s AS t USING %s AS c WHERE %s", table, changed, on("t", "c")),
-			fmt.Sprintf("INSERT INTO snapshot.main.%s SELECT t.* FROM %s%s AS t SEMI JOIN %s AS c ON %s", table, src, table, changed, on("t", "c")),
-		}
-		for _, s := range stmts {
-			if _, err := conn.ExecContext(ctx, s); err != nil {
-				return 0, err
-			}
+	// Only the history rows the runs wrote are read from the warehouse (the
+	// row groups outside their ids are skipped): a changed key's current
+	// row is its version still open, and its version open in the snapshot
+	// was closed when the first of its new versions began (the merge closes
+	// one and starts the next at the same moment). A key with no open
+	// version has no current row.
+	h := t + "_history"
+	written := fmt.Sprintf("%s%s WHERE %s", src, h, runs)
+	stmts := []string{
+		fmt.Sprintf("DELETE FROM snapshot.main.%s AS t USING %s AS c WHERE %s", t, changed, on("t", "c")),
+		fmt.Sprintf("INSERT INTO snapshot.main.%s BY NAME SELECT * EXCLUDE (valid_from, valid_to, run_id) FROM %s AND valid_to IS NULL", t, written),
+		fmt.Sprintf("UPDATE snapshot.main.%s AS t SET valid_to = c.closed FROM (SELECT %s, min(valid_from) AS closed FROM %s GROUP BY ALL) AS c WHERE t.valid_to IS NULL AND %s",
+			h, k, written, on("t", "c")),
+		fmt.Sprintf("INSERT INTO snapshot.main.%s SELECT * FROM %s", h, written),
+	}
+	for _, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return 0, err
 		}
 	}
 	return n, nil
