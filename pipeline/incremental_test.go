@@ -523,7 +523,8 @@ func TestSnapshotReaderDuringIncrementalPublishes(t *testing.T) {
 
 // TestHelperSnapshotReader is the reader process of
 // TestSnapshotReaderDuringIncrementalPublishes: until the stop file
-// appears, it opens the snapshot read-only, checks it and closes it. It
+// appears (and once more then), it opens the snapshot read-only, checks it
+// and closes it. It
 // prints each failure, then "reads N" and "runs" followed by the distinct
 // last run ids of the snapshots it read; any failure fails it.
 func TestHelperSnapshotReader(t *testing.T) {
@@ -535,25 +536,29 @@ func TestHelperSnapshotReader(t *testing.T) {
 	reads := 0
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		if _, err := os.Stat(stop); err == nil {
-			break
-		}
+		// The stop file is written after the last publish: the read made
+		// on seeing it is of the last snapshot, and is the last read.
+		_, err := os.Stat(stop)
+		last := err == nil
 		if time.Now().After(deadline) {
 			fmt.Println("failed: no stop file after two minutes")
 			t.Fail()
 			break
 		}
 		reads++
-		last, problem, err := readSnapshotOnce(path)
+		run, problem, err := readSnapshotOnce(path)
 		switch {
 		case err != nil:
 			fmt.Printf("failed read %d: %v\n", reads, err)
 			t.Fail()
 		case problem != "":
-			fmt.Printf("inconsistent read %d (run %d): %s\n", reads, last, problem)
+			fmt.Printf("inconsistent read %d (run %d): %s\n", reads, run, problem)
 			t.Fail()
 		default:
-			seen[last] = true
+			seen[run] = true
+		}
+		if last {
+			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
