@@ -4,63 +4,88 @@ import (
 	"time"
 )
 
-// qHeadline reads the city's headline figures on one day in one statement:
-// the same macros and rows as metrics.On (coverage, retention at 12 months,
-// region_balance's remote_to_developed row, promotions, the quota of the
-// day's year and the postings in post on the day), the city's rows only.
-// The headline shows no county, and a filter on the city lets DuckDB drop
-// the other levels' branches of a macro (promotions' region and county
-// rows). Each part has at most one row; LEFT JOINs on a one-row base keep
-// a part without a row (an empty cohort, no quota) as NULLs, as metrics.On
-// leaves such a figure nil.
-//
-// Arguments: day, day, day, day, the day's year, day.
-const qHeadline = `WITH
-	c AS (SELECT villages, covered, coverage_rate, graduates_in_post
-		FROM coverage(?::DATE, vintage := @vintage) WHERE level = 'city'),
-	r AS (SELECT retention_rate FROM retention(?::DATE, 12, vintage := @vintage) WHERE level = 'city'),
-	b AS (SELECT coverage_rate AS remote_to_developed
-		FROM region_balance(?::DATE, vintage := @vintage) WHERE region = 'remote_to_developed'),
-	p AS (SELECT committee_members, party_secretaries, township_leaders
-		FROM promotions(?::DATE, vintage := @vintage) WHERE level = 'city'),
-	q AS (SELECT quota_total FROM quota_usage(?, vintage := @vintage) WHERE level = 'city'),
-	n AS (SELECT count(*) AS posts FROM postings_on(?::DATE, vintage := @vintage))
-SELECT c.villages, c.covered, c.coverage_rate, c.graduates_in_post, r.retention_rate, b.remote_to_developed,
-	p.committee_members, p.party_secretaries, p.township_leaders, q.quota_total, n.posts
-FROM (SELECT 1) one
-LEFT JOIN c ON true LEFT JOIN r ON true LEFT JOIN b ON true
-LEFT JOIN p ON true LEFT JOIN q ON true LEFT JOIN n ON true`
+// The headline figures are the city's on the period's last day, on the
+// previous month's and on the same month's a year earlier: the figures of
+// metrics.On (the same macros, rows and arithmetic), the city's rows only,
+// since the headline shows no county. On the period's last day the
+// sections already read the city's rows of coverage, retention,
+// region_balance and promotions (readCoverage, readRetention, readRegions,
+// readPromotions keep them in reportReader.now); only the quota is read
+// again. On the two earlier days each macro is read for the city alone,
+// which lets DuckDB drop the other levels' branches (promotions' region and
+// county rows).
 
-// figures reads the headline figures of the city on one day, by key.
-func (r *reportReader) figures(day time.Time) map[string]*float64 {
-	var villages, covered, inPost, committee, secretaries, leaders, quota, posts *int64
-	var coverage, retention, remoteToDev *float64
-	rows := 0
-	r.each(qHeadline, []any{day, day, day, day, day.Year(), day}, func(row Row) error {
-		rows++
-		return row.Scan(&villages, &covered, &coverage, &inPost, &retention, &remoteToDev,
-			&committee, &secretaries, &leaders, &quota, &posts)
+// headline is the city's headline figures on one day; a nil figure is one
+// the macros leave undefined (NULL) or do not return (an empty cohort has
+// no retention row), as metrics.On leaves it nil.
+type headline struct {
+	villages, covered, inPost        *int64
+	coverage, retention, remoteToDev *float64
+	committee, secretaries, leaders  *int64
+	quota                            *int64 // the quota of the day's year
+	posts                            *int64 // postings in post on the day
+}
+
+// The city's rows of the headline's macros; each takes the day (qHQuota:
+// the day's year, then the day).
+const (
+	qHCoverage = `SELECT villages, covered, coverage_rate, graduates_in_post
+		FROM coverage(?::DATE, vintage := @vintage) WHERE level = 'city'`
+	qHRetention = `SELECT retention_rate FROM retention(?::DATE, 12, vintage := @vintage) WHERE level = 'city'`
+	qHRegion    = `SELECT coverage_rate FROM region_balance(?::DATE, vintage := @vintage) WHERE region = 'remote_to_developed'`
+	qHPromotion = `SELECT committee_members, party_secretaries, township_leaders
+		FROM promotions(?::DATE, vintage := @vintage) WHERE level = 'city'`
+	// The quota of the day's year (quota_usage's city row; none gives
+	// NULL) and the postings in post on the day (postings_on), as
+	// metrics.On counts them for the fill rate.
+	qHQuota = `SELECT (SELECT quota_total FROM quota_usage(?, vintage := @vintage) WHERE level = 'city'),
+		(SELECT count(*) FROM postings_on(?::DATE, vintage := @vintage))`
+)
+
+// readHeadline reads the city's headline figures on day, one macro after
+// the other.
+func (r *reportReader) readHeadline(day time.Time) *headline {
+	h := &headline{}
+	r.each(qHCoverage, []any{day}, func(row Row) error {
+		return row.Scan(&h.villages, &h.covered, &h.coverage, &h.inPost)
 	})
-	if r.failed() {
+	r.each(qHRetention, []any{day}, func(row Row) error { return row.Scan(&h.retention) })
+	r.each(qHRegion, []any{day}, func(row Row) error { return row.Scan(&h.remoteToDev) })
+	r.each(qHPromotion, []any{day}, func(row Row) error {
+		return row.Scan(&h.committee, &h.secretaries, &h.leaders)
+	})
+	r.readQuotaFigures(h, day)
+	return h
+}
+
+// readQuotaFigures reads the quota of day's year and the postings in post on
+// day into h.
+func (r *reportReader) readQuotaFigures(h *headline, day time.Time) {
+	r.each(qHQuota, []any{day.Year(), day}, func(row Row) error { return row.Scan(&h.quota, &h.posts) })
+}
+
+// figures are the headline figures by key; nil without h (a read failed).
+func (h *headline) figures() map[string]*float64 {
+	if h == nil {
 		return nil
 	}
 	out := map[string]*float64{
-		"villages":                     float(villages),
-		"covered":                      float(covered),
-		"coverage_rate":                coverage,
-		"graduates_in_post":            float(inPost),
-		"retention_12m":                retention,
-		"remote_to_developed_coverage": remoteToDev,
-		"committee_members":            float(committee),
-		"party_secretaries":            float(secretaries),
-		"township_leaders":             float(leaders),
-		"quota_total":                  float(quota),
-		"quota_fill_rate":              fillRate(posts, quota),
+		"villages":                     float(h.villages),
+		"covered":                      float(h.covered),
+		"coverage_rate":                h.coverage,
+		"graduates_in_post":            float(h.inPost),
+		"retention_12m":                h.retention,
+		"remote_to_developed_coverage": h.remoteToDev,
+		"committee_members":            float(h.committee),
+		"party_secretaries":            float(h.secretaries),
+		"township_leaders":             float(h.leaders),
+		"quota_total":                  float(h.quota),
+		"quota_fill_rate":              fillRate(h.posts, h.quota),
 	}
 	// uncovered_villages lists the villages of the same universe with no
 	// one in post: the city's villages less those covered.
-	if villages != nil && covered != nil {
-		u := float64(*villages - *covered)
+	if h.villages != nil && h.covered != nil {
+		u := float64(*h.villages - *h.covered)
 		out["uncovered"] = &u
 	}
 	return out
@@ -88,3 +113,6 @@ func float(p *int64) *float64 {
 	v := float64(*p)
 	return &v
 }
+
+// ptr is a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }
