@@ -29,10 +29,11 @@ type headline struct {
 // The city's rows of the headline's macros; each takes the day (qHQuota:
 // the day's year, then the day).
 const (
-	qHCoverage = `SELECT villages, covered, coverage_rate, graduates_in_post
-		FROM coverage(?::DATE, vintage := @vintage) WHERE level = 'city'`
+	// The city's row and the regions' (their coverage rates give
+	// remote_to_developed, see remoteToDeveloped).
+	qHCoverage = `SELECT level, code, villages, covered, coverage_rate, graduates_in_post
+		FROM coverage(?::DATE, vintage := @vintage) WHERE level IN ('city', 'region')`
 	qHRetention = `SELECT retention_rate FROM retention(?::DATE, 12, vintage := @vintage) WHERE level = 'city'`
-	qHRegion    = `SELECT coverage_rate FROM region_balance(?::DATE, vintage := @vintage) WHERE region = 'remote_to_developed'`
 	qHPromotion = `SELECT committee_members, party_secretaries, township_leaders
 		FROM promotions(?::DATE, vintage := @vintage) WHERE level = 'city'`
 	// The quota of the day's year (quota_usage's city row; none gives
@@ -46,11 +47,26 @@ const (
 // the other.
 func (r *reportReader) readHeadline(day time.Time) *headline {
 	h := &headline{}
+	var remote, developed *float64
 	r.each(qHCoverage, []any{day}, func(row Row) error {
-		return row.Scan(&h.villages, &h.covered, &h.coverage, &h.inPost)
+		var level, code string
+		var villages, covered, inPost *int64
+		var rate *float64
+		if err := row.Scan(&level, &code, &villages, &covered, &rate, &inPost); err != nil {
+			return err
+		}
+		switch {
+		case level == "city":
+			h.villages, h.covered, h.coverage, h.inPost = villages, covered, rate, inPost
+		case code == "remote":
+			remote = rate
+		case code == "developed":
+			developed = rate
+		}
+		return nil
 	})
+	h.remoteToDev = remoteToDeveloped(remote, developed)
 	r.each(qHRetention, []any{day}, func(row Row) error { return row.Scan(&h.retention) })
-	r.each(qHRegion, []any{day}, func(row Row) error { return row.Scan(&h.remoteToDev) })
 	r.each(qHPromotion, []any{day}, func(row Row) error {
 		return row.Scan(&h.committee, &h.secretaries, &h.leaders)
 	})
@@ -89,6 +105,19 @@ func (h *headline) figures() map[string]*float64 {
 		out["uncovered"] = &u
 	}
 	return out
+}
+
+// remoteToDeveloped is region_balance's remote_to_developed coverage rate
+// from the regions' rows of coverage, which region_balance's remote and
+// developed rows equal (docs/warehouse.md): remote ÷ developed, nil where
+// either is missing or undefined or developed is 0 (nullif). Both are
+// IEEE doubles, so Go's quotient is DuckDB's.
+func remoteToDeveloped(remote, developed *float64) *float64 {
+	if remote == nil || developed == nil || *developed == 0 {
+		return nil
+	}
+	v := *remote / *developed
+	return &v
 }
 
 // fillRate is the share of the quota held by the posts; nil without a
