@@ -13,7 +13,8 @@ import (
 // readPromotions keep them in reportReader.now); only the quota is read
 // again. On the two earlier days each macro is read for the city alone,
 // which lets DuckDB drop the other levels' branches (promotions' region and
-// county rows).
+// county rows), and remote ÷ developed comes from coverage's region rows
+// (remoteToDeveloped) rather than from one more region_balance call.
 
 // headline is the city's headline figures on one day; a nil figure is one
 // the macros leave undefined (NULL) or do not return (an empty cohort has
