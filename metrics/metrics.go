@@ -1,8 +1,8 @@
 // Package metrics reads the programme's headline figures from the metric
 // macros (coverage, retention, region_balance, promotions, quota_usage,
-// source_freshness; see docs/warehouse.md): one set of queries serves both
-// `grassroots metrics` (Read) and the monthly report's headline figures
-// (On, called by the reports package).
+// source_freshness; see docs/warehouse.md) for `grassroots metrics` (Read,
+// through On). The monthly report reads the same macros' city rows itself
+// (reports/read_headline.go), and its tests check them against On.
 //
 // It runs its SQL through a Querier, which *warehouse.Reader satisfies, and
 // does not import the warehouse: a package that renders figures does not

@@ -44,6 +44,9 @@ type reportReader struct {
 	err  error
 	wg   sync.WaitGroup
 	sema chan struct{}
+	// now is the city's headline figures on the period's last day, each
+	// field written by one section (see read_headline.go).
+	now headline
 }
 
 func (r *reportReader) failed() bool {
@@ -111,10 +114,12 @@ func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 	})
 
 	// The slowest sections first, so that the last to finish are short.
-	var now, before, yearBefore map[string]*float64
-	r.async(func() { now = r.figures(asOf) })
-	r.async(func() { before = r.figures(prev) })
-	r.async(func() { yearBefore = r.figures(yearAgo) })
+	// The headline on asOf takes its figures from the sections' city rows
+	// (r.now) and reads only the quota.
+	var before, yearBefore *headline
+	r.async(func() { before = r.readHeadline(prev) })
+	r.async(func() { yearBefore = r.readHeadline(yearAgo) })
+	r.async(func() { r.readQuotaFigures(&r.now, asOf) })
 
 	// Each section writes only its own fields of d.
 	for _, section := range []func(*reportReader, *ReportData, time.Time){
@@ -134,9 +139,10 @@ func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 		t.County = t.Code[:min(6, len(t.Code))]
 		t.CountyName = names[t.County]
 	}
+	now, bef, yb := r.now.figures(), before.figures(), yearBefore.figures()
 	for _, f := range headlineFigures {
 		d.Headline = append(d.Headline, Figure{Key: f.key, Label: f.label, Kind: f.kind,
-			Value: now[f.key], Prev: before[f.key], YearAgo: yearBefore[f.key]})
+			Value: now[f.key], Prev: bef[f.key], YearAgo: yb[f.key]})
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("reports: read %s: %w", period, r.err)
@@ -144,15 +150,26 @@ func Read(ctx context.Context, q Querier, period string) (*ReportData, error) {
 	return d, nil
 }
 
-// readCoverage reads coverage by county and township.
+// readCoverage reads coverage by county and township, and the city's row
+// for the headline.
 func readCoverage(r *reportReader, d *ReportData, asOf time.Time) {
 	r.each(`SELECT level, code, coalesce(name, ''), coalesce(region, ''), villages, covered, coverage_rate, graduates_in_post
-	FROM coverage(?::DATE, vintage := @vintage) WHERE level IN ('county', 'township')`, []any{asOf}, func(rows Row) error {
+	FROM coverage(?::DATE, vintage := @vintage) WHERE level IN ('city', 'county', 'township')`, []any{asOf}, func(rows Row) error {
 		var level string
 		var c CoverageRow
-		if err := rows.Scan(&level, &c.Code, &c.Name, &c.Region, &c.Villages, &c.Covered, &c.CoverageRate, &c.GraduatesInPost); err != nil {
+		var villages, covered, inPost *int64
+		if err := rows.Scan(&level, &c.Code, &c.Name, &c.Region, &villages, &covered, &c.CoverageRate, &inPost); err != nil {
 			return err
 		}
+		if level == "city" {
+			// The headline's, as metrics.On reads them.
+			r.now.villages, r.now.covered, r.now.coverage, r.now.inPost = villages, covered, c.CoverageRate, inPost
+			return nil
+		}
+		if villages == nil || covered == nil || inPost == nil {
+			return fmt.Errorf("coverage of %s %s: a count is NULL", level, c.Code)
+		}
+		c.Villages, c.Covered, c.GraduatesInPost = *villages, *covered, *inPost
 		if level == "county" {
 			d.Counties = append(d.Counties, c)
 		} else {
@@ -168,6 +185,9 @@ func readRegions(r *reportReader, d *ReportData, asOf time.Time) {
 	FROM region_balance(?::DATE, vintage := @vintage)`, []any{asOf}, func(rows Row) error {
 		var x RegionRow
 		err := rows.Scan(&x.Region, &x.Villages, &x.Covered, &x.GraduatesInPost, &x.CoverageRate, &x.PerHundred, &x.Retention12m)
+		if err == nil && x.Region == "remote_to_developed" {
+			r.now.remoteToDev = x.CoverageRate
+		}
 		d.Regions = append(d.Regions, x)
 		return err
 	})
@@ -182,6 +202,9 @@ func readRetention(r *reportReader, d *ReportData, asOf time.Time) {
 	WHERE a.level IN ('city', 'region')`, []any{asOf, asOf}, func(rows Row) error {
 		var x RetentionRow
 		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Cohort12, &x.Retained12, &x.Rate12, &x.Cohort24, &x.Retained24, &x.Rate24)
+		if err == nil && x.Level == "city" {
+			r.now.retention = x.Rate12
+		}
 		d.Retention = append(d.Retention, x)
 		return err
 	})
@@ -233,6 +256,9 @@ func readPromotions(r *reportReader, d *ReportData, asOf time.Time) {
 		var x PromotionRow
 		err := rows.Scan(&x.Level, &x.Code, &x.Name, &x.Graduates, &x.Committee, &x.Secretaries, &x.TownshipLeaders,
 			&x.CommitteeRate, &x.SecretaryRate, &x.MedianMonthsToCommittee)
+		if err == nil && x.Level == "city" {
+			r.now.committee, r.now.secretaries, r.now.leaders = ptr(x.Committee), ptr(x.Secretaries), ptr(x.TownshipLeaders)
+		}
 		d.Promotions = append(d.Promotions, x)
 		return err
 	})
@@ -297,46 +323,4 @@ func readQuality(r *reportReader, d *ReportData, asOf time.Time) {
 		d.Quality = append(d.Quality, x)
 		return err
 	})
-}
-
-// figures reads the headline figures of the city on one day, by key.
-func (r *reportReader) figures(day time.Time) map[string]*float64 {
-	if r.failed() {
-		return nil
-	}
-	f, err := metrics.On(r.ctx, r.q, day)
-	if err != nil {
-		r.fail(err)
-		return nil
-	}
-	c := f.City
-	out := map[string]*float64{
-		"villages":                     float(c.Villages),
-		"covered":                      float(c.Covered),
-		"coverage_rate":                c.CoverageRate,
-		"graduates_in_post":            float(c.InPost),
-		"retention_12m":                c.Retention12m,
-		"remote_to_developed_coverage": f.RemoteToDevCov,
-		"committee_members":            float(c.Committee),
-		"party_secretaries":            float(c.Secretaries),
-		"township_leaders":             float(c.TownshipLeaders),
-		"quota_total":                  float(c.QuotaTotal),
-		"quota_fill_rate":              f.FillRate(),
-	}
-	// uncovered_villages lists the villages of the same universe with no
-	// one in post: the city's villages less those covered.
-	if c.Villages != nil && c.Covered != nil {
-		u := float64(*c.Villages - *c.Covered)
-		out["uncovered"] = &u
-	}
-	return out
-}
-
-// float is *p as a float64; nil stays nil.
-func float(p *int64) *float64 {
-	if p == nil {
-		return nil
-	}
-	v := float64(*p)
-	return &v
 }
