@@ -212,10 +212,12 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 		res.tables = append(res.tables, tab)
 		res.files = append(res.files, files...)
 	}
+	start := time.Now()
 	risk, err := measureRisk(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("export: risk: %w", err)
 	}
+	opts.log.Info("export step", "step", "risk", "took", time.Since(start).Round(time.Millisecond))
 	res.risk = risk
 	return res, nil
 }
