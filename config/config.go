@@ -223,9 +223,9 @@ const (
 	// DefaultExportMemoryLimit: DuckDB's buffer pool fills to it while the
 	// release builds its per-person tables, and the release's peak RSS is
 	// that plus some 0.7 GB held outside it. A national release peaked at
-	// 3.8 GiB under 3GB and at 1.7 GiB under 1GB (no slower: 232 s against
-	// 394 s, spilling the rest to the temporary folder); 800MB ran out of
-	// memory in postings.
+	// 3.8 GiB under 3GB and at 1.7 GiB under 1GB, spilling the rest to the
+	// temporary folder (its person tables took some 30 s longer); 800MB
+	// ran out of memory in postings.
 	DefaultExportMemoryLimit = "1GB"
 )
 
