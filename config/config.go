@@ -220,10 +220,13 @@ const (
 	// DefaultMemoryLimit: a national load peaked at 1.6 GiB with it, no
 	// slower.
 	DefaultMemoryLimit = "1GB"
-	// DefaultExportMemoryLimit: the release sorts every village × month of
-	// coverage_monthly (58 M rows nationally), which 1 GB could not always
-	// hold.
-	DefaultExportMemoryLimit = "3GB"
+	// DefaultExportMemoryLimit: DuckDB's buffer pool fills to it while the
+	// release builds its per-person tables, and the release's peak RSS is
+	// that plus some 0.7 GB held outside it. A national release peaked at
+	// 3.8 GiB under 3GB and at 1.7 GiB under 1GB, spilling the rest to the
+	// temporary folder (its person tables took some 30 s longer); 800MB
+	// ran out of memory in postings.
+	DefaultExportMemoryLimit = "1GB"
 )
 
 // LoadMemoryLimit is the memory_limit of loads, reports and everything but

@@ -524,7 +524,7 @@ var exportTables = []exportTable{
 
 // exportTemps are the temporary tables writeTables creates, dropped at the end.
 func exportTemps() []string {
-	t := []string{"export_param", "export_first", "export_rid", "export_persons_qi", "export_persons_c", "export_persons_s", "export_level", "export_qi", "export_vshow"}
+	t := []string{"export_param", "export_first", "export_rid", "export_persons_qi", "export_persons_c", "export_persons_s", "export_level", "export_qi", "export_vshow", "export_risk"}
 	for _, e := range exportTables {
 		t = append(t, "export_"+e.name)
 	}

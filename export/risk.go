@@ -63,23 +63,39 @@ type UniqueCount struct {
 	Unique   int64    `json:"unique"`
 }
 
-// riskSource is the released quasi-identifiers of every person.
-const riskSource = `(SELECT p.county_code, p.gender, p.birth_band, p.degree, p.entry_period, p.channel, q.exited, p.qi_suppressed
-	FROM export_persons p JOIN export_qi q ON q.research_id = p.research_id)`
+// riskSQL holds the released quasi-identifiers of every person, built once
+// for the 64 counts below.
+const riskSQL = `CREATE TEMP TABLE export_risk AS
+	SELECT p.county_code, p.gender, p.birth_band, p.degree, p.entry_period, p.channel, q.exited, p.qi_suppressed
+	FROM export_persons p JOIN export_qi q ON q.research_id = p.research_id`
+
+// riskSource is the table riskSQL builds.
+const riskSource = "export_risk"
 
 // minVillagesSQL matches every released posting with the village list as
 // an attacker would: same county, and the kind and urban/rural class where
-// the posting shows them.
-const minVillagesSQL = `SELECT coalesce(min(n), 0) FROM (
-	SELECT p._o, count(*) AS n
-	FROM export_postings p
-	JOIN (SELECT county_code, village_kind,
+// the posting shows them. Postings that show the same county, kind and
+// class match the same villages, so each such combination is matched once,
+// against the village list counted per county, kind and class (matching
+// each posting with each village of its county joined a million postings
+// with some two hundred villages each nationally).
+const minVillagesSQL = `WITH cells AS (
+	SELECT county_code, village_kind, urban_rural, count(*) AS n
+	FROM (SELECT county_code, village_kind,
 	             CASE WHEN urban_rural_code LIKE '1%' THEN 'urban' WHEN urban_rural_code LIKE '2%' THEN 'rural' END AS urban_rural
-	      FROM dim_village) v
-	  ON v.county_code = p.county_code
-	 AND (p.village_kind IS NULL OR p.village_kind = v.village_kind)
-	 AND (p.urban_rural IS NULL OR p.urban_rural = v.urban_rural)
-	GROUP BY p._o)`
+	      FROM dim_village)
+	GROUP BY ALL
+), shown AS (
+	SELECT DISTINCT county_code, village_kind, urban_rural FROM export_postings
+)
+SELECT coalesce(min(n), 0) FROM (
+	SELECT sum(c.n) AS n
+	FROM shown p
+	JOIN cells c
+	  ON c.county_code = p.county_code
+	 AND (p.village_kind IS NULL OR p.village_kind = c.village_kind)
+	 AND (p.urban_rural IS NULL OR p.urban_rural = c.urban_rural)
+	GROUP BY p.county_code, p.village_kind, p.urban_rural)`
 
 // measureRisk measures the residual risk after the tables are built.
 func measureRisk(ctx context.Context, s *warehouse.Session) (*Risk, error) {
@@ -100,6 +116,9 @@ func measureRisk(ctx context.Context, s *warehouse.Session) (*Risk, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.Exec(ctx, riskSQL); err != nil {
+		return nil, err
+	}
 	all := strings.Join(groupKey, ", ")
 	q := fmt.Sprintf(`SELECT count(*), count(*) FILTER (WHERE NOT qi_suppressed) FROM (
 		SELECT qi_suppressed, count(*) OVER (PARTITION BY %s) AS n FROM %s) WHERE n < (SELECT k FROM export_param)`, all, riskSource)
@@ -118,8 +137,9 @@ func measureRisk(ctx context.Context, s *warehouse.Session) (*Risk, error) {
 			}
 		}
 		u := UniqueCount{QuasiIDs: cols}
-		q := fmt.Sprintf("SELECT count(*) FILTER (WHERE n = 1) FROM (SELECT count(*) OVER (PARTITION BY %s) AS n FROM %s)",
-			strings.Join(cols, ", "), riskSource)
+		// A person unique on cols is a group of one.
+		q := fmt.Sprintf("SELECT count(*) FILTER (WHERE n = 1) FROM (SELECT count(*) AS n FROM %s GROUP BY %s)",
+			riskSource, strings.Join(cols, ", "))
 		if err := s.Scan(ctx, q, nil, &u.Unique); err != nil {
 			return nil, err
 		}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -169,9 +170,11 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 		{"first postings", exportFirstSQL, nil},
 		{"research ids", exportRIDSQL, nil},
 	} {
+		start := time.Now()
 		if err := s.Exec(ctx, st.sql, st.args...); err != nil {
 			return nil, fmt.Errorf("export: %s: %w", st.what, err)
 		}
+		opts.log.Info("export step", "step", st.what, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if err := s.Scan(ctx, "SELECT as_of FROM export_param", nil, &res.asOf); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
@@ -181,7 +184,12 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 		return nil, err
 	}
 	res.persons = n
-	if err := suppress(ctx, s, res.suppressed); err != nil {
+	// The person_keys and research_ids held in Go (a few hundred MB
+	// nationally) are garbage now: hand their memory back to the system
+	// before DuckDB's largest steps, rather than when Go's scavenger gets
+	// to it.
+	debug.FreeOSMemory()
+	if err := suppress(ctx, s, res.suppressed, opts.log); err != nil {
 		return nil, err
 	}
 	for _, t := range exportTables {
@@ -204,10 +212,12 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 		res.tables = append(res.tables, tab)
 		res.files = append(res.files, files...)
 	}
+	start := time.Now()
 	risk, err := measureRisk(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("export: risk: %w", err)
 	}
+	opts.log.Info("export step", "step", "risk", "took", time.Since(start).Round(time.Millisecond))
 	res.risk = risk
 	return res, nil
 }
@@ -216,7 +226,7 @@ func writeIn(ctx context.Context, s *warehouse.Session, dir string, opts tablesO
 // level, picks each county's level, says which posting cells are shown,
 // and counts per column the values k-anonymity sets to null (those that
 // were not null already at the county's level).
-func suppress(ctx context.Context, s *warehouse.Session, cells map[string]int64) error {
+func suppress(ctx context.Context, s *warehouse.Session, cells map[string]int64, log *slog.Logger) error {
 	for _, st := range []struct{ what, sql string }{
 		{"recoding", exportPersonsQISQL},
 		{"suppression", exportPersonsCSQL},
@@ -225,9 +235,11 @@ func suppress(ctx context.Context, s *warehouse.Session, cells map[string]int64)
 		{"quasi-identifiers", exportQISQL},
 		{"village cells", exportVShowSQL},
 	} {
+		start := time.Now()
 		if err := s.Exec(ctx, st.sql); err != nil {
 			return fmt.Errorf("export: %s: %w", st.what, err)
 		}
+		log.Info("export step", "step", st.what, "took", time.Since(start).Round(time.Millisecond))
 	}
 	counts := make([]int64, len(quasiIdentifiers))
 	ptrs := make([]any, len(counts))
@@ -435,20 +447,54 @@ func hiveSource(dir, name string) string {
 // partition by far: at national scale, 2,843 partitions took 2 s instead
 // of a minute per table.
 func copyPartitioned(ctx context.Context, s *warehouse.Session, dir, name, src string) (err error) {
-	var threads int64
-	if err := s.Scan(ctx, "SELECT current_setting('threads')", nil, &threads); err != nil {
+	restore, err := setFor(ctx, s, partitionedWriteSettings)
+	if err != nil {
 		return err
 	}
-	if err := s.Exec(ctx, "SET threads = 1"); err != nil {
-		return err
-	}
-	defer func() {
-		e := s.Exec(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", threads))
-		err = errors.Join(err, e)
-	}()
+	defer func() { err = errors.Join(err, restore()) }()
 	q := fmt.Sprintf("COPY (SELECT * EXCLUDE (_o) FROM %s ORDER BY %s, _o) TO %s (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (%s), FILENAME_PATTERN 'data_{i}')",
 		src, partitionColumn, quoteLiteral(filepath.Join(dir, name)), partitionColumn)
 	return s.Exec(ctx, q)
+}
+
+// partitionedWriteSettings are DuckDB's settings while a partitioned COPY
+// runs. threads = 1 keeps the rows' order (see copyPartitioned).
+// partitioned_write_max_open_files bounds the Parquet writers open at once:
+// each holds its row group, page buffers and a zstd context outside DuckDB's
+// memory_limit, and with the default (100) open writers added over a
+// gigabyte to the release's peak at national scale. The input arrives
+// sorted by partition, so a partition's writer is done once the next one
+// opens: closing the older ones changes no file (checkPartitions would
+// see a partition written twice).
+var partitionedWriteSettings = []setting{
+	{"threads", "1"},
+	{"partitioned_write_max_open_files", "4"},
+}
+
+// setting is one DuckDB setting and the value to give it.
+type setting struct{ name, value string }
+
+// setFor applies settings on the session and returns the function that
+// puts back the values they had.
+func setFor(ctx context.Context, s *warehouse.Session, settings []setting) (func() error, error) {
+	var undo []string
+	restore := func() error {
+		if len(undo) == 0 {
+			return nil
+		}
+		return s.Exec(context.WithoutCancel(ctx), strings.Join(undo, "; "))
+	}
+	for _, st := range settings {
+		var old string
+		if err := s.Scan(ctx, "SELECT CAST(current_setting(?) AS VARCHAR)", []any{st.name}, &old); err != nil {
+			return nil, errors.Join(fmt.Errorf("%s: %w", st.name, err), restore())
+		}
+		if err := s.Exec(ctx, fmt.Sprintf("SET %s = %s", st.name, quoteLiteral(st.value))); err != nil {
+			return nil, errors.Join(fmt.Errorf("%s: %w", st.name, err), restore())
+		}
+		undo = append(undo, fmt.Sprintf("SET %s = %s", st.name, quoteLiteral(old)))
+	}
+	return restore, nil
 }
 
 // describe returns the columns of SELECT * FROM from, in order.
