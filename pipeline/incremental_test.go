@@ -275,7 +275,8 @@ func TestIncrementalPublishEqualsFull(t *testing.T) {
 	checkEqualsFull(t, "HTTP cursor advanced", cfg)
 
 	// (g) Nothing new a day later: no publish, the snapshot's etl_run is
-	// refreshed in place (the cursor moved on in the warehouse only).
+	// refreshed in place, and its etl_source_state with it (the cursor
+	// moved on).
 	api.mu.Lock()
 	api.date = api.date.Add(24 * time.Hour)
 	api.changed = false
@@ -287,8 +288,13 @@ func TestIncrementalPublishEqualsFull(t *testing.T) {
 	if res.Failed() != 0 || res.Publish || !res.RunsRefreshed {
 		t.Fatalf("nothing new: failed %d, published %v, runs refreshed %v; want only the runs refreshed", res.Failed(), res.Publish, res.RunsRefreshed)
 	}
+	inSnapshot(t, cfg, func(db *sql.DB) {
+		if c := scalar[string](t, db, "SELECT value FROM etl_source_state WHERE county_code = '140123' AND key = 'cursor'"); c != "2022-07-03T08:00:00Z" {
+			t.Errorf("after the refresh the snapshot's cursor is %q, want the third pull's", c)
+		}
+	})
 	// (h) Then 古交市's 钱七 leaves: the publish adds only this run's three
-	// county runs, and the cursor of (g).
+	// county runs.
 	must(t, os.WriteFile(filepath.Join(cfg.Dir, "feeds", "140181", "人员台账.csv"), []byte(
 		"姓名,公民身份号码,学历,引进方式,编制类型,县(市、区),乡镇(街道),村(社区),到岗日期,离岗日期\n"+
 			qianQi.name+","+qianQi.id+",硕士,引进,乡镇编制,古交市,河口镇,河口村,2022/9/1,2023/8/31\n"), 0o644))
