@@ -88,7 +88,7 @@ func (w *Warehouse) PublishWith(ctx context.Context, dst string, full bool) (Pub
 	start := time.Now()
 	reason := "asked for (--full-publish)"
 	if !full {
-		st, err := w.publishIncremental(ctx, dst)
+		st, err := w.publishIncremental(ctx, dst, true)
 		var not errNotIncremental
 		switch {
 		case err == nil:
@@ -107,8 +107,10 @@ func (w *Warehouse) PublishWith(ctx context.Context, dst string, full bool) (Pub
 }
 
 // publishIncremental brings dst up to date in a copy and renames the copy
-// over it. An errNotIncremental leaves dst as it was.
-func (w *Warehouse) publishIncremental(ctx context.Context, dst string) (st PublishStats, err error) {
+// over it, keeping the previous snapshots when rotate (not when only runs
+// are added: the data are the same). An errNotIncremental leaves dst as it
+// was.
+func (w *Warehouse) publishIncremental(ctx context.Context, dst string, rotate bool) (st PublishStats, err error) {
 	st.Mode = "incremental"
 	st.Phases = map[string]float64{}
 	lap := time.Now()
@@ -157,7 +159,9 @@ func (w *Warehouse) publishIncremental(ctx context.Context, dst string) (st Publ
 		return st, err
 	}
 	os.Chmod(tmp, 0o644)
-	rotateBackups(dst)
+	if rotate {
+		rotateBackups(dst)
+	}
 	crashpoint.Hit(crashpoint.PublishRename)
 	if err := renameSnapshot(tmp, dst); err != nil {
 		removeDB(tmp)

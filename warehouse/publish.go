@@ -2,10 +2,8 @@ package warehouse
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -223,54 +221,18 @@ func (w *Warehouse) RefreshSnapshotRuns(ctx context.Context, dst string) (bool, 
 		}
 		return false, err
 	}
-	removeStaleTemps(dst)
-	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
-	removeDB(tmp)
-	err = w.addRuns(ctx, conn, dst, self, tmp, missing("snapshot_runs"))
-	if err == nil {
-		err = syncFile(tmp)
+	// The snapshot's data are current: an incremental publish adds the
+	// missing runs (and the sources' state) to a copy, without a backup.
+	conn.Close()
+	_, err = w.publishIncremental(ctx, dst, false)
+	var not errNotIncremental
+	if errors.As(err, &not) {
+		err = w.Publish(ctx, dst)
 	}
 	if err != nil {
-		removeDB(tmp)
 		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
-	}
-	if err := renameSnapshot(tmp, dst); err != nil {
-		removeDB(tmp)
-		return false, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
-	}
-	if err := syncFile(filepath.Dir(dst)); err != nil {
-		return true, fmt.Errorf("warehouse: refresh %s: %w", dst, err)
 	}
 	return true, nil
-}
-
-// addRuns copies the snapshot dst to tmp (cloneFile), inserts into tmp's
-// etl_run the rows that insert (a query naming tmp as snapshot_runs)
-// selects, replaces its etl_source_state by the warehouse's (self), and
-// checkpoints and syncs tmp.
-func (w *Warehouse) addRuns(ctx context.Context, conn *sql.Conn, dst, self, tmp, insert string) (err error) {
-	if err := cloneFile(dst, tmp); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(tmp)+" AS snapshot_runs"); err != nil {
-		return err
-	}
-	defer func() {
-		_, derr := conn.ExecContext(context.WithoutCancel(ctx), "DETACH snapshot_runs")
-		err = errors.Join(err, derr)
-	}()
-	if _, err := conn.ExecContext(ctx, "INSERT INTO snapshot_runs.main.etl_run "+insert); err != nil {
-		return err
-	}
-	// An HTTP pull that found nothing new still moves its source's state
-	// (the cursor, the validators): the snapshot shows the warehouse's.
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("DELETE FROM snapshot_runs.main.etl_source_state; INSERT INTO snapshot_runs.main.etl_source_state SELECT * FROM %s.main.etl_source_state", quoteIdent(self))); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "CHECKPOINT snapshot_runs"); err != nil {
-		return err
-	}
-	return nil
 }
 
 // removeStaleTemps removes the temporary snapshots (and their WALs) that a
