@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/grassroots-cn/grassroots/internal/canon"
@@ -49,48 +50,71 @@ type Querier interface {
 	Each(ctx context.Context, q string, args []any, fn func(Row) error) error
 }
 
-const qRejects = `SELECT source_uri, coalesce(sheet, ''), coalesce(row_number, 0), reason, coalesce(raw_masked, '')
-	FROM etl_reject WHERE run_id = ?`
+// qRejects reads the rejects of the runs named where %s stands (a list
+// of run ids): one statement for every county of a load, whose time is the
+// scan, not the number of runs.
+const qRejects = `SELECT run_id, source_uri, coalesce(sheet, ''), coalesce(row_number, 0), reason, coalesce(raw_masked, '')
+	FROM etl_reject WHERE run_id IN (%s)`
 
-// qFindings reads a run's findings with the names of the villages they
+// qFindings reads the runs' findings with the names of the villages they
 // concern (an overlapping posting names a second village in its detail).
-const qFindings = `SELECT coalesce(f.source_uri, ''), coalesce(f.sheet, ''), coalesce(f.row_number, 0), f.code, f.severity,
+const qFindings = `SELECT f.run_id, coalesce(f.source_uri, ''), coalesce(f.sheet, ''), coalesce(f.row_number, 0), f.code, f.severity,
 		coalesce(f.detail, ''), coalesce(v.village_name, ''), coalesce(v2.village_name, '')
 	FROM etl_finding f
 	LEFT JOIN dim_village v ON v.village_code = f.village_code
 	LEFT JOIN dim_village v2 ON f.code = 'overlapping_postings'
 		AND v2.village_code = regexp_extract(f.detail, ' and in ([0-9]+) from ', 1)
-	WHERE f.run_id = ?`
+	WHERE f.run_id IN (%s)`
 
 // Collect reads the rejects and findings of one run.
 func Collect(ctx context.Context, q Querier, runID int64) ([]Item, error) {
-	var items []Item
-	err := q.Each(ctx, qRejects, []any{runID}, func(r Row) error {
+	byRun, err := CollectRuns(ctx, q, []int64{runID})
+	return byRun[runID], err
+}
+
+// CollectRuns reads the rejects and findings of the runs given, in two
+// statements whatever their number, each run's items sorted (Sort). A run
+// with neither has no entry.
+func CollectRuns(ctx context.Context, q Querier, runIDs []int64) (map[int64][]Item, error) {
+	byRun := map[int64][]Item{}
+	if len(runIDs) == 0 {
+		return byRun, nil
+	}
+	ids := make([]string, len(runIDs))
+	for i, id := range runIDs {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	list := strings.Join(ids, ", ")
+	err := q.Each(ctx, fmt.Sprintf(qRejects, list), nil, func(r Row) error {
+		var run int64
 		it := Item{Kind: KindReject}
-		if err := r.Scan(&it.File, &it.Sheet, &it.Row, &it.Code, &it.Raw); err != nil {
+		if err := r.Scan(&run, &it.File, &it.Sheet, &it.Row, &it.Code, &it.Raw); err != nil {
 			return err
 		}
-		items = append(items, it)
+		byRun[run] = append(byRun[run], it)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("feedback: rejects of run %d: %w", runID, err)
+		return nil, fmt.Errorf("feedback: rejects of %d runs (%d–%d): %w", len(runIDs), runIDs[0], runIDs[len(runIDs)-1], err)
 	}
-	err = q.Each(ctx, qFindings, []any{runID}, func(r Row) error {
+	err = q.Each(ctx, fmt.Sprintf(qFindings, list), nil, func(r Row) error {
+		var run int64
 		it := Item{Kind: KindFinding}
 		var detail, village, village2 string
-		if err := r.Scan(&it.File, &it.Sheet, &it.Row, &it.Code, &it.Severity, &detail, &village, &village2); err != nil {
+		if err := r.Scan(&run, &it.File, &it.Sheet, &it.Row, &it.Code, &it.Severity, &detail, &village, &village2); err != nil {
 			return err
 		}
 		it.Note = findingNote(it.Code, detail, village, village2)
-		items = append(items, it)
+		byRun[run] = append(byRun[run], it)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("feedback: findings of run %d: %w", runID, err)
+		return nil, fmt.Errorf("feedback: findings of %d runs (%d–%d): %w", len(runIDs), runIDs[0], runIDs[len(runIDs)-1], err)
 	}
-	Sort(items)
-	return items, nil
+	for _, items := range byRun {
+		Sort(items)
+	}
+	return byRun, nil
 }
 
 // Sort orders items: files refused or not read first (in the order given),

@@ -27,8 +27,10 @@ import (
 //     bookkeeping (warehouse.Times.Merge; the staged batches a group still
 //     held when it commits count as stage, warehouse.Times.Stage);
 //   - commit: the COMMIT statements;
-//   - checkpoint, publish (warehouse.PublishStats.Seconds), feedback (the
-//     counties' workbooks);
+//   - checkpoint, publish (warehouse.PublishStats.Seconds);
+//   - feedback: reading the counties' rejects and findings for their
+//     workbooks, and the wait, after the publish, for the workbooks, which
+//     are written alongside the checkpoint and the publish (feedback.go);
 //   - other: the rest of wall (settings, runs recorded without a load,
 //     rollbacks, the snapshot's run refresh);
 //   - wall: the whole run;

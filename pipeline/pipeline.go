@@ -234,6 +234,7 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 	}
 
 	res.Divisions = r.loadDivisions(ctx, w)
+	wait := func() {} // for the feedback workbooks
 	changed := settingsChanged || res.Divisions.Status == StatusSucceeded
 	if res.Divisions.Status != StatusFailed {
 		res.Counties = r.loadCounties(ctx, w, counties, key)
@@ -241,7 +242,10 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 			changed = changed || cr.Status == StatusSucceeded
 		}
 		feedback := time.Now()
-		r.writeFeedback(context.WithoutCancel(ctx), w, res)
+		// The workbooks are written alongside the checkpoint and the
+		// publish; the time waited for them after those counts as feedback.
+		wait = sync.OnceFunc(r.writeFeedback(context.WithoutCancel(ctx), w, res))
+		defer wait() // on the error returns
 		clock.add(cFeedback, feedback)
 	}
 	r.saveHashes()
@@ -280,6 +284,9 @@ func (r *Runner) RunOn(ctx context.Context, w *warehouse.Warehouse, counties []s
 		}
 		res.RunsRefreshed = refreshed
 	}
+	waited := time.Now()
+	wait()
+	clock.add(cFeedback, waited)
 	res.Seconds = time.Since(start).Seconds()
 	res.Phases = clock.result(res.PublishStats, r.log())
 	return res, nil

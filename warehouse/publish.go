@@ -224,7 +224,10 @@ func (w *Warehouse) RefreshSnapshotRuns(ctx context.Context, dst string) (bool, 
 	// The snapshot's data are current: an incremental publish adds the
 	// missing runs (and the sources' state) to a copy, without a backup.
 	conn.Close()
-	_, err = w.publishIncremental(ctx, dst, false)
+	st, err := w.publishIncremental(ctx, dst, false)
+	if err == nil {
+		w.log.Debug("snapshot runs refreshed", "runs", st.Runs, "phases", st.Phases)
+	}
 	var not errNotIncremental
 	if errors.As(err, &not) {
 		err = w.Publish(ctx, dst)
