@@ -35,9 +35,9 @@ import (
 //     rollbacks, the snapshot's run refresh);
 //   - wall: the whole run;
 //   - overlapped: the part of list, read and normalise done by the reader
-//     goroutine (read.go), alongside the merging side's work; where the
-//     merging side had nothing to do but wait for it, that shows as
-//     wait_read.
+//     goroutines (read.go), alongside the merging side's work (summed over
+//     them: two readers may each count the same second); where the merging
+//     side had nothing to do but wait for them, that shows as wait_read.
 //
 // So wall = list + read + normalise − overlapped + wait_read + stage + merge
 // + commit + checkpoint + publish + feedback + other.
@@ -86,13 +86,14 @@ type phaseClock struct {
 	now         func() time.Time // time.Now; the row timer's and the sink's clock
 	start       time.Time
 	ns          [nCounters]atomic.Int64
-	main, ahead side
+	main        side
+	ahead       [readAheadReaders]side // one per reader goroutine
 	stepsMu     sync.Mutex
 	steps       map[string]time.Duration // the merge's, by step (warehouse.Times.Steps)
 }
 
 // A side is what one goroutine spent reading: the merging goroutine's (at
-// depth 0) or the reader's (ahead).
+// depth 0) or a reader's (ahead).
 type side struct {
 	list atomic.Int64
 	// inRead: time in ingest.Read less the sink's, the reader's and the
@@ -138,13 +139,14 @@ func withClock(ctx context.Context, c *phaseClock) context.Context {
 	return context.WithValue(ctx, phaseKey{}, &phaseView{c: c, s: &c.main})
 }
 
-// aheadClock is ctx seen from the reader goroutine.
-func aheadClock(ctx context.Context) context.Context {
+// aheadClock is ctx seen from reader goroutine i (0 ≤ i < readAheadReaders;
+// 0 also lists).
+func aheadClock(ctx context.Context, i int) context.Context {
 	t := phasesOf(ctx)
 	if t == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, phaseKey{}, &phaseView{c: t.c, s: &t.c.ahead, ahead: true})
+	return context.WithValue(ctx, phaseKey{}, &phaseView{c: t.c, s: &t.c.ahead[i], ahead: true})
 }
 
 // phasesOf is ctx's view of the run's clock; nil (counting nothing) outside a run.
@@ -325,7 +327,11 @@ func (s *side) reading() (read, normalise, list time.Duration) {
 func (c *phaseClock) phases(pub time.Duration) map[string]float64 {
 	wall := time.Since(c.start)
 	mr, mn, ml := c.main.reading()
-	ar, an, al := c.ahead.reading()
+	var ar, an, al time.Duration
+	for i := range c.ahead {
+		r, n, l := c.ahead[i].reading()
+		ar, an, al = ar+r, an+n, al+l
+	}
 	ns := func(c *atomic.Int64) time.Duration { return time.Duration(c.Load()) }
 	p := map[string]time.Duration{
 		PhaseList: ml + al, PhaseRead: mr + ar, PhaseNormalise: mn + an,

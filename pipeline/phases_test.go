@@ -186,7 +186,7 @@ func rowTimerCase(t *testing.T, sheets []int, ahead bool) {
 	tick := func(d time.Duration) { at = at.Add(d) }
 	ctx := withClock(context.Background(), c)
 	if ahead {
-		ctx = aheadClock(ctx)
+		ctx = aheadClock(ctx, 1) // the second reader's
 	}
 	sink := timed(ctx, tickSink{tick: func() { tick(write) }})
 	rt := phasesOf(ctx).file()
@@ -215,16 +215,19 @@ func rowTimerCase(t *testing.T, sheets []int, ahead bool) {
 	}
 	tick(eof)
 	rt.done()
-	s, other := &c.main, &c.ahead
+	sides := []*side{&c.main, &c.ahead[0], &c.ahead[1]}
+	mine := 0
 	if ahead {
-		s, other = other, s
+		mine = 2
 	}
-	read, norm, _ := s.reading()
+	read, norm, _ := sides[mine].reading()
 	if read != wantRead || norm != wantNorm {
 		t.Errorf("%d rows, ahead %v: read %v, normalise %v; want %v and %v", rows, ahead, read, norm, wantRead, wantNorm)
 	}
-	if r, n, l := other.reading(); r != 0 || n != 0 || l != 0 {
-		t.Errorf("ahead %v: the other goroutine's side has %v %v %v", ahead, r, n, l)
+	for i, other := range sides {
+		if r, n, l := other.reading(); i != mine && (r != 0 || n != 0 || l != 0) {
+			t.Errorf("ahead %v: goroutine side %d has %v %v %v", ahead, i, r, n, l)
+		}
 	}
 	wantStage := 2 * write // one batch in each sheet
 	if ahead {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"sync"
 	"time"
 
@@ -21,11 +22,12 @@ import (
 
 // Reading and normalising a county (Go) and merging it (DuckDB) take turns,
 // each leaving a core idle. A run of counties overlaps them: one goroutine
-// lists, reads and normalises the drop-folder counties in order, handing
-// each county's record batches over a bounded channel, while the caller
-// stages and merges them, county after county, in the same order and the
-// same transactions. The channel's bound keeps memory to a few batches
-// ahead, whatever a county's size.
+// lists the drop-folder counties in order and hands each to one of
+// readAheadReaders goroutines, which read and normalise it, handing its
+// record batches over a bounded channel of its own, while the caller stages
+// and merges them, county after county, in the same order and the same
+// transactions. The channels' bound keeps memory to a few batches ahead per
+// reader, whatever a county's size.
 //
 // Whatever the depth, a county's files reach its load as a reading: read
 // ahead as above, or at depth 0, read in the load's own goroutine straight
@@ -33,9 +35,14 @@ import (
 // whose pulls keep state that must follow the previous commit, and a county
 // loaded again alone after its group failed).
 
-// readAheadBatches is how many record batches (up to 64k rows each) the
-// reader may run ahead of the merge.
+// readAheadBatches is how many record batches (up to 64k rows each) a
+// county's reader may run ahead of the merge.
 const readAheadBatches = 8
+
+// readAheadReaders is how many counties are read at once. With one, staging
+// a province's small counties waited for the reader a fifth of the load;
+// with two the reading keeps ahead on two cores.
+const readAheadReaders = 2
 
 // listing is what a source holds that the warehouse has not loaded.
 type listing struct {
@@ -196,9 +203,22 @@ func (r *Runner) stage(ctx context.Context, p *reading, l *warehouse.Load) (*ing
 // receives.
 func (r *Runner) readAhead(ctx context.Context, w *warehouse.Warehouse, counties []*config.County, villages *lazyDirectory, key keyring) <-chan *reading {
 	out := make(chan *reading, 1)
-	ctx = aheadClock(ctx)
+	readers := max(1, min(readAheadReaders, runtime.GOMAXPROCS(0)))
+	// Each reader takes the next county from next; a county is sent on out
+	// before it is handed to a reader, so the caller receives them in order.
+	next := make(chan *reading)
+	for i := range readers {
+		rctx := aheadClock(ctx, i)
+		go func() {
+			for p := range next {
+				r.read(rctx, p, villages, key)
+			}
+		}()
+	}
+	ctx = aheadClock(ctx, 0)
 	go func() {
 		defer close(out)
+		defer close(next)
 		var seen map[string]map[string]bool
 		if len(counties) > 1 {
 			// One query for every county's loaded files; a county's own
@@ -225,7 +245,9 @@ func (r *Runner) readAhead(ctx context.Context, w *warehouse.Warehouse, counties
 				return
 			}
 			if p != nil {
-				r.read(ctx, p, villages, key)
+				// Always handed over once sent: its reader closes p.ahead,
+				// which the caller drains (at once when ctx has ended).
+				next <- p
 			}
 		}
 	}()
