@@ -83,13 +83,13 @@ const (
 // phaseClock collects a run's phases. Its counters are nanoseconds, added
 // to from the merging goroutine and the reader's.
 type phaseClock struct {
-	now         func() time.Time // time.Now; the row timer's and the sink's clock
-	start       time.Time
-	ns          [nCounters]atomic.Int64
-	main        side
-	ahead       [readAheadReaders]side // one per reader goroutine
-	stepsMu     sync.Mutex
-	steps       map[string]time.Duration // the merge's, by step (warehouse.Times.Steps)
+	now     func() time.Time // time.Now; the row timer's and the sink's clock
+	start   time.Time
+	ns      [nCounters]atomic.Int64
+	main    side
+	ahead   [readAheadReaders]side // one per reader goroutine
+	stepsMu sync.Mutex
+	steps   map[string]time.Duration // the merge's, by step (warehouse.Times.Steps)
 }
 
 // A side is what one goroutine spent reading: the merging goroutine's (at
