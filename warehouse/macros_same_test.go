@@ -2,10 +2,7 @@ package warehouse
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
-
-	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // TestSameMacros: the incremental publish creates the snapshot's macros
@@ -15,12 +12,7 @@ import (
 // its comment changed by hand in the snapshot is a difference.
 func TestSameMacros(t *testing.T) {
 	ctx := context.Background()
-	w, path := openTest(t)
-	loadDivisions(t, w, memory.NewGoAllocator())
-	dst := filepath.Join(filepath.Dir(path), "published", "analytics.duckdb")
-	if err := w.Publish(ctx, dst); err != nil {
-		t.Fatal(err)
-	}
+	w, path, dst := openPublished(t)
 	// Both files read afresh, as a later run reads them.
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

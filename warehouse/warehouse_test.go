@@ -86,6 +86,19 @@ func openTest(t *testing.T) (*Warehouse, string) {
 	return w, path
 }
 
+// openPublished is openTest with the divisions loaded and the snapshot
+// published at dst, published/analytics.duckdb beside the warehouse.
+func openPublished(t *testing.T) (w *Warehouse, path, dst string) {
+	t.Helper()
+	w, path = openTest(t)
+	loadDivisions(t, w, memory.NewGoAllocator())
+	dst = filepath.Join(filepath.Dir(path), "published", "analytics.duckdb")
+	if err := w.Publish(context.Background(), dst); err != nil {
+		t.Fatal(err)
+	}
+	return w, path, dst
+}
+
 func loadDivisions(t *testing.T, w *Warehouse, mem memory.Allocator) {
 	t.Helper()
 	ctx := context.Background()
@@ -249,13 +262,7 @@ func TestPublishHasNoPersonalData(t *testing.T) {
 // snapshot: DuckDB's magic bytes and storage version 64, the format that every
 // DuckDB client from 0.10 through 1.x opens (DuckDB 2.0 files are not).
 func TestPublishedStorageIsReadableByDuckDB1(t *testing.T) {
-	ctx := context.Background()
-	w, path := openTest(t)
-	loadDivisions(t, w, memory.NewGoAllocator())
-	dst := filepath.Join(filepath.Dir(path), "published", "analytics.duckdb")
-	if err := w.Publish(ctx, dst); err != nil {
-		t.Fatal(err)
-	}
+	_, path, dst := openPublished(t)
 	for _, p := range []string{dst, path} {
 		f, err := os.Open(p)
 		if err != nil {
