@@ -398,7 +398,7 @@ var archiveIndexTemplate = template.Must(template.New("index").Funcs(template.Fu
 }).Parse(archiveHead + `<body>
 <main>
 <h1>{{.Title}}</h1>
-<p class="note">月报归档：共 {{len .Months}} 期，按月份从新到旧排列。月报只含汇总数字，不含个人信息。</p>
+<p class="note">月报归档：共 {{len .Months}} 期，按月份从新到旧排列。月报不含个人信息。</p>
 {{if .Months}}<table>
 <thead><tr><th scope="col">月份</th><th scope="col">网页版</th><th scope="col">PDF</th><th scope="col">Excel</th><th scope="col">生成时间</th></tr></thead>
 <tbody>
