@@ -16,10 +16,10 @@ import (
 	"github.com/grassroots-cn/grassroots/schedule"
 )
 
-// TestReportArchiveWiring: the status endpoint's handler serves /reports/
+// TestStatusReportsPageWiring: the status endpoint's handler serves /reports/
 // from reports.out beside the scheduler's paths, which it leaves as they
 // were.
-func TestReportArchiveWiring(t *testing.T) {
+func TestStatusReportsPageWiring(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "reports")
 	page := []byte("<!DOCTYPE html><title>2022年7月</title>")
 	if err := os.MkdirAll(filepath.Join(out, "2022-07"), 0o755); err != nil {
@@ -76,10 +76,10 @@ func TestReportArchiveWiring(t *testing.T) {
 	}
 }
 
-// TestServeReportArchive: the daemon's status endpoint lists the report its
+// TestServeReportsPage: the daemon's status endpoint lists the report its
 // start-up catch-up wrote (last month's: the report job never ran) on
 // /reports/, and serves its page and workbook.
-func TestServeReportArchive(t *testing.T) {
+func TestServeReportsPage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the scheduler on the demo city; skipped with -short")
 	}
