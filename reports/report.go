@@ -4,8 +4,10 @@
 // satisfies), and the renderers write one self-contained HTML file with
 // charts and one workbook with native Excel charts, in Chinese, from the
 // same sections and vocabulary, and the PDF is the HTML printed on A4 by the
-// system's headless Chromium (through chromedp). The renderers do not link
-// DuckDB: this package does not import the warehouse.
+// system's headless Chromium (through chromedp). Archive serves the folder
+// the reports are written to, read-only, as the /reports/ page of the
+// daemon's status endpoint. The renderers do not link DuckDB: this package
+// does not import the warehouse.
 package reports
 
 import (

@@ -39,7 +39,9 @@ load finish (or roll back after --grace) and exits 0. A second serve, or a
 run, on the same warehouse refuses to start.
 
 The status endpoint (status_addr, default 127.0.0.1:9464) serves /healthz,
-/metrics (Prometheus text format) and /runs (recent runs as JSON). A run's
+/metrics (Prometheus text format), /runs (recent runs as JSON) and /reports/
+(an index of the monthly reports in reports.out, with their HTML, PDF and
+workbook, read-only; binding status_addr beyond 127.0.0.1 exposes them). A run's
 duration there (job_seconds in /runs, the duration gauges in /metrics) is the
 wall time of the whole job that wrote it, from its start to its end, reading
 and publishing included, as this serve timed it; a run whose job still runs,
@@ -128,7 +130,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	}
 	log.Info("version", "version", build.Version, "commit", build.Commit, "duckdb", build.DuckDB)
 	go func() {
-		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, sched.Handler(&statusSource{w: w, build: build, times: times}), func(addr net.Addr) {
+		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, withReportArchive(cfg, sched.Handler(&statusSource{w: w, build: build, times: times}), log), func(addr net.Addr) {
 			log.Info("status endpoint listening", "addr", addr.String())
 			if ready != nil {
 				ready(addr)
