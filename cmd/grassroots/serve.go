@@ -179,7 +179,7 @@ func serveJobs(cfg *config.Config, runner *pipeline.Runner, w *warehouse.Warehou
 // within the burst (its schedule shorter than the burst) does not hold it
 // back, so the publish waits for each county at most once.
 type burst struct {
-	waiting  func() []string   // the scheduler's Waiting
+	waiting func() []string // the scheduler's Waiting
 
 	mu       sync.Mutex
 	counties map[string]string // county job name -> county code; replaced by a reload (setCounties)

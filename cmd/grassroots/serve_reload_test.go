@@ -138,7 +138,9 @@ func TestServeReload(t *testing.T) {
 	sighup()
 	d.waitFor(t, 1, 30*time.Second, msg("configuration not reloaded: the file has errors; the old configuration keeps running"))
 	_, recs = d.lines(t)
-	i = slices.IndexFunc(recs, func(l map[string]any) bool { return l != nil && strings.HasPrefix(fmt.Sprint(l["msg"]), "configuration not reloaded") })
+	i = slices.IndexFunc(recs, func(l map[string]any) bool {
+		return l != nil && strings.HasPrefix(fmt.Sprint(l["msg"]), "configuration not reloaded")
+	})
 	if e := fmt.Sprint(recs[i]["error"]); !strings.Contains(e, fmt.Sprintf("%s:%d:", cfg, badLine)) || !strings.Contains(e, "61 2 * * *") {
 		t.Errorf("the refusal's error %q does not name %s:%d", e, cfg, badLine)
 	}
