@@ -1,7 +1,8 @@
 // Package schedule is the clock of grassroots serve: it calls the jobs it is
 // given on their cron schedules in the city's time zone, never lets a job
 // overlap itself (or, when Serial, any other job), runs once on start each job
-// that missed an activation while the program was down, and stops gracefully.
+// that missed an activation while the program was down, takes a new set of
+// jobs while it runs (Reload), and stops gracefully.
 //
 // It knows nothing of what a job does: a job is a name, a cron spec and a
 // func(ctx) error. robfig/cron/v3 parses the specs, computes the activations
