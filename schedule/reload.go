@@ -32,7 +32,8 @@ func (c Change) Empty() bool {
 // and its new Run, LastRun and Timeout from its next run on. A run in
 // progress finishes as it began. A job removed is never started again; a
 // run of it already queued (Serial) is dropped when its turn comes, one in
-// progress finishes (Running lists it meanwhile). A job added gets the
+// progress finishes (Running lists it meanwhile); its counters leave Stats
+// and the status endpoint, and come back should a later Reload add it again. A job added gets the
 // catch-up of a start: it runs at once when its LastRun says it missed an
 // activation (or never ran). With Serial, old and new jobs share one queue.
 // After a stop, Reload only replaces the jobs for the next Run.
