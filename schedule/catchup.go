@@ -71,7 +71,8 @@ func (s *Scheduler) missedJobs(lookupCtx context.Context, stopping <-chan struct
 	log := s.logger()
 	due := []*jobState{}
 	for i, st := range states {
-		if st.job.LastRun == nil {
+		job := st.current()
+		if job.LastRun == nil {
 			continue
 		}
 		select {
@@ -79,7 +80,7 @@ func (s *Scheduler) missedJobs(lookupCtx context.Context, stopping <-chan struct
 			return nil
 		default:
 		}
-		last, ok, err := lastRun(lookupCtx, st.job)
+		last, ok, err := lastRun(lookupCtx, job)
 		if err != nil {
 			select {
 			case <-stopping:
@@ -87,7 +88,7 @@ func (s *Scheduler) missedJobs(lookupCtx context.Context, stopping <-chan struct
 			default:
 			}
 			// A pull is idempotent by content: when in doubt, run it.
-			log.Warn("catch-up: last run unknown, running now", "job", st.job.Name, "error", err.Error())
+			log.Warn("catch-up: last run unknown, running now", "job", st.name, "error", err.Error())
 			ok = false
 		}
 		if missed(scheds[i], s.Location, last, ok, s.clock().Now()) {

@@ -44,7 +44,9 @@ const idleWait = 100000 * time.Hour
 
 // entry is one job on the activation loop.
 type entry struct {
-	id    int // 1, 2, … in the order of Jobs, as in the clock's debug lines
+	id    int       // 1, 2, … in the order of Jobs, as in the clock's debug lines
+	job   *jobState // whose activations these are
+	spec  string    // the spec sched was parsed from
 	sched cron.Schedule
 	next  time.Time // the next activation; zero: never
 	run   func()
@@ -54,13 +56,22 @@ type entry struct {
 // schedule, read in loc. It is robfig/cron v3.0.1's Cron.run on a Clock: the
 // same next-activation rule (Schedule.Next of the instant the timer fired),
 // the same debug lines (start, schedule, wake, run, stop), each activation
-// started in its own goroutine.
+// started in its own goroutine. New entries sent on reload replace the
+// entries between two activations (see replace).
 type activations struct {
 	clock   Clock
 	loc     *time.Location
 	log     cron.Logger
 	entries []*entry
-	started sync.WaitGroup // the goroutines of started activations
+	reload  chan replacement // Scheduler.Reload's new entries; received by run only
+	started sync.WaitGroup   // the goroutines of started activations
+}
+
+// replacement is a set of entries to put in place of the loop's, and the
+// channel closed once they are (the timer of the old ones stopped).
+type replacement struct {
+	entries []*entry
+	done    chan struct{}
 }
 
 // run starts activations until stop is closed; it returns at once then,
@@ -106,12 +117,36 @@ func (a *activations) run(stop <-chan struct{}) {
 				e.next = e.sched.Next(now)
 				a.log.Info("run", "now", now, "entry", e.id, "next", e.next)
 			}
+		case r := <-a.reload:
+			stopTimer()
+			now = a.clock.Now().In(a.loc)
+			a.replace(r.entries, now)
+			close(r.done)
 		case <-stop:
 			stopTimer()
 			a.log.Info("stop")
 			return
 		}
 	}
+}
+
+// replace puts es in place of the entries at now: an entry of a job whose
+// spec is unchanged keeps its next activation (so that a reload at the
+// moment of an activation does not lose it); any other starts from now.
+func (a *activations) replace(es []*entry, now time.Time) {
+	kept := make(map[*jobState]*entry, len(a.entries))
+	for _, e := range a.entries {
+		kept[e.job] = e
+	}
+	for _, e := range es {
+		if old, ok := kept[e.job]; ok && old.spec == e.spec {
+			e.next = old.next
+		} else {
+			e.next = e.sched.Next(now)
+		}
+		a.log.Info("schedule", "now", now, "entry", e.id, "next", e.next)
+	}
+	a.entries = es
 }
 
 // wait returns once every activation started has returned; call it after

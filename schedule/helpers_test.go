@@ -230,7 +230,7 @@ func (c *concurrency) leave() { c.now.Add(-1) }
 func settle(t *testing.T, s *Scheduler) {
 	t.Helper()
 	for _, st := range s.jobStates() {
-		waitFor(t, st.job.Name+" to let go of its guard", func() bool {
+		waitFor(t, st.name+" to let go of its guard", func() bool {
 			if !st.guard.TryLock() {
 				return false
 			}

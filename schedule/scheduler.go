@@ -1,7 +1,8 @@
 // Package schedule is the clock of grassroots serve: it calls the jobs it is
 // given on their cron schedules in the city's time zone, never lets a job
 // overlap itself (or, when Serial, any other job), runs once on start each job
-// that missed an activation while the program was down, and stops gracefully.
+// that missed an activation while the program was down, takes a new set of
+// jobs while it runs (Reload), and stops gracefully.
 //
 // It knows nothing of what a job does: a job is a name, a cron spec and a
 // func(ctx) error. robfig/cron/v3 parses the specs, computes the activations
@@ -15,7 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,12 +86,14 @@ type Finished struct {
 }
 
 // Scheduler runs jobs on their schedules in one time zone. Set its fields,
-// then call Run; the fields must not change afterwards. Running, Stats and
+// then call Run; the fields must not change afterwards, but for Jobs, which
+// Reload replaces (also while Run is in progress). Running, Stats, Reload and
 // Handler may be used from any goroutine.
 type Scheduler struct {
 	// Location is the city's time zone in which specs are read (cron.WithLocation). Required.
 	Location *time.Location
-	// Jobs are the work, in order: catch-up runs start in this order.
+	// Jobs are the work, in order: catch-up runs start in this order. Set
+	// it before Run; afterwards only Reload changes it.
 	Jobs []Job
 	// Logger receives job start/finish lines and the clock's own debug lines; nil = discard.
 	Logger *slog.Logger
@@ -114,14 +119,28 @@ type Scheduler struct {
 	Clock Clock
 
 	mu      sync.Mutex
-	states  []*jobState // built lazily from Jobs, in order
-	active  bool        // Run is in progress
+	states  []*jobState          // built lazily from Jobs, in order
+	retired map[string]*jobState // jobs a Reload removed, by name: a run may still hold them
+	active  bool                 // Run is in progress
+	run     *runState            // while Run takes work: what Reload hands new jobs to
 	serialQ chan struct{}
+}
+
+// runState is what a Run in progress (until its stop) lends to Reload.
+type runState struct {
+	acts      *activations
+	workCtx   context.Context // the jobs' ctx
+	lookupCtx context.Context // the catch-up's LastRun calls' ctx, cancelled at the stop
+	stopping  chan struct{}   // closed at the stop, under Scheduler.mu
+	wg        *sync.WaitGroup // the catch-up goroutines, which the stop waits for
 }
 
 // jobState is the guard and the counters of one job.
 type jobState struct {
-	job Job
+	name string // the job's name, for the state's life
+	// removed: a Reload took the job away; an activation that comes to its
+	// turn afterwards does not run it.
+	removed atomic.Bool
 	// guard is held while the job is queued or running; a failed TryLock is a skip.
 	guard sync.Mutex
 	// waiting: the job waits for its turn (Serial), behind another.
@@ -131,25 +150,36 @@ type jobState struct {
 	pending atomic.Int32
 
 	mu      sync.Mutex // protects the fields below
+	job     Job        // the job as last given (Jobs, or Reload)
 	stats   JobStats
 	running bool
+}
+
+// current returns the job as last given.
+func (st *jobState) current() Job {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.job
 }
 
 // Validate checks the time zone, that every job has a unique name and a Run
 // func, and parses every spec; an error names the job.
 func (s *Scheduler) Validate() error {
-	_, err := s.parse()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := parseJobs(s.Location, s.Jobs)
 	return err
 }
 
-// parse validates the scheduler and returns the parsed schedule of every job.
-func (s *Scheduler) parse() ([]cron.Schedule, error) {
-	if s.Location == nil {
+// parseJobs validates the time zone and the jobs and returns the parsed
+// schedule of every job.
+func parseJobs(loc *time.Location, jobs []Job) ([]cron.Schedule, error) {
+	if loc == nil {
 		return nil, ErrNoLocation
 	}
-	scheds := make([]cron.Schedule, len(s.Jobs))
-	seen := make(map[string]bool, len(s.Jobs))
-	for i, j := range s.Jobs {
+	scheds := make([]cron.Schedule, len(jobs))
+	seen := make(map[string]bool, len(jobs))
+	for i, j := range jobs {
 		switch {
 		case j.Name == "":
 			return nil, fmt.Errorf("%w: job %d has no name", ErrBadJob, i+1)
@@ -194,10 +224,15 @@ func Next(spec string, loc *time.Location, after time.Time) (time.Time, error) {
 func (s *Scheduler) jobStates() []*jobState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.statesLocked()
+}
+
+// statesLocked is jobStates with s.mu held.
+func (s *Scheduler) statesLocked() []*jobState {
 	if s.states == nil {
 		s.states = make([]*jobState, len(s.Jobs))
 		for i, j := range s.Jobs {
-			s.states[i] = &jobState{job: j}
+			s.states[i] = &jobState{name: j.Name, job: j}
 		}
 	}
 	return s.states
@@ -238,11 +273,14 @@ func (s *Scheduler) grace() time.Duration {
 // with Serial, those still to run are in Waiting from then on, so that the
 // first of them already knows the burst that follows it.
 func (s *Scheduler) Run(ctx context.Context) error {
-	scheds, err := s.parse()
+	// Everything is set up under s.mu, so that a Reload comes before (its
+	// jobs are the ones started) or after (the loop takes them).
+	s.mu.Lock()
+	scheds, err := parseJobs(s.Location, s.Jobs)
 	if err != nil {
+		s.mu.Unlock()
 		return err
 	}
-	s.mu.Lock()
 	if s.active {
 		s.mu.Unlock()
 		return ErrAlreadyRunning
@@ -251,14 +289,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if s.Serial && s.serialQ == nil {
 		s.serialQ = make(chan struct{}, 1)
 	}
-	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.active = false
 		s.mu.Unlock()
 	}()
 
-	states := s.jobStates()
+	states := s.statesLocked()
 	log := s.logger()
 	// Jobs run under workCtx, which keeps ctx's values but not its
 	// cancellation: a stop gives them Grace before cancelWork.
@@ -266,7 +303,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer cancelWork()
 	stopping := make(chan struct{})
 
-	acts := s.activations(workCtx, states, scheds, stopping)
+	acts := &activations{clock: s.clock(), loc: s.Location, log: slogCron{log}, reload: make(chan replacement)}
+	acts.entries = s.entries(workCtx, states, scheds, stopping)
 	loopDone := make(chan struct{})
 	go func() {
 		defer close(loopDone)
@@ -281,9 +319,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.catchUp(lookupCtx, workCtx, stopping, states, scheds, &wg)
 	}()
+	s.run = &runState{acts: acts, workCtx: workCtx, lookupCtx: lookupCtx, stopping: stopping, wg: &wg}
+	s.mu.Unlock()
 
 	<-ctx.Done()
+	s.mu.Lock() // no Reload from here on: it would add to wg while the stop waits on it
+	s.run = nil
 	close(stopping)
+	s.mu.Unlock()
 	cancelLookup()
 	done := make(chan struct{})
 	go func() {
@@ -309,17 +352,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	return nil
 }
 
-// activations returns the activation loop of the jobs: each activation runs
-// the job through guarded and cronChain, in the city's time zone, on the
-// scheduler's Clock, logging through the clock's debug lines.
-func (s *Scheduler) activations(workCtx context.Context, states []*jobState, scheds []cron.Schedule, stopping <-chan struct{}) *activations {
+// entries returns the jobs' entries on the activation loop: each activation
+// runs the job through guarded and cronChain, logging through the clock's
+// debug lines.
+func (s *Scheduler) entries(workCtx context.Context, states []*jobState, scheds []cron.Schedule, stopping <-chan struct{}) []*entry {
 	l := slogCron{s.logger()}
-	a := &activations{clock: s.clock(), loc: s.Location, log: l}
+	out := make([]*entry, len(states))
 	for i, st := range states {
 		inner := cronChain(l).Then(cron.FuncJob(func() { s.execute(workCtx, st, "schedule") }))
-		a.entries = append(a.entries, &entry{id: i + 1, sched: scheds[i], run: func() { s.guarded(st, stopping, inner, nil) }})
+		out[i] = &entry{id: i + 1, job: st, spec: st.current().Spec, sched: scheds[i], run: func() { s.guarded(st, stopping, inner, nil) }}
 	}
-	return a
+	return out
 }
 
 // cronChain is robfig/cron's own safety chain, in the order that avoids its
@@ -353,7 +396,7 @@ func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.J
 		st.mu.Lock()
 		st.stats.Skipped++
 		st.mu.Unlock()
-		s.logger().Info("job skipped: still running", "job", st.job.Name)
+		s.logger().Info("job skipped: still running", "job", st.name)
 		return
 	}
 	defer st.guard.Unlock()
@@ -375,6 +418,10 @@ func (s *Scheduler) guarded(st *jobState, stopping <-chan struct{}, inner cron.J
 		}
 	}
 	place()
+	if st.removed.Load() {
+		s.logger().Info("job not run: a reload removed it", "job", st.name)
+		return
+	}
 	inner.Run()
 }
 
@@ -391,7 +438,7 @@ func (s *Scheduler) Waiting() []string {
 		running := st.running // a catch-up run of a job running now is going to be a skip
 		st.mu.Unlock()
 		if st.waiting.Load() || st.pending.Load() > 0 && !running {
-			names = append(names, st.job.Name)
+			names = append(names, st.name)
 		}
 	}
 	return names
@@ -401,7 +448,8 @@ func (s *Scheduler) Waiting() []string {
 // is recovered, handed to OnPanic and recorded as a failed run.
 func (s *Scheduler) execute(workCtx context.Context, st *jobState, trigger string) {
 	log := s.logger()
-	name := st.job.Name
+	job := st.current()
+	name := st.name
 	clock := s.clock()
 	start := clock.Now()
 	st.mu.Lock()
@@ -412,10 +460,10 @@ func (s *Scheduler) execute(workCtx context.Context, st *jobState, trigger strin
 	log.Info("job started", "job", name, "trigger", trigger)
 
 	runCtx, cancel := context.WithCancel(workCtx)
-	if st.job.Timeout > 0 {
-		runCtx, cancel = clock.WithTimeout(workCtx, st.job.Timeout)
+	if job.Timeout > 0 {
+		runCtx, cancel = clock.WithTimeout(workCtx, job.Timeout)
 	}
-	err := s.call(runCtx, st)
+	err := s.call(runCtx, name, job.Run)
 	cancel()
 	dur := clock.Now().Sub(start)
 
@@ -440,17 +488,17 @@ func (s *Scheduler) execute(workCtx context.Context, st *jobState, trigger strin
 
 // call runs the job's func, turning a panic into an ErrPanic error after
 // logging it and telling OnPanic.
-func (s *Scheduler) call(ctx context.Context, st *jobState) (err error) {
+func (s *Scheduler) call(ctx context.Context, name string, run func(context.Context) error) (err error) {
 	defer func() {
 		r := recover()
 		if r == nil {
 			return
 		}
-		s.logger().Error("job panicked", "job", st.job.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		s.logger().Error("job panicked", "job", name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		err = fmt.Errorf("%w: %v", ErrPanic, r)
-		s.notifyPanic(ctx, st.job.Name, r)
+		s.notifyPanic(ctx, name, r)
 	}()
-	return st.job.Run(ctx)
+	return run(ctx)
 }
 
 // notifyFinish calls OnFinish, surviving a panic in it.
@@ -482,14 +530,21 @@ func (s *Scheduler) notifyPanic(ctx context.Context, job string, recovered any) 
 	s.OnPanic(ctx, job, recovered)
 }
 
-// Running reports the names of the jobs running now, in the order of Jobs.
-// A job queued behind another (Serial) is not running yet.
+// Running reports the names of the jobs running now, in the order of Jobs,
+// then those a Reload removed that still run, by name. A job queued behind
+// another (Serial) is not running yet.
 func (s *Scheduler) Running() []string {
+	s.mu.Lock()
+	states := slices.Clone(s.statesLocked())
+	for _, name := range slices.Sorted(maps.Keys(s.retired)) {
+		states = append(states, s.retired[name])
+	}
+	s.mu.Unlock()
 	var names []string
-	for _, st := range s.jobStates() {
+	for _, st := range states {
 		st.mu.Lock()
 		if st.running {
-			names = append(names, st.job.Name)
+			names = append(names, st.name)
 		}
 		st.mu.Unlock()
 	}
@@ -502,7 +557,7 @@ func (s *Scheduler) Stats() map[string]JobStats {
 	out := make(map[string]JobStats, len(states))
 	for _, st := range states {
 		st.mu.Lock()
-		out[st.job.Name] = st.stats
+		out[st.name] = st.stats
 		st.mu.Unlock()
 	}
 	return out

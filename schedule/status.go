@@ -130,7 +130,7 @@ func (s *Scheduler) metrics() []Metric {
 		st.mu.Lock()
 		stats, running := st.stats, st.running
 		st.mu.Unlock()
-		job := st.job.Name
+		job := st.name
 		for _, r := range []struct {
 			result string
 			n      int64

@@ -36,7 +36,13 @@ that comes round again within such a burst does not hold it back. On start, a
 county whose scheduled time passed while the daemon was down (or that never
 ran) is pulled once. SIGINT or SIGTERM stops taking new work, lets the running
 load finish (or roll back after --grace) and exits 0. A second serve, or a
-run, on the same warehouse refuses to start.
+run, on the same warehouse refuses to start. SIGHUP reloads the
+configuration file: checked first, it replaces the schedules (counties
+added, removed or moved; the report's and the export's) while a running
+job finishes as it began; a file with errors, or one that changes what
+only a restart can (the warehouse, the snapshot, the keys, status_addr,
+duckdb, the city or its time zone), is refused and the old configuration
+keeps running. Either way the outcome is logged.
 
 The status endpoint (status_addr, default 127.0.0.1:9464) serves /healthz,
 /metrics (Prometheus text format), /runs (recent runs as JSON) and /reports/
@@ -63,6 +69,8 @@ Logs are JSON lines on standard error.`,
 // serve runs the daemon until ctx is done. ready, if set, is told the status
 // endpoint's address once it listens.
 func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, grace time.Duration, ready func(net.Addr)) error {
+	hup, stopHUP := notifyReload() // from the start: SIGHUP's default would end the process
+	defer stopHUP()
 	runner := &pipeline.Runner{Config: cfg, Logger: log}
 	w, err := runner.Open(ctx)
 	if err != nil {
@@ -89,15 +97,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 		})
 	}
 	times := newRunTimes()
-	bu := &burst{counties: map[string]string{}}
-	jobs := make([]schedule.Job, 0, len(cfg.Counties)+2)
-	for i := range cfg.Counties {
-		c := &cfg.Counties[i]
-		j := countyJob(runner, w, c, fatal, log, bu, times)
-		bu.counties[j.Name] = c.Code
-		jobs = append(jobs, j)
-	}
-	jobs = append(jobs, reportJob(cfg, w, log, times), exportJob(cfg, w, log, times))
+	bu := &burst{}
+	jobs, counties := serveJobs(cfg, runner, w, fatal, log, bu, times)
+	bu.setCounties(counties)
 	sched := &schedule.Scheduler{
 		Location: cfg.Location,
 		Jobs:     jobs,
@@ -105,7 +107,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 		Grace:    grace,
 		Serial:   true, // one writer: loads queue rather than contend for the warehouse
 		OnPanic: func(ctx context.Context, job string, recovered any) {
-			if code, ok := bu.counties[job]; ok {
+			if code, ok := bu.county(job); ok {
 				id, err := w.RecordRun(context.WithoutCancel(ctx), warehouse.JobIngest, code, warehouse.StatusFailed,
 					fmt.Sprintf("internal error (panic): %v", recovered))
 				if err != nil {
@@ -138,7 +140,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 		})
 	}()
 	log.Info("serve started", "counties", len(jobs), "timezone", cfg.Timezone, "warehouse", cfg.Warehouse)
+	rl := &reloader{log: log, sched: sched, cfg: cfg, bu: bu, jobs: func(cfg *config.Config) ([]schedule.Job, map[string]string) {
+		r := &pipeline.Runner{Config: cfg, Logger: log, PublishLater: bu.publishLater}
+		return serveJobs(cfg, r, w, fatal, log, bu, times)
+	}}
+	reloads := rl.watch(ctx, hup)
 	err = sched.Run(ctx)
+	<-reloads
 	stopStatus()
 	if serr := <-statusDone; serr != nil && !errors.Is(serr, context.Canceled) {
 		log.Error("status endpoint failed", "error", serr)
@@ -150,6 +158,22 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	return err
 }
 
+// serveJobs returns the daemon's jobs for a configuration, in order (every
+// county, the report, the export), and the county code of each county job
+// by job name.
+func serveJobs(cfg *config.Config, runner *pipeline.Runner, w *warehouse.Warehouse, fatal func(error), log *slog.Logger, bu *burst, times *runTimes) ([]schedule.Job, map[string]string) {
+	counties := map[string]string{}
+	jobs := make([]schedule.Job, 0, len(cfg.Counties)+2)
+	for i := range cfg.Counties {
+		c := &cfg.Counties[i]
+		j := countyJob(runner, w, c, fatal, log, bu, times)
+		counties[j.Name] = c.Code
+		jobs = append(jobs, j)
+	}
+	jobs = append(jobs, reportJob(cfg, w, log, times), exportJob(cfg, w, log, times))
+	return jobs, counties
+}
+
 // burst tells a county job whether to leave the publish to a later one
 // (pipeline.Runner.PublishLater): yes while a county job waits behind it, or
 // is still to come in the start-up catch-up, that has not run since the
@@ -157,11 +181,11 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 // within the burst (its schedule shorter than the burst) does not hold it
 // back, so the publish waits for each county at most once.
 type burst struct {
-	waiting  func() []string   // the scheduler's Waiting
-	counties map[string]string // county job name -> county code; fixed before the scheduler runs
+	waiting func() []string // the scheduler's Waiting
 
-	mu  sync.Mutex
-	ran map[string]bool // county jobs run since the snapshot was last brought up to date
+	mu       sync.Mutex
+	counties map[string]string // county job name -> county code; replaced by a reload (setCounties)
+	ran      map[string]bool   // county jobs run since the snapshot was last brought up to date
 }
 
 // started notes that a county job runs.
