@@ -74,16 +74,17 @@ type Options struct {
 
 // Result is what a delivery did.
 type Result struct {
-	Period string
+	Period string `json:"period"`
 	// Sent is false when the period had been delivered before (and
 	// Options.Resend was not set): nothing was sent, nothing recorded.
-	Sent bool
-	// DeliveredAt is when the period was delivered: now, or before.
-	DeliveredAt time.Time
-	Attempts    int
-	RunIDs      []int64 // the etl_run rows of the attempts
-	Files       []string
-	MessageID   string
+	Sent bool `json:"sent"`
+	// DeliveredAt is when the period was delivered: now, or before (zero
+	// when it was not).
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	Attempts    int       `json:"attempts"`
+	RunIDs      []int64   `json:"run_ids,omitempty"` // the etl_run rows of the attempts
+	Files       []string  `json:"files,omitempty"`   // the attachments' names
+	MessageID   string    `json:"message_id,omitempty"`
 }
 
 // ErrNotConfigured is returned when the configuration has no reports.mail.
