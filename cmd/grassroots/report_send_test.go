@@ -2,17 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +23,8 @@ import (
 	"github.com/grassroots-cn/grassroots/config"
 	"github.com/grassroots-cn/grassroots/deliver"
 	"github.com/grassroots-cn/grassroots/internal/smtptest"
+	"github.com/grassroots-cn/grassroots/reports"
+	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
 // withMail writes a copy of the configuration cfgPath whose reports block
@@ -224,5 +229,56 @@ func TestReportSend(t *testing.T) {
 		if rows[i][0] != status || !strings.Contains(rows[i][1], code) || !strings.Contains(rows[i][1], text) {
 			t.Errorf("row %d: %q, want %s", i, rows[i], w)
 		}
+	}
+
+	t.Run("serve", func(t *testing.T) { serveReportMails(t, cfgPath) })
+}
+
+// serveReportMails runs serve's report job on the loaded city: it mails
+// the month's report once, not again on its next run, and a server that
+// refuses (550) fails the delivery, recorded, not the job.
+func serveReportMails(t *testing.T, cfgPath string) {
+	ctx := context.Background()
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg, err := config.Load(withMail(t, cfgPath, srv.Addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Reports.Out = filepath.Join(t.TempDir(), "serve-reports")
+	w, err := warehouse.Open(ctx, cfg.Warehouse, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	log := slog.New(slog.DiscardHandler)
+	job := reportJob(cfg, w, log, newRunTimes())
+	period := reports.LastMonth(time.Now(), cfg.Location)
+	for range 2 {
+		if err := job.Run(ctx); err != nil {
+			t.Fatalf("the report job: %v", err)
+		}
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("two runs of the report job mailed %d messages, want 1", len(msgs))
+	}
+	y, m, _ := strings.Cut(period, "-")
+	mn, _ := strconv.Atoi(m)
+	if subject, _, files := mailed(t, msgs[0].Data); subject != "太原市“一村（社区）一名研究生”工作月报 "+y+"年"+strconv.Itoa(mn)+"月" || len(files) != 1 {
+		t.Errorf("subject %q, %d attachments", subject, len(files))
+	}
+
+	// A refusal: the report job still succeeds; etl_run has the failure.
+	cfg.Reports.Out = filepath.Join(t.TempDir(), "serve-reports-2")
+	srv.SetDataReplies(smtptest.Reply{Code: 554, Text: "Transaction failed: relay denied"})
+	if err := reportJob(cfg, w, log, newRunTimes()).Run(ctx); err != nil {
+		t.Errorf("a refused delivery failed the report job: %v", err)
+	}
+	var status, text string
+	if err := w.Reader().Scan(ctx, "SELECT status, error FROM etl_run WHERE job = 'deliver' ORDER BY run_id DESC LIMIT 1", nil, &status, &text); err != nil {
+		t.Fatal(err)
+	}
+	if status != "failed" || !strings.Contains(text, "554") || !strings.Contains(text, "relay denied") {
+		t.Errorf("the last deliver row: %s %q", status, text)
 	}
 }
