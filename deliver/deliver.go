@@ -98,6 +98,9 @@ func Send(ctx context.Context, m *config.Mail, rep Report, rec Recorder, o Optio
 	if m == nil {
 		return nil, ErrNotConfigured
 	}
+	if rep.Data == nil {
+		return nil, errors.New("deliver: no report data")
+	}
 	o = o.withDefaults()
 	period := rep.Data.Period
 	res := &Result{Period: period}

@@ -229,6 +229,16 @@ func TestSendDeliversOnceThenOnlyWithResend(t *testing.T) {
 	if msgs[0].From != "report@example.cn" || strings.Join(msgs[0].To, " ") != "zzb@example.cn office@example.cn" {
 		t.Errorf("envelope from %q to %q", msgs[0].From, msgs[0].To)
 	}
+	// Every header line is ASCII: the subject and names travel encoded.
+	head, _, _ := bytes.Cut(msgs[0].Data, []byte("\r\n\r\n"))
+	for _, c := range head {
+		if c >= 0x80 {
+			t.Fatalf("a raw non-ASCII byte in the headers:\n%s", head)
+		}
+	}
+	if !bytes.Contains(head, []byte("Subject: =?UTF-8?b?")) && !bytes.Contains(head, []byte("Subject:\r\n =?UTF-8?b?")) {
+		t.Errorf("the subject is not RFC 2047 encoded:\n%s", head)
+	}
 	p := parse(t, msgs[0].Data)
 	if p.subject != wantSubject {
 		t.Errorf("subject %q, want %q", p.subject, wantSubject)
