@@ -82,8 +82,11 @@ as a job deliver; a period mailed before is not mailed again unless
 			// Only a report written whole is mailed: after a PDF that
 			// failed, the rerun that prints it sends the complete one.
 			var delivery *deliver.Result
-			if send && err == nil {
+			switch {
+			case send && err == nil:
 				delivery, err = sendWritten(cmd.Context(), cfg, log, d, resend)
+			case send:
+				err = fmt.Errorf("%w; the report was not mailed (only a report written whole is)", err)
 			}
 			if a.json {
 				out := map[string]any{"period": period, "files": files, "data_end": d.DataEnd, "vintage": d.Vintage, "warnings": warnings}

@@ -208,6 +208,13 @@ func TestReportSend(t *testing.T) {
 		t.Errorf("--resend: exit %d, %d messages\n%s\n%s", code, len(srv.Messages()), out, errs)
 	}
 
+	// A report whose PDF could not be printed is not mailed.
+	t.Setenv(reports.ChromiumEnv, filepath.Join(t.TempDir(), "no-chromium"))
+	code, _, errs = grassroots(t, "report", "--config", mailCfg, "--period", "2022-05", "--formats", "html,xlsx,pdf", "--send")
+	if code != exitFailed || !strings.Contains(errs, "not mailed") || len(srv.Messages()) != 2 {
+		t.Errorf("a report without its PDF: exit %d, %d messages\n%s", code, len(srv.Messages()), errs)
+	}
+
 	// A 550 fails the command (exit 1) after one attempt, the report
 	// stays written, and etl_run keeps the server's words.
 	srv.SetDataReplies(smtptest.Reply{Code: 550, Text: "Mailbox unavailable for policy reasons"})
