@@ -171,6 +171,8 @@ type Reports struct {
 	NextStepsDir string
 	// Problems are the rules of 存在问题.
 	Problems ReportProblems
+	// Mail delivers each report by mail; nil: not mailed (see Mail).
+	Mail *Mail
 }
 
 // ReportProblems are the rules that write the report's 存在问题 and their

@@ -20,7 +20,7 @@ var (
 	httpKeys      = []string{"url", "urls", "mode", "token_env", "ca_file", "record_types",
 		"timeout", "retries", "max_bytes"}
 	sourceKeys   = slices.Concat([]string{"kind"}, dirKeys, httpKeys)
-	reportsKeys  = []string{"schedule", "out", "formats", "issuer", "classification", "next_steps", "next_steps_dir", "problems"}
+	reportsKeys  = []string{"schedule", "out", "formats", "issuer", "classification", "next_steps", "next_steps_dir", "problems", "mail"}
 	problemsKeys = []string{"coverage_below_city", "uncovered_days_over", "retention_12m_below", "stale", "rejects_at_least"}
 	exportKeys   = []string{"schedule", "out", "key_env", "key_file", "k"}
 	duckdbKeys   = []string{"memory_limit", "threads"}

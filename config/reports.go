@@ -23,13 +23,14 @@ const MaxNextStepsBytes = 64 << 10
 // periodRE is a month written YYYY-MM.
 var periodRE = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 
-// reportsWords decodes issuer, classification, next_steps, next_steps_dir
-// and problems of the reports block m.
+// reportsWords decodes issuer, classification, next_steps, next_steps_dir,
+// problems and mail of the reports block m.
 func (d *decoder) reportsWords(m *mapping, c *Config) {
 	c.Reports.Issuer = m.officeLine("issuer")
 	c.Reports.Classification = m.officeLine("classification")
 	c.Reports.NextStepsDir = m.filePath("next_steps_dir", false, "")
 	c.Reports.NextSteps = m.nextSteps("next_steps")
+	d.mail(m, c)
 	if pm := m.child("problems", false, problemsKeys); pm != nil {
 		p := &c.Reports.Problems
 		p.CoverageBelowCity = pm.boolean("coverage_below_city", p.CoverageBelowCity)

@@ -83,6 +83,22 @@ counties:
 	b.WriteString(`
 # 月度报表：每月 1 日 8 点生成上个月的报表，写到 out 目录，格式为 HTML 和 Excel。
 reports: {schedule: "0 8 1 * *", out: reports, formats: [html, xlsx]}
+# 要把月报发邮件给组织部，把上面一行换成下面的写法（去掉行首的 #），填好邮件服务器和收件人：
+#   smtp          邮件服务器 host:port；starttls 为 true（默认）时先加密再登录
+#   username_env  保存登录用户名的环境变量名；password_env 保存密码的环境变量名（两个都给或都不给）
+#   ca_file       可选：只信任这个 PEM 文件里的根证书
+#   同一个月只发一次；grassroots report --send --resend 可以重发。
+# reports:
+#   schedule: "0 8 1 * *"
+#   out: reports
+#   formats: [html, xlsx]
+#   mail:
+#     smtp: smtp.example.cn:587
+#     from: 月报 <report@example.cn>
+#     to: [zzb@example.cn]
+#     starttls: true
+#     username_env: GRASSROOTS_SMTP_USER
+#     password_env: GRASSROOTS_SMTP_PASSWORD
 
 # 研究数据发布：每季度第一天 6 点导出去标识化的 Parquet 文件。
 #   key_file 保存导出密钥的文件（权限 0600；研究编号由它生成，与 person_key 的密钥不同）；

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grassroots-cn/grassroots/config"
+	"github.com/grassroots-cn/grassroots/deliver"
 	"github.com/grassroots-cn/grassroots/metrics"
 	"github.com/grassroots-cn/grassroots/reports"
 	"github.com/grassroots-cn/grassroots/warehouse"
@@ -18,6 +20,7 @@ import (
 
 func (a *app) reportCommand() *cobra.Command {
 	var period, formats, vintage string
+	var send, resend bool
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Write the monthly report (HTML, XLSX and PDF, in Chinese) for one month",
@@ -34,7 +37,12 @@ Every figure is read at one vintage, the moment whose state of the warehouse
 it describes: by default the end of the last run recorded, printed in the
 report (数据版本), in the workbook's properties and in --json. --vintage with
 that moment writes the same figures again after counties have corrected
-their records (the tables' history keeps every version).`,
+their records (the tables' history keeps every version).
+
+--send mails the report, once written whole, to reports.mail's recipients
+(the PDF when written, and the workbook), recording each attempt in etl_run
+as a job deliver; a period mailed before is not mailed again unless
+--resend. A failed delivery exits 1; the report stays written.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig()
 			if err != nil {
@@ -45,6 +53,12 @@ their records (the tables' history keeps every version).`,
 			}
 			if _, _, _, err := reports.PeriodDates(period); err != nil {
 				return usageError{fmt.Errorf("--period %q is not a month written YYYY-MM", period)}
+			}
+			if resend && !send {
+				return usageError{errors.New("--resend goes with --send")}
+			}
+			if send && cfg.Reports.Mail == nil {
+				return usageError{fmt.Errorf("--send: %s has no reports.mail (smtp, from, to) to send to", cfg.Path)}
 			}
 			log := a.logger()
 			fs, err := reportFormats(cfg, formats, log)
@@ -65,8 +79,21 @@ their records (the tables' history keeps every version).`,
 				warnings = append(warnings, w)
 				fmt.Fprintln(a.stderr, "grassroots: warning:", w)
 			}
+			// Only a report written whole is mailed: after a PDF that
+			// failed, the rerun that prints it sends the complete one.
+			var delivery *deliver.Result
+			switch {
+			case send && err == nil:
+				delivery, err = sendWritten(cmd.Context(), cfg, log, d, resend)
+			case send:
+				err = fmt.Errorf("%w; the report was not mailed (only a report written whole is)", err)
+			}
 			if a.json {
-				if perr := printJSON(a.stdout, map[string]any{"period": period, "files": files, "data_end": d.DataEnd, "vintage": d.Vintage, "warnings": warnings}); perr != nil {
+				out := map[string]any{"period": period, "files": files, "data_end": d.DataEnd, "vintage": d.Vintage, "warnings": warnings}
+				if delivery != nil {
+					out["delivery"] = delivery
+				}
+				if perr := printJSON(a.stdout, out); perr != nil {
 					return perr
 				}
 				return err
@@ -75,11 +102,16 @@ their records (the tables' history keeps every version).`,
 			for _, f := range files {
 				fmt.Fprintln(a.stdout, " ", f)
 			}
+			if delivery != nil && (delivery.Sent || !delivery.DeliveredAt.IsZero() || err == nil) {
+				fmt.Fprintln(a.stdout, deliverySummary(delivery, len(cfg.Reports.Mail.To)))
+			}
 			return err
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the month, YYYY-MM (default: last month)")
 	cmd.Flags().StringVar(&formats, "formats", "", "a comma-separated list of html, xlsx and pdf (default: reports.formats of the config)")
+	cmd.Flags().BoolVar(&send, "send", false, "mail the report to reports.mail's recipients once written (not again for a period already mailed)")
+	cmd.Flags().BoolVar(&resend, "resend", false, "with --send: mail it even if the period was mailed before")
 	cmd.Flags().StringVar(&vintage, "vintage", "", "read the warehouse as it stood at this moment, e.g. '2022-08-05 02:30:00.123456+00' as a report prints it (default: the end of the last run)")
 	return cmd
 }

@@ -288,6 +288,7 @@ func reportJob(cfg *config.Config, w *warehouse.Warehouse, log *slog.Logger, tim
 			times.wrote(name, warehouse.JobReport, "", id)
 			if err == nil {
 				log.Info("report written", "period", period, "files", strings.Join(files, " "))
+				serveMail(ctx, cfg, w, log, times, d)
 			}
 			return err
 		},
