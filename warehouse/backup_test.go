@@ -70,3 +70,54 @@ func TestBackupToIsConsistent(t *testing.T) {
 		t.Error("a backup over an existing file succeeded")
 	}
 }
+
+// The backup's transaction does not stand in a load's way: while a
+// transaction that copied the warehouse is open, another connection commits
+// and checkpoints (what a load does at its end), and the copy keeps the
+// state it began with.
+func TestBackupTransactionLetsLoadsCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w, err := Open(ctx, filepath.Join(dir, "warehouse.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var self string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&self); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "ATTACH "+quoteLiteral(filepath.Join(dir, "copy.duckdb"))+" AS copy"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "COPY FROM DATABASE "+quoteIdent(self)+" TO copy"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.ExecContext(ctx, "INSERT INTO etl_setting VALUES ('city_code', '1401')"); err != nil {
+		t.Fatalf("a commit during the backup: %v", err)
+	}
+	if err := w.Checkpoint(ctx); err != nil {
+		t.Fatalf("a checkpoint during the backup: %v", err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM copy.main.etl_setting").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("the copy holds %d settings committed after it began", n)
+	}
+	if _, err := conn.ExecContext(ctx, "DETACH copy"); err != nil {
+		t.Fatal(err)
+	}
+}

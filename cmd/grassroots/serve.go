@@ -96,6 +96,8 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 		jobs = append(jobs, j)
 	}
 	jobs = append(jobs, reportJob(cfg, w, log, times), exportJob(cfg, w, log, times))
+	bk := &backupper{cfg: cfg, w: w, log: log}
+	jobs = append(jobs, backupJob(cfg, w, log, times, bk))
 	sched := &schedule.Scheduler{
 		Location: cfg.Location,
 		Jobs:     jobs,
@@ -128,7 +130,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	}
 	log.Info("version", "version", build.Version, "commit", build.Commit, "duckdb", build.DuckDB)
 	go func() {
-		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, sched.Handler(&statusSource{w: w, build: build, times: times}), func(addr net.Addr) {
+		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, withBackupEndpoint(sched.Handler(&statusSource{w: w, build: build, times: times}), bk), func(addr net.Addr) {
 			log.Info("status endpoint listening", "addr", addr.String())
 			if ready != nil {
 				ready(addr)
