@@ -244,6 +244,13 @@ func consistent(t *testing.T, path string) {
 		t.Errorf("the backup holds postings of %d counties, want the first load's 3 to the second's 6", counties)
 	}
 	t.Logf("the backup holds postings of %d counties", counties)
+	var arrowViews int64
+	if err := db.QueryRow("SELECT count(*) FROM duckdb_views() WHERE NOT internal AND view_name = 'arrow_in'").Scan(&arrowViews); err != nil {
+		t.Fatal(err)
+	}
+	if arrowViews != 0 {
+		t.Errorf("the backup holds %d views over released Arrow streams", arrowViews)
+	}
 }
 
 func contains(list []string, s string) bool {

@@ -27,7 +27,8 @@ type TableSum struct {
 var backupSeq atomic.Int64
 
 // BackupTo writes a consistent copy of the whole warehouse (every table,
-// view, macro and sequence, with their rows) into the new DuckDB file dst,
+// view, macro and sequence, with their rows; not the staging's stale Arrow
+// view, see dropArrowViews) into the new DuckDB file dst,
 // through the open warehouse: dst is attached and filled by COPY FROM
 // DATABASE in one transaction, which sees the warehouse as of its start,
 // whatever loads commit meanwhile. It returns the count and checksum of every
@@ -71,6 +72,10 @@ func (w *Warehouse) BackupTo(ctx context.Context, dst string) (sums []TableSum, 
 		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return nil, fmt.Errorf("warehouse: backup: copy into %s: %w", dst, err)
 	}
+	if err := dropArrowViews(ctx, conn, alias); err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return nil, fmt.Errorf("warehouse: backup: %w", err)
+	}
 	// The sums are read in the same transaction, so from the same state.
 	sums, err = tableSums(ctx, conn, self)
 	if err != nil {
@@ -98,6 +103,32 @@ func (w *Warehouse) BackupTo(ctx context.Context, dst string) (sums []TableSum, 
 		return nil, fmt.Errorf("warehouse: backup: %w", err)
 	}
 	return sums, nil
+}
+
+// dropArrowViews drops from database db the views over an Arrow stream: the
+// staging registers its batches as the view arrow_in (duckdb-go's
+// RegisterView), which DuckDB 1.5 keeps in the catalogue after the stream is
+// released, holding the addresses of freed memory (its sql column is empty:
+// it was made through the C API). A copy has no use for it, and reading it
+// there could only fail.
+func dropArrowViews(ctx context.Context, conn *sql.Conn, db string) error {
+	var drop []string
+	err := queryEach(ctx, conn, `SELECT schema_name, view_name FROM duckdb_views()
+		WHERE database_name = ? AND NOT internal AND (view_name = 'arrow_in' OR sql LIKE '%arrow_scan(%')`, []any{db}, func(r *sql.Rows) error {
+		var schema, view string
+		err := r.Scan(&schema, &view)
+		drop = append(drop, "DROP VIEW "+quoteIdent(db)+"."+quoteIdent(schema)+"."+quoteIdent(view))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("views: %w", err)
+	}
+	for _, q := range drop {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("views: %w", err)
+		}
+	}
+	return nil
 }
 
 // TableSums reads the count and checksum of every table of the DuckDB file
