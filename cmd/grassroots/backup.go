@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -93,7 +94,7 @@ func (a *app) makeBackup(ctx context.Context, cfg *config.Config, dir string, to
 		if toGiven && dir != cfg.Backup.Dir {
 			return nil, fmt.Errorf("%w; a running serve makes backups into backup.dir (%s) only: leave out --to, or stop serve", err, cfg.Backup.Dir)
 		}
-		ans, aerr := askServe(ctx, cfg.StatusAddr)
+		ans, aerr := askServe(ctx, cfg.StatusAddr, a.stderr)
 		if aerr != nil {
 			return nil, fmt.Errorf("%w; asking the running serve for a backup failed: %v", err, aerr)
 		}
@@ -113,8 +114,10 @@ func (a *app) makeBackup(ctx context.Context, cfg *config.Config, dir string, to
 }
 
 // askServe asks the serve listening on addr (status_addr) for a backup and
-// returns its answer. An address on every interface is reached on 127.0.0.1.
-func askServe(ctx context.Context, addr string) (*backupAnswer, error) {
+// returns its answer; a warning of the answer (the backup written, the old
+// ones not pruned) goes to stderr. An address on every interface is reached
+// on 127.0.0.1.
+func askServe(ctx context.Context, addr string, stderr io.Writer) (*backupAnswer, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -140,7 +143,7 @@ func askServe(ctx context.Context, addr string) (*backupAnswer, error) {
 		return nil, fmt.Errorf("POST %s: %s: %s", url, resp.Status, ans.Error)
 	}
 	if ans.Error != "" { // written, but the old ones not pruned
-		fmt.Fprintln(os.Stderr, "grassroots: warning:", ans.Error)
+		fmt.Fprintln(stderr, "grassroots: warning:", ans.Error)
 	}
 	return &ans, nil
 }
