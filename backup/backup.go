@@ -53,15 +53,20 @@ type File struct {
 
 // Manifest describes a backup.
 type Manifest struct {
-	Created   time.Time            `json:"created_at"`
-	Warehouse string               `json:"warehouse"` // the warehouse it copies
-	Database  string               `json:"database"`  // the DuckDB file's name in the folder
-	Hashes    string               `json:"hashes,omitempty"`
-	Method    string               `json:"method"`
-	Files     []File               `json:"files"`
-	Tables    []warehouse.TableSum `json:"tables"`
-	Rows      int64                `json:"rows"`
-	Seconds   float64              `json:"seconds"`
+	Created   time.Time `json:"created_at"`
+	Warehouse string    `json:"warehouse"` // the warehouse it copies
+	Database  string    `json:"database"`  // the DuckDB file's name in the folder
+	Hashes    string    `json:"hashes,omitempty"`
+	Method    string    `json:"method"`
+	// DuckDB is the version of DuckDB that took the checksums: DuckDB's
+	// hash may change between versions, so Verify compares the checksums
+	// only under the same version (the counts and the files' SHA-256
+	// always).
+	DuckDB  string               `json:"duckdb_version"`
+	Files   []File               `json:"files"`
+	Tables  []warehouse.TableSum `json:"tables"`
+	Rows    int64                `json:"rows"`
+	Seconds float64              `json:"seconds"`
 	// Dir is the backup's folder (not written: the folder is where it is).
 	Dir string `json:"-"`
 }
@@ -82,6 +87,9 @@ func Create(ctx context.Context, w *warehouse.Warehouse, dir string, now time.Ti
 	}()
 	base := filepath.Base(w.Path())
 	m = &Manifest{Created: now.UTC(), Warehouse: w.Path(), Database: base, Method: Method, Dir: folder}
+	if err := w.Reader().Scan(ctx, "SELECT version()", nil, &m.DuckDB); err != nil {
+		return nil, fmt.Errorf("backup %s: %w", folder, err)
+	}
 	m.Tables, err = w.BackupTo(ctx, filepath.Join(folder, base))
 	if err != nil {
 		return nil, fmt.Errorf("backup %s: %w", folder, err)

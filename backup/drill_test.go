@@ -80,6 +80,13 @@ func copyTree(t *testing.T, src, dst string) {
 	}
 }
 
+// The hash cache is the one the pipeline keeps beside the warehouse.
+func TestHashesSuffix(t *testing.T) {
+	if HashesSuffix != pipeline.HashCacheSuffix {
+		t.Errorf("HashesSuffix %q, the pipeline's %q", HashesSuffix, pipeline.HashCacheSuffix)
+	}
+}
+
 func codes(cfg *config.Config) []string {
 	var out []string
 	for _, c := range cfg.Counties {
