@@ -19,7 +19,7 @@ var backupKeys = []string{"schedule", "dir", "keep"}
 
 // Backup configures the backups of the private warehouse (README, backup).
 // A backup holds personal data (encrypted as in the warehouse): Dir must
-// never lie inside the published folder.
+// never lie inside the published folder, reports.out or export.out.
 type Backup struct {
 	Schedule string // cron in the city's time zone; default "0 3 * * *"
 	Dir      string // absolute; default <Dir>/backups
@@ -27,8 +27,8 @@ type Backup struct {
 }
 
 // backup decodes the optional backup block, applying its defaults, and
-// refuses a folder inside the published folder (naming the dir line, or the
-// published line when dir is the default).
+// refuses a folder inside the published folder, reports.out or export.out
+// (naming the dir line, or the published line when dir is the default).
 func (d *decoder) backup(root *mapping, c *Config) {
 	c.Backup = Backup{Schedule: DefaultBackupSchedule, Dir: d.abs(DefaultBackupDir), Keep: DefaultBackupKeep}
 	line, key := root.line("published"), "published"
@@ -53,17 +53,26 @@ func (d *decoder) backup(root *mapping, c *Config) {
 }
 
 // CheckBackupDir returns an error when dir is the published snapshot's
-// folder or lies inside it: backups hold the warehouse's personal data and
-// must never be where statisticians read. Symbolic links are followed as far
-// as the paths exist.
+// folder or lies inside it, or inside the folders whose files are handed out
+// (reports.out, export.out): backups hold the warehouse's personal data and
+// must never be where others read. Symbolic links are followed as far as the
+// paths exist.
 func (c *Config) CheckBackupDir(dir string) error {
-	pub := filepath.Dir(c.Published)
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return fmt.Errorf("backup folder %s: %w", dir, err)
 	}
-	if within(abs, pub) || within(realPath(abs), realPath(pub)) {
-		return fmt.Errorf("%s lies inside the published folder %s: backups hold personal data and are never put where the snapshot is published", dir, pub)
+	for _, out := range []struct{ what, dir string }{
+		{"the published folder", filepath.Dir(c.Published)},
+		{"the reports' folder (reports.out)", c.Reports.Out},
+		{"the releases' folder (export.out)", c.Export.Out},
+	} {
+		if out.dir == "" {
+			continue
+		}
+		if within(abs, out.dir) || within(realPath(abs), realPath(out.dir)) {
+			return fmt.Errorf("%s lies inside %s %s: backups hold personal data and are never put where others read", dir, out.what, out.dir)
+		}
 	}
 	return nil
 }

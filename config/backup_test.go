@@ -34,6 +34,8 @@ func TestBackupDefaultsAndValues(t *testing.T) {
 func TestBackupErrors(t *testing.T) {
 	for _, tt := range []struct{ block, want string }{
 		{"backup: {dir: data/published/backups}", `grassroots.yaml:20: backup.dir: /srv/grassroots/data/published/backups lies inside the published folder /srv/grassroots/data/published`},
+		{"backup: {dir: reports/backups}", `backup.dir: /srv/grassroots/reports/backups lies inside the reports' folder (reports.out) /srv/grassroots/reports`},
+		{"backup: {dir: export}", `backup.dir: /srv/grassroots/export lies inside the releases' folder (export.out) /srv/grassroots/export`},
 		{"backup: {dir: data/published}", `lies inside the published folder`},
 		{"backup: {dir: ./data/x/../published/b}", `lies inside the published folder`},
 		{"backup: {keep: 0}", `backup.keep: 0 is too small; want at least 1`},

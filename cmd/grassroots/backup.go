@@ -41,7 +41,7 @@ the drop folders' hash cache, and manifest.json with every table's row count
 and content checksum and every file's SHA-256. The copy is then opened
 read-only and checked against the manifest. Folders are created 0700 and files
 0600: a backup holds the personal data, encrypted as in the warehouse. A folder
-inside the published snapshot's folder is refused.
+inside the published snapshot's folder, reports.out or export.out is refused.
 
 While grassroots serve holds the warehouse, backup asks it through its status
 address (POST /backup, from this machine only) to make the backup into
