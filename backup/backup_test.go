@@ -320,6 +320,26 @@ func TestRestoreMovesTheLog(t *testing.T) {
 	if got := mode(t, res.Replaced+".wal"); got != 0o600 {
 		t.Errorf("the replaced log: mode %v", got)
 	}
+	// A log alone, its file gone: a warehouse all the same.
+	if err := os.Remove(w.Path()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.Path()+".wal", []byte("an orphan log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(ctx, m.Dir, w.Path(), RestoreOptions{}); !errors.Is(err, ErrExists) {
+		t.Errorf("restore over an orphan log without --force: %v", err)
+	}
+	res, err = Restore(ctx, m.Dir, w.Path(), RestoreOptions{Force: true, Now: func() time.Time { return time.Now().Add(time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(w.Path() + ".wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the orphan log is still beside the restored warehouse: %v", err)
+	}
+	if b, err := os.ReadFile(res.Replaced + ".wal"); err != nil || string(b) != "an orphan log" {
+		t.Errorf("the orphan log kept as %s.wal: %q, %v", res.Replaced, b, err)
+	}
 }
 
 func TestPruneKeepsTheNewest(t *testing.T) {

@@ -59,8 +59,14 @@ func Restore(ctx context.Context, folder, target string, opts RestoreOptions) (*
 		return nil, fmt.Errorf("restore: %w", err)
 	}
 	defer release()
-	_, statErr := os.Stat(target)
-	exists := statErr == nil
+	// A write-ahead log without its file counts as a warehouse too: it would
+	// be replayed onto the restored file.
+	exists := false
+	for _, p := range []string{target, target + ".wal"} {
+		if _, err := os.Lstat(p); err == nil {
+			exists = true
+		}
+	}
 	if exists && !opts.Force {
 		return nil, fmt.Errorf("restore: %w: %s; give --force to replace it (it is kept beside it as %s.replaced-<time>)", ErrExists, target, filepath.Base(target))
 	}
@@ -103,8 +109,9 @@ func Restore(ctx context.Context, folder, target string, opts RestoreOptions) (*
 	return res, nil
 }
 
-// keepReplaced moves the warehouse at target (and its write-ahead log)
-// aside to target.replaced-<time>, mode 0600, and returns where.
+// keepReplaced moves the warehouse at target and its write-ahead log,
+// whichever exist, aside to target.replaced-<time>(.wal), mode 0600, and
+// returns where.
 func keepReplaced(target string, t time.Time) (string, error) {
 	kept := target + ".replaced-" + t.Format(nameLayout)
 	for i := 2; ; i++ {
@@ -113,17 +120,14 @@ func keepReplaced(target string, t time.Time) (string, error) {
 		}
 		kept = fmt.Sprintf("%s.replaced-%s-%d", target, t.Format(nameLayout), i)
 	}
-	if err := os.Rename(target, kept); err != nil {
-		return "", fmt.Errorf("restore: keep the replaced warehouse: %w", err)
-	}
-	if err := os.Chmod(kept, 0o600); err != nil {
-		return "", fmt.Errorf("restore: %w", err)
-	}
-	if _, err := os.Stat(target + ".wal"); err == nil {
-		if err := os.Rename(target+".wal", kept+".wal"); err != nil {
-			return "", fmt.Errorf("restore: keep the replaced warehouse's log: %w", err)
+	for _, ext := range []string{"", ".wal"} {
+		if _, err := os.Lstat(target + ext); errors.Is(err, os.ErrNotExist) {
+			continue
 		}
-		if err := os.Chmod(kept+".wal", 0o600); err != nil {
+		if err := os.Rename(target+ext, kept+ext); err != nil {
+			return "", fmt.Errorf("restore: keep the replaced warehouse: %w", err)
+		}
+		if err := os.Chmod(kept+ext, 0o600); err != nil {
 			return "", fmt.Errorf("restore: %w", err)
 		}
 	}
