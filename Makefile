@@ -56,7 +56,7 @@ privacy-audit: build
 # detector; the others without it. The binary the cmd tests run as a process
 # is built without it (the race detector watches the test process).
 MODULE    = $(shell $(GO) list -m)
-RACE_PKGS = pipeline warehouse schedule ingest deliver cmd/grassroots cmd/grassroots-bench
+RACE_PKGS = pipeline warehouse schedule ingest deliver backup cmd/grassroots cmd/grassroots-bench
 RACE      = $(addprefix $(MODULE)/,$(RACE_PKGS))
 NORACE    = $(filter-out $(RACE),$(shell $(GO) list -tags $(TAGS) ./...))
 

@@ -86,6 +86,7 @@ type Config struct {
 	Counties  []County
 	Reports   Reports
 	Export    Export
+	Backup    Backup // backups of the private warehouse (backup.go)
 
 	StaleAfter time.Duration // a county with no successful pull for this long is stale; default 72h
 	DuckDB     DuckDB

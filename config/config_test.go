@@ -70,6 +70,7 @@ func TestLoadExample(t *testing.T) {
 		Reports: Reports{Schedule: "0 8 1 * *", Out: filepath.Join(dir, "reports"), Formats: []string{"html", "xlsx"}, Problems: DefaultReportProblems()},
 		Export: Export{Schedule: "0 6 1 */3 *", Out: filepath.Join(dir, "export"),
 			KeyEnv: "GRASSROOTS_EXPORT_KEY", K: 5},
+		Backup:     Backup{Schedule: "0 3 * * *", Dir: filepath.Join(dir, "backups"), Keep: 7},
 		StaleAfter: 72 * time.Hour,
 		StatusAddr: "127.0.0.1:9464",
 	}

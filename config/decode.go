@@ -12,7 +12,7 @@ import (
 // The keys each mapping allows.
 var (
 	rootKeys = []string{"city", "timezone", "warehouse", "published", "key_env", "key_file",
-		"pii_key_env", "pii_key_file", "divisions", "counties", "reports", "export", "stale_after", "duckdb", "status_addr"}
+		"pii_key_env", "pii_key_file", "divisions", "counties", "reports", "export", "backup", "stale_after", "duckdb", "status_addr"}
 	cityKeys      = []string{"code", "name"}
 	divisionsKeys = []string{"path", "encoding"}
 	countyKeys    = []string{"code", "name", "region", "bachelor_allowed", "source", "schedule"}
@@ -72,6 +72,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.counties(m, c)
 	d.reports(m, c)
 	d.export(m, c)
+	d.backup(m, c)
 
 	c.StaleAfter = m.duration("stale_after", DefaultStaleAfter, true)
 

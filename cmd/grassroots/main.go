@@ -153,6 +153,8 @@ without personal data for statisticians.`,
 	root.AddCommand(a.demoCommand(), a.generateCommand(), a.runCommand(), a.checkCommand(), a.statusCommand(), a.metricsCommand(), a.serveCommand(), a.reportCommand(), a.exportCommand())
 	root.AddCommand(a.rekeyCommand(), a.versionCommand())
 	root.AddCommand(a.templateCommand())
+	root.AddCommand(a.backupCommand())
+	root.AddCommand(a.restoreCommand())
 	var showVersion bool
 	root.Flags().BoolVar(&showVersion, "version", false, "print the version, the commit and DuckDB's version (as grassroots version)")
 	root.RunE = func(cmd *cobra.Command, _ []string) error {

@@ -98,7 +98,8 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	}
 	times := newRunTimes()
 	bu := &burst{}
-	jobs, counties := serveJobs(cfg, runner, w, fatal, log, bu, times)
+	bk := &backupper{cfg: cfg, w: w, log: log}
+	jobs, counties := serveJobs(cfg, runner, w, fatal, log, bu, times, bk)
 	bu.setCounties(counties)
 	sched := &schedule.Scheduler{
 		Location: cfg.Location,
@@ -132,7 +133,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	}
 	log.Info("version", "version", build.Version, "commit", build.Commit, "duckdb", build.DuckDB)
 	go func() {
-		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, withReportArchive(cfg, sched.Handler(&statusSource{w: w, build: build, times: times}), log), func(addr net.Addr) {
+		statusDone <- schedule.ServeStatus(statusCtx, cfg.StatusAddr, withBackupEndpoint(withReportArchive(cfg, sched.Handler(&statusSource{w: w, build: build, times: times}), log), bk), func(addr net.Addr) {
 			log.Info("status endpoint listening", "addr", addr.String())
 			if ready != nil {
 				ready(addr)
@@ -142,7 +143,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 	log.Info("serve started", "counties", len(jobs), "timezone", cfg.Timezone, "warehouse", cfg.Warehouse)
 	rl := &reloader{log: log, sched: sched, cfg: cfg, bu: bu, jobs: func(cfg *config.Config) ([]schedule.Job, map[string]string) {
 		r := &pipeline.Runner{Config: cfg, Logger: log, PublishLater: bu.publishLater}
-		return serveJobs(cfg, r, w, fatal, log, bu, times)
+		return serveJobs(cfg, r, w, fatal, log, bu, times, bk)
 	}}
 	reloads := rl.watch(ctx, hup)
 	err = sched.Run(ctx)
@@ -159,18 +160,18 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, log *slog.Logger, g
 }
 
 // serveJobs returns the daemon's jobs for a configuration, in order (every
-// county, the report, the export), and the county code of each county job
+// county, the report, the export, the backup by bk), and the county code of each county job
 // by job name.
-func serveJobs(cfg *config.Config, runner *pipeline.Runner, w *warehouse.Warehouse, fatal func(error), log *slog.Logger, bu *burst, times *runTimes) ([]schedule.Job, map[string]string) {
+func serveJobs(cfg *config.Config, runner *pipeline.Runner, w *warehouse.Warehouse, fatal func(error), log *slog.Logger, bu *burst, times *runTimes, bk *backupper) ([]schedule.Job, map[string]string) {
 	counties := map[string]string{}
-	jobs := make([]schedule.Job, 0, len(cfg.Counties)+2)
+	jobs := make([]schedule.Job, 0, len(cfg.Counties)+3)
 	for i := range cfg.Counties {
 		c := &cfg.Counties[i]
 		j := countyJob(runner, w, c, fatal, log, bu, times)
 		counties[j.Name] = c.Code
 		jobs = append(jobs, j)
 	}
-	jobs = append(jobs, reportJob(cfg, w, log, times), exportJob(cfg, w, log, times))
+	jobs = append(jobs, reportJob(cfg, w, log, times), exportJob(cfg, w, log, times), backupJob(cfg, w, log, times, bk))
 	return jobs, counties
 }
 

@@ -147,6 +147,9 @@ func restartNeeded(old, next *config.Config) []string {
 	// The report archive (/reports/) is mounted on the status address with
 	// the folder it serves.
 	check("reports.out", old.Reports.Out != next.Reports.Out)
+	// The backupper that the backup job and POST /backup share keeps the
+	// start's folder and count.
+	check("backup.dir/backup.keep", old.Backup.Dir != next.Backup.Dir || old.Backup.Keep != next.Backup.Keep)
 	check("duckdb", old.DuckDB != next.DuckDB)
 	return keys
 }
