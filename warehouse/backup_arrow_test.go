@@ -11,9 +11,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// A load staged through Arrow leaves the view arrow_in over its released
-// stream in the warehouse's catalogue; the backup's copy leaves it out and
-// keeps every table.
+// A load staged through Arrow before the staging dropped its view left
+// arrow_in over a released stream in the warehouse's catalogue (Open now
+// drops it; this one is made by hand as such a load left it): the backup's
+// copy leaves it out and keeps every table.
 func TestBackupLeavesOutTheStaleArrowView(t *testing.T) {
 	ctx := context.Background()
 	w, path := openTest(t)
@@ -27,8 +28,11 @@ func TestBackupLeavesOutTheStaleArrowView(t *testing.T) {
 		}
 		return n
 	}
+	if _, err := w.db.ExecContext(ctx, "CREATE VIEW arrow_in AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
 	if n := arrowViews(w.db, "warehouse"); n != 1 {
-		t.Fatalf("%d Arrow views in the warehouse after a load; this test expects the one staging leaves", n)
+		t.Fatalf("%d Arrow views in the warehouse; want the one made", n)
 	}
 	dst := filepath.Join(filepath.Dir(path), "copy.duckdb")
 	sums, err := w.BackupTo(ctx, dst)

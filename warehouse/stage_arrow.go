@@ -104,13 +104,16 @@ func (g *Group) insertStaged(ctx context.Context, rt canon.RecordType) error {
 		if err != nil {
 			return err
 		}
-		release, err := a.RegisterView(reader, "arrow_in")
+		release, err := a.RegisterView(reader, arrowView)
 		if err != nil {
 			return err
 		}
 		defer release()
+		// The view is a persistent one in the warehouse's catalogue (the
+		// C API's arrow scan): dropped in the same transaction, it is never
+		// committed over a stream that is released below.
 		_, err = dc.(driver.ExecerContext).ExecContext(ctx,
-			fmt.Sprintf("INSERT INTO %s SELECT * FROM arrow_in", canon.StagingTable(rt)), nil)
+			fmt.Sprintf("INSERT INTO %s SELECT * FROM %s; DROP VIEW %[2]s", canon.StagingTable(rt), arrowView), nil)
 		return err
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -95,5 +96,61 @@ func TestStagedBatchesHeldByTheGroup(t *testing.T) {
 	}
 	if err := g.Rollback(ctx, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNoArrowViewLeft: the view duckdb-go's Arrow scan creates to stage a
+// batch is a persistent one in the warehouse's catalogue; it is dropped
+// with the insert, so that no load commits it over a released stream, and a
+// warehouse that an older load left one in loses it when opened.
+func TestNoArrowViewLeft(t *testing.T) {
+	ctx := context.Background()
+	w, path := openTest(t)
+	views := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) int64 {
+		t.Helper()
+		var n int64
+		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_views() WHERE view_name = '"+arrowView+"'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	g, err := w.BeginGroup(ctx, JobIngest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := g.Add("140105")
+	rec := subsidyRows(memory.NewGoAllocator(), 1, stageRows)
+	defer rec.Release()
+	if err := l.Write(ctx, canon.Subsidies, rec); err != nil {
+		t.Fatal(err)
+	}
+	var staged int64
+	if err := g.conn.QueryRowContext(ctx, "SELECT count(*) FROM temp.stg_subsidies").Scan(&staged); err != nil {
+		t.Fatal(err)
+	}
+	if staged != stageRows {
+		t.Fatalf("%d rows staged, want %d: the batch did not go through the Arrow view", staged, stageRows)
+	}
+	if n := views(g.conn); n != 0 {
+		t.Errorf("after staging, %d views %s in the transaction", n, arrowView)
+	}
+	if err := g.Rollback(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.ExecContext(ctx, "CREATE VIEW "+arrowView+" AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if n := views(w.db); n != 0 {
+		t.Errorf("a warehouse opened with a leftover %s still has it", arrowView)
 	}
 }

@@ -138,6 +138,10 @@ func (w *Warehouse) open(ctx context.Context, opts Options) error {
 	return nil
 }
 
+// arrowView is the view through which staging inserts an Arrow stream
+// (stage_arrow.go); it must never outlive the statement.
+const arrowView = "arrow_in"
+
 // dsn builds a duckdb-go DSN with the configuration parameters.
 func dsn(path string, opts Options, readOnly bool) string {
 	var q []string
@@ -248,6 +252,11 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	}
 	if hash != "" {
 		w.log.Info("macros applied", "hash", hash)
+	}
+	// Loads before the staging dropped it left the view that duckdb-go's
+	// Arrow scan creates (over a stream long released) in the catalogue.
+	if _, err := conn.ExecContext(ctx, "DROP VIEW IF EXISTS main."+arrowView); err != nil {
+		return fmt.Errorf("warehouse: %w", err)
 	}
 	return nil
 }
