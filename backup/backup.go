@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -233,11 +234,4 @@ func copyFile(src, dst string) (err error) {
 }
 
 // syncPath syncs a file or folder.
-func syncPath(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
+func syncPath(path string) error { return atomicfs.Sync(path) }

@@ -43,7 +43,7 @@ func Verify(ctx context.Context, folder string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrDamaged, folder, err)
 	}
-	version, err := duckdbVersion(ctx)
+	version, err := warehouse.DuckDBVersion(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("backup %s: %w", folder, err)
 	}
@@ -61,20 +61,6 @@ func Verify(ctx context.Context, folder string) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrDamaged, folder, strings.Join(diffs, "; "))
 	}
 	return m, nil
-}
-
-// duckdbVersion is the version of the DuckDB linked in.
-func duckdbVersion(ctx context.Context) (string, error) {
-	r, err := warehouse.OpenScratch(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer r.Close()
-	var v string
-	if err := r.Scan(ctx, "SELECT version()", nil, &v); err != nil {
-		return "", fmt.Errorf("duckdb version: %w", err)
-	}
-	return v, nil
 }
 
 // compareSums lists the tables whose count or checksum differ, and those

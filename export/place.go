@@ -3,9 +3,10 @@ package export
 // Placing a release: temporary folders, fsync, and the final rename.
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
+
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 )
 
 // tempPrefix is the name prefix of a release's temporary folders, hidden
@@ -34,7 +35,7 @@ func syncTree(root string) error {
 			dirs = append(dirs, p)
 			return nil
 		}
-		return syncPath(p)
+		return atomicfs.Sync(p)
 	})
 	for i := len(dirs) - 1; i >= 0 && err == nil; i-- {
 		err = syncDir(dirs[i])
@@ -42,12 +43,4 @@ func syncTree(root string) error {
 	return err
 }
 
-func syncPath(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	return errors.Join(f.Sync(), f.Close())
-}
-
-func syncDir(path string) error { return syncPath(path) }
+func syncDir(path string) error { return atomicfs.Sync(path) }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"github.com/grassroots-cn/grassroots/internal/crashpoint"
 	sqlfiles "github.com/grassroots-cn/grassroots/sql"
 )
@@ -309,11 +310,5 @@ func removeDB(path string) {
 	os.Remove(path + ".wal")
 }
 
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
+// syncFile syncs a file or a folder.
+func syncFile(path string) error { return atomicfs.Sync(path) }

@@ -192,3 +192,18 @@ func (s *Session) Append(ctx context.Context, catalog, schema, table string, row
 
 // Close gives the connection back.
 func (s *Session) Close() error { return s.conn.Close() }
+
+// DuckDBVersion is the version of the DuckDB linked in ("v1.5.6"), asked of
+// an in-memory database.
+func DuckDBVersion(ctx context.Context) (string, error) {
+	r, err := OpenScratch(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	var v string
+	if err := r.Scan(ctx, "SELECT version()", nil, &v); err != nil {
+		return "", fmt.Errorf("duckdb version: %w", err)
+	}
+	return v, nil
+}

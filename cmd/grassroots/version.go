@@ -61,20 +61,6 @@ func programCommit() string {
 	return rev
 }
 
-// duckdbVersion asks an in-memory DuckDB for its version.
-func duckdbVersion(ctx context.Context) (string, error) {
-	r, err := warehouse.OpenScratch(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer r.Close()
-	var v string
-	if err := r.Scan(ctx, "SELECT version()", nil, &v); err != nil {
-		return "", fmt.Errorf("duckdb version: %w", err)
-	}
-	return v, nil
-}
-
 // versionInfo is what `grassroots version` and `grassroots --version` print.
 type versionInfo struct {
 	Version string `json:"version"`
@@ -83,7 +69,7 @@ type versionInfo struct {
 }
 
 func readVersion(ctx context.Context) (versionInfo, error) {
-	db, err := duckdbVersion(ctx)
+	db, err := warehouse.DuckDBVersion(ctx)
 	if err != nil {
 		return versionInfo{}, err
 	}

@@ -24,6 +24,16 @@ func WriteSynced(path string, b []byte) error {
 	return errors.Join(f.Sync(), f.Close())
 }
 
+// Sync syncs a file or a folder (after a rename, its folder, so that the
+// new name survives a crash).
+func Sync(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
 // RenameNoReplace moves src to dst unless dst exists (os.ErrExist then),
 // atomically where the file system supports RENAME_NOREPLACE.
 func RenameNoReplace(src, dst string) error {
