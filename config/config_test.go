@@ -193,7 +193,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(c.Reports, want.Reports) || !reflect.DeepEqual(c.Export, want.Export) || c.DuckDB != (DuckDB{}) || c.DuckDB.LoadMemoryLimit() != "1GB" || c.DuckDB.ExportMemoryLimit() != "1GB" {
+	if !reflect.DeepEqual(c.Reports, want.Reports) || !reflect.DeepEqual(c.Export, want.Export) || c.DuckDB != (DuckDB{}) || c.DuckDB.LoadMemoryLimit() != "800MB" || c.DuckDB.ExportMemoryLimit() != "1GB" {
 		t.Errorf("empty blocks: %+v %+v %+v", c.Reports, c.Export, c.DuckDB)
 	}
 
