@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -62,13 +61,8 @@ func TestTwoWritersAtOnce(t *testing.T) {
 	}
 
 	// serve holds the warehouse: a manual run is refused, naming the holder.
-	text, err := os.ReadFile(gen.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := filepath.Join(dir, "serve.yaml")
-	if err := os.WriteFile(cfg, []byte(regexp.MustCompile(`schedule: "[^"]*"`).ReplaceAllString(string(text), `schedule: "@every 1h"`)+
-		"status_addr: "+freeAddr(t)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(scheduled(t, gen.ConfigPath, "@every 1h")+"status_addr: "+freeAddr(t)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, bin, "serve", "--config", cfg)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,12 +34,8 @@ func fullDiskEnv(t *testing.T, size, schedule string) (bin, cfg, disk, wh string
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := os.ReadFile(gen.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	wh = filepath.Join(disk, "warehouse.duckdb")
-	cfgText := regexp.MustCompile(`schedule: "[^"]*"`).ReplaceAllString(string(text), `schedule: "`+schedule+`"`)
+	cfgText := scheduled(t, gen.ConfigPath, schedule)
 	cfgText = strings.Replace(cfgText, "warehouse: data/warehouse.duckdb", "warehouse: "+wh, 1)
 	cfg = filepath.Join(dir, "serve.yaml")
 	if err := os.WriteFile(cfg, []byte(cfgText), 0o644); err != nil {

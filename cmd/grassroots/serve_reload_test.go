@@ -61,14 +61,9 @@ func TestServeReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := os.ReadFile(gen.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	addr := freeAddr(t)
 	// 00:00 on 1 January: no county is due while the test runs (bar the catch-up at start).
-	base := regexp.MustCompile(`schedule: "[^"]*"`).ReplaceAllString(string(text), `schedule: "0 0 1 1 *"`) +
-		"status_addr: " + addr + "\n"
+	base := scheduled(t, gen.ConfigPath, "0 0 1 1 *") + "status_addr: " + addr + "\n"
 	cfg := filepath.Join(dir, "serve.yaml")
 	write := func(text string) {
 		t.Helper()

@@ -123,6 +123,17 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// scheduled returns the text of the configuration file at path with every
+// schedule (the counties', the report's, the export's) set to spec.
+func scheduled(t *testing.T, path, spec string) string {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return regexp.MustCompile(`schedule: "[^"]*"`).ReplaceAllString(string(text), `schedule: "`+spec+`"`)
+}
+
 // TestServeDaemon starts `grassroots serve` as a process on the demo city
 // with every county on "@every 2s": runs are recorded, the status endpoint
 // answers, SIGTERM in the middle of a load gives a clean exit and a
@@ -137,13 +148,8 @@ func TestServeDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := os.ReadFile(gen.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	addr := freeAddr(t)
-	cfgText := regexp.MustCompile(`schedule: "[^"]*"`).ReplaceAllString(string(text), `schedule: "@every 2s"`) +
-		"status_addr: " + addr + "\n"
+	cfgText := scheduled(t, gen.ConfigPath, "@every 2s") + "status_addr: " + addr + "\n"
 	cfg := filepath.Join(dir, "serve.yaml")
 	if err := os.WriteFile(cfg, []byte(cfgText), 0o644); err != nil {
 		t.Fatal(err)
