@@ -5,14 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
-	"io"
-	"mime"
-	"mime/multipart"
-	"net/mail"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -152,65 +146,6 @@ func plainMail(srv *smtptest.Server) *config.Mail {
 // fast retries quickly.
 var fast = deliver.Options{Backoff: 10 * time.Millisecond, Timeout: 10 * time.Second}
 
-// parsed is a received message taken apart with net/mail and
-// mime/multipart.
-type parsed struct {
-	subject string
-	body    string
-	files   map[string][]byte // by the file name of Content-Disposition (RFC 2231)
-	words   map[string]string // RFC 2231 name -> the RFC 2047 filename decoded
-}
-
-func parse(t *testing.T, raw []byte) parsed {
-	t.Helper()
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dec mime.WordDecoder
-	p := parsed{files: map[string][]byte{}, words: map[string]string{}}
-	if p.subject, err = dec.DecodeHeader(m.Header.Get("Subject")); err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/mixed" {
-		t.Fatalf("Content-Type %q: %v", m.Header.Get("Content-Type"), err)
-	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	fallback := regexp.MustCompile(`filename="([^"]*)"`)
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if enc := part.Header.Get("Content-Transfer-Encoding"); strings.EqualFold(enc, "base64") {
-			if b, err = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(b))); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if name := part.FileName(); name != "" {
-			p.files[name] = b
-			if m := fallback.FindStringSubmatch(part.Header.Get("Content-Disposition")); m != nil {
-				if p.words[name], err = dec.DecodeHeader(m[1]); err != nil {
-					t.Fatal(err)
-				}
-			}
-			continue
-		}
-		if ct := part.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/plain") {
-			p.body = string(b)
-		}
-	}
-	return p
-}
-
 func TestSendDeliversOnceThenOnlyWithResend(t *testing.T) {
 	e := newEnv(t, true)
 	srv := smtptest.Start(t, smtptest.Options{})
@@ -239,26 +174,26 @@ func TestSendDeliversOnceThenOnlyWithResend(t *testing.T) {
 	if !bytes.Contains(head, []byte("Subject: =?UTF-8?b?")) && !bytes.Contains(head, []byte("Subject:\r\n =?UTF-8?b?")) {
 		t.Errorf("the subject is not RFC 2047 encoded:\n%s", head)
 	}
-	p := parse(t, msgs[0].Data)
-	if p.subject != wantSubject {
-		t.Errorf("subject %q, want %q", p.subject, wantSubject)
+	p := smtptest.Parse(t, msgs[0].Data)
+	if p.Subject != wantSubject {
+		t.Errorf("subject %q, want %q", p.Subject, wantSubject)
 	}
-	if !bytes.Equal(p.files[wantPDF], e.pdf) || !bytes.Equal(p.files[wantXLSX], e.xlsx) || len(p.files) != 2 {
-		t.Errorf("attachments %d: pdf equal %v, xlsx equal %v", len(p.files), bytes.Equal(p.files[wantPDF], e.pdf), bytes.Equal(p.files[wantXLSX], e.xlsx))
+	if !bytes.Equal(p.Files[wantPDF], e.pdf) || !bytes.Equal(p.Files[wantXLSX], e.xlsx) || len(p.Files) != 2 {
+		t.Errorf("attachments %d: pdf equal %v, xlsx equal %v", len(p.Files), bytes.Equal(p.Files[wantPDF], e.pdf), bytes.Equal(p.Files[wantXLSX], e.xlsx))
 	}
-	for name, w := range p.words {
+	for name, w := range p.Words {
 		if w != name {
 			t.Errorf("the RFC 2047 file name reads %q, the RFC 2231 one %q", w, name)
 		}
 	}
-	if len(p.words) != 2 {
-		t.Errorf("RFC 2047 file names: %v", p.words)
+	if len(p.Words) != 2 {
+		t.Errorf("RFC 2047 file names: %v", p.Words)
 	}
 	for _, want := range []string{"截至2022年7月31日", "村（社区）总数：1395\n", "已覆盖村（社区）：1130\n", "覆盖率：81.0%\n",
 		"在岗研究生：1145\n", "12个月留任率：暂无\n", "偏远地区与经济发达地区覆盖率之比：0.79\n",
 		"数据版本：2022-08-05 02:30:00.123456+00", "1. " + wantPDF, "2. " + wantXLSX} {
-		if !strings.Contains(p.body, want) {
-			t.Errorf("the body lacks %q:\n%s", want, p.body)
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the body lacks %q:\n%s", want, p.Body)
 		}
 	}
 
@@ -293,9 +228,9 @@ func TestSendWithoutPDF(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages", len(msgs))
 	}
-	p := parse(t, msgs[0].Data)
-	if len(p.files) != 1 || !bytes.Equal(p.files[wantXLSX], e.xlsx) {
-		t.Errorf("attachments %d, xlsx equal %v", len(p.files), bytes.Equal(p.files[wantXLSX], e.xlsx))
+	p := smtptest.Parse(t, msgs[0].Data)
+	if len(p.Files) != 1 || !bytes.Equal(p.Files[wantXLSX], e.xlsx) {
+		t.Errorf("attachments %d, xlsx equal %v", len(p.Files), bytes.Equal(p.Files[wantXLSX], e.xlsx))
 	}
 }
 
@@ -399,8 +334,8 @@ func TestSendSTARTTLSWithTestCA(t *testing.T) {
 			return ""
 		}())
 	}
-	if p := parse(t, msgs[0].Data); p.subject != wantSubject || !bytes.Equal(p.files[wantPDF], e.pdf) {
-		t.Errorf("over STARTTLS: subject %q, pdf equal %v", p.subject, bytes.Equal(p.files[wantPDF], e.pdf))
+	if p := smtptest.Parse(t, msgs[0].Data); p.Subject != wantSubject || !bytes.Equal(p.Files[wantPDF], e.pdf) {
+		t.Errorf("over STARTTLS: subject %q, pdf equal %v", p.Subject, bytes.Equal(p.Files[wantPDF], e.pdf))
 	}
 
 	// A wrong password is a 535 at once; the password is in no error.

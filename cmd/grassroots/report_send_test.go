@@ -4,14 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,50 +40,6 @@ func withMail(t *testing.T, cfgPath, addr string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// mailed takes a received message apart: its decoded subject, its
-// plain-text body and its attachments by file name.
-func mailed(t *testing.T, raw []byte) (subject, body string, files map[string][]byte) {
-	t.Helper()
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dec mime.WordDecoder
-	if subject, err = dec.DecodeHeader(m.Header.Get("Subject")); err != nil {
-		t.Fatal(err)
-	}
-	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = map[string][]byte{}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.EqualFold(part.Header.Get("Content-Transfer-Encoding"), "base64") {
-			if b, err = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(b))); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if name := part.FileName(); name != "" {
-			files[name] = b
-		} else {
-			body = string(b)
-		}
-	}
-	return subject, body, files
 }
 
 // deliverRows are the warehouse's etl_run rows of job deliver: status and
@@ -179,7 +130,8 @@ func TestReportSend(t *testing.T) {
 	if len(msgs) != 1 || srv.DataCommands() != 2 {
 		t.Fatalf("%d messages of %d DATA, want 1 of 2", len(msgs), srv.DataCommands())
 	}
-	subject, body, files := mailed(t, msgs[0].Data)
+	p := smtptest.Parse(t, msgs[0].Data)
+	subject, body, files := p.Subject, p.Body, p.Files
 	if subject != "太原市“一村（社区）一名研究生”工作月报 2022年7月" {
 		t.Errorf("subject %q", subject)
 	}
@@ -271,8 +223,8 @@ func serveReportMails(t *testing.T, cfgPath string) {
 	}
 	y, m, _ := strings.Cut(period, "-")
 	mn, _ := strconv.Atoi(m)
-	if subject, _, files := mailed(t, msgs[0].Data); subject != "太原市“一村（社区）一名研究生”工作月报 "+y+"年"+strconv.Itoa(mn)+"月" || len(files) != 1 {
-		t.Errorf("subject %q, %d attachments", subject, len(files))
+	if p := smtptest.Parse(t, msgs[0].Data); p.Subject != "太原市“一村（社区）一名研究生”工作月报 "+y+"年"+strconv.Itoa(mn)+"月" || len(p.Files) != 1 {
+		t.Errorf("subject %q, %d attachments", p.Subject, len(p.Files))
 	}
 
 	// A refusal: the report job still succeeds; etl_run has the failure.

@@ -12,10 +12,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"io"
 	"math/big"
+	"mime"
+	"mime/multipart"
 	"net"
+	"net/mail"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -222,4 +228,65 @@ func NewCA(t testing.TB) *CA {
 		PEM:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		Server: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12},
 	}
+}
+
+// Parsed is a received message taken apart with net/mail and
+// mime/multipart.
+type Parsed struct {
+	Subject string            // decoded (RFC 2047)
+	Body    string            // the text/plain part
+	Files   map[string][]byte // by the file name of Content-Disposition (RFC 2231), decoded
+	Words   map[string]string // RFC 2231 name -> the RFC 2047 filename decoded
+}
+
+// Parse takes a received multipart/mixed message apart, failing t when it
+// is not one.
+func Parse(t testing.TB, raw []byte) Parsed {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec mime.WordDecoder
+	p := Parsed{Files: map[string][]byte{}, Words: map[string]string{}}
+	if p.Subject, err = dec.DecodeHeader(m.Header.Get("Subject")); err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/mixed" {
+		t.Fatalf("Content-Type %q: %v", m.Header.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	fallback := regexp.MustCompile(`filename="([^"]*)"`)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if enc := part.Header.Get("Content-Transfer-Encoding"); strings.EqualFold(enc, "base64") {
+			if b, err = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(b))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if name := part.FileName(); name != "" {
+			p.Files[name] = b
+			if m := fallback.FindStringSubmatch(part.Header.Get("Content-Disposition")); m != nil {
+				if p.Words[name], err = dec.DecodeHeader(m[1]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			continue
+		}
+		if ct := part.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/plain") {
+			p.Body = string(b)
+		}
+	}
+	return p
 }
