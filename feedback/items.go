@@ -66,12 +66,6 @@ const qFindings = `SELECT f.run_id, coalesce(f.source_uri, ''), coalesce(f.sheet
 		AND v2.village_code = regexp_extract(f.detail, ' and in ([0-9]+) from ', 1)
 	WHERE f.run_id IN (%s)`
 
-// Collect reads the rejects and findings of one run.
-func Collect(ctx context.Context, q Querier, runID int64) ([]Item, error) {
-	byRun, err := CollectRuns(ctx, q, []int64{runID})
-	return byRun[runID], err
-}
-
 // CollectRuns reads the rejects and findings of the runs given, in two
 // statements whatever their number, each run's items sorted (Sort). A run
 // with neither has no entry.
