@@ -162,13 +162,13 @@ func writeManifest(folder string, m *Manifest) error {
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
 		return err
 	}
-	if err := syncPath(tmp); err != nil {
+	if err := atomicfs.Sync(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, filepath.Join(folder, ManifestFile)); err != nil {
 		return err
 	}
-	return syncPath(folder)
+	return atomicfs.Sync(folder)
 }
 
 // ReadManifest reads the manifest of the backup in folder.
@@ -232,6 +232,3 @@ func copyFile(src, dst string) (err error) {
 	}
 	return out.Sync()
 }
-
-// syncPath syncs a file or folder.
-func syncPath(path string) error { return atomicfs.Sync(path) }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"github.com/grassroots-cn/grassroots/warehouse"
 )
 
@@ -103,7 +104,7 @@ func Restore(ctx context.Context, folder, target string, opts RestoreOptions) (*
 	if err := restoreHashes(folder, m, target); err != nil {
 		return nil, err
 	}
-	if err := syncPath(filepath.Dir(target)); err != nil {
+	if err := atomicfs.Sync(filepath.Dir(target)); err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}
 	return res, nil

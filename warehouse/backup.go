@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 )
 
 // JobBackup is the etl_run job of the daemon's backups.
@@ -99,7 +101,7 @@ func (w *Warehouse) BackupTo(ctx context.Context, dst string) (sums []TableSum, 
 	if _, err := os.Stat(dst + ".wal"); err == nil {
 		return nil, fmt.Errorf("warehouse: backup: %s.wal left behind after the checkpoint", dst)
 	}
-	if err := syncFile(dst); err != nil {
+	if err := atomicfs.Sync(dst); err != nil {
 		return nil, fmt.Errorf("warehouse: backup: %w", err)
 	}
 	return sums, nil

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"github.com/grassroots-cn/grassroots/internal/crashpoint"
 	sqlfiles "github.com/grassroots-cn/grassroots/sql"
 )
@@ -152,7 +153,7 @@ func (w *Warehouse) publishIncremental(ctx context.Context, dst string, rotate b
 	}
 	if err == nil {
 		lap = time.Now()
-		err = syncFile(tmp)
+		err = atomicfs.Sync(tmp)
 		phase("sync")
 	}
 	if err != nil {
@@ -169,7 +170,7 @@ func (w *Warehouse) publishIncremental(ctx context.Context, dst string, rotate b
 		return st, err
 	}
 	crashpoint.Hit(crashpoint.Published)
-	err = syncFile(filepath.Dir(dst))
+	err = atomicfs.Sync(filepath.Dir(dst))
 	phase("rename")
 	return st, err
 }

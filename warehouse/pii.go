@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/grassroots-cn/grassroots/internal/atomicfs"
 	"github.com/grassroots-cn/grassroots/internal/piicrypt"
 )
 
@@ -102,7 +103,7 @@ func (w *Warehouse) rewrite(ctx context.Context, opts Options) error {
 	err := w.buildSnapshot(ctx, tmp, true)
 	syscall.Umask(old)
 	if err == nil {
-		err = syncFile(tmp)
+		err = atomicfs.Sync(tmp)
 	}
 	if err != nil {
 		removeDB(tmp)
@@ -116,7 +117,7 @@ func (w *Warehouse) rewrite(ctx context.Context, opts Options) error {
 	if err := os.Rename(tmp, w.path); err != nil {
 		return fmt.Errorf("warehouse: rewrite: %w", err)
 	}
-	if err := syncFile(filepath.Dir(w.path)); err != nil {
+	if err := atomicfs.Sync(filepath.Dir(w.path)); err != nil {
 		return fmt.Errorf("warehouse: rewrite: %w", err)
 	}
 	db, err := sql.Open("duckdb", dsn(w.path, opts, false))

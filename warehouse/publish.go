@@ -41,7 +41,7 @@ func (w *Warehouse) Publish(ctx context.Context, dst string) error {
 		removeDB(tmp)
 		return fmt.Errorf("warehouse: publish %s: %w", dst, err)
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := atomicfs.Sync(tmp); err != nil {
 		removeDB(tmp)
 		return fmt.Errorf("warehouse: publish: %w", err)
 	}
@@ -53,7 +53,7 @@ func (w *Warehouse) Publish(ctx context.Context, dst string) error {
 		return fmt.Errorf("warehouse: publish: %w", err)
 	}
 	crashpoint.Hit(crashpoint.Published)
-	if err := syncFile(filepath.Dir(dst)); err != nil {
+	if err := atomicfs.Sync(filepath.Dir(dst)); err != nil {
 		return fmt.Errorf("warehouse: publish: %w", err)
 	}
 	return nil
@@ -309,6 +309,3 @@ func removeDB(path string) {
 	os.Remove(path)
 	os.Remove(path + ".wal")
 }
-
-// syncFile syncs a file or a folder.
-func syncFile(path string) error { return atomicfs.Sync(path) }
